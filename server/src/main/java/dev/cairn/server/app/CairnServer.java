@@ -1,0 +1,226 @@
+package dev.cairn.server.app;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.cairn.server.config.CairnConfig;
+import dev.cairn.server.db.Database;
+import dev.cairn.server.db.DatabaseBootstrap;
+import dev.cairn.server.db.EmbeddedDatabase;
+import dev.cairn.server.grpc.AuthInterceptor;
+import dev.cairn.server.grpc.ErrorMapper;
+import dev.cairn.server.grpc.RequestLogInterceptor;
+import dev.cairn.server.grpc.ValidationInterceptor;
+import dev.cairn.server.identity.IdentityGrpcService;
+import dev.cairn.server.identity.IdentityService;
+import dev.cairn.server.identity.TokenAuthenticator;
+import dev.cairn.server.observability.Metrics;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Cairn: the database (embedded or external), migrations, the connection pool,
+ * the gRPC server with its interceptors and services, health, reflection and metrics.
+ * {@link #start} brings it all up in order and marks health SERVING last; {@link #close}
+ * drains in-flight calls within the configured grace and stops everything it started.
+ */
+public final class CairnServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CairnServer.class);
+  /** Calls that work without an account. */
+  static final Set<String> ANONYMOUS_METHODS =
+      Set.of(
+          "cairn.vault.v1.SharingService/RedeemAccessLink",
+          "cairn.vault.v1.SharingService/GetAttestationKey");
+
+  private final CairnConfig config;
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final HealthStatusManager health = new HealthStatusManager();
+  private @Nullable Server server;
+  private @Nullable Database database;
+  private int metricsPort = -1;
+
+  private CairnServer(CairnConfig config) {
+    this.config = config;
+  }
+
+  /** Starts everything; on failure stops what was started and rethrows. */
+  public static CairnServer start(CairnConfig config, Clock clock, PrintStream console) {
+    requireNonNull(config, "config");
+    var cairn = new CairnServer(config);
+    try {
+      cairn.startAll(clock, console);
+      return cairn;
+    } catch (RuntimeException | Error e) {
+      cairn.close();
+      throw e;
+    }
+  }
+
+  private void startAll(Clock clock, PrintStream console) {
+    createDataDir();
+    var db = config.database();
+    String ownerUrl;
+    String appPassword;
+    if (db.embedded()) {
+      EmbeddedDatabase embedded = EmbeddedDatabase.start(config.dataDir().resolve("postgres"), db.embeddedPort());
+      resources.add(embedded);
+      ownerUrl = embedded.jdbcUrl();
+      appPassword = embeddedAppPassword();
+    } else {
+      ownerUrl = requireNonNull(db.url());
+      appPassword = requireNonNull(db.appPassword());
+    }
+    var bootstrap = new DatabaseBootstrap(ownerUrl, db.ownerUser(), db.ownerPassword());
+    bootstrap.ensureAppRole(db.appUser(), appPassword);
+    bootstrap.migrate(db.appUser());
+
+    var metrics = new Metrics();
+    resources.add(metrics);
+    database = new Database(ownerUrl, db.appUser(), appPassword, db.poolSize(), metrics.registry());
+    resources.add(database);
+
+    var random = new SecureRandom();
+    var identity = new IdentityService(database, random, clock, UUID::randomUUID, List.of());
+    var auth = new AuthInterceptor(new TokenAuthenticator(database, config.adminToken(), clock), ANONYMOUS_METHODS);
+    var validation = new ValidationInterceptor();
+
+    List<BindableService> cairnServices = new ArrayList<>();
+    cairnServices.add(new IdentityGrpcService(identity));
+    cairnServices.addAll(Unimplemented.services());
+
+    ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    resources.add(executor::shutdownNow);
+    var builder =
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
+            .executor(executor)
+            .maxInboundMessageSize(8 * 1024 * 1024)
+            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true);
+    for (BindableService service : cairnServices) {
+      // validation runs after authentication: unauthenticated callers learn nothing about fields
+      ServerServiceDefinition definition = ServerInterceptors.intercept(service, validation, auth);
+      builder.addService(definition);
+    }
+    builder
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .addService(ProtoReflectionService.newInstance())
+        // global interceptors: the last added runs first
+        .intercept(new ErrorMapper())
+        .intercept(new MetricCollectingServerInterceptor(metrics.registry()))
+        .intercept(new RequestLogInterceptor());
+    health.setStatus("", ServingStatus.NOT_SERVING);
+    try {
+      server = builder.build().start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not listen for gRPC on port " + config.grpcPort(), e);
+    }
+    if (config.metricsPort() >= 0) {
+      metricsPort = metrics.serve(config.metricsPort());
+    }
+    if (config.createDemoUser()) {
+      DemoUser.createIfFirstStart(identity, config.dataDir(), console);
+    }
+    for (BindableService service : cairnServices) {
+      health.setStatus(service.bindService().getServiceDescriptor().getName(), ServingStatus.SERVING);
+    }
+    health.setStatus("", ServingStatus.SERVING);
+    log.info("Cairn is serving gRPC on port {} (metrics on {})", grpcPort(), metricsPort);
+  }
+
+  private void createDataDir() {
+    try {
+      Files.createDirectories(config.dataDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not create the data folder " + config.dataDir(), e);
+    }
+  }
+
+  /** The embedded database's application-role password: generated once, kept in the data folder. */
+  private String embeddedAppPassword() {
+    Path file = config.dataDir().resolve("db-app-password");
+    try {
+      if (Files.exists(file)) {
+        return Files.readString(file).trim();
+      }
+      byte[] bytes = new byte[24];
+      new SecureRandom().nextBytes(bytes);
+      String password = HexFormat.of().formatHex(bytes);
+      DemoUser.writeSecret(file, password + "\n");
+      return password;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not read " + file, e);
+    }
+  }
+
+  public int grpcPort() {
+    return requireNonNull(server, "server").getPort();
+  }
+
+  /** The /metrics port, or -1 when disabled. */
+  public int metricsPort() {
+    return metricsPort;
+  }
+
+  /** The application's pool, for tests that look at the database directly. */
+  public Database database() {
+    return requireNonNull(database, "database");
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    if (server != null) {
+      server.awaitTermination();
+    }
+  }
+
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    if (server != null) {
+      server.shutdown();
+      try {
+        if (!server.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+          log.warn("calls still running after {}; cancelling them", config.shutdownGrace());
+          server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        server.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        log.warn("error while stopping", e);
+      }
+    }
+    resources.clear();
+  }
+}

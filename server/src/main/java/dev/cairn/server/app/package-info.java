@@ -1,0 +1,4 @@
+@NullMarked
+package dev.cairn.server.app;
+
+import org.jspecify.annotations.NullMarked;

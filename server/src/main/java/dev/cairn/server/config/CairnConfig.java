@@ -1,0 +1,184 @@
+package dev.cairn.server.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The server's whole configuration, read once from {@code CAIRN_*} environment variables,
+ * validated, and immutable afterwards. Every problem is reported at once, not one per restart.
+ *
+ * @param grpcPort gRPC listen port (0 picks a free one)
+ * @param metricsPort Prometheus {@code /metrics} port (0 picks a free one, -1 disables)
+ * @param dataDir where the embedded database, the demo token and other local state live
+ * @param database how to reach PostgreSQL
+ * @param adminToken the bearer token that may create users, or null for none
+ * @param shutdownGrace how long in-flight calls get to finish on shutdown
+ * @param createDemoUser create a demo user and print its token on the first start
+ * @param logFormat {@code json} or {@code text}
+ */
+public record CairnConfig(
+    int grpcPort,
+    int metricsPort,
+    Path dataDir,
+    DatabaseConfig database,
+    @Nullable String adminToken,
+    Duration shutdownGrace,
+    boolean createDemoUser,
+    String logFormat) {
+
+  private static final Pattern ROLE = Pattern.compile("^[a-z_][a-z0-9_]{0,62}$");
+
+  /**
+   * Where PostgreSQL is.
+   *
+   * @param url JDBC URL of an external server, or null to start an embedded one under dataDir
+   * @param ownerUser the role that owns the schema and runs migrations
+   * @param ownerPassword its password (may be empty)
+   * @param appUser the least-privilege role the server's queries run as (no BYPASSRLS)
+   * @param appPassword its password; generated and kept in dataDir for the embedded database
+   * @param poolSize maximum connections in the application pool
+   * @param embeddedPort port of the embedded server (0 picks a free one)
+   */
+  public record DatabaseConfig(
+      @Nullable String url,
+      String ownerUser,
+      String ownerPassword,
+      String appUser,
+      @Nullable String appPassword,
+      int poolSize,
+      int embeddedPort) {
+
+    public boolean embedded() {
+      return url == null;
+    }
+  }
+
+  public CairnConfig {
+    requireNonNull(dataDir, "dataDir");
+    requireNonNull(database, "database");
+    requireNonNull(shutdownGrace, "shutdownGrace");
+    requireNonNull(logFormat, "logFormat");
+  }
+
+  /** The process environment. */
+  public static CairnConfig fromEnvironment() {
+    return fromMap(System.getenv());
+  }
+
+  /** Reads and validates; throws one {@link ConfigException} listing every problem. */
+  public static CairnConfig fromMap(Map<String, String> env) {
+    var reader = new Reader(env);
+    int grpcPort = reader.integer("CAIRN_GRPC_PORT", 50051, 0, 65535);
+    int metricsPort = reader.integer("CAIRN_METRICS_PORT", 9464, -1, 65535);
+    Path dataDir =
+        Path.of(reader.string("CAIRN_DATA_DIR", System.getProperty("user.home") + "/.cairn"))
+            .toAbsolutePath();
+    String url = reader.optional("CAIRN_DATABASE_URL").orElse(null);
+    if (url != null && !url.startsWith("jdbc:postgresql://")) {
+      reader.problem("CAIRN_DATABASE_URL: " + url + " (expected: jdbc:postgresql://host:port/db)");
+    }
+    String ownerUser = reader.string("CAIRN_DATABASE_USER", "postgres");
+    String ownerPassword = reader.string("CAIRN_DATABASE_PASSWORD", "");
+    String appUser = reader.string("CAIRN_DATABASE_APP_USER", "cairn_app");
+    if (!ROLE.matcher(appUser).matches()) {
+      reader.problem("CAIRN_DATABASE_APP_USER: " + appUser + " (expected: [a-z_][a-z0-9_]*)");
+    }
+    String appPassword = reader.optional("CAIRN_DATABASE_APP_PASSWORD").orElse(null);
+    if (url != null && appPassword == null) {
+      reader.problem("CAIRN_DATABASE_APP_PASSWORD: missing (required with CAIRN_DATABASE_URL)");
+    }
+    int poolSize = reader.integer("CAIRN_DATABASE_POOL_SIZE", 16, 1, 500);
+    int embeddedPort = reader.integer("CAIRN_EMBEDDED_DATABASE_PORT", 0, 0, 65535);
+    String adminToken = reader.optional("CAIRN_ADMIN_TOKEN").orElse(null);
+    if (adminToken != null && adminToken.length() < 32) {
+      reader.problem("CAIRN_ADMIN_TOKEN: too short (expected: at least 32 characters)");
+    }
+    Duration grace = Duration.ofSeconds(reader.integer("CAIRN_SHUTDOWN_GRACE_SECONDS", 20, 0, 600));
+    boolean demo = reader.bool("CAIRN_DEMO_USER", url == null);
+    String logFormat = reader.string("CAIRN_LOG_FORMAT", "json").toLowerCase(Locale.ROOT);
+    if (!logFormat.equals("json") && !logFormat.equals("text")) {
+      reader.problem("CAIRN_LOG_FORMAT: " + logFormat + " (expected: json or text)");
+    }
+    reader.throwIfProblems();
+    return new CairnConfig(
+        grpcPort,
+        metricsPort,
+        dataDir,
+        new DatabaseConfig(
+            url, ownerUser, ownerPassword, appUser, appPassword, poolSize, embeddedPort),
+        adminToken,
+        grace,
+        demo,
+        logFormat);
+  }
+
+  /** Collects problems instead of failing on the first. */
+  private static final class Reader {
+    private final Map<String, String> env;
+    private final List<String> problems = new ArrayList<>();
+
+    Reader(Map<String, String> env) {
+      this.env = requireNonNull(env, "env");
+    }
+
+    Optional<String> optional(String key) {
+      String value = env.get(key);
+      return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+
+    String string(String key, String fallback) {
+      return optional(key).orElse(fallback);
+    }
+
+    int integer(String key, int fallback, int min, int max) {
+      Optional<String> raw = optional(key);
+      if (raw.isEmpty()) {
+        return fallback;
+      }
+      try {
+        int value = Integer.parseInt(raw.get());
+        if (value < min || value > max) {
+          problem(key + ": " + value + " (expected: " + min + ".." + max + ")");
+        }
+        return value;
+      } catch (NumberFormatException e) {
+        problem(key + ": " + raw.get() + " (expected: an integer " + min + ".." + max + ")");
+        return fallback;
+      }
+    }
+
+    boolean bool(String key, boolean fallback) {
+      Optional<String> raw = optional(key);
+      if (raw.isEmpty()) {
+        return fallback;
+      }
+      return switch (raw.get().toLowerCase(Locale.ROOT)) {
+        case "true", "1", "yes" -> true;
+        case "false", "0", "no" -> false;
+        default -> {
+          problem(key + ": " + raw.get() + " (expected: true or false)");
+          yield fallback;
+        }
+      };
+    }
+
+    void problem(String message) {
+      problems.add(message);
+    }
+
+    void throwIfProblems() {
+      if (!problems.isEmpty()) {
+        throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", problems));
+      }
+    }
+  }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.cairn.server.config;
+
+import org.jspecify.annotations.NullMarked;

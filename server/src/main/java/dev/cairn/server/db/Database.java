@@ -1,0 +1,128 @@
+package dev.cairn.server.db;
+
+import static java.util.Objects.requireNonNull;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.cairn.server.grpc.Principal;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
+import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The application's connection pool (as the least-privilege role) and its one way to run
+ * SQL: {@link #transaction} opens a transaction that carries the caller's identity, so the
+ * row-level security policies see it, bounds statements by the call's deadline, and cancels
+ * the running statement when the call is cancelled.
+ */
+public final class Database implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Database.class);
+
+  private final HikariDataSource dataSource;
+  private final Settings settings = new Settings().withRenderSchema(true).withExecuteLogging(false);
+
+  /** Work done inside a transaction. */
+  @FunctionalInterface
+  public interface TransactionalWork<T> {
+    T run(DSLContext sql);
+  }
+
+  public Database(String url, String user, String password, int poolSize, MeterRegistry metrics) {
+    var config = new HikariConfig();
+    config.setPoolName("cairn");
+    config.setJdbcUrl(requireNonNull(url, "url"));
+    config.setUsername(requireNonNull(user, "user"));
+    config.setPassword(requireNonNull(password, "password"));
+    config.setMaximumPoolSize(poolSize);
+    config.setMinimumIdle(Math.min(2, poolSize));
+    config.setAutoCommit(false);
+    config.setConnectionTimeout(5_000);
+    config.setMetricRegistry(requireNonNull(metrics, "metrics"));
+    config.addDataSourceProperty("ApplicationName", "cairn-server");
+    config.addDataSourceProperty("reWriteBatchedInserts", "true");
+    this.dataSource = new HikariDataSource(config);
+  }
+
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  /**
+   * Runs {@code work} in one transaction as {@code principal}: {@code cairn.user_id} (and
+   * {@code cairn.admin}) are set transaction-locally, so RLS applies to every statement.
+   * Commits when {@code work} returns, rolls back when it throws.
+   */
+  public <T> T transaction(Principal principal, TransactionalWork<T> work) {
+    requireNonNull(principal, "principal");
+    try (Connection connection = dataSource.getConnection()) {
+      Context.CancellationListener onCancel = cancelStatementOn(connection);
+      Context context = Context.current();
+      context.addListener(onCancel, Runnable::run);
+      try {
+        DSLContext sql = DSL.using(connection, SQLDialect.POSTGRES, settings);
+        setTransactionLocals(sql, principal, context.getDeadline());
+        T result = work.run(sql);
+        connection.commit();
+        return result;
+      } catch (RuntimeException | Error e) {
+        rollbackQuietly(connection);
+        throw e;
+      } finally {
+        context.removeListener(onCancel);
+      }
+    } catch (SQLException e) {
+      throw new DataAccessFailure(e);
+    }
+  }
+
+  private static void setTransactionLocals(
+      DSLContext sql, Principal principal, Deadline deadline) {
+    String userId = principal.userId() == null ? "" : principal.userId().toString();
+    String timeout =
+        deadline == null
+            ? "0"
+            : Long.toString(Math.max(1, deadline.timeRemaining(TimeUnit.MILLISECONDS)));
+    sql.select(
+            DSL.function("set_config", String.class, DSL.val("cairn.user_id"), DSL.val(userId),
+                DSL.inline(true)),
+            DSL.function("set_config", String.class, DSL.val("cairn.admin"),
+                DSL.val(principal.admin() ? "on" : "off"), DSL.inline(true)),
+            DSL.function("set_config", String.class, DSL.val("statement_timeout"),
+                DSL.val(timeout), DSL.inline(true)))
+        .fetch();
+  }
+
+  private static Context.CancellationListener cancelStatementOn(Connection connection) {
+    return context -> {
+      try {
+        connection.unwrap(PGConnection.class).cancelQuery();
+      } catch (SQLException e) {
+        log.debug("could not cancel the running statement", e);
+      }
+    };
+  }
+
+  private static void rollbackQuietly(Connection connection) {
+    try {
+      connection.rollback();
+    } catch (SQLException e) {
+      log.debug("rollback failed", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
+  }
+}

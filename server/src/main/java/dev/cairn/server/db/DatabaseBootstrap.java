@@ -1,0 +1,84 @@
+package dev.cairn.server.db;
+
+import static java.util.Objects.requireNonNull;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Map;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Prepares a database for the server, as the schema owner: makes sure the least-privilege
+ * application role exists (LOGIN, NOBYPASSRLS, nothing more) and applies the Flyway
+ * migrations, which grant that role exactly what it needs table by table.
+ */
+public final class DatabaseBootstrap {
+  private static final Logger log = LoggerFactory.getLogger(DatabaseBootstrap.class);
+
+  private final String url;
+  private final String ownerUser;
+  private final String ownerPassword;
+
+  public DatabaseBootstrap(String url, String ownerUser, String ownerPassword) {
+    this.url = requireNonNull(url, "url");
+    this.ownerUser = requireNonNull(ownerUser, "ownerUser");
+    this.ownerPassword = requireNonNull(ownerPassword, "ownerPassword");
+  }
+
+  /** Creates the role if missing; when it exists, sets the password (keeps config the truth). */
+  public void ensureAppRole(String role, String password) {
+    requireNonNull(role, "role");
+    requireNonNull(password, "password");
+    try (Connection c = DriverManager.getConnection(url, ownerUser, ownerPassword)) {
+      boolean exists;
+      try (var q = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+        q.setString(1, role);
+        try (var rs = q.executeQuery()) {
+          exists = rs.next();
+        }
+      }
+      // Role and password go through format(%I, %L): quoted by PostgreSQL itself.
+      String ddl;
+      try (var q =
+          c.prepareStatement(
+              exists
+                  ? "SELECT format('ALTER ROLE %I WITH LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB"
+                      + " NOCREATEROLE PASSWORD %L', ?::text, ?::text)"
+                  : "SELECT format('CREATE ROLE %I WITH LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB"
+                      + " NOCREATEROLE PASSWORD %L', ?::text, ?::text)")) {
+        q.setString(1, role);
+        q.setString(2, password);
+        try (var rs = q.executeQuery()) {
+          rs.next();
+          ddl = rs.getString(1);
+        }
+      }
+      try (var s = c.createStatement()) {
+        s.execute(ddl);
+      }
+      log.info("application role {} {}", role, exists ? "updated" : "created");
+    } catch (SQLException e) {
+      throw new IllegalStateException(
+          "could not create or update the application role " + role
+              + " (the database user needs CREATEROLE, or create the role beforehand)",
+          e);
+    }
+  }
+
+  /** Applies pending migrations; returns how many ran. */
+  public int migrate(String appRole) {
+    var result =
+        Flyway.configure()
+            .dataSource(url, ownerUser, ownerPassword)
+            .schemas("cairn")
+            .locations("classpath:db/migration")
+            .placeholders(Map.of("app_role", appRole))
+            .load()
+            .migrate();
+    log.info("database migrations applied: {}", result.migrationsExecuted);
+    return result.migrationsExecuted;
+  }
+}

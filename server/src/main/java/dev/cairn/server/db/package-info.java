@@ -1,0 +1,4 @@
+@NullMarked
+package dev.cairn.server.db;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,76 @@
+package dev.cairn.server.grpc;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.cairn.type.v1.ErrorReason;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Authenticates every call to a Cairn service from its {@code authorization: Bearer} header
+ * and puts the {@link Principal} in the call's context. Also checks the token's scope: calls
+ * that only read need READ, everything else WRITE. A few methods (named at construction)
+ * accept anonymous callers, e.g. redeeming an access link.
+ */
+public final class AuthInterceptor implements ServerInterceptor {
+  private static final String BEARER = "bearer ";
+  private static final Set<String> READ_PREFIXES =
+      Set.of("Get", "List", "Search", "Download", "Query", "Verify", "Stream");
+
+  private final Authenticator authenticator;
+  private final Set<String> anonymousMethods;
+
+  public AuthInterceptor(Authenticator authenticator, Set<String> anonymousMethods) {
+    this.authenticator = requireNonNull(authenticator, "authenticator");
+    this.anonymousMethods = Set.copyOf(anonymousMethods);
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    String method = call.getMethodDescriptor().getFullMethodName();
+    String header = headers.get(CallContext.AUTHORIZATION);
+    Principal principal;
+    if (header == null || header.isBlank()) {
+      if (!anonymousMethods.contains(method)) {
+        throw CairnException.unauthenticated(
+            ErrorReason.ERROR_REASON_CREDENTIAL_MISSING,
+            "missing credential: send 'authorization: Bearer <token>'");
+      }
+      principal = Principal.anonymous();
+    } else {
+      if (!header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+        throw CairnException.unauthenticated(
+            ErrorReason.ERROR_REASON_CREDENTIAL_MISSING,
+            "unsupported authorization scheme (expected: Bearer)");
+      }
+      principal = authenticator.authenticate(header.substring(BEARER.length()).trim());
+      requireScope(principal, call.getMethodDescriptor().getBareMethodName());
+    }
+    Context context = Context.current().withValue(CallContext.PRINCIPAL, principal);
+    return Contexts.interceptCall(context, call, headers, next);
+  }
+
+  private static void requireScope(Principal principal, String bareMethod) {
+    Principal.Scope needed = isRead(bareMethod) ? Principal.Scope.READ : Principal.Scope.WRITE;
+    if (!principal.scopes().contains(needed)) {
+      throw CairnException.permissionDenied(
+          "this token lacks the " + needed.name().toLowerCase(Locale.ROOT) + " scope");
+    }
+  }
+
+  static boolean isRead(String bareMethod) {
+    for (String prefix : READ_PREFIXES) {
+      if (bareMethod.startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

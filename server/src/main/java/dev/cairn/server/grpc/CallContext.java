@@ -1,0 +1,29 @@
+package dev.cairn.server.grpc;
+
+import io.grpc.Context;
+import io.grpc.Metadata;
+
+/** The per-call values interceptors put in the gRPC {@link Context} for the layers below. */
+public final class CallContext {
+  static final Context.Key<Principal> PRINCIPAL = Context.key("cairn.principal");
+  static final Context.Key<String> REQUEST_ID = Context.key("cairn.request-id");
+
+  public static final Metadata.Key<String> REQUEST_ID_HEADER =
+      Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
+  public static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  private CallContext() {}
+
+  /** The authenticated caller of the current call; anonymous outside a call. */
+  public static Principal principal() {
+    Principal p = PRINCIPAL.get();
+    return p == null ? Principal.anonymous() : p;
+  }
+
+  /** The current call's request id, or "-" outside a call. */
+  public static String requestId() {
+    String id = REQUEST_ID.get();
+    return id == null ? "-" : id;
+  }
+}

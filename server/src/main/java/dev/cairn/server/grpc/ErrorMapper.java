@@ -1,0 +1,229 @@
+package dev.cairn.server.grpc;
+
+import com.google.protobuf.Any;
+import com.google.rpc.BadRequest;
+import com.google.rpc.ErrorInfo;
+import dev.cairn.type.v1.ErrorReason;
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place failures become responses. Whatever a handler throws, or passes to
+ * {@code onError}, leaves as the status DESIGN.md's table gives, with a
+ * {@code google.rpc.ErrorInfo} (domain {@code cairn.dev}) and, for bad input, a
+ * {@code google.rpc.BadRequest}. Unexpected failures become INTERNAL with no cause, SQL or
+ * stack trace: those stay in the server log, under the request id.
+ */
+public final class ErrorMapper implements ServerInterceptor {
+  static final String DOMAIN = "cairn.dev";
+  private static final Logger log = LoggerFactory.getLogger(ErrorMapper.class);
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    var guarded = new GuardedCall<>(call);
+    ServerCall.Listener<Q> delegate;
+    try {
+      delegate = next.startCall(guarded, headers);
+    } catch (RuntimeException e) {
+      guarded.fail(e);
+      return new ServerCall.Listener<>() {};
+    }
+    return new SimpleForwardingServerCallListener<>(delegate) {
+      @Override
+      public void onMessage(Q message) {
+        if (!guarded.closed()) {
+          try {
+            super.onMessage(message);
+          } catch (RuntimeException e) {
+            guarded.fail(e);
+          }
+        }
+      }
+
+      @Override
+      public void onHalfClose() {
+        if (!guarded.closed()) {
+          try {
+            super.onHalfClose();
+          } catch (RuntimeException e) {
+            guarded.fail(e);
+          }
+        }
+      }
+
+      @Override
+      public void onReady() {
+        if (!guarded.closed()) {
+          try {
+            super.onReady();
+          } catch (RuntimeException e) {
+            guarded.fail(e);
+          }
+        }
+      }
+
+      @Override
+      public void onCancel() {
+        try {
+          super.onCancel();
+        } catch (RuntimeException e) {
+          log.warn("onCancel failed", e);
+        }
+      }
+
+      @Override
+      public void onComplete() {
+        try {
+          super.onComplete();
+        } catch (RuntimeException e) {
+          log.warn("onComplete failed", e);
+        }
+      }
+    };
+  }
+
+  /** A call that maps what it is closed with and can be closed only once. */
+  private static final class GuardedCall<Q, R> extends SimpleForwardingServerCall<Q, R> {
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    GuardedCall(ServerCall<Q, R> delegate) {
+      super(delegate);
+    }
+
+    boolean closed() {
+      return closed.get();
+    }
+
+    void fail(Throwable t) {
+      close(Status.UNKNOWN.withCause(t), new Metadata());
+    }
+
+    @Override
+    public void close(Status status, Metadata trailers) {
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
+      if (status.isOk()) {
+        super.close(status, trailers);
+        return;
+      }
+      Throwable cause = status.getCause();
+      if (cause != null || status.getCode() == Status.Code.UNKNOWN) {
+        var mapped = map(cause != null ? cause : status.asRuntimeException(), getMethodDescriptor().getFullMethodName());
+        trailers.merge(mapped.trailers());
+        super.close(mapped.status(), trailers);
+      } else {
+        super.close(status, trailers);
+      }
+    }
+  }
+
+  /** A status with the trailers that carry its details. */
+  record Mapped(Status status, Metadata trailers) {}
+
+  /** Maps any throwable to the status a client should see. */
+  static Mapped map(Throwable t, String method) {
+    if (t instanceof CairnException e) {
+      return fromCairn(e, method);
+    }
+    if (t instanceof StatusRuntimeException || t instanceof StatusException) {
+      Status s = Status.fromThrowable(t);
+      if (s.getCode() != Status.Code.UNKNOWN && s.getCode() != Status.Code.INTERNAL) {
+        Metadata trailers = Status.trailersFromThrowable(t);
+        return new Mapped(s.withCause(null), trailers == null ? new Metadata() : trailers);
+      }
+    }
+    CairnException translated = translateInfrastructure(t);
+    if (translated != null) {
+      return fromCairn(translated, method);
+    }
+    log.error("internal error in {} (request {})", method, CallContext.requestId(), t);
+    return build(Status.Code.INTERNAL, ErrorReason.ERROR_REASON_INTERNAL,
+        "internal error (request " + CallContext.requestId() + ")", Map.of(), null);
+  }
+
+  private static Mapped fromCairn(CairnException e, String method) {
+    if (e.code() == Status.Code.UNAVAILABLE || e.code() == Status.Code.INTERNAL) {
+      log.error("{} in {} (request {}): {}", e.code(), method, CallContext.requestId(), e.getMessage());
+    } else {
+      log.warn("{} in {} (request {}): {}", e.code(), method, CallContext.requestId(), e.getMessage());
+    }
+    BadRequest badRequest =
+        e.violations().isEmpty()
+            ? null
+            : BadRequest.newBuilder().addAllFieldViolations(e.violations()).build();
+    return build(e.code(), e.reason(), e.getMessage(), e.metadata(), badRequest);
+  }
+
+  /** Database and runtime failures that have a client-meaningful status. */
+  private static @Nullable CairnException translateInfrastructure(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof CairnException e) {
+        return e;
+      }
+      if (c instanceof SQLTransientConnectionException) {
+        return CairnException.unavailable("the database is unavailable; retry later");
+      }
+      if (c instanceof SQLException sql && sql.getSQLState() != null) {
+        String state = sql.getSQLState();
+        if (state.equals("40001") || state.equals("40P01")) {
+          return CairnException.conflict("a concurrent change won; retry the call");
+        }
+        if (state.startsWith("08") || state.equals("57P01") || state.equals("53300")) {
+          return CairnException.unavailable("the database is unavailable; retry later");
+        }
+        if (state.equals("57014")) {
+          io.grpc.Context ctx = io.grpc.Context.current();
+          if (ctx.getDeadline() != null && ctx.getDeadline().isExpired()) {
+            return new CairnException(Status.Code.DEADLINE_EXCEEDED,
+                ErrorReason.ERROR_REASON_UNSPECIFIED, "deadline exceeded", Map.of(), java.util.List.of());
+          }
+          return new CairnException(Status.Code.CANCELLED, ErrorReason.ERROR_REASON_UNSPECIFIED,
+              "cancelled", Map.of(), java.util.List.of());
+        }
+      }
+    }
+    return null;
+  }
+
+  private static Mapped build(
+      Status.Code code,
+      ErrorReason reason,
+      String message,
+      Map<String, String> metadata,
+      @Nullable BadRequest badRequest) {
+    var info =
+        ErrorInfo.newBuilder()
+            .setReason(reason.name().substring("ERROR_REASON_".length()))
+            .setDomain(DOMAIN)
+            .putAllMetadata(metadata)
+            .build();
+    var proto =
+        com.google.rpc.Status.newBuilder()
+            .setCode(code.value())
+            .setMessage(message)
+            .addDetails(Any.pack(info));
+    if (badRequest != null) {
+      proto.addDetails(Any.pack(badRequest));
+    }
+    StatusRuntimeException sre = StatusProto.toStatusRuntimeException(proto.build());
+    Metadata trailers = sre.getTrailers();
+    return new Mapped(sre.getStatus(), trailers == null ? new Metadata() : trailers);
+  }
+}

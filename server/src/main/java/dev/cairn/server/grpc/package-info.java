@@ -1,0 +1,4 @@
+@NullMarked
+package dev.cairn.server.grpc;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,181 @@
+package dev.cairn.server.identity;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.cairn.server.db.Database;
+import dev.cairn.server.db.PageToken;
+import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.grpc.Principal;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Identity rules: who may create, see and delete users and tokens. Users see themselves;
+ * the admin sees everyone; nobody else learns whether a user exists.
+ */
+public final class IdentityService {
+  private final Database database;
+  private final IdentityRepository repository = new IdentityRepository();
+  private final TokenCodec codec;
+  private final Clock clock;
+  private final Supplier<UUID> ids;
+  private final List<UserDeletionListener> deletionListeners;
+
+  /** Lets other areas (the vault's crypto-shredding) act in the same transaction as a deletion. */
+  @FunctionalInterface
+  public interface UserDeletionListener {
+    void onUserDeleted(org.jooq.DSLContext sql, UUID userId);
+  }
+
+  public IdentityService(
+      Database database,
+      SecureRandom random,
+      Clock clock,
+      Supplier<UUID> ids,
+      List<UserDeletionListener> deletionListeners) {
+    this.database = requireNonNull(database, "database");
+    this.codec = new TokenCodec(requireNonNull(random, "random"));
+    this.clock = requireNonNull(clock, "clock");
+    this.ids = requireNonNull(ids, "ids");
+    this.deletionListeners = List.copyOf(deletionListeners);
+  }
+
+  Users.User createUser(
+      Principal caller, String username, String displayName, @Nullable UUID requestId) {
+    if (!caller.admin()) {
+      throw CairnException.permissionDenied("only the admin token may create users");
+    }
+    return database.transaction(
+        caller,
+        sql ->
+            repository
+                .insertUser(sql, ids.get(), username, displayName, requestId)
+                .orElseThrow(
+                    () -> CairnException.alreadyExists("username " + username + " is taken")));
+  }
+
+  /** For bootstrap: creates a user and a read/write token without an admin call. */
+  public String createUserWithToken(String username, String displayName, String tokenName) {
+    UUID userId = ids.get();
+    Principal self = Principal.system(userId);
+    return database.transaction(
+        Principal.forAdmin(),
+        sql -> {
+          repository
+              .insertUser(sql, userId, username, displayName, null)
+              .orElseThrow(() -> CairnException.alreadyExists("username " + username + " is taken"));
+          return mint(sql, self, userId, tokenName, List.of(Principal.Scope.READ, Principal.Scope.WRITE), null)
+              .bearer();
+        });
+  }
+
+  /** True when no user exists yet (first start). */
+  public boolean hasNoUsers() {
+    return database.transaction(Principal.forAdmin(), sql -> repository.countUsers(sql) == 0);
+  }
+
+  Users.User getUser(Principal caller, UserRef ref) {
+    UUID id = resolve(caller, ref);
+    return database.transaction(
+        caller,
+        sql -> repository.findUser(sql, id).orElseThrow(() -> CairnException.notFound(ref.name())));
+  }
+
+  void deleteUser(Principal caller, UserRef ref) {
+    UUID id = resolve(caller, ref);
+    database.transaction(
+        caller,
+        sql -> {
+          if (!repository.deleteUser(sql, id)) {
+            throw CairnException.notFound(ref.name());
+          }
+          for (UserDeletionListener listener : deletionListeners) {
+            listener.onUserDeleted(sql, id);
+          }
+          return null;
+        });
+  }
+
+  Users.NewToken createToken(
+      Principal caller,
+      UserRef owner,
+      String displayName,
+      List<Principal.Scope> scopes,
+      @Nullable Duration ttl) {
+    UUID ownerId = resolve(caller, owner);
+    return database.transaction(
+        caller,
+        sql -> {
+          repository.findUser(sql, ownerId).orElseThrow(() -> CairnException.notFound(owner.name()));
+          return mint(sql, caller, ownerId, displayName, scopes, ttl);
+        });
+  }
+
+  private Users.NewToken mint(
+      org.jooq.DSLContext sql,
+      Principal caller,
+      UUID ownerId,
+      String displayName,
+      List<Principal.Scope> scopes,
+      @Nullable Duration ttl) {
+    if (!caller.admin() && !caller.scopes().containsAll(scopes)) {
+      throw CairnException.permissionDenied("a token cannot grant scopes its creator lacks");
+    }
+    TokenCodec.Minted minted = codec.mint();
+    OffsetDateTime expires =
+        ttl == null ? null : OffsetDateTime.ofInstant(clock.instant().plus(ttl), ZoneOffset.UTC);
+    Users.Token token =
+        repository.insertToken(
+            sql, minted.tokenId(), ownerId, minted.secretSha256(), displayName, scopes, expires);
+    return new Users.NewToken(token, minted.token());
+  }
+
+  Users.TokenPage listTokens(
+      Principal caller, UserRef owner, boolean includeInactive, int pageSize, String pageToken) {
+    UUID ownerId = resolve(caller, owner);
+    PageToken after = PageToken.decode(pageToken);
+    int limit = PageToken.pageSize(pageSize, 50, 1000);
+    List<Users.Token> rows =
+        database.transaction(
+            caller, sql -> repository.listTokens(sql, ownerId, includeInactive, after, limit + 1));
+    if (rows.size() <= limit) {
+      return new Users.TokenPage(rows, "");
+    }
+    List<Users.Token> page = rows.subList(0, limit);
+    Users.Token last = page.get(limit - 1);
+    return new Users.TokenPage(page, new PageToken(last.createdAt(), last.id()).encode());
+  }
+
+  Users.Token revokeToken(Principal caller, UserRef owner, String tokenName, String tokenId) {
+    UUID ownerId = resolve(caller, owner);
+    UUID id = UserRef.parseUuid(tokenId).orElseThrow(() -> CairnException.notFound(tokenName));
+    return database.transaction(
+        caller,
+        sql -> repository.revokeToken(sql, ownerId, id).orElseThrow(() -> CairnException.notFound(tokenName)));
+  }
+
+  /**
+   * The user a name refers to, as far as the caller may act on it: themselves, or anyone for
+   * the admin. Anyone else is NOT_FOUND, exactly as if they did not exist.
+   */
+  private static UUID resolve(Principal caller, UserRef ref) {
+    if (ref.isMe()) {
+      if (!caller.isUser()) {
+        throw CairnException.notFound(ref.name());
+      }
+      return caller.requireUserId();
+    }
+    UUID id = ref.id().orElseThrow(() -> CairnException.notFound(ref.name()));
+    if (caller.admin() || id.equals(caller.userId())) {
+      return id;
+    }
+    throw CairnException.notFound(ref.name());
+  }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.cairn.server.observability;
+
+import org.jspecify.annotations.NullMarked;
