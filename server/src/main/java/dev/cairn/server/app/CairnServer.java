@@ -14,6 +14,13 @@ import dev.cairn.server.identity.IdentityGrpcService;
 import dev.cairn.server.identity.IdentityService;
 import dev.cairn.server.identity.TokenAuthenticator;
 import dev.cairn.server.observability.Metrics;
+import dev.cairn.server.vault.Attestations;
+import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.vault.DataKeys;
+import dev.cairn.server.vault.KeyEncryptionKeys;
+import dev.cairn.server.vault.VaultAccess;
+import dev.cairn.server.vault.VaultContext;
+import dev.cairn.server.vault.VaultModule;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -33,6 +40,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -102,16 +110,19 @@ public final class CairnServer implements AutoCloseable {
 
     var metrics = new Metrics();
     resources.add(metrics);
-    database = new Database(ownerUrl, db.appUser(), appPassword, db.poolSize(), metrics.registry());
+    database = new Database(ownerUrl, db.appUser(), appPassword, db.poolSize(), metrics.registry(), clock);
     resources.add(database);
 
     var random = new SecureRandom();
-    var identity = new IdentityService(database, random, clock, UUID::randomUUID, List.of());
+    var vault = new VaultModule(vaultContext(database, clock, random));
+    var identity =
+        new IdentityService(database, random, clock, UUID::randomUUID, List.of(vault.cryptoShredder()));
     var auth = new AuthInterceptor(new TokenAuthenticator(database, config.adminToken(), clock), ANONYMOUS_METHODS);
     var validation = new ValidationInterceptor();
 
     List<BindableService> cairnServices = new ArrayList<>();
     cairnServices.add(new IdentityGrpcService(identity));
+    cairnServices.addAll(vault.services());
     cairnServices.addAll(Unimplemented.services());
 
     ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -152,6 +163,30 @@ public final class CairnServer implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     log.info("Cairn is serving gRPC on port {} (metrics on {})", grpcPort(), metricsPort);
+  }
+
+  private VaultContext vaultContext(Database db, Clock clock, SecureRandom random) {
+    var keys = config.keys();
+    Path dir = config.dataDir();
+    String kek = Secrets.resolve(keys.kek(), dir, "kek.keyset", "CAIRN_KEK", KeyEncryptionKeys::generate);
+    String hmac =
+        Secrets.resolve(keys.auditHmacKey(), dir, "audit-hmac.key", "CAIRN_AUDIT_HMAC_KEY", () -> {
+          byte[] key = new byte[32];
+          random.nextBytes(key);
+          return Base64.getEncoder().encodeToString(key);
+        });
+    String attestation =
+        Secrets.resolve(keys.attestationKey(), dir, "attestation.keyset", "CAIRN_ATTESTATION_KEY", Attestations::generateKey);
+    return new VaultContext(
+        db,
+        new DataKeys(new KeyEncryptionKeys(kek, keys.kekPrevious())),
+        new AuditLog(Base64.getDecoder().decode(hmac), clock),
+        new VaultAccess(),
+        config.vault(),
+        Attestations.parseKey(attestation),
+        clock,
+        UUID::randomUUID,
+        random);
   }
 
   private void createDataDir() {

@@ -24,6 +24,8 @@ import org.jspecify.annotations.Nullable;
  * @param shutdownGrace how long in-flight calls get to finish on shutdown
  * @param createDemoUser create a demo user and print its token on the first start
  * @param logFormat {@code json} or {@code text}
+ * @param keys key material; values not configured are generated once into the data folder
+ * @param vault vault limits and retention
  */
 public record CairnConfig(
     int grpcPort,
@@ -33,7 +35,9 @@ public record CairnConfig(
     @Nullable String adminToken,
     Duration shutdownGrace,
     boolean createDemoUser,
-    String logFormat) {
+    String logFormat,
+    KeyConfig keys,
+    VaultConfig vault) {
 
   private static final Pattern ROLE = Pattern.compile("^[a-z_][a-z0-9_]{0,62}$");
 
@@ -61,6 +65,41 @@ public record CairnConfig(
       return url == null;
     }
   }
+
+  /**
+   * Secrets, each a base64 value from the environment or, when absent, a file in the data
+   * folder created on first start (mode 600). Several replicas must share them by config.
+   *
+   * @param kek current key-encryption key (base64 Tink AES-256-GCM keyset)
+   * @param kekPrevious older KEKs that still unwrap until {@code rewrap-keys} has run
+   * @param auditHmacKey key for HMACs of sensitive audit values (base64, 32 bytes)
+   * @param attestationKey Ed25519 signing keyset for attestations (base64 Tink keyset)
+   */
+  public record KeyConfig(
+      @Nullable String kek,
+      List<String> kekPrevious,
+      @Nullable String auditHmacKey,
+      @Nullable String attestationKey) {
+    public KeyConfig {
+      kekPrevious = List.copyOf(kekPrevious);
+    }
+  }
+
+  /**
+   * Vault limits.
+   *
+   * @param inlineMaxBytes largest document CreateItem accepts inline (UploadItem beyond)
+   * @param maxItemBytes largest document at all
+   * @param maxItemsPerUser items one owner may hold
+   * @param writesPerMinute vault writes one user may make per minute
+   * @param retention how long a deleted item can be undeleted before it is purged
+   */
+  public record VaultConfig(
+      long inlineMaxBytes,
+      long maxItemBytes,
+      long maxItemsPerUser,
+      int writesPerMinute,
+      Duration retention) {}
 
   public CairnConfig {
     requireNonNull(dataDir, "dataDir");
@@ -108,6 +147,19 @@ public record CairnConfig(
     if (!logFormat.equals("json") && !logFormat.equals("text")) {
       reader.problem("CAIRN_LOG_FORMAT: " + logFormat + " (expected: json or text)");
     }
+    var keys =
+        new KeyConfig(
+            reader.optional("CAIRN_KEK").orElse(null),
+            reader.optional("CAIRN_KEK_PREVIOUS").map(v -> List.of(v.split(","))).orElse(List.of()),
+            reader.optional("CAIRN_AUDIT_HMAC_KEY").orElse(null),
+            reader.optional("CAIRN_ATTESTATION_KEY").orElse(null));
+    var vault =
+        new VaultConfig(
+            reader.integer("CAIRN_VAULT_INLINE_MAX_BYTES", 4 * 1024 * 1024, 1024, 4 * 1024 * 1024),
+            reader.longInteger("CAIRN_VAULT_MAX_ITEM_BYTES", 1L << 30, 1024, 1L << 40),
+            reader.longInteger("CAIRN_VAULT_MAX_ITEMS_PER_USER", 100_000, 1, 1_000_000_000),
+            reader.integer("CAIRN_VAULT_WRITES_PER_MINUTE", 1200, 1, 1_000_000),
+            Duration.ofDays(reader.integer("CAIRN_VAULT_RETENTION_DAYS", 30, 0, 3650)));
     reader.throwIfProblems();
     return new CairnConfig(
         grpcPort,
@@ -118,7 +170,9 @@ public record CairnConfig(
         adminToken,
         grace,
         demo,
-        logFormat);
+        logFormat,
+        keys,
+        vault);
   }
 
   /** Collects problems instead of failing on the first. */
@@ -146,6 +200,23 @@ public record CairnConfig(
       }
       try {
         int value = Integer.parseInt(raw.get());
+        if (value < min || value > max) {
+          problem(key + ": " + value + " (expected: " + min + ".." + max + ")");
+        }
+        return value;
+      } catch (NumberFormatException e) {
+        problem(key + ": " + raw.get() + " (expected: an integer " + min + ".." + max + ")");
+        return fallback;
+      }
+    }
+
+    long longInteger(String key, long fallback, long min, long max) {
+      Optional<String> raw = optional(key);
+      if (raw.isEmpty()) {
+        return fallback;
+      }
+      try {
+        long value = Long.parseLong(raw.get());
         if (value < min || value > max) {
           problem(key + ": " + value + " (expected: " + min + ".." + max + ")");
         }

@@ -10,6 +10,7 @@ import io.grpc.Deadline;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
@@ -38,7 +39,11 @@ public final class Database implements AutoCloseable {
     T run(DSLContext sql);
   }
 
-  public Database(String url, String user, String password, int poolSize, MeterRegistry metrics) {
+  private final Clock clock;
+
+  public Database(
+      String url, String user, String password, int poolSize, MeterRegistry metrics, Clock clock) {
+    this.clock = requireNonNull(clock, "clock");
     var config = new HikariConfig();
     config.setPoolName("cairn");
     config.setJdbcUrl(requireNonNull(url, "url"));
@@ -60,7 +65,8 @@ public final class Database implements AutoCloseable {
 
   /**
    * Runs {@code work} in one transaction as {@code principal}: {@code cairn.user_id} (and
-   * {@code cairn.admin}) are set transaction-locally, so RLS applies to every statement.
+   * {@code cairn.admin}) are set transaction-locally, so RLS applies to every statement, and
+   * {@code cairn.now} carries the server's clock so SQL-side expiry agrees with Java's.
    * Commits when {@code work} returns, rolls back when it throws.
    */
   public <T> T transaction(Principal principal, TransactionalWork<T> work) {
@@ -71,7 +77,7 @@ public final class Database implements AutoCloseable {
       context.addListener(onCancel, Runnable::run);
       try {
         DSLContext sql = DSL.using(connection, SQLDialect.POSTGRES, settings);
-        setTransactionLocals(sql, principal, context.getDeadline());
+        setTransactionLocals(sql, principal, context.getDeadline(), clock);
         T result = work.run(sql);
         connection.commit();
         return result;
@@ -87,7 +93,7 @@ public final class Database implements AutoCloseable {
   }
 
   private static void setTransactionLocals(
-      DSLContext sql, Principal principal, Deadline deadline) {
+      DSLContext sql, Principal principal, Deadline deadline, Clock clock) {
     String userId = principal.userId() == null ? "" : principal.userId().toString();
     String timeout =
         deadline == null
@@ -99,7 +105,9 @@ public final class Database implements AutoCloseable {
             DSL.function("set_config", String.class, DSL.val("cairn.admin"),
                 DSL.val(principal.admin() ? "on" : "off"), DSL.inline(true)),
             DSL.function("set_config", String.class, DSL.val("statement_timeout"),
-                DSL.val(timeout), DSL.inline(true)))
+                DSL.val(timeout), DSL.inline(true)),
+            DSL.function("set_config", String.class, DSL.val("cairn.now"),
+                DSL.val(clock.instant().toString()), DSL.inline(true)))
         .fetch();
   }
 

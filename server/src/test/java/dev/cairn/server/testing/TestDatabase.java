@@ -28,7 +28,7 @@ public final class TestDatabase {
     var bootstrap = new DatabaseBootstrap(embedded.jdbcUrl(), "postgres", "");
     bootstrap.ensureAppRole(APP_ROLE, APP_PASSWORD);
     bootstrap.migrate(APP_ROLE);
-    this.app = new Database(embedded.jdbcUrl(), APP_ROLE, APP_PASSWORD, 8, new SimpleMeterRegistry());
+    this.app = new Database(embedded.jdbcUrl(), APP_ROLE, APP_PASSWORD, 8, new SimpleMeterRegistry(), java.time.Clock.systemUTC());
   }
 
   public static TestDatabase get() {

@@ -4,10 +4,25 @@
 package dev.cairn.server.db.jooq;
 
 
+import dev.cairn.server.db.jooq.tables.AccessLinks;
 import dev.cairn.server.db.jooq.tables.ApiTokens;
+import dev.cairn.server.db.jooq.tables.AuditEvents;
+import dev.cairn.server.db.jooq.tables.AuditHeads;
 import dev.cairn.server.db.jooq.tables.AuthenticateToken;
+import dev.cairn.server.db.jooq.tables.Collections;
+import dev.cairn.server.db.jooq.tables.Consents;
+import dev.cairn.server.db.jooq.tables.DataKeys;
+import dev.cairn.server.db.jooq.tables.FindAccessLink;
+import dev.cairn.server.db.jooq.tables.Grants;
+import dev.cairn.server.db.jooq.tables.ItemChunks;
+import dev.cairn.server.db.jooq.tables.ItemVersions;
+import dev.cairn.server.db.jooq.tables.Items;
+import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
+import dev.cairn.server.db.jooq.tables.RecordValues;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
+import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
+import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 
 import java.util.Arrays;
 import java.util.List;
@@ -36,9 +51,24 @@ public class Cairn extends SchemaImpl {
     public static final Cairn CAIRN = new Cairn();
 
     /**
+     * The table <code>cairn.access_links</code>.
+     */
+    public final AccessLinks ACCESS_LINKS = AccessLinks.ACCESS_LINKS;
+
+    /**
      * The table <code>cairn.api_tokens</code>.
      */
     public final ApiTokens API_TOKENS = ApiTokens.API_TOKENS;
+
+    /**
+     * The table <code>cairn.audit_events</code>.
+     */
+    public final AuditEvents AUDIT_EVENTS = AuditEvents.AUDIT_EVENTS;
+
+    /**
+     * The table <code>cairn.audit_heads</code>.
+     */
+    public final AuditHeads AUDIT_HEADS = AuditHeads.AUDIT_HEADS;
 
     /**
      * The table <code>cairn.authenticate_token</code>.
@@ -80,6 +110,124 @@ public class Cairn extends SchemaImpl {
     }
 
     /**
+     * The table <code>cairn.collections</code>.
+     */
+    public final Collections COLLECTIONS = Collections.COLLECTIONS;
+
+    /**
+     * The table <code>cairn.consents</code>.
+     */
+    public final Consents CONSENTS = Consents.CONSENTS;
+
+    /**
+     * The table <code>cairn.data_keys</code>.
+     */
+    public final DataKeys DATA_KEYS = DataKeys.DATA_KEYS;
+
+    /**
+     * The table <code>cairn.find_access_link</code>.
+     */
+    public final FindAccessLink FIND_ACCESS_LINK = FindAccessLink.FIND_ACCESS_LINK;
+
+    /**
+     * Call <code>cairn.find_access_link</code>.
+     */
+    public static Result<FindAccessLinkRecord> FIND_ACCESS_LINK(
+          Configuration configuration
+        , UUID pLinkId
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.FindAccessLink.FIND_ACCESS_LINK.call(
+              pLinkId
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.find_access_link</code> as a table.
+     */
+    public static FindAccessLink FIND_ACCESS_LINK(
+          UUID pLinkId
+    ) {
+        return dev.cairn.server.db.jooq.tables.FindAccessLink.FIND_ACCESS_LINK.call(
+            pLinkId
+        );
+    }
+
+    /**
+     * Get <code>cairn.find_access_link</code> as a table.
+     */
+    public static FindAccessLink FIND_ACCESS_LINK(
+          Field<UUID> pLinkId
+    ) {
+        return dev.cairn.server.db.jooq.tables.FindAccessLink.FIND_ACCESS_LINK.call(
+            pLinkId
+        );
+    }
+
+    /**
+     * The table <code>cairn.grants</code>.
+     */
+    public final Grants GRANTS = Grants.GRANTS;
+
+    /**
+     * The table <code>cairn.item_chunks</code>.
+     */
+    public final ItemChunks ITEM_CHUNKS = ItemChunks.ITEM_CHUNKS;
+
+    /**
+     * The table <code>cairn.item_versions</code>.
+     */
+    public final ItemVersions ITEM_VERSIONS = ItemVersions.ITEM_VERSIONS;
+
+    /**
+     * The table <code>cairn.items</code>.
+     */
+    public final Items ITEMS = Items.ITEMS;
+
+    /**
+     * The table <code>cairn.owners_with_purgeable_items</code>.
+     */
+    public final OwnersWithPurgeableItems OWNERS_WITH_PURGEABLE_ITEMS = OwnersWithPurgeableItems.OWNERS_WITH_PURGEABLE_ITEMS;
+
+    /**
+     * Call <code>cairn.owners_with_purgeable_items</code>.
+     */
+    public static Result<OwnersWithPurgeableItemsRecord> OWNERS_WITH_PURGEABLE_ITEMS(
+          Configuration configuration
+        , Integer pLimit
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems.OWNERS_WITH_PURGEABLE_ITEMS.call(
+              pLimit
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.owners_with_purgeable_items</code> as a table.
+     */
+    public static OwnersWithPurgeableItems OWNERS_WITH_PURGEABLE_ITEMS(
+          Integer pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems.OWNERS_WITH_PURGEABLE_ITEMS.call(
+            pLimit
+        );
+    }
+
+    /**
+     * Get <code>cairn.owners_with_purgeable_items</code> as a table.
+     */
+    public static OwnersWithPurgeableItems OWNERS_WITH_PURGEABLE_ITEMS(
+          Field<Integer> pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems.OWNERS_WITH_PURGEABLE_ITEMS.call(
+            pLimit
+        );
+    }
+
+    /**
+     * The table <code>cairn.record_values</code>.
+     */
+    public final RecordValues RECORD_VALUES = RecordValues.RECORD_VALUES;
+
+    /**
      * The table <code>cairn.users</code>.
      */
     public final Users USERS = Users.USERS;
@@ -100,8 +248,21 @@ public class Cairn extends SchemaImpl {
     @Override
     public final List<Table<?>> getTables() {
         return Arrays.asList(
+            AccessLinks.ACCESS_LINKS,
             ApiTokens.API_TOKENS,
+            AuditEvents.AUDIT_EVENTS,
+            AuditHeads.AUDIT_HEADS,
             AuthenticateToken.AUTHENTICATE_TOKEN,
+            Collections.COLLECTIONS,
+            Consents.CONSENTS,
+            DataKeys.DATA_KEYS,
+            FindAccessLink.FIND_ACCESS_LINK,
+            Grants.GRANTS,
+            ItemChunks.ITEM_CHUNKS,
+            ItemVersions.ITEM_VERSIONS,
+            Items.ITEMS,
+            OwnersWithPurgeableItems.OWNERS_WITH_PURGEABLE_ITEMS,
+            RecordValues.RECORD_VALUES,
             Users.USERS
         );
     }

@@ -4,7 +4,15 @@
 package dev.cairn.server.db.jooq;
 
 
+import dev.cairn.server.db.jooq.tables.AccessLinks;
 import dev.cairn.server.db.jooq.tables.ApiTokens;
+import dev.cairn.server.db.jooq.tables.AuditEvents;
+import dev.cairn.server.db.jooq.tables.Collections;
+import dev.cairn.server.db.jooq.tables.Consents;
+import dev.cairn.server.db.jooq.tables.Grants;
+import dev.cairn.server.db.jooq.tables.ItemChunks;
+import dev.cairn.server.db.jooq.tables.Items;
+import dev.cairn.server.db.jooq.tables.RecordValues;
 
 import org.jooq.Index;
 import org.jooq.OrderField;
@@ -22,5 +30,28 @@ public class Indexes {
     // INDEX definitions
     // -------------------------------------------------------------------------
 
+    public static final Index ACCESS_LINKS_CREATOR_CREATED_IDX = Internal.createIndex(DSL.name("access_links_creator_created_idx"), AccessLinks.ACCESS_LINKS, new OrderField[] { AccessLinks.ACCESS_LINKS.CREATOR_ID, AccessLinks.ACCESS_LINKS.CREATED_AT.desc(), AccessLinks.ACCESS_LINKS.ID.desc() }, false);
+    public static final Index ACCESS_LINKS_OWNER_CREATED_IDX = Internal.createIndex(DSL.name("access_links_owner_created_idx"), AccessLinks.ACCESS_LINKS, new OrderField[] { AccessLinks.ACCESS_LINKS.OWNER_ID, AccessLinks.ACCESS_LINKS.CREATED_AT.desc(), AccessLinks.ACCESS_LINKS.ID.desc() }, false);
     public static final Index API_TOKENS_OWNER_CREATED_IDX = Internal.createIndex(DSL.name("api_tokens_owner_created_idx"), ApiTokens.API_TOKENS, new OrderField[] { ApiTokens.API_TOKENS.OWNER_ID, ApiTokens.API_TOKENS.CREATED_AT.desc(), ApiTokens.API_TOKENS.ID.desc() }, false);
+    public static final Index AUDIT_EVENTS_OWNER_ACTOR_IDX = Internal.createIndex(DSL.name("audit_events_owner_actor_idx"), AuditEvents.AUDIT_EVENTS, new OrderField[] { AuditEvents.AUDIT_EVENTS.OWNER_ID, AuditEvents.AUDIT_EVENTS.ACTOR, AuditEvents.AUDIT_EVENTS.SEQ.desc() }, false);
+    public static final Index AUDIT_EVENTS_OWNER_TARGET_IDX = Internal.createIndex(DSL.name("audit_events_owner_target_idx"), AuditEvents.AUDIT_EVENTS, new OrderField[] { AuditEvents.AUDIT_EVENTS.OWNER_ID, AuditEvents.AUDIT_EVENTS.TARGET, AuditEvents.AUDIT_EVENTS.SEQ.desc() }, false);
+    public static final Index AUDIT_EVENTS_OWNER_TIME_IDX = Internal.createIndex(DSL.name("audit_events_owner_time_idx"), AuditEvents.AUDIT_EVENTS, new OrderField[] { AuditEvents.AUDIT_EVENTS.OWNER_ID, AuditEvents.AUDIT_EVENTS.EVENT_TIME.desc(), AuditEvents.AUDIT_EVENTS.SEQ.desc() }, false);
+    public static final Index COLLECTIONS_OWNER_CREATED_IDX = Internal.createIndex(DSL.name("collections_owner_created_idx"), Collections.COLLECTIONS, new OrderField[] { Collections.COLLECTIONS.OWNER_ID, Collections.COLLECTIONS.CREATED_AT.desc(), Collections.COLLECTIONS.ID.desc() }, false);
+    public static final Index CONSENTS_OWNER_CREATED_IDX = Internal.createIndex(DSL.name("consents_owner_created_idx"), Consents.CONSENTS, new OrderField[] { Consents.CONSENTS.OWNER_ID, Consents.CONSENTS.CREATED_AT.desc(), Consents.CONSENTS.ID.desc() }, false);
+    public static final Index CONSENTS_RECIPIENT_CREATED_IDX = Internal.createIndex(DSL.name("consents_recipient_created_idx"), Consents.CONSENTS, new OrderField[] { Consents.CONSENTS.RECIPIENT_ID, Consents.CONSENTS.CREATED_AT.desc(), Consents.CONSENTS.ID.desc() }, false);
+    public static final Index GRANTS_CONSENT_IDX = Internal.createIndex(DSL.name("grants_consent_idx"), Grants.GRANTS, new OrderField[] { Grants.GRANTS.CONSENT_ID }, false);
+    public static final Index GRANTS_GRANTEE_CREATED_IDX = Internal.createIndex(DSL.name("grants_grantee_created_idx"), Grants.GRANTS, new OrderField[] { Grants.GRANTS.GRANTEE_ID, Grants.GRANTS.CREATED_AT.desc(), Grants.GRANTS.ID.desc() }, false);
+    public static final Index GRANTS_GRANTEE_IDX = Internal.createIndex(DSL.name("grants_grantee_idx"), Grants.GRANTS, new OrderField[] { Grants.GRANTS.GRANTEE_ID, Grants.GRANTS.OWNER_ID, Grants.GRANTS.ITEM_ID, Grants.GRANTS.COLLECTION_ID }, false);
+    public static final Index GRANTS_GRANTOR_CREATED_IDX = Internal.createIndex(DSL.name("grants_grantor_created_idx"), Grants.GRANTS, new OrderField[] { Grants.GRANTS.GRANTOR_ID, Grants.GRANTS.CREATED_AT.desc(), Grants.GRANTS.ID.desc() }, false);
+    public static final Index GRANTS_OWNER_CREATED_IDX = Internal.createIndex(DSL.name("grants_owner_created_idx"), Grants.GRANTS, new OrderField[] { Grants.GRANTS.OWNER_ID, Grants.GRANTS.CREATED_AT.desc(), Grants.GRANTS.ID.desc() }, false);
+    public static final Index ITEM_CHUNKS_ITEM_IDX = Internal.createIndex(DSL.name("item_chunks_item_idx"), ItemChunks.ITEM_CHUNKS, new OrderField[] { ItemChunks.ITEM_CHUNKS.OWNER_ID, ItemChunks.ITEM_CHUNKS.ITEM_ID }, false);
+    public static final Index ITEMS_LABELS_IDX = Internal.createIndex(DSL.name("items_labels_idx"), Items.ITEMS, new OrderField[] { Items.ITEMS.LABELS }, false);
+    public static final Index ITEMS_OWNER_COLLECTION_IDX = Internal.createIndex(DSL.name("items_owner_collection_idx"), Items.ITEMS, new OrderField[] { Items.ITEMS.OWNER_ID, Items.ITEMS.COLLECTION_ID, Items.ITEMS.CREATED_AT.desc(), Items.ITEMS.ID.desc() }, false);
+    public static final Index ITEMS_OWNER_CREATED_IDX = Internal.createIndex(DSL.name("items_owner_created_idx"), Items.ITEMS, new OrderField[] { Items.ITEMS.OWNER_ID, Items.ITEMS.CREATED_AT.desc(), Items.ITEMS.ID.desc() }, false);
+    public static final Index ITEMS_PURGE_IDX = Internal.createIndex(DSL.name("items_purge_idx"), Items.ITEMS, new OrderField[] { Items.ITEMS.PURGE_AFTER }, false);
+    public static final Index RECORD_VALUES_ITEM_IDX = Internal.createIndex(DSL.name("record_values_item_idx"), RecordValues.RECORD_VALUES, new OrderField[] { RecordValues.RECORD_VALUES.ITEM_ID }, false);
+    public static final Index RECORD_VALUES_NUM_IDX = Internal.createIndex(DSL.name("record_values_num_idx"), RecordValues.RECORD_VALUES, new OrderField[] { RecordValues.RECORD_VALUES.COLLECTION_ID, RecordValues.RECORD_VALUES.FIELD, RecordValues.RECORD_VALUES.NUM_VALUE, RecordValues.RECORD_VALUES.ITEM_ID }, false);
+    public static final Index RECORD_VALUES_TEXT_IDX = Internal.createIndex(DSL.name("record_values_text_idx"), RecordValues.RECORD_VALUES, new OrderField[] { RecordValues.RECORD_VALUES.COLLECTION_ID, RecordValues.RECORD_VALUES.FIELD, RecordValues.RECORD_VALUES.TEXT_VALUE, RecordValues.RECORD_VALUES.ITEM_ID }, false);
+    public static final Index RECORD_VALUES_TIME_IDX = Internal.createIndex(DSL.name("record_values_time_idx"), RecordValues.RECORD_VALUES, new OrderField[] { RecordValues.RECORD_VALUES.COLLECTION_ID, RecordValues.RECORD_VALUES.FIELD, RecordValues.RECORD_VALUES.TIME_VALUE, RecordValues.RECORD_VALUES.ITEM_ID }, false);
+    public static final Index RECORD_VALUES_TRGM_IDX = Internal.createIndex(DSL.name("record_values_trgm_idx"), RecordValues.RECORD_VALUES, new OrderField[] { RecordValues.RECORD_VALUES.TEXT_VALUE }, false);
 }

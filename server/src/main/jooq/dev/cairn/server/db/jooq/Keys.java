@@ -4,9 +4,31 @@
 package dev.cairn.server.db.jooq;
 
 
+import dev.cairn.server.db.jooq.tables.AccessLinks;
 import dev.cairn.server.db.jooq.tables.ApiTokens;
+import dev.cairn.server.db.jooq.tables.AuditEvents;
+import dev.cairn.server.db.jooq.tables.AuditHeads;
+import dev.cairn.server.db.jooq.tables.Collections;
+import dev.cairn.server.db.jooq.tables.Consents;
+import dev.cairn.server.db.jooq.tables.DataKeys;
+import dev.cairn.server.db.jooq.tables.Grants;
+import dev.cairn.server.db.jooq.tables.ItemChunks;
+import dev.cairn.server.db.jooq.tables.ItemVersions;
+import dev.cairn.server.db.jooq.tables.Items;
+import dev.cairn.server.db.jooq.tables.RecordValues;
 import dev.cairn.server.db.jooq.tables.Users;
+import dev.cairn.server.db.jooq.tables.records.AccessLinksRecord;
 import dev.cairn.server.db.jooq.tables.records.ApiTokensRecord;
+import dev.cairn.server.db.jooq.tables.records.AuditEventsRecord;
+import dev.cairn.server.db.jooq.tables.records.AuditHeadsRecord;
+import dev.cairn.server.db.jooq.tables.records.CollectionsRecord;
+import dev.cairn.server.db.jooq.tables.records.ConsentsRecord;
+import dev.cairn.server.db.jooq.tables.records.DataKeysRecord;
+import dev.cairn.server.db.jooq.tables.records.GrantsRecord;
+import dev.cairn.server.db.jooq.tables.records.ItemChunksRecord;
+import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
+import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
+import dev.cairn.server.db.jooq.tables.records.RecordValuesRecord;
 import dev.cairn.server.db.jooq.tables.records.UsersRecord;
 
 import org.jooq.ForeignKey;
@@ -28,7 +50,24 @@ public class Keys {
     // UNIQUE and PRIMARY KEY definitions
     // -------------------------------------------------------------------------
 
+    public static final UniqueKey<AccessLinksRecord> ACCESS_LINKS_PKEY = Internal.createUniqueKey(AccessLinks.ACCESS_LINKS, DSL.name("access_links_pkey"), new TableField[] { AccessLinks.ACCESS_LINKS.ID }, true);
+    public static final UniqueKey<AccessLinksRecord> ACCESS_LINKS_REQUEST_KEY = Internal.createUniqueKey(AccessLinks.ACCESS_LINKS, DSL.name("access_links_request_key"), new TableField[] { AccessLinks.ACCESS_LINKS.CREATOR_ID, AccessLinks.ACCESS_LINKS.CREATE_REQUEST_ID }, true);
     public static final UniqueKey<ApiTokensRecord> API_TOKENS_PKEY = Internal.createUniqueKey(ApiTokens.API_TOKENS, DSL.name("api_tokens_pkey"), new TableField[] { ApiTokens.API_TOKENS.ID }, true);
+    public static final UniqueKey<AuditEventsRecord> AUDIT_EVENTS_PKEY = Internal.createUniqueKey(AuditEvents.AUDIT_EVENTS, DSL.name("audit_events_pkey"), new TableField[] { AuditEvents.AUDIT_EVENTS.OWNER_ID, AuditEvents.AUDIT_EVENTS.SEQ }, true);
+    public static final UniqueKey<AuditHeadsRecord> AUDIT_HEADS_PKEY = Internal.createUniqueKey(AuditHeads.AUDIT_HEADS, DSL.name("audit_heads_pkey"), new TableField[] { AuditHeads.AUDIT_HEADS.OWNER_ID }, true);
+    public static final UniqueKey<CollectionsRecord> COLLECTIONS_OWNER_ID_ID_KEY = Internal.createUniqueKey(Collections.COLLECTIONS, DSL.name("collections_owner_id_id_key"), new TableField[] { Collections.COLLECTIONS.OWNER_ID, Collections.COLLECTIONS.ID }, true);
+    public static final UniqueKey<CollectionsRecord> COLLECTIONS_PKEY = Internal.createUniqueKey(Collections.COLLECTIONS, DSL.name("collections_pkey"), new TableField[] { Collections.COLLECTIONS.ID }, true);
+    public static final UniqueKey<CollectionsRecord> COLLECTIONS_REQUEST_KEY = Internal.createUniqueKey(Collections.COLLECTIONS, DSL.name("collections_request_key"), new TableField[] { Collections.COLLECTIONS.OWNER_ID, Collections.COLLECTIONS.CREATE_REQUEST_ID }, true);
+    public static final UniqueKey<ConsentsRecord> CONSENTS_PKEY = Internal.createUniqueKey(Consents.CONSENTS, DSL.name("consents_pkey"), new TableField[] { Consents.CONSENTS.ID }, true);
+    public static final UniqueKey<ConsentsRecord> CONSENTS_REQUEST_KEY = Internal.createUniqueKey(Consents.CONSENTS, DSL.name("consents_request_key"), new TableField[] { Consents.CONSENTS.OWNER_ID, Consents.CONSENTS.CREATE_REQUEST_ID }, true);
+    public static final UniqueKey<DataKeysRecord> DATA_KEYS_PKEY = Internal.createUniqueKey(DataKeys.DATA_KEYS, DSL.name("data_keys_pkey"), new TableField[] { DataKeys.DATA_KEYS.OWNER_ID }, true);
+    public static final UniqueKey<GrantsRecord> GRANTS_PKEY = Internal.createUniqueKey(Grants.GRANTS, DSL.name("grants_pkey"), new TableField[] { Grants.GRANTS.ID }, true);
+    public static final UniqueKey<GrantsRecord> GRANTS_REQUEST_KEY = Internal.createUniqueKey(Grants.GRANTS, DSL.name("grants_request_key"), new TableField[] { Grants.GRANTS.GRANTOR_ID, Grants.GRANTS.CREATE_REQUEST_ID }, true);
+    public static final UniqueKey<ItemChunksRecord> ITEM_CHUNKS_PKEY = Internal.createUniqueKey(ItemChunks.ITEM_CHUNKS, DSL.name("item_chunks_pkey"), new TableField[] { ItemChunks.ITEM_CHUNKS.BLOB_ID, ItemChunks.ITEM_CHUNKS.SEQ }, true);
+    public static final UniqueKey<ItemVersionsRecord> ITEM_VERSIONS_PKEY = Internal.createUniqueKey(ItemVersions.ITEM_VERSIONS, DSL.name("item_versions_pkey"), new TableField[] { ItemVersions.ITEM_VERSIONS.ITEM_ID, ItemVersions.ITEM_VERSIONS.VERSION }, true);
+    public static final UniqueKey<ItemsRecord> ITEMS_OWNER_ID_ID_KEY = Internal.createUniqueKey(Items.ITEMS, DSL.name("items_owner_id_id_key"), new TableField[] { Items.ITEMS.OWNER_ID, Items.ITEMS.ID }, true);
+    public static final UniqueKey<ItemsRecord> ITEMS_PKEY = Internal.createUniqueKey(Items.ITEMS, DSL.name("items_pkey"), new TableField[] { Items.ITEMS.ID }, true);
+    public static final UniqueKey<ItemsRecord> ITEMS_REQUEST_KEY = Internal.createUniqueKey(Items.ITEMS, DSL.name("items_request_key"), new TableField[] { Items.ITEMS.OWNER_ID, Items.ITEMS.CREATE_REQUEST_ID }, true);
     public static final UniqueKey<UsersRecord> USERS_CREATE_REQUEST_ID_KEY = Internal.createUniqueKey(Users.USERS, DSL.name("users_create_request_id_key"), new TableField[] { Users.USERS.CREATE_REQUEST_ID }, true);
     public static final UniqueKey<UsersRecord> USERS_PKEY = Internal.createUniqueKey(Users.USERS, DSL.name("users_pkey"), new TableField[] { Users.USERS.ID }, true);
     public static final UniqueKey<UsersRecord> USERS_USERNAME_KEY = Internal.createUniqueKey(Users.USERS, DSL.name("users_username_key"), new TableField[] { Users.USERS.USERNAME }, true);
@@ -37,5 +76,22 @@ public class Keys {
     // FOREIGN KEY definitions
     // -------------------------------------------------------------------------
 
+    public static final ForeignKey<AccessLinksRecord, UsersRecord> ACCESS_LINKS__ACCESS_LINKS_CREATOR_ID_FKEY = Internal.createForeignKey(AccessLinks.ACCESS_LINKS, DSL.name("access_links_creator_id_fkey"), new TableField[] { AccessLinks.ACCESS_LINKS.CREATOR_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<AccessLinksRecord, ItemsRecord> ACCESS_LINKS__ACCESS_LINKS_ITEM_ID_FKEY = Internal.createForeignKey(AccessLinks.ACCESS_LINKS, DSL.name("access_links_item_id_fkey"), new TableField[] { AccessLinks.ACCESS_LINKS.ITEM_ID }, Keys.ITEMS_PKEY, new TableField[] { Items.ITEMS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<AccessLinksRecord, UsersRecord> ACCESS_LINKS__ACCESS_LINKS_OWNER_ID_FKEY = Internal.createForeignKey(AccessLinks.ACCESS_LINKS, DSL.name("access_links_owner_id_fkey"), new TableField[] { AccessLinks.ACCESS_LINKS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
     public static final ForeignKey<ApiTokensRecord, UsersRecord> API_TOKENS__API_TOKENS_OWNER_ID_FKEY = Internal.createForeignKey(ApiTokens.API_TOKENS, DSL.name("api_tokens_owner_id_fkey"), new TableField[] { ApiTokens.API_TOKENS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<AuditHeadsRecord, UsersRecord> AUDIT_HEADS__AUDIT_HEADS_OWNER_ID_FKEY = Internal.createForeignKey(AuditHeads.AUDIT_HEADS, DSL.name("audit_heads_owner_id_fkey"), new TableField[] { AuditHeads.AUDIT_HEADS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<CollectionsRecord, UsersRecord> COLLECTIONS__COLLECTIONS_OWNER_ID_FKEY = Internal.createForeignKey(Collections.COLLECTIONS, DSL.name("collections_owner_id_fkey"), new TableField[] { Collections.COLLECTIONS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<ConsentsRecord, UsersRecord> CONSENTS__CONSENTS_OWNER_ID_FKEY = Internal.createForeignKey(Consents.CONSENTS, DSL.name("consents_owner_id_fkey"), new TableField[] { Consents.CONSENTS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<ConsentsRecord, UsersRecord> CONSENTS__CONSENTS_RECIPIENT_ID_FKEY = Internal.createForeignKey(Consents.CONSENTS, DSL.name("consents_recipient_id_fkey"), new TableField[] { Consents.CONSENTS.RECIPIENT_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<DataKeysRecord, UsersRecord> DATA_KEYS__DATA_KEYS_OWNER_ID_FKEY = Internal.createForeignKey(DataKeys.DATA_KEYS, DSL.name("data_keys_owner_id_fkey"), new TableField[] { DataKeys.DATA_KEYS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<GrantsRecord, ConsentsRecord> GRANTS__GRANTS_CONSENT_FK = Internal.createForeignKey(Grants.GRANTS, DSL.name("grants_consent_fk"), new TableField[] { Grants.GRANTS.CONSENT_ID }, Keys.CONSENTS_PKEY, new TableField[] { Consents.CONSENTS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<GrantsRecord, UsersRecord> GRANTS__GRANTS_GRANTEE_ID_FKEY = Internal.createForeignKey(Grants.GRANTS, DSL.name("grants_grantee_id_fkey"), new TableField[] { Grants.GRANTS.GRANTEE_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<GrantsRecord, UsersRecord> GRANTS__GRANTS_GRANTOR_ID_FKEY = Internal.createForeignKey(Grants.GRANTS, DSL.name("grants_grantor_id_fkey"), new TableField[] { Grants.GRANTS.GRANTOR_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<GrantsRecord, UsersRecord> GRANTS__GRANTS_OWNER_ID_FKEY = Internal.createForeignKey(Grants.GRANTS, DSL.name("grants_owner_id_fkey"), new TableField[] { Grants.GRANTS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<ItemChunksRecord, UsersRecord> ITEM_CHUNKS__ITEM_CHUNKS_OWNER_ID_FKEY = Internal.createForeignKey(ItemChunks.ITEM_CHUNKS, DSL.name("item_chunks_owner_id_fkey"), new TableField[] { ItemChunks.ITEM_CHUNKS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<ItemVersionsRecord, ItemsRecord> ITEM_VERSIONS__ITEM_VERSIONS_ITEM_ID_FKEY = Internal.createForeignKey(ItemVersions.ITEM_VERSIONS, DSL.name("item_versions_item_id_fkey"), new TableField[] { ItemVersions.ITEM_VERSIONS.ITEM_ID }, Keys.ITEMS_PKEY, new TableField[] { Items.ITEMS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<ItemsRecord, CollectionsRecord> ITEMS__ITEMS_COLLECTION_FK = Internal.createForeignKey(Items.ITEMS, DSL.name("items_collection_fk"), new TableField[] { Items.ITEMS.OWNER_ID, Items.ITEMS.COLLECTION_ID }, Keys.COLLECTIONS_OWNER_ID_ID_KEY, new TableField[] { Collections.COLLECTIONS.OWNER_ID, Collections.COLLECTIONS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<ItemsRecord, UsersRecord> ITEMS__ITEMS_OWNER_ID_FKEY = Internal.createForeignKey(Items.ITEMS, DSL.name("items_owner_id_fkey"), new TableField[] { Items.ITEMS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<RecordValuesRecord, ItemsRecord> RECORD_VALUES__RECORD_VALUES_ITEM_ID_FKEY = Internal.createForeignKey(RecordValues.RECORD_VALUES, DSL.name("record_values_item_id_fkey"), new TableField[] { RecordValues.RECORD_VALUES.ITEM_ID }, Keys.ITEMS_PKEY, new TableField[] { Items.ITEMS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
 }

@@ -4,12 +4,21 @@
 package dev.cairn.server.db.jooq;
 
 
+import dev.cairn.server.db.jooq.routines.ConsumeAccessLink;
 import dev.cairn.server.db.jooq.routines.CurrentUserId;
+import dev.cairn.server.db.jooq.routines.GrantRoleOn;
+import dev.cairn.server.db.jooq.routines.HasLiveGrantFrom;
 import dev.cairn.server.db.jooq.routines.IsAdmin;
+import dev.cairn.server.db.jooq.routines.Now;
 import dev.cairn.server.db.jooq.routines.TouchToken;
 import dev.cairn.server.db.jooq.tables.AuthenticateToken;
+import dev.cairn.server.db.jooq.tables.FindAccessLink;
+import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
+import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
+import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 
+import java.time.OffsetDateTime;
 import java.util.UUID;
 
 import org.jooq.Configuration;
@@ -22,6 +31,44 @@ import org.jooq.Result;
  */
 @SuppressWarnings({ "all", "unchecked", "rawtypes", "this-escape" })
 public class Routines {
+
+    /**
+     * Call <code>cairn.consume_access_link</code>
+     */
+    public static Integer consumeAccessLink(
+          Configuration configuration
+        , UUID pLinkId
+    ) {
+        ConsumeAccessLink f = new ConsumeAccessLink();
+        f.setPLinkId(pLinkId);
+
+        f.execute(configuration);
+        return f.getReturnValue();
+    }
+
+    /**
+     * Get <code>cairn.consume_access_link</code> as a field.
+     */
+    public static Field<Integer> consumeAccessLink(
+          UUID pLinkId
+    ) {
+        ConsumeAccessLink f = new ConsumeAccessLink();
+        f.setPLinkId(pLinkId);
+
+        return f.asField();
+    }
+
+    /**
+     * Get <code>cairn.consume_access_link</code> as a field.
+     */
+    public static Field<Integer> consumeAccessLink(
+          Field<UUID> pLinkId
+    ) {
+        ConsumeAccessLink f = new ConsumeAccessLink();
+        f.setPLinkId(pLinkId);
+
+        return f.asField();
+    }
 
     /**
      * Call <code>cairn.current_user_id</code>
@@ -45,6 +92,94 @@ public class Routines {
     }
 
     /**
+     * Call <code>cairn.grant_role_on</code>
+     */
+    public static Integer grantRoleOn(
+          Configuration configuration
+        , UUID pOwner
+        , UUID pItem
+        , UUID pCollection
+    ) {
+        GrantRoleOn f = new GrantRoleOn();
+        f.setPOwner(pOwner);
+        f.setPItem(pItem);
+        f.setPCollection(pCollection);
+
+        f.execute(configuration);
+        return f.getReturnValue();
+    }
+
+    /**
+     * Get <code>cairn.grant_role_on</code> as a field.
+     */
+    public static Field<Integer> grantRoleOn(
+          UUID pOwner
+        , UUID pItem
+        , UUID pCollection
+    ) {
+        GrantRoleOn f = new GrantRoleOn();
+        f.setPOwner(pOwner);
+        f.setPItem(pItem);
+        f.setPCollection(pCollection);
+
+        return f.asField();
+    }
+
+    /**
+     * Get <code>cairn.grant_role_on</code> as a field.
+     */
+    public static Field<Integer> grantRoleOn(
+          Field<UUID> pOwner
+        , Field<UUID> pItem
+        , Field<UUID> pCollection
+    ) {
+        GrantRoleOn f = new GrantRoleOn();
+        f.setPOwner(pOwner);
+        f.setPItem(pItem);
+        f.setPCollection(pCollection);
+
+        return f.asField();
+    }
+
+    /**
+     * Call <code>cairn.has_live_grant_from</code>
+     */
+    public static Boolean hasLiveGrantFrom(
+          Configuration configuration
+        , UUID pOwner
+    ) {
+        HasLiveGrantFrom f = new HasLiveGrantFrom();
+        f.setPOwner(pOwner);
+
+        f.execute(configuration);
+        return f.getReturnValue();
+    }
+
+    /**
+     * Get <code>cairn.has_live_grant_from</code> as a field.
+     */
+    public static Field<Boolean> hasLiveGrantFrom(
+          UUID pOwner
+    ) {
+        HasLiveGrantFrom f = new HasLiveGrantFrom();
+        f.setPOwner(pOwner);
+
+        return f.asField();
+    }
+
+    /**
+     * Get <code>cairn.has_live_grant_from</code> as a field.
+     */
+    public static Field<Boolean> hasLiveGrantFrom(
+          Field<UUID> pOwner
+    ) {
+        HasLiveGrantFrom f = new HasLiveGrantFrom();
+        f.setPOwner(pOwner);
+
+        return f.asField();
+    }
+
+    /**
      * Call <code>cairn.is_admin</code>
      */
     public static Boolean isAdmin(
@@ -61,6 +196,27 @@ public class Routines {
      */
     public static Field<Boolean> isAdmin() {
         IsAdmin f = new IsAdmin();
+
+        return f.asField();
+    }
+
+    /**
+     * Call <code>cairn.now</code>
+     */
+    public static OffsetDateTime now(
+          Configuration configuration
+    ) {
+        Now f = new Now();
+
+        f.execute(configuration);
+        return f.getReturnValue();
+    }
+
+    /**
+     * Get <code>cairn.now</code> as a field.
+     */
+    public static Field<OffsetDateTime> now() {
+        Now f = new Now();
 
         return f.asField();
     }
@@ -109,6 +265,74 @@ public class Routines {
     ) {
         return dev.cairn.server.db.jooq.tables.AuthenticateToken.AUTHENTICATE_TOKEN.call(
             pTokenId
+        );
+    }
+
+    /**
+     * Call <code>cairn.find_access_link</code>.
+     */
+    public static Result<FindAccessLinkRecord> findAccessLink(
+          Configuration configuration
+        , UUID pLinkId
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.FindAccessLink.FIND_ACCESS_LINK.call(
+              pLinkId
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.find_access_link</code> as a table.
+     */
+    public static FindAccessLink findAccessLink(
+          UUID pLinkId
+    ) {
+        return dev.cairn.server.db.jooq.tables.FindAccessLink.FIND_ACCESS_LINK.call(
+            pLinkId
+        );
+    }
+
+    /**
+     * Get <code>cairn.find_access_link</code> as a table.
+     */
+    public static FindAccessLink findAccessLink(
+          Field<UUID> pLinkId
+    ) {
+        return dev.cairn.server.db.jooq.tables.FindAccessLink.FIND_ACCESS_LINK.call(
+            pLinkId
+        );
+    }
+
+    /**
+     * Call <code>cairn.owners_with_purgeable_items</code>.
+     */
+    public static Result<OwnersWithPurgeableItemsRecord> ownersWithPurgeableItems(
+          Configuration configuration
+        , Integer pLimit
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems.OWNERS_WITH_PURGEABLE_ITEMS.call(
+              pLimit
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.owners_with_purgeable_items</code> as a table.
+     */
+    public static OwnersWithPurgeableItems ownersWithPurgeableItems(
+          Integer pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems.OWNERS_WITH_PURGEABLE_ITEMS.call(
+            pLimit
+        );
+    }
+
+    /**
+     * Get <code>cairn.owners_with_purgeable_items</code> as a table.
+     */
+    public static OwnersWithPurgeableItems ownersWithPurgeableItems(
+          Field<Integer> pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems.OWNERS_WITH_PURGEABLE_ITEMS.call(
+            pLimit
         );
     }
 }

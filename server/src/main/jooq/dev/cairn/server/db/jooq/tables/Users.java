@@ -6,7 +6,15 @@ package dev.cairn.server.db.jooq.tables;
 
 import dev.cairn.server.db.jooq.Cairn;
 import dev.cairn.server.db.jooq.Keys;
+import dev.cairn.server.db.jooq.tables.AccessLinks.AccessLinksPath;
 import dev.cairn.server.db.jooq.tables.ApiTokens.ApiTokensPath;
+import dev.cairn.server.db.jooq.tables.AuditHeads.AuditHeadsPath;
+import dev.cairn.server.db.jooq.tables.Collections.CollectionsPath;
+import dev.cairn.server.db.jooq.tables.Consents.ConsentsPath;
+import dev.cairn.server.db.jooq.tables.DataKeys.DataKeysPath;
+import dev.cairn.server.db.jooq.tables.Grants.GrantsPath;
+import dev.cairn.server.db.jooq.tables.ItemChunks.ItemChunksPath;
+import dev.cairn.server.db.jooq.tables.Items.ItemsPath;
 import dev.cairn.server.db.jooq.tables.records.UsersRecord;
 
 import java.time.OffsetDateTime;
@@ -167,6 +175,32 @@ public class Users extends TableImpl<UsersRecord> {
         return Arrays.asList(Keys.USERS_CREATE_REQUEST_ID_KEY, Keys.USERS_USERNAME_KEY);
     }
 
+    private transient AccessLinksPath _accessLinksCreatorIdFkey;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.access_links</code>
+     * table, via the <code>access_links_creator_id_fkey</code> key
+     */
+    public AccessLinksPath accessLinksCreatorIdFkey() {
+        if (_accessLinksCreatorIdFkey == null)
+            _accessLinksCreatorIdFkey = new AccessLinksPath(this, null, Keys.ACCESS_LINKS__ACCESS_LINKS_CREATOR_ID_FKEY.getInverseKey());
+
+        return _accessLinksCreatorIdFkey;
+    }
+
+    private transient AccessLinksPath _accessLinksOwnerIdFkey;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.access_links</code>
+     * table, via the <code>access_links_owner_id_fkey</code> key
+     */
+    public AccessLinksPath accessLinksOwnerIdFkey() {
+        if (_accessLinksOwnerIdFkey == null)
+            _accessLinksOwnerIdFkey = new AccessLinksPath(this, null, Keys.ACCESS_LINKS__ACCESS_LINKS_OWNER_ID_FKEY.getInverseKey());
+
+        return _accessLinksOwnerIdFkey;
+    }
+
     private transient ApiTokensPath _apiTokens;
 
     /**
@@ -178,6 +212,135 @@ public class Users extends TableImpl<UsersRecord> {
             _apiTokens = new ApiTokensPath(this, null, Keys.API_TOKENS__API_TOKENS_OWNER_ID_FKEY.getInverseKey());
 
         return _apiTokens;
+    }
+
+    private transient AuditHeadsPath _auditHeads;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.audit_heads</code>
+     * table
+     */
+    public AuditHeadsPath auditHeads() {
+        if (_auditHeads == null)
+            _auditHeads = new AuditHeadsPath(this, null, Keys.AUDIT_HEADS__AUDIT_HEADS_OWNER_ID_FKEY.getInverseKey());
+
+        return _auditHeads;
+    }
+
+    private transient CollectionsPath _collections;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.collections</code>
+     * table
+     */
+    public CollectionsPath collections() {
+        if (_collections == null)
+            _collections = new CollectionsPath(this, null, Keys.COLLECTIONS__COLLECTIONS_OWNER_ID_FKEY.getInverseKey());
+
+        return _collections;
+    }
+
+    private transient ConsentsPath _consentsOwnerIdFkey;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.consents</code>
+     * table, via the <code>consents_owner_id_fkey</code> key
+     */
+    public ConsentsPath consentsOwnerIdFkey() {
+        if (_consentsOwnerIdFkey == null)
+            _consentsOwnerIdFkey = new ConsentsPath(this, null, Keys.CONSENTS__CONSENTS_OWNER_ID_FKEY.getInverseKey());
+
+        return _consentsOwnerIdFkey;
+    }
+
+    private transient ConsentsPath _consentsRecipientIdFkey;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.consents</code>
+     * table, via the <code>consents_recipient_id_fkey</code> key
+     */
+    public ConsentsPath consentsRecipientIdFkey() {
+        if (_consentsRecipientIdFkey == null)
+            _consentsRecipientIdFkey = new ConsentsPath(this, null, Keys.CONSENTS__CONSENTS_RECIPIENT_ID_FKEY.getInverseKey());
+
+        return _consentsRecipientIdFkey;
+    }
+
+    private transient DataKeysPath _dataKeys;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.data_keys</code>
+     * table
+     */
+    public DataKeysPath dataKeys() {
+        if (_dataKeys == null)
+            _dataKeys = new DataKeysPath(this, null, Keys.DATA_KEYS__DATA_KEYS_OWNER_ID_FKEY.getInverseKey());
+
+        return _dataKeys;
+    }
+
+    private transient GrantsPath _grantsGranteeIdFkey;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.grants</code>
+     * table, via the <code>grants_grantee_id_fkey</code> key
+     */
+    public GrantsPath grantsGranteeIdFkey() {
+        if (_grantsGranteeIdFkey == null)
+            _grantsGranteeIdFkey = new GrantsPath(this, null, Keys.GRANTS__GRANTS_GRANTEE_ID_FKEY.getInverseKey());
+
+        return _grantsGranteeIdFkey;
+    }
+
+    private transient GrantsPath _grantsGrantorIdFkey;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.grants</code>
+     * table, via the <code>grants_grantor_id_fkey</code> key
+     */
+    public GrantsPath grantsGrantorIdFkey() {
+        if (_grantsGrantorIdFkey == null)
+            _grantsGrantorIdFkey = new GrantsPath(this, null, Keys.GRANTS__GRANTS_GRANTOR_ID_FKEY.getInverseKey());
+
+        return _grantsGrantorIdFkey;
+    }
+
+    private transient GrantsPath _grantsOwnerIdFkey;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.grants</code>
+     * table, via the <code>grants_owner_id_fkey</code> key
+     */
+    public GrantsPath grantsOwnerIdFkey() {
+        if (_grantsOwnerIdFkey == null)
+            _grantsOwnerIdFkey = new GrantsPath(this, null, Keys.GRANTS__GRANTS_OWNER_ID_FKEY.getInverseKey());
+
+        return _grantsOwnerIdFkey;
+    }
+
+    private transient ItemChunksPath _itemChunks;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.item_chunks</code>
+     * table
+     */
+    public ItemChunksPath itemChunks() {
+        if (_itemChunks == null)
+            _itemChunks = new ItemChunksPath(this, null, Keys.ITEM_CHUNKS__ITEM_CHUNKS_OWNER_ID_FKEY.getInverseKey());
+
+        return _itemChunks;
+    }
+
+    private transient ItemsPath _items;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.items</code> table
+     */
+    public ItemsPath items() {
+        if (_items == null)
+            _items = new ItemsPath(this, null, Keys.ITEMS__ITEMS_OWNER_ID_FKEY.getInverseKey());
+
+        return _items;
     }
 
     @Override

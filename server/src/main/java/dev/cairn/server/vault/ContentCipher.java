@@ -1,0 +1,68 @@
+package dev.cairn.server.vault;
+
+import com.google.crypto.tink.Aead;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.UUID;
+
+/**
+ * Encrypts vault payloads with an owner's data key. The associated data names exactly where
+ * a ciphertext belongs (kind, owner, item, and blob+chunk or version), so a ciphertext copied
+ * into another row, item or owner fails to decrypt instead of being served.
+ */
+public final class ContentCipher {
+  private ContentCipher() {}
+
+  public static byte[] encryptChunk(Aead aead, UUID owner, UUID item, UUID blob, int seq, byte[] plaintext) {
+    return encrypt(aead, plaintext, chunkAad(owner, item, blob, seq));
+  }
+
+  public static byte[] decryptChunk(Aead aead, UUID owner, UUID item, UUID blob, int seq, byte[] ciphertext) {
+    return decrypt(aead, ciphertext, chunkAad(owner, item, blob, seq));
+  }
+
+  public static byte[] encryptRecord(Aead aead, UUID owner, UUID item, int version, byte[] json) {
+    return encrypt(aead, json, recordAad(owner, item, version));
+  }
+
+  public static byte[] decryptRecord(Aead aead, UUID owner, UUID item, int version, byte[] ciphertext) {
+    return decrypt(aead, ciphertext, recordAad(owner, item, version));
+  }
+
+  static byte[] chunkAad(UUID owner, UUID item, UUID blob, int seq) {
+    return ByteBuffer.allocate(6 + 48 + 4)
+        .put("chunk:".getBytes(StandardCharsets.US_ASCII))
+        .put(KeyEncryptionKeys.ownerBytes(owner))
+        .put(KeyEncryptionKeys.ownerBytes(item))
+        .put(KeyEncryptionKeys.ownerBytes(blob))
+        .putInt(seq)
+        .array();
+  }
+
+  static byte[] recordAad(UUID owner, UUID item, int version) {
+    return ByteBuffer.allocate(7 + 32 + 4)
+        .put("record:".getBytes(StandardCharsets.US_ASCII))
+        .put(KeyEncryptionKeys.ownerBytes(owner))
+        .put(KeyEncryptionKeys.ownerBytes(item))
+        .putInt(version)
+        .array();
+  }
+
+  private static byte[] encrypt(Aead aead, byte[] plaintext, byte[] aad) {
+    try {
+      return aead.encrypt(plaintext, aad);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("encryption failed", e);
+    }
+  }
+
+  private static byte[] decrypt(Aead aead, byte[] ciphertext, byte[] aad) {
+    try {
+      return aead.decrypt(ciphertext, aad);
+    } catch (GeneralSecurityException e) {
+      // a swapped or altered row: never serve it
+      throw new IllegalStateException("ciphertext does not authenticate (altered or moved row)", e);
+    }
+  }
+}

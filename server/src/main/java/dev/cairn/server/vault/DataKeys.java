@@ -1,0 +1,98 @@
+package dev.cairn.server.vault;
+
+import static dev.cairn.server.db.jooq.Tables.DATA_KEYS;
+import static java.util.Objects.requireNonNull;
+
+import com.google.crypto.tink.Aead;
+import com.google.crypto.tink.KeysetHandle;
+import com.google.crypto.tink.RegistryConfiguration;
+import com.google.crypto.tink.aead.PredefinedAeadParameters;
+import dev.cairn.server.db.jooq.tables.records.DataKeysRecord;
+import dev.cairn.server.grpc.CairnException;
+import java.security.GeneralSecurityException;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+/**
+ * Each owner's data key: a Tink AES-256-GCM keyset made on first use, stored only wrapped by
+ * the KEK. Deleting the row destroys every ciphertext of that owner (crypto-shredding):
+ * the rows may stay, in the database and in backups, but nothing can decrypt them.
+ */
+public final class DataKeys {
+  private final KeyEncryptionKeys keks;
+
+  public DataKeys(KeyEncryptionKeys keks) {
+    this.keks = requireNonNull(keks, "keks");
+  }
+
+  /**
+   * The owner's AEAD, creating the key if the owner has none yet. Runs inside the caller's
+   * transaction; RLS lets the owner (and holders of a live grant from them) read the row.
+   */
+  public Aead forOwner(DSLContext sql, UUID owner) {
+    DataKeysRecord row = sql.selectFrom(DATA_KEYS).where(DATA_KEYS.OWNER_ID.eq(owner)).fetchOne();
+    if (row == null) {
+      row = create(sql, owner);
+    }
+    return aead(keks.unwrap(row.getKekId(), row.getWrappedKeyset(), owner));
+  }
+
+  /** The owner's AEAD if they have a key; for reads, which never create one. */
+  public Aead existing(DSLContext sql, UUID owner) {
+    DataKeysRecord row = sql.selectFrom(DATA_KEYS).where(DATA_KEYS.OWNER_ID.eq(owner)).fetchOne();
+    if (row == null) {
+      throw CairnException.failedPrecondition("the owner's data key no longer exists");
+    }
+    return aead(keks.unwrap(row.getKekId(), row.getWrappedKeyset(), owner));
+  }
+
+  private DataKeysRecord create(DSLContext sql, UUID owner) {
+    try {
+      KeysetHandle handle = KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM);
+      // concurrent first writes: one insert wins, the other reads the winner's key
+      sql.insertInto(DATA_KEYS)
+          .set(DATA_KEYS.OWNER_ID, owner)
+          .set(DATA_KEYS.KEK_ID, keks.currentId())
+          .set(DATA_KEYS.WRAPPED_KEYSET, keks.wrap(handle, owner))
+          .onConflictDoNothing()
+          .execute();
+      return sql.selectFrom(DATA_KEYS).where(DATA_KEYS.OWNER_ID.eq(owner)).fetchSingle();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("could not generate a data key", e);
+    }
+  }
+
+  /** Crypto-shredding: destroys the owner's data key. */
+  public void destroy(DSLContext sql, UUID owner) {
+    sql.deleteFrom(DATA_KEYS).where(DATA_KEYS.OWNER_ID.eq(owner)).execute();
+  }
+
+  /**
+   * Re-wraps every data key not yet wrapped by the current KEK (run as the admin, after a
+   * rotation, before the old KEK is removed from config). Returns how many were re-wrapped.
+   */
+  public int rewrapAll(DSLContext sql) {
+    int count = 0;
+    for (DataKeysRecord row :
+        sql.selectFrom(DATA_KEYS).where(DATA_KEYS.KEK_ID.ne(keks.currentId())).forUpdate().fetch()) {
+      KeysetHandle handle = keks.unwrap(row.getKekId(), row.getWrappedKeyset(), row.getOwnerId());
+      count +=
+          sql.update(DATA_KEYS)
+              .set(DATA_KEYS.KEK_ID, keks.currentId())
+              .set(DATA_KEYS.WRAPPED_KEYSET, keks.wrap(handle, row.getOwnerId()))
+              .set(DATA_KEYS.REWRAPPED_AT, DSL.currentOffsetDateTime())
+              .where(DATA_KEYS.OWNER_ID.eq(row.getOwnerId()))
+              .execute();
+    }
+    return count;
+  }
+
+  private static Aead aead(KeysetHandle handle) {
+    try {
+      return handle.getPrimitive(RegistryConfiguration.get(), Aead.class);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("data key is not an AEAD keyset", e);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package dev.cairn.server.vault;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.crypto.tink.KeysetHandle;
+import dev.cairn.server.config.CairnConfig.VaultConfig;
+import dev.cairn.server.db.Database;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * What every vault component shares: the database, keys, audit chain, authorisation rule,
+ * limits, and the injected clock and id source.
+ *
+ * @param attestationKey the Ed25519 keyset (private) attestations and receipts are signed with
+ */
+public record VaultContext(
+    Database database,
+    DataKeys dataKeys,
+    AuditLog audit,
+    VaultAccess access,
+    VaultConfig limits,
+    KeysetHandle attestationKey,
+    Clock clock,
+    Supplier<UUID> ids,
+    SecureRandom random) {
+
+  public VaultContext {
+    requireNonNull(database, "database");
+    requireNonNull(dataKeys, "dataKeys");
+    requireNonNull(audit, "audit");
+    requireNonNull(access, "access");
+    requireNonNull(limits, "limits");
+    requireNonNull(attestationKey, "attestationKey");
+    requireNonNull(clock, "clock");
+    requireNonNull(ids, "ids");
+    requireNonNull(random, "random");
+  }
+}

@@ -1,0 +1,30 @@
+package dev.cairn.server.vault;
+
+import dev.cairn.server.identity.IdentityService;
+import dev.cairn.server.vault.audit.AuditGrpcService;
+import dev.cairn.server.vault.items.ItemsRpc;
+import dev.cairn.server.vault.records.RecordsRpc;
+import dev.cairn.server.vault.sharing.SharingGrpcService;
+import io.grpc.BindableService;
+import java.util.List;
+
+/** Builds the vault's gRPC services and its hooks into other areas from one context. */
+public final class VaultModule {
+  private final VaultContext context;
+
+  public VaultModule(VaultContext context) {
+    this.context = context;
+  }
+
+  public List<BindableService> services() {
+    return List.of(
+        new VaultGrpcService(new ItemsRpc(context), new RecordsRpc(context)),
+        new SharingGrpcService(context),
+        new AuditGrpcService(context));
+  }
+
+  /** Account deletion destroys the owner's data key in the same transaction (crypto-shredding). */
+  public IdentityService.UserDeletionListener cryptoShredder() {
+    return (sql, userId) -> context.dataKeys().destroy(sql, userId);
+  }
+}

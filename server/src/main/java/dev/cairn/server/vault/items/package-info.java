@@ -1,0 +1,4 @@
+@NullMarked
+package dev.cairn.server.vault.items;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.cairn.server.vault.records;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.cairn.server.vault.sharing;
+
+import org.jspecify.annotations.NullMarked;

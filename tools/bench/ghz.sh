@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Unary-call benchmark: Cairn's IdentityService.GetUser(users/me) against a bare grpc-java server that
+# answers the same RPC with a fixed User (tools/src/main/java/dev/cairn/tools/bench/BareIdentityServer),
+# measured in the same run with the same ghz settings, so the ratio is what Cairn adds per call
+# (authentication, validation, metrics, logging, PostgreSQL) rather than a number this noisy machine
+# cannot reproduce. Not a test: it prints figures; it fails only if a server fails to start or a
+# measured call fails.
+#
+#   ./mvnw -B -DskipTests install      # builds server/target/cairn-server.jar and tools/target/cairn-tools.jar
+#   tools/bench/ghz.sh                 # from any directory; about 2 minutes with the defaults
+#   BENCH_SECONDS=5 BENCH_ROUNDS=1 BENCH_WARMUP=5s tools/bench/ghz.sh   # a quick look
+#
+# What it does: installs ghz into tools/bench/.bin (go install, pinned) when missing; starts Cairn
+# (temp data folder, free loopback ports) and the baseline; a warm-up of BENCH_WARMUP against each;
+# then BENCH_ROUNDS (3) rounds alternating Cairn / baseline, each run BENCH_SECONDS (10) of closed-loop
+# calls at concurrency BENCH_CONCURRENCY (16) over one connection; prints calls/s, p50 and p99 per
+# run, the medians and the median of the per-round ratios. Raw ghz JSON: tools/bench/out/<timestamp>/.
+# (A timed ghz run cancels the calls still in flight when time is up: at most BENCH_CONCURRENCY such
+# errors per run are expected and reported, anything else fails the run.)
+# ghz runs on the same 2 cores as the servers: compare ratios, not absolute figures.
+# Loopback only; every ghz run is bounded by `timeout`; stops only the two pids it started.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../interop/lib/cairn-server.sh
+source "$HERE/../interop/lib/cairn-server.sh"
+
+GHZ_VERSION="v0.121.0" # pinned: the release this script's flags and JSON report were checked against
+GHZ="$HERE/.bin/ghz"
+TOOLS_JAR="$CAIRN_REPO/tools/target/cairn-tools.jar"
+CONCURRENCY="${BENCH_CONCURRENCY:-16}"
+ROUNDS="${BENCH_ROUNDS:-3}"
+WARMUP="${BENCH_WARMUP:-15s}"
+SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
+RUN_LIMIT_S=180 # hard bound on any one ghz run
+
+cairn_require_jar
+if [[ ! -f "$TOOLS_JAR" ]]; then
+  echo "missing $TOOLS_JAR: build it with  (cd $CAIRN_REPO && ./mvnw -B -DskipTests install)" >&2
+  exit 2
+fi
+if [[ ! -x "$GHZ" ]]; then
+  echo "installing ghz $GHZ_VERSION into $HERE/.bin"
+  GOBIN="$HERE/.bin" go install "github.com/bojand/ghz/cmd/ghz@$GHZ_VERSION"
+fi
+cairn_node_deps
+
+OUT="$HERE/out/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$OUT"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench.XXXXXX")"
+CAIRN_PID=""
+BASE_PID=""
+cleanup() {
+  local rc=$?
+  cairn_stop_pid "$BASE_PID" "baseline server"
+  cairn_stop_pid "$CAIRN_PID" "cairn server"
+  if [[ $rc -ne 0 && -f "${CAIRN_LOG:-}" ]]; then
+    echo "--- last lines of the server log ($CAIRN_LOG) ---" >&2
+    tail -n 40 "$CAIRN_LOG" >&2 || true
+  fi
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The baseline first: it is up in a second, while Cairn starts its embedded PostgreSQL.
+BASE_PORT="$(cairn_free_port)"
+BASE_TARGET="127.0.0.1:$BASE_PORT"
+BASE_LOG="$WORK/baseline.log"
+"$(cairn_java)" --enable-native-access=ALL-UNNAMED ${CAIRN_JAVA_OPTS:-} -cp "$TOOLS_JAR" \
+  dev.cairn.tools.bench.BareIdentityServer "$BASE_PORT" >"$BASE_LOG" 2>&1 &
+BASE_PID=$!
+echo "baseline server pid $BASE_PID on $BASE_TARGET"
+
+cairn_start "$WORK"
+cairn_wait_serving 120
+for ((i = 0; i < 60; i++)); do
+  grep -q "listening on $BASE_TARGET" "$BASE_LOG" && break
+  kill -0 "$BASE_PID" 2>/dev/null || { cat "$BASE_LOG" >&2; exit 1; }
+  sleep 0.5
+done
+grep -q "listening on $BASE_TARGET" "$BASE_LOG" || { echo "baseline did not start" >&2; cat "$BASE_LOG" >&2; exit 1; }
+TOKEN="$(tr -d '\n' <"$CAIRN_TOKEN_FILE")"
+
+# ghz NAME TARGET LOAD... : one bounded run, JSON report to $OUT/NAME.json.
+ghz_run() {
+  local name="$1" target="$2"
+  shift 2
+  timeout "$RUN_LIMIT_S" "$GHZ" --insecure \
+    --proto "$CAIRN_REPO/proto/src/main/proto/cairn/identity/v1/identity_service.proto" \
+    --import-paths "$CAIRN_REPO/proto/src/main/proto,$CAIRN_REPO/proto/target/proto-deps" \
+    --call cairn.identity.v1.IdentityService.GetUser \
+    -d '{"name":"users/me"}' \
+    -m "{\"authorization\":\"Bearer $TOKEN\"}" \
+    -c "$CONCURRENCY" --connections 1 --timeout 20s \
+    --format json -o "$OUT/$name.json" \
+    "$@" "$target"
+}
+
+echo "warm-up: $WARMUP each at concurrency $CONCURRENCY"
+ghz_run warmup-cairn "$CAIRN_TARGET" -z "$WARMUP"
+ghz_run warmup-baseline "$BASE_TARGET" -z "$WARMUP"
+echo "measuring: $ROUNDS rounds x ${SECONDS_PER_RUN}s per server, concurrency $CONCURRENCY, 1 connection"
+for ((r = 1; r <= ROUNDS; r++)); do
+  ghz_run "round$r-cairn" "$CAIRN_TARGET" -z "${SECONDS_PER_RUN}s"
+  ghz_run "round$r-baseline" "$BASE_TARGET" -z "${SECONDS_PER_RUN}s"
+done
+
+python3 "$HERE/ghz_report.py" "$OUT" "$ROUNDS" "$CONCURRENCY"

@@ -1,0 +1,92 @@
+# shellcheck shell=bash
+# Start and stop one throwaway Cairn server for a script: sourced by tools/interop/run.sh and
+# tools/bench/ghz.sh. The server gets a fresh temp data folder (so the embedded PostgreSQL and the
+# demo user are new each time) and free loopback ports; only the pid started here is ever stopped.
+#
+# After `cairn_start` and `cairn_wait_serving`: CAIRN_PID, CAIRN_TARGET (127.0.0.1:<port>),
+# CAIRN_TOKEN_FILE ($CAIRN_DATA_DIR/demo-token), CAIRN_LOG (the server's stdout+stderr).
+
+CAIRN_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+CAIRN_JAR="$CAIRN_REPO/server/target/cairn-server.jar"
+CAIRN_NODE_DIR="$CAIRN_REPO/tools/interop/node"
+
+# A JDK 21+ java: $JAVA_HOME, else the dev machines' Temurin 25, else the one on PATH.
+cairn_java() {
+  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
+    echo "$JAVA_HOME/bin/java"
+  elif [[ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]]; then
+    echo /usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+  else
+    command -v java
+  fi
+}
+
+# A loopback port nobody listens on right now (the kernel's pick).
+cairn_free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+cairn_require_jar() {
+  if [[ ! -f "$CAIRN_JAR" ]]; then
+    echo "missing $CAIRN_JAR: build it first with  (cd $CAIRN_REPO && ./mvnw -B -DskipTests install)" >&2
+    exit 2
+  fi
+}
+
+# npm ci when node_modules is missing or older than the lock file.
+cairn_node_deps() {
+  if [[ ! -f "$CAIRN_NODE_DIR/node_modules/.package-lock.json" \
+        || "$CAIRN_NODE_DIR/package-lock.json" -nt "$CAIRN_NODE_DIR/node_modules/.package-lock.json" ]]; then
+    (cd "$CAIRN_NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# cairn_start WORK_DIR: starts the server in the background with its data under WORK_DIR/data.
+cairn_start() {
+  local work="$1"
+  CAIRN_DATA_DIR_USED="$work/data"
+  CAIRN_LOG="$work/cairn-server.log"
+  CAIRN_TOKEN_FILE="$CAIRN_DATA_DIR_USED/demo-token"
+  local grpc_port metrics_port
+  grpc_port="$(cairn_free_port)"
+  metrics_port="$(cairn_free_port)"
+  CAIRN_TARGET="127.0.0.1:$grpc_port"
+  mkdir -p "$CAIRN_DATA_DIR_USED"
+  CAIRN_DATA_DIR="$CAIRN_DATA_DIR_USED" CAIRN_GRPC_PORT="$grpc_port" CAIRN_METRICS_PORT="$metrics_port" \
+    "$(cairn_java)" ${CAIRN_JAVA_OPTS:-} -jar "$CAIRN_JAR" >"$CAIRN_LOG" 2>&1 &
+  CAIRN_PID=$!
+  echo "cairn server pid $CAIRN_PID on $CAIRN_TARGET (metrics :$metrics_port, data $CAIRN_DATA_DIR_USED, log $CAIRN_LOG)"
+}
+
+# cairn_wait_serving [SECONDS]: health SERVING and the demo token written, or exit 1 (the caller's
+# exit trap shows the server log).
+cairn_wait_serving() {
+  local limit="${1:-120}"
+  node "$CAIRN_NODE_DIR/wait-serving.mjs" --target "$CAIRN_TARGET" --timeout "$limit" --pid "$CAIRN_PID" || exit 1
+  local waited=0
+  until [[ -s "$CAIRN_TOKEN_FILE" ]]; do
+    if (( waited >= 20 )); then
+      echo "server is SERVING but wrote no $CAIRN_TOKEN_FILE" >&2
+      exit 1
+    fi
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+}
+
+# cairn_stop_pid PID [NAME]: SIGTERM (graceful shutdown stops the embedded PostgreSQL too), up to
+# 30 s, then SIGKILL. Only ever the pid it is given.
+cairn_stop_pid() {
+  local pid="$1" name="${2:-process}"
+  [[ -n "$pid" ]] || return 0
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  local i
+  for ((i = 0; i < 60; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.5
+  done
+  echo "$name (pid $pid) did not stop within 30 s; killing it" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}

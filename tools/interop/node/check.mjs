@@ -1,0 +1,224 @@
+// Cairn interop check from Node (@grpc/grpc-js), against a running server.
+//
+// Stubs are built at load time by @grpc/proto-loader from proto/src/main/proto (ours) and
+// proto/target/proto-deps (google/api, google/rpc, buf/validate), so the check always speaks the
+// current contracts. Reflection goes over the wire with grpc.reflection.v1 (the .proto shipped in
+// @grpc/reflection); the returned FileDescriptorProtos are decoded with protobufjs.
+//
+// Usage (tools/interop/run.sh does all of this for you):
+//   npm ci
+//   node check.mjs --target 127.0.0.1:50051 --token-file "$CAIRN_DATA_DIR/demo-token"
+//
+// Prints one line per check and a last line `N passed, N failed`; exits 1 if any check failed.
+
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { join, dirname, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { parseArgs } from 'node:util';
+import assert from 'node:assert/strict';
+
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
+
+const require = createRequire(import.meta.url);
+const descriptor = require('protobufjs/ext/descriptor');
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = join(HERE, '..', '..', '..');
+const PROTO_SRC = join(REPO, 'proto', 'src', 'main', 'proto');
+const PROTO_DEPS = join(REPO, 'proto', 'target', 'proto-deps');
+const REFLECTION_PROTO_DIR = join(dirname(require.resolve('@grpc/reflection/package.json')), 'build', 'proto');
+const HEALTH_PROTO_DIR = join(dirname(require.resolve('grpc-health-check/package.json')), 'proto');
+// Every call has a deadline: a hung server fails the check instead of hanging CI.
+const DEADLINE_MS = 10_000;
+
+const { values: args } = parseArgs({
+  options: {
+    target: { type: 'string', default: process.env.CAIRN_TARGET ?? '127.0.0.1:50051' },
+    token: { type: 'string', default: process.env.CAIRN_TOKEN },
+    'token-file': { type: 'string' },
+  },
+});
+const token = args['token-file'] ? readFileSync(args['token-file'], 'utf8').trim() : args.token;
+if (!token) {
+  console.error('a token is needed: --token, --token-file or CAIRN_TOKEN');
+  process.exit(2);
+}
+if (!existsSync(PROTO_DEPS)) {
+  console.error(`missing ${PROTO_DEPS}: run \`./mvnw -B -q -pl proto install\` at ${REPO}`);
+  process.exit(2);
+}
+
+function protoFiles(root) {
+  const out = [];
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('.proto')) out.push(relative(root, p).split(sep).join('/'));
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+/** Fully-qualified names of every service declared in proto/src/main/proto. */
+function declaredServices() {
+  const names = [];
+  for (const file of protoFiles(PROTO_SRC)) {
+    const text = readFileSync(join(PROTO_SRC, file), 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\/\/[^\n]*/g, '');
+    const pkg = text.match(/^\s*package\s+([\w.]+)\s*;/m)?.[1];
+    for (const m of text.matchAll(/^\s*service\s+(\w+)\s*\{/gm)) names.push(pkg ? `${pkg}.${m[1]}` : m[1]);
+  }
+  return names;
+}
+
+const loaderOptions = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
+const cairnDef = grpc.loadPackageDefinition(
+  protoLoader.loadSync(protoFiles(PROTO_SRC), { ...loaderOptions, includeDirs: [PROTO_SRC, PROTO_DEPS] }),
+);
+const healthDef = grpc.loadPackageDefinition(
+  protoLoader.loadSync('health/v1/health.proto', { ...loaderOptions, includeDirs: [HEALTH_PROTO_DIR] }),
+);
+const reflectionDef = grpc.loadPackageDefinition(
+  protoLoader.loadSync(['grpc/reflection/v1/reflection.proto', 'grpc/reflection/v1alpha/reflection.proto'], {
+    ...loaderOptions,
+    includeDirs: [REFLECTION_PROTO_DIR],
+  }),
+);
+
+// Codecs for google.rpc.Status and its details (grpc-status-details-bin).
+const rpcRoot = new protobuf.Root();
+rpcRoot.resolvePath = (origin, target) => {
+  for (const dir of [PROTO_DEPS, PROTO_SRC]) if (existsSync(join(dir, target))) return join(dir, target);
+  return target; // google/protobuf/*: bundled with protobufjs
+};
+rpcRoot.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: true });
+const RpcStatus = rpcRoot.lookupType('google.rpc.Status');
+
+const credentials = grpc.credentials.createInsecure();
+const identity = new cairnDef.cairn.identity.v1.IdentityService(args.target, credentials);
+const health = new healthDef.grpc.health.v1.Health(args.target, credentials);
+
+const deadline = () => ({ deadline: Date.now() + DEADLINE_MS });
+const bearer = () => {
+  const md = new grpc.Metadata();
+  md.set('authorization', `Bearer ${token}`);
+  return md;
+};
+const unary = (client, method, request, metadata = new grpc.Metadata()) =>
+  new Promise((resolve, reject) =>
+    client[method](request, metadata, deadline(), (err, resp) => (err ? reject(err) : resolve(resp))),
+  );
+async function expectError(promise) {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  assert.fail('the call succeeded; an error was expected');
+}
+
+/** Sends reflection requests on one bidi stream and collects one response per request. */
+function reflect(version, requests) {
+  const Service = reflectionDef.grpc.reflection[version].ServerReflection;
+  const client = new Service(args.target, credentials);
+  return new Promise((resolve, reject) => {
+    const responses = [];
+    const call = client.ServerReflectionInfo(deadline());
+    call.on('data', (r) => {
+      responses.push(r);
+      if (responses.length === requests.length) call.end();
+    });
+    call.on('error', (err) => { client.close(); reject(err); });
+    call.on('end', () => { client.close(); resolve(responses); });
+    for (const r of requests) call.write(r);
+  });
+}
+
+const checks = [
+  ['health Check reports SERVING', async () => {
+    const resp = await unary(health, 'Check', { service: '' });
+    assert.equal(resp.status, 'SERVING');
+  }],
+
+  ['reflection (v1) lists every declared service and resolves IdentityService.GetUser', async () => {
+    const symbol = 'cairn.identity.v1.IdentityService';
+    const [listed, file] = await reflect('v1', [{ list_services: '' }, { file_containing_symbol: symbol }]);
+    assert.ok(listed.list_services_response, `unexpected reply: ${JSON.stringify(listed.error_response)}`);
+    const names = listed.list_services_response.service.map((s) => s.name);
+    const expected = declaredServices();
+    assert.ok(expected.includes(symbol), `declared: ${expected}`);
+    const missing = expected.filter((s) => !names.includes(s));
+    assert.deepEqual(missing, [], `not listed by reflection: ${missing.join(', ')} (listed: ${names.join(', ')})`);
+    assert.ok(names.includes('grpc.health.v1.Health'), `health not listed: ${names}`);
+
+    assert.ok(file.file_descriptor_response, `unexpected reply: ${JSON.stringify(file.error_response)}`);
+    const files = file.file_descriptor_response.file_descriptor_proto.map((b) => descriptor.FileDescriptorProto.decode(b));
+    const owner = files.find((f) => f.package === 'cairn.identity.v1' && f.service.some((s) => s.name === 'IdentityService'));
+    assert.ok(owner, `no file declares ${symbol}: ${files.map((f) => f.name)}`);
+    const methods = owner.service.find((s) => s.name === 'IdentityService').method;
+    const getUser = methods.find((m) => m.name === 'GetUser');
+    assert.ok(getUser, `methods: ${methods.map((m) => m.name)}`);
+    assert.equal(getUser.inputType, '.cairn.identity.v1.GetUserRequest');
+    assert.equal(getUser.outputType, '.cairn.identity.v1.GetUserResponse');
+  }],
+
+  ['reflection (v1alpha) lists IdentityService', async () => {
+    const [listed] = await reflect('v1alpha', [{ list_services: '' }]);
+    const names = listed.list_services_response?.service.map((s) => s.name) ?? [];
+    assert.ok(names.includes('cairn.identity.v1.IdentityService'), `listed: ${names}`);
+  }],
+
+  ['GetUser users/me with the demo token returns username demo', async () => {
+    const resp = await unary(identity, 'GetUser', { name: 'users/me' }, bearer());
+    assert.equal(resp.user.username, 'demo');
+    assert.match(resp.user.name, /^users\/[^/]+$/);
+  }],
+
+  ['GetUser without a token is UNAUTHENTICATED', async () => {
+    const err = await expectError(unary(identity, 'GetUser', { name: 'users/me' }));
+    assert.equal(err.code, grpc.status.UNAUTHENTICATED, `got ${grpc.status[err.code]}: ${err.details}`);
+  }],
+
+  ['GetUser name=bad is INVALID_ARGUMENT with ErrorInfo and BadRequest details', async () => {
+    const err = await expectError(unary(identity, 'GetUser', { name: 'bad' }, bearer()));
+    assert.equal(err.code, grpc.status.INVALID_ARGUMENT, `got ${grpc.status[err.code]}: ${err.details}`);
+    const [raw] = err.metadata.get('grpc-status-details-bin');
+    assert.ok(raw, `no grpc-status-details-bin in trailers: ${JSON.stringify(err.metadata.getMap())}`);
+    const status = RpcStatus.decode(raw);
+    assert.equal(status.code, grpc.status.INVALID_ARGUMENT);
+    const details = status.details.map((any) => {
+      const typeName = any.type_url.slice(any.type_url.lastIndexOf('/') + 1);
+      return { typeName, message: rpcRoot.lookupType(typeName).decode(any.value) };
+    });
+    const infos = details.filter((d) => d.typeName === 'google.rpc.ErrorInfo').map((d) => d.message);
+    assert.ok(infos.some((i) => i.domain === 'cairn.dev'), `ErrorInfo: ${JSON.stringify(infos)}`);
+    const fields = details
+      .filter((d) => d.typeName === 'google.rpc.BadRequest')
+      .flatMap((d) => d.message.field_violations.map((v) => v.field));
+    assert.ok(fields.includes('name'), `BadRequest field violations: ${JSON.stringify(fields)}`);
+  }],
+];
+
+let passed = 0;
+let failed = 0;
+for (const [title, run] of checks) {
+  try {
+    await run();
+    passed++;
+    console.log(`ok   node: ${title}`);
+  } catch (err) {
+    failed++;
+    console.log(`FAIL node: ${title}: ${err.message}`);
+    if (process.env.CAIRN_INTEROP_VERBOSE) console.error(err);
+  }
+}
+identity.close();
+health.close();
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;
