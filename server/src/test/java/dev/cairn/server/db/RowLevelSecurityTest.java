@@ -1,0 +1,78 @@
+package dev.cairn.server.db;
+
+import static dev.cairn.server.db.jooq.Tables.API_TOKENS;
+import static dev.cairn.server.db.jooq.Tables.USERS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.testing.CairnTestServer;
+import dev.cairn.server.testing.TestDatabase;
+import java.sql.DriverManager;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Row-level security is the second wall: under the application role, a query that forgets
+ * its ownership predicate still sees only the current user's rows.
+ */
+class RowLevelSecurityTest {
+  private final CairnTestServer cairn = CairnTestServer.get();
+  private final Database app = cairn.server().database();
+
+  @Test
+  void queryWithoutOwnerPredicateSeesOnlyTheCallersRows() {
+    var alice = cairn.newUser("rls-alice");
+    var bob = cairn.newUser("rls-bob");
+    UUID aliceId = UUID.fromString(alice.id());
+    UUID bobId = UUID.fromString(bob.id());
+
+    var asAlice = Principal.user(aliceId, UUID.randomUUID(), Set.of(Principal.Scope.READ));
+    var users = app.transaction(asAlice, sql -> sql.select(USERS.ID).from(USERS).fetch(USERS.ID));
+    var tokenOwners = app.transaction(asAlice, sql -> sql.selectDistinct(API_TOKENS.OWNER_ID).from(API_TOKENS).fetch(API_TOKENS.OWNER_ID));
+
+    assertThat(users).containsExactly(aliceId);
+    assertThat(tokenOwners).containsExactly(aliceId).doesNotContain(bobId);
+  }
+
+  @Test
+  void withNoUserSetNothingIsVisible() {
+    cairn.newUser("rls-someone");
+    var rows = app.transaction(Principal.anonymous(), sql -> sql.fetchCount(USERS));
+    assertThat(rows).isZero();
+  }
+
+  @Test
+  void applicationRoleCannotWriteAnotherUsersRows() {
+    var alice = cairn.newUser("rls-alice");
+    var bob = cairn.newUser("rls-bob");
+    var asAlice = Principal.user(UUID.fromString(alice.id()), UUID.randomUUID(), Set.of(Principal.Scope.WRITE));
+    int updated = app.transaction(asAlice, sql -> sql.update(USERS)
+        .set(USERS.DISPLAY_NAME, "pwned")
+        .where(USERS.ID.eq(UUID.fromString(bob.id())))
+        .execute());
+    assertThat(updated).isZero();
+  }
+
+  @Test
+  void applicationRoleHasNoBypassRls() throws Exception {
+    try (var c = DriverManager.getConnection(TestDatabase.get().url(), "postgres", "");
+        var q = c.prepareStatement("SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = 'cairn_app'");
+        var rs = q.executeQuery()) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getBoolean(1)).as("BYPASSRLS").isFalse();
+      assertThat(rs.getBoolean(2)).as("SUPERUSER").isFalse();
+    }
+  }
+
+  @Test
+  void applicationRoleCannotDisableRowLevelSecurity() {
+    var alice = cairn.newUser("rls-alice");
+    var asAlice = Principal.user(UUID.fromString(alice.id()), UUID.randomUUID(), Set.of(Principal.Scope.WRITE));
+    assertThatThrownBy(() -> app.transaction(asAlice, sql -> sql.execute("SET LOCAL row_security = off; SELECT count(*) FROM cairn.users")))
+        .isNotNull();
+    assertThatThrownBy(() -> app.transaction(asAlice, sql -> sql.execute("ALTER TABLE cairn.users DISABLE ROW LEVEL SECURITY")))
+        .isNotNull();
+  }
+}
