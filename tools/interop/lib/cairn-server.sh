@@ -10,15 +10,12 @@ CAIRN_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 CAIRN_JAR="$CAIRN_REPO/server/target/cairn-server.jar"
 CAIRN_NODE_DIR="$CAIRN_REPO/tools/interop/node"
 
-# A JDK 21+ java: $JAVA_HOME, else the dev machines' Temurin 25, else the one on PATH.
+# shellcheck source=../../lib/jdk.sh
+source "$CAIRN_REPO/tools/lib/jdk.sh"
+
+# The java of a JDK 21+ (see tools/lib/jdk.sh).
 cairn_java() {
-  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
-    echo "$JAVA_HOME/bin/java"
-  elif [[ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]]; then
-    echo /usr/lib/jvm/temurin-25-jdk-amd64/bin/java
-  else
-    command -v java
-  fi
+  echo "$(cairn_java_home)/bin/java"
 }
 
 # A loopback port nobody listens on right now (the kernel's pick).

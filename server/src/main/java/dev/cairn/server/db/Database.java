@@ -92,6 +92,20 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs one statement outside any transaction and without a caller (autocommit: no BEGIN,
+   * no COMMIT). Only for the few SECURITY DEFINER lookups that must run before the caller is
+   * known, such as authentication, which runs on every call.
+   */
+  public <T> T withoutTransaction(TransactionalWork<T> work) {
+    try (Connection connection = dataSource.getConnection()) {
+      connection.setAutoCommit(true);
+      return work.run(DSL.using(connection, SQLDialect.POSTGRES, settings));
+    } catch (SQLException e) {
+      throw new DataAccessFailure(e);
+    }
+  }
+
   private static void setTransactionLocals(
       DSLContext sql, Principal principal, Deadline deadline, Clock clock) {
     String userId = principal.userId() == null ? "" : principal.userId().toString();

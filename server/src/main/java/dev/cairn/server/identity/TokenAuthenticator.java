@@ -39,18 +39,24 @@ public final class TokenAuthenticator implements Authenticator {
     }
     TokenCodec.Parsed parsed =
         TokenCodec.parse(bearer).orElseThrow(() -> invalid("malformed token"));
-    // one short transaction: look up, verify, record the use
-    return database.transaction(Principal.anonymous(), sql -> {
-      AuthenticateTokenRecord row =
-          repository.findTokenForAuthentication(sql, parsed.tokenId())
-              .orElseThrow(() -> invalid("unknown token"));
-      verify(row, parsed);
-      repository.touchToken(sql, parsed.tokenId());
-      return Principal.user(
-          row.getOwnerId(),
-          parsed.tokenId(),
-          Arrays.stream(row.getScopes()).map(Principal.Scope::valueOf).collect(Collectors.toSet()));
-    });
+    // one autocommit read; a write only when the recorded last use is over a minute old
+    AuthenticateTokenRecord row =
+        database
+            .withoutTransaction(sql -> repository.findTokenForAuthentication(sql, parsed.tokenId()))
+            .orElseThrow(() -> invalid("unknown token"));
+    verify(row, parsed);
+    if (row.getLastUsedAt() == null
+        || row.getLastUsedAt().toInstant().isBefore(clock.instant().minusSeconds(60))) {
+      database.withoutTransaction(
+          sql -> {
+            repository.touchToken(sql, parsed.tokenId());
+            return null;
+          });
+    }
+    return Principal.user(
+        row.getOwnerId(),
+        parsed.tokenId(),
+        Arrays.stream(row.getScopes()).map(Principal.Scope::valueOf).collect(Collectors.toSet()));
   }
 
   private void verify(AuthenticateTokenRecord row, TokenCodec.Parsed parsed) {

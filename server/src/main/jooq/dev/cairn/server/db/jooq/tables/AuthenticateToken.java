@@ -73,6 +73,11 @@ public class AuthenticateToken extends TableImpl<AuthenticateTokenRecord> {
      */
     public final TableField<AuthenticateTokenRecord, Boolean> OWNER_DELETED = createField(DSL.name("owner_deleted"), SQLDataType.BOOLEAN, this, "");
 
+    /**
+     * The column <code>cairn.authenticate_token.last_used_at</code>.
+     */
+    public final TableField<AuthenticateTokenRecord, OffsetDateTime> LAST_USED_AT = createField(DSL.name("last_used_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6), this, "");
+
     private AuthenticateToken(Name alias, Table<AuthenticateTokenRecord> aliased) {
         this(alias, aliased, new Field[] {
             DSL.val(null, SQLDataType.UUID)

@@ -110,6 +110,21 @@ public class AuthenticateTokenRecord extends TableRecordImpl<AuthenticateTokenRe
         return (Boolean) get(5);
     }
 
+    /**
+     * Setter for <code>cairn.authenticate_token.last_used_at</code>.
+     */
+    public AuthenticateTokenRecord setLastUsedAt(OffsetDateTime value) {
+        set(6, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>cairn.authenticate_token.last_used_at</code>.
+     */
+    public OffsetDateTime getLastUsedAt() {
+        return (OffsetDateTime) get(6);
+    }
+
     // -------------------------------------------------------------------------
     // Constructors
     // -------------------------------------------------------------------------
@@ -124,7 +139,7 @@ public class AuthenticateTokenRecord extends TableRecordImpl<AuthenticateTokenRe
     /**
      * Create a detached, initialised AuthenticateTokenRecord
      */
-    public AuthenticateTokenRecord(UUID ownerId, byte[] secretSha256, String[] scopes, OffsetDateTime expiresAt, OffsetDateTime revokedAt, Boolean ownerDeleted) {
+    public AuthenticateTokenRecord(UUID ownerId, byte[] secretSha256, String[] scopes, OffsetDateTime expiresAt, OffsetDateTime revokedAt, Boolean ownerDeleted, OffsetDateTime lastUsedAt) {
         super(AuthenticateToken.AUTHENTICATE_TOKEN);
 
         setOwnerId(ownerId);
@@ -133,6 +148,7 @@ public class AuthenticateTokenRecord extends TableRecordImpl<AuthenticateTokenRe
         setExpiresAt(expiresAt);
         setRevokedAt(revokedAt);
         setOwnerDeleted(ownerDeleted);
+        setLastUsedAt(lastUsedAt);
         resetTouchedOnNotNull();
     }
 }

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every check Cairn has, as CI does: the Maven build with all unit and end-to-end tests
+# (real PostgreSQL, real gRPC over Netty), buf lint of the contracts, and the Node and Python
+# interop checks against a freshly started server. Needs: a JDK 21+ (found automatically),
+# Node.js with npm, Python 3 — dependencies come from Maven Central, npm and PyPI.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/jdk.sh
+source "$root/tools/lib/jdk.sh"
+JAVA_HOME="$(cairn_java_home)"
+export JAVA_HOME
+cd "$root"
+
+./mvnw -B -ntp verify
+tools/buf/run.sh
+tools/interop/run.sh
