@@ -174,6 +174,36 @@ const checks = [
     assert.ok(names.includes('cairn.identity.v1.IdentityService'), `listed: ${names}`);
   }],
 
+  ['a client knowing only the address discovers every method by reflection and calls GetUser', async () => {
+    const [listed] = await reflect('v1', [{ list_services: '' }]);
+    const services = listed.list_services_response.service.map((s) => s.name).filter((n) => n.startsWith('cairn.'));
+    const replies = await reflect('v1', services.map((s) => ({ file_containing_symbol: s })));
+    // every file the server sent (each reply carries the file and its imports), once each
+    const files = new Map();
+    for (const reply of replies) {
+      assert.ok(reply.file_descriptor_response, `unexpected reply: ${JSON.stringify(reply.error_response)}`);
+      for (const bytes of reply.file_descriptor_response.file_descriptor_proto) {
+        files.set(descriptor.FileDescriptorProto.decode(bytes).name, Buffer.from(bytes));
+      }
+    }
+    // a FileDescriptorSet is field 1 (length-delimited) repeated: tag 0x0a, varint length, bytes
+    const varint = (n) => { const out = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n); return Buffer.from(out); };
+    const set = Buffer.concat([...files.values()].flatMap((b) => [Buffer.from([0x0a]), varint(b.length), b]));
+    const discovered = grpc.loadPackageDefinition(protoLoader.loadFileDescriptorSetFromBuffer(set, loaderOptions));
+    for (const name of services) {
+      const ctor = name.split('.').reduce((o, k) => o?.[k], discovered);
+      assert.ok(ctor?.service && Object.keys(ctor.service).length > 0, `no methods discovered for ${name}`);
+    }
+    const Identity = discovered.cairn.identity.v1.IdentityService;
+    const client = new Identity(args.target, credentials);
+    try {
+      const resp = await unary(client, 'GetUser', { name: 'users/me' }, bearer());
+      assert.equal(resp.user.username, 'demo');
+    } finally {
+      client.close();
+    }
+  }],
+
   ['GetUser users/me with the demo token returns username demo', async () => {
     const resp = await unary(identity, 'GetUser', { name: 'users/me' }, bearer());
     assert.equal(resp.user.username, 'demo');
