@@ -34,7 +34,7 @@ trap 'exit 130' INT TERM
 
 PG_PORT="$(cairn_free_port)"
 export CAIRN_EMBEDDED_DATABASE_PORT="$PG_PORT"
-export CAIRN_VAULT_WRITES_PER_MINUTE=100000000
+export CAIRN_VAULT_WRITES_PER_MINUTE=1000000
 cairn_start "$WORK"
 cairn_wait_serving 120
 TOKEN="$(tr -d '\n' <"$CAIRN_TOKEN_FILE")"
