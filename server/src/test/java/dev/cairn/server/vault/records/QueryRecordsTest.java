@@ -127,6 +127,23 @@ class QueryRecordsTest {
   }
 
   @Test
+  void labelsAndUpdateTimeAreFilterable() {
+    UUID ownerId = UUID.fromString(owner.id());
+    fixture.vault.database().transaction(Principal.system(ownerId), sql ->
+        sql.update(dev.cairn.server.db.jooq.Tables.ITEMS)
+            .set(dev.cairn.server.db.jooq.Tables.ITEMS.LABELS, org.jooq.JSONB.valueOf("{\"team\":\"blue\"}"))
+            .where(dev.cairn.server.db.jooq.Tables.ITEMS.COLLECTION_ID.eq(collection))
+            .and(dev.cairn.server.db.jooq.Tables.ITEMS.ID.in(
+                query(owner, "data.name = \"Bob\" OR data.name = \"Dan\"", "", 10, "").getRecordsList().stream()
+                    .map(r -> UUID.fromString(r.getName().substring(6))).toList()))
+            .execute());
+    assertThat(names(owner, "labels.team = \"blue\"")).containsExactly("Bob", "Dan");
+    assertThat(names(owner, "labels.team:*")).containsExactly("Bob", "Dan");
+    assertThat(names(owner, "labels.team = \"red\"")).isEmpty();
+    assertThat(names(owner, "update_time < \"2000-01-01T00:00:00Z\"")).isEmpty();
+  }
+
+  @Test
   void resultsCarryDecryptedDataAndMetadata() {
     Item ada = query(owner, "data.name = \"Ada\"", "", 10, "").getRecords(0);
     assertThat(ada.getData().getFieldsOrThrow("secret").getStringValue()).isEqualTo("s-Ada");
