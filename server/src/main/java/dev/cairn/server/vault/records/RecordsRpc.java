@@ -2,13 +2,158 @@ package dev.cairn.server.vault.records;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
+import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
+import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.grpc.CallContext;
+import dev.cairn.server.grpc.ProtoTime;
 import dev.cairn.server.vault.VaultContext;
+import dev.cairn.vault.v1.Collection;
+import dev.cairn.vault.v1.CreateCollectionRequest;
+import dev.cairn.vault.v1.CreateCollectionResponse;
+import dev.cairn.vault.v1.GetCollectionRequest;
+import dev.cairn.vault.v1.GetCollectionResponse;
+import dev.cairn.vault.v1.Item;
+import dev.cairn.vault.v1.ListCollectionsRequest;
+import dev.cairn.vault.v1.ListCollectionsResponse;
+import dev.cairn.vault.v1.QueryRecordsRequest;
+import dev.cairn.vault.v1.QueryRecordsResponse;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
 
-/** The collection and record RPCs of {@code cairn.vault.v1.VaultService}. */
+/** The collection and record RPCs of {@code cairn.vault.v1.VaultService}: proto in, proto out. */
 public final class RecordsRpc {
-  private final VaultContext vault;
+  private final CollectionService collections;
+  private final RecordQueryService queries;
 
   public RecordsRpc(VaultContext vault) {
-    this.vault = requireNonNull(vault, "vault");
+    requireNonNull(vault, "vault");
+    SchemaCache schemas = new SchemaCache();
+    this.collections = new CollectionService(vault);
+    this.queries = new RecordQueryService(vault, schemas);
+  }
+
+  public void createCollection(CreateCollectionRequest request, StreamObserver<CreateCollectionResponse> response) {
+    Collection c = request.getCollection();
+    var created =
+        collections.create(
+            CallContext.principal(),
+            new CollectionService.NewCollection(c.getDisplayName(), c.getDescription(), c.getJsonSchema()),
+            request.getRequestId().isEmpty() ? null : UUID.fromString(request.getRequestId()),
+            CallContext.requestId());
+    response.onNext(CreateCollectionResponse.newBuilder().setCollection(toProto(created)).build());
+    response.onCompleted();
+  }
+
+  public void getCollection(GetCollectionRequest request, StreamObserver<GetCollectionResponse> response) {
+    var found = collections.get(CallContext.principal(), collectionId(request.getName()));
+    response.onNext(GetCollectionResponse.newBuilder().setCollection(toProto(found)).build());
+    response.onCompleted();
+  }
+
+  public void listCollections(ListCollectionsRequest request, StreamObserver<ListCollectionsResponse> response) {
+    var page =
+        collections.list(CallContext.principal(), request.getSharedWithMe(), request.getPageSize(), request.getPageToken());
+    var out = ListCollectionsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+    page.collections().forEach(c -> out.addCollections(toProto(c)));
+    response.onNext(out.build());
+    response.onCompleted();
+  }
+
+  public void queryRecords(QueryRecordsRequest request, StreamObserver<QueryRecordsResponse> response) {
+    var page =
+        queries.query(
+            CallContext.principal(),
+            collectionId(request.getParent()),
+            request.getFilter(),
+            request.getOrderBy(),
+            request.getPageSize(),
+            request.getPageToken(),
+            CallContext.requestId());
+    var out = QueryRecordsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+    page.records().forEach(r -> out.addRecords(toProto(r.row().item(), r.json())));
+    response.onNext(out.build());
+    response.onCompleted();
+  }
+
+  /** The id in {@code collections/{id}}; anything that is not a UUID names nothing. */
+  static UUID collectionId(String name) {
+    String id = name.substring(name.indexOf('/') + 1);
+    try {
+      if (id.length() == 36) {
+        return UUID.fromString(id);
+      }
+    } catch (IllegalArgumentException e) {
+      // falls through to NOT_FOUND
+    }
+    throw CairnException.notFound(name);
+  }
+
+  static Collection toProto(CollectionInfo c) {
+    return Collection.newBuilder()
+        .setName(c.name())
+        .setOwner("users/" + c.ownerId())
+        .setDisplayName(c.displayName())
+        .setDescription(c.description())
+        .setJsonSchema(c.jsonSchema())
+        .setCreateTime(ProtoTime.timestamp(c.createdAt()))
+        .setEtag(c.etag())
+        .build();
+  }
+
+  /** A record as QueryRecords returns it: metadata plus its data. */
+  static Item toProto(ItemsRecord item, byte[] json) {
+    var out =
+        Item.newBuilder()
+            .setName("items/" + item.getId())
+            .setOwner("users/" + item.getOwnerId())
+            .setKind(Item.Kind.KIND_RECORD)
+            .setDisplayName(item.getDisplayName())
+            .setMediaType("application/json")
+            .setSizeBytes(item.getSizeBytes())
+            .putAllLabels(labels(item))
+            .setSearchable(item.getSearchable())
+            .setCollection("collections/" + item.getCollectionId())
+            .setVersion(item.getCurrentVersion())
+            .setEtag("\"" + item.getRevision() + "\"")
+            .setCreateTime(ProtoTime.timestamp(item.getCreatedAt()))
+            .setUpdateTime(ProtoTime.timestamp(item.getUpdatedAt()))
+            .setState(Item.State.STATE_ACTIVE)
+            .setData(struct(json));
+    if (item.getContentSha256() != null) {
+      out.setContentSha256(ByteString.copyFrom(item.getContentSha256()));
+    }
+    return out.build();
+  }
+
+  private static Map<String, String> labels(ItemsRecord item) {
+    if (item.getLabels() == null) {
+      return Map.of();
+    }
+    try {
+      var node = CollectionSchema.JSON.readTree(item.getLabels().data());
+      var out = new TreeMap<String, String>();
+      node.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
+      return out;
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("labels of items/" + item.getId() + " are not JSON", e);
+    }
+  }
+
+  private static Struct struct(byte[] json) {
+    var data = Struct.newBuilder();
+    try {
+      JsonFormat.parser().merge(new String(json, StandardCharsets.UTF_8), data);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a stored record is not a JSON object", e);
+    }
+    return data.build();
   }
 }

@@ -1,0 +1,93 @@
+package dev.cairn.server.vault.records;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.cairn.server.db.PageToken;
+import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.vault.VaultAccess.Role;
+import dev.cairn.server.vault.VaultContext;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Collection rules: anyone with an account creates collections of their own (idempotently
+ * with a request id, the schema checked first); owners and grantees with a live grant read
+ * them; nobody else learns they exist.
+ */
+final class CollectionService {
+  static final int DEFAULT_PAGE = 50;
+  static final int MAX_PAGE = 1000;
+
+  private final VaultContext vault;
+  private final CollectionRepository repository = new CollectionRepository();
+
+  CollectionService(VaultContext vault) {
+    this.vault = requireNonNull(vault, "vault");
+  }
+
+  /** What a caller asks to create. */
+  record NewCollection(String displayName, String description, String jsonSchema) {}
+
+  CollectionInfo create(Principal caller, NewCollection request, @Nullable UUID requestId, String callId) {
+    UUID owner = caller.requireUserId();
+    CollectionSchema schema = CollectionSchema.compile(request.jsonSchema(), "collection.json_schema");
+    OffsetDateTime now = OffsetDateTime.ofInstant(vault.clock().instant(), ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
+    var collection =
+        new CollectionInfo(
+            vault.ids().get(),
+            owner,
+            request.displayName(),
+            request.description(),
+            request.jsonSchema(),
+            List.copyOf(schema.queryable().keySet()),
+            1,
+            now,
+            now);
+    return vault.database().transaction(caller, sql -> {
+      if (requestId != null) {
+        var earlier = repository.byRequestId(sql, owner, requestId);
+        if (earlier.isPresent()) {
+          return earlier.get();
+        }
+      }
+      if (!repository.insert(sql, collection, requestId)) {
+        // a concurrent retry with the same request id won the insert: answer with its collection
+        return repository.byRequestId(sql, owner, requireNonNull(requestId, "requestId"))
+            .orElseThrow(() -> new IllegalStateException("collection insert conflicted without a request id"));
+      }
+      vault.audit().append(sql, owner,
+          AuditLog.Entry.of("users/" + owner, "COLLECTION_CREATE", collection.name(), callId)
+              .withDetails(Map.of("queryable_fields", String.join(",", collection.queryableFields()))));
+      return collection;
+    });
+  }
+
+  CollectionInfo get(Principal caller, UUID id) {
+    caller.requireUserId();
+    return vault.database().transaction(caller, sql ->
+        repository.find(sql, caller, id, Role.READ).orElseThrow(() -> CairnException.notFound("collections/" + id)));
+  }
+
+  record Page(List<CollectionInfo> collections, String nextPageToken) {}
+
+  Page list(Principal caller, boolean sharedWithMe, int pageSize, String pageToken) {
+    caller.requireUserId();
+    int limit = PageToken.pageSize(pageSize, DEFAULT_PAGE, MAX_PAGE);
+    PageToken after = PageToken.decode(pageToken);
+    List<CollectionInfo> rows =
+        vault.database().transaction(caller, sql -> repository.page(sql, caller, sharedWithMe, after, limit + 1));
+    if (rows.size() <= limit) {
+      return new Page(rows, "");
+    }
+    List<CollectionInfo> page = rows.subList(0, limit);
+    CollectionInfo last = page.getLast();
+    return new Page(List.copyOf(page), new PageToken(last.createdAt(), last.id()).encode());
+  }
+}
