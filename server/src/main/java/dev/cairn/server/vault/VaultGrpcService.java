@@ -4,7 +4,26 @@ import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.vault.items.ItemsRpc;
 import dev.cairn.server.vault.records.RecordsRpc;
+import dev.cairn.vault.v1.CreateItemRequest;
+import dev.cairn.vault.v1.CreateItemResponse;
+import dev.cairn.vault.v1.DeleteItemRequest;
+import dev.cairn.vault.v1.DeleteItemResponse;
+import dev.cairn.vault.v1.DownloadItemRequest;
+import dev.cairn.vault.v1.DownloadItemResponse;
+import dev.cairn.vault.v1.GetItemRequest;
+import dev.cairn.vault.v1.GetItemResponse;
+import dev.cairn.vault.v1.ListItemVersionsRequest;
+import dev.cairn.vault.v1.ListItemVersionsResponse;
+import dev.cairn.vault.v1.ListItemsRequest;
+import dev.cairn.vault.v1.ListItemsResponse;
+import dev.cairn.vault.v1.UndeleteItemRequest;
+import dev.cairn.vault.v1.UndeleteItemResponse;
+import dev.cairn.vault.v1.UpdateItemRequest;
+import dev.cairn.vault.v1.UpdateItemResponse;
+import dev.cairn.vault.v1.UploadItemRequest;
+import dev.cairn.vault.v1.UploadItemResponse;
 import dev.cairn.vault.v1.VaultServiceGrpc;
+import io.grpc.stub.StreamObserver;
 
 /**
  * {@code cairn.vault.v1.VaultService}: forwards item RPCs to {@link ItemsRpc} and collection
@@ -17,5 +36,53 @@ final class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
   VaultGrpcService(ItemsRpc items, RecordsRpc records) {
     this.items = requireNonNull(items, "items");
     this.records = requireNonNull(records, "records");
+  }
+
+  // ---------------------------------------------------------------- items
+
+  @Override
+  public void createItem(CreateItemRequest request, StreamObserver<CreateItemResponse> response) {
+    items.createItem(request, response);
+  }
+
+  @Override
+  public StreamObserver<UploadItemRequest> uploadItem(StreamObserver<UploadItemResponse> response) {
+    return items.uploadItem(response);
+  }
+
+  @Override
+  public void getItem(GetItemRequest request, StreamObserver<GetItemResponse> response) {
+    items.getItem(request, response);
+  }
+
+  @Override
+  public void downloadItem(DownloadItemRequest request, StreamObserver<DownloadItemResponse> response) {
+    items.downloadItem(request, response);
+  }
+
+  @Override
+  public void listItems(ListItemsRequest request, StreamObserver<ListItemsResponse> response) {
+    items.listItems(request, response);
+  }
+
+  @Override
+  public void updateItem(UpdateItemRequest request, StreamObserver<UpdateItemResponse> response) {
+    items.updateItem(request, response);
+  }
+
+  @Override
+  public void deleteItem(DeleteItemRequest request, StreamObserver<DeleteItemResponse> response) {
+    items.deleteItem(request, response);
+  }
+
+  @Override
+  public void undeleteItem(UndeleteItemRequest request, StreamObserver<UndeleteItemResponse> response) {
+    items.undeleteItem(request, response);
+  }
+
+  @Override
+  public void listItemVersions(
+      ListItemVersionsRequest request, StreamObserver<ListItemVersionsResponse> response) {
+    items.listItemVersions(request, response);
   }
 }
