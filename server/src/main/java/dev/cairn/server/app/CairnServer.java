@@ -117,6 +117,7 @@ public final class CairnServer implements AutoCloseable {
     var random = new SecureRandom();
     vaultContext = vaultContext(database, clock, random);
     var vault = new VaultModule(vaultContext);
+    resources.add(vault);
     var identity =
         new IdentityService(database, random, clock, UUID::randomUUID, List.of(vault.cryptoShredder()));
     var auth = new AuthInterceptor(new TokenAuthenticator(database, config.adminToken(), clock), ANONYMOUS_METHODS);

@@ -6,12 +6,30 @@ import dev.cairn.server.vault.items.ItemsRpc;
 import dev.cairn.server.vault.records.RecordsRpc;
 import dev.cairn.vault.v1.CreateCollectionRequest;
 import dev.cairn.vault.v1.CreateCollectionResponse;
+import dev.cairn.vault.v1.CreateItemRequest;
+import dev.cairn.vault.v1.CreateItemResponse;
+import dev.cairn.vault.v1.DeleteItemRequest;
+import dev.cairn.vault.v1.DeleteItemResponse;
+import dev.cairn.vault.v1.DownloadItemRequest;
+import dev.cairn.vault.v1.DownloadItemResponse;
 import dev.cairn.vault.v1.GetCollectionRequest;
 import dev.cairn.vault.v1.GetCollectionResponse;
+import dev.cairn.vault.v1.GetItemRequest;
+import dev.cairn.vault.v1.GetItemResponse;
 import dev.cairn.vault.v1.ListCollectionsRequest;
 import dev.cairn.vault.v1.ListCollectionsResponse;
+import dev.cairn.vault.v1.ListItemVersionsRequest;
+import dev.cairn.vault.v1.ListItemVersionsResponse;
+import dev.cairn.vault.v1.ListItemsRequest;
+import dev.cairn.vault.v1.ListItemsResponse;
 import dev.cairn.vault.v1.QueryRecordsRequest;
 import dev.cairn.vault.v1.QueryRecordsResponse;
+import dev.cairn.vault.v1.UndeleteItemRequest;
+import dev.cairn.vault.v1.UndeleteItemResponse;
+import dev.cairn.vault.v1.UpdateItemRequest;
+import dev.cairn.vault.v1.UpdateItemResponse;
+import dev.cairn.vault.v1.UploadItemRequest;
+import dev.cairn.vault.v1.UploadItemResponse;
 import dev.cairn.vault.v1.VaultServiceGrpc;
 import io.grpc.stub.StreamObserver;
 
@@ -46,5 +64,53 @@ final class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
   @Override
   public void queryRecords(QueryRecordsRequest request, StreamObserver<QueryRecordsResponse> response) {
     records.queryRecords(request, response);
+  }
+
+  // ---------------------------------------------------------------- items
+
+  @Override
+  public void createItem(CreateItemRequest request, StreamObserver<CreateItemResponse> response) {
+    items.createItem(request, response);
+  }
+
+  @Override
+  public StreamObserver<UploadItemRequest> uploadItem(StreamObserver<UploadItemResponse> response) {
+    return items.uploadItem(response);
+  }
+
+  @Override
+  public void getItem(GetItemRequest request, StreamObserver<GetItemResponse> response) {
+    items.getItem(request, response);
+  }
+
+  @Override
+  public void downloadItem(DownloadItemRequest request, StreamObserver<DownloadItemResponse> response) {
+    items.downloadItem(request, response);
+  }
+
+  @Override
+  public void listItems(ListItemsRequest request, StreamObserver<ListItemsResponse> response) {
+    items.listItems(request, response);
+  }
+
+  @Override
+  public void updateItem(UpdateItemRequest request, StreamObserver<UpdateItemResponse> response) {
+    items.updateItem(request, response);
+  }
+
+  @Override
+  public void deleteItem(DeleteItemRequest request, StreamObserver<DeleteItemResponse> response) {
+    items.deleteItem(request, response);
+  }
+
+  @Override
+  public void undeleteItem(UndeleteItemRequest request, StreamObserver<UndeleteItemResponse> response) {
+    items.undeleteItem(request, response);
+  }
+
+  @Override
+  public void listItemVersions(
+      ListItemVersionsRequest request, StreamObserver<ListItemVersionsResponse> response) {
+    items.listItemVersions(request, response);
   }
 }

@@ -2,18 +2,25 @@ package dev.cairn.server.vault;
 
 import dev.cairn.server.identity.IdentityService;
 import dev.cairn.server.vault.audit.AuditGrpcService;
+import dev.cairn.server.vault.items.ItemPurger;
 import dev.cairn.server.vault.items.ItemsRpc;
 import dev.cairn.server.vault.records.RecordsRpc;
 import dev.cairn.server.vault.sharing.SharingGrpcService;
 import io.grpc.BindableService;
+import java.time.Duration;
 import java.util.List;
 
 /** Builds the vault's gRPC services and its hooks into other areas from one context. */
-public final class VaultModule {
+public final class VaultModule implements AutoCloseable {
+  /** How often deleted items past retention are purged. */
+  private static final Duration PURGE_EVERY = Duration.ofMinutes(1);
+
   private final VaultContext context;
+  private final ItemPurger purger;
 
   public VaultModule(VaultContext context) {
     this.context = context;
+    this.purger = ItemPurger.start(context, PURGE_EVERY);
   }
 
   public List<BindableService> services() {
@@ -26,5 +33,11 @@ public final class VaultModule {
   /** Account deletion destroys the owner's data key in the same transaction (crypto-shredding). */
   public IdentityService.UserDeletionListener cryptoShredder() {
     return (sql, userId) -> context.dataKeys().destroy(sql, userId);
+  }
+
+  /** Stops the background work (the purge job). */
+  @Override
+  public void close() {
+    purger.close();
   }
 }

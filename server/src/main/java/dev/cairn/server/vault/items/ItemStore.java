@@ -55,6 +55,11 @@ public final class ItemStore {
       this.item = item;
     }
 
+    /** The blob's id (to discard its chunks when the upload fails). */
+    public UUID blobId() {
+      return blob;
+    }
+
     /** Adds bytes; fails with RESOURCE_EXHAUSTED past {@code maxBytes}. */
     public void write(byte[] bytes, long maxBytes) {
       if (size + bytes.length > maxBytes) {

@@ -1,0 +1,280 @@
+package dev.cairn.server.vault.items;
+
+import static dev.cairn.server.db.jooq.Tables.COLLECTIONS;
+import static dev.cairn.server.db.jooq.Tables.ITEMS;
+import static dev.cairn.server.db.jooq.Tables.ITEM_CHUNKS;
+import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
+import static dev.cairn.server.db.jooq.Tables.RECORD_VALUES;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.cairn.server.db.PageToken;
+import dev.cairn.server.db.jooq.Routines;
+import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
+import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
+import dev.cairn.server.vault.items.Items.Filter;
+import dev.cairn.server.vault.items.Items.Item;
+import dev.cairn.server.vault.items.Items.Kind;
+import dev.cairn.server.vault.items.Items.Version;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.impl.DSL;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The jOOQ queries of the item RPCs. Every query that reads user data carries the caller's
+ * ownership (owner_id = caller) or goes through {@link dev.cairn.server.vault.VaultAccess};
+ * row-level security applies underneath.
+ */
+final class ItemRepository {
+
+  /**
+   * Serialises the creates of one owner (a transaction-scoped advisory lock), so the
+   * items-per-user count and the request_id lookup are decided by one writer at a time.
+   */
+  void lockOwnerForCreate(DSLContext sql, UUID owner) {
+    sql.select(DSL.function("pg_advisory_xact_lock", Object.class,
+            DSL.function("hashtextextended", Long.class, DSL.val("cairn.items:" + owner), DSL.inline(0L))))
+        .fetch();
+  }
+
+  Optional<Item> findByRequestId(DSLContext sql, UUID owner, UUID requestId) {
+    return sql.selectFrom(ITEMS)
+        .where(ITEMS.OWNER_ID.eq(owner))
+        .and(ITEMS.CREATE_REQUEST_ID.eq(requestId))
+        .fetchOptional()
+        .map(ItemRepository::toItem);
+  }
+
+  /** The caller's own item (just written in this transaction). */
+  Item findOwned(DSLContext sql, UUID owner, UUID id) {
+    return toItem(sql.selectFrom(ITEMS).where(ITEMS.OWNER_ID.eq(owner)).and(ITEMS.ID.eq(id)).fetchSingle());
+  }
+
+  long countOwned(DSLContext sql, UUID owner) {
+    return sql.fetchCount(ITEMS, ITEMS.OWNER_ID.eq(owner));
+  }
+
+  boolean ownsCollection(DSLContext sql, UUID owner, UUID collection) {
+    return sql.fetchExists(COLLECTIONS, COLLECTIONS.OWNER_ID.eq(owner).and(COLLECTIONS.ID.eq(collection)));
+  }
+
+  /** Facts of a new item's first version, for {@link #insertItem}. */
+  record Content(String mediaType, long sizeBytes, byte[] sha256) {}
+
+  /** Inserts an item at version 1; false when its request_id was already used (then re-read). */
+  boolean insertItem(
+      DSLContext sql, UUID id, UUID owner, Items.NewItem item, Content content, OffsetDateTime now) {
+    return sql.insertInto(ITEMS)
+            .set(ITEMS.ID, id)
+            .set(ITEMS.OWNER_ID, owner)
+            .set(ITEMS.KIND, item.kind().name())
+            .set(ITEMS.COLLECTION_ID, item.collectionId())
+            .set(ITEMS.DISPLAY_NAME, item.displayName())
+            .set(ITEMS.MEDIA_TYPE, content.mediaType())
+            .set(ITEMS.LABELS, labelsJson(item.labels()))
+            .set(ITEMS.SEARCHABLE, item.searchable())
+            .set(ITEMS.CURRENT_VERSION, 1)
+            .set(ITEMS.SIZE_BYTES, content.sizeBytes())
+            .set(ITEMS.CONTENT_SHA256, content.sha256())
+            .set(ITEMS.REVISION, 1L)
+            .set(ITEMS.CREATE_REQUEST_ID, item.requestId())
+            .set(ITEMS.CREATED_AT, now)
+            .set(ITEMS.UPDATED_AT, now)
+            .onConflictDoNothing()
+            .execute()
+        == 1;
+  }
+
+  /** A version row; never updated afterwards. */
+  void insertVersion(
+      DSLContext sql,
+      UUID item,
+      int version,
+      UUID owner,
+      UUID author,
+      Content content,
+      ItemStore.@Nullable Blob blob,
+      byte @Nullable [] recordCiphertext,
+      OffsetDateTime now) {
+    sql.insertInto(ITEM_VERSIONS)
+        .set(ITEM_VERSIONS.ITEM_ID, item)
+        .set(ITEM_VERSIONS.VERSION, version)
+        .set(ITEM_VERSIONS.OWNER_ID, owner)
+        .set(ITEM_VERSIONS.AUTHOR_ID, author)
+        .set(ITEM_VERSIONS.MEDIA_TYPE, content.mediaType())
+        .set(ITEM_VERSIONS.SIZE_BYTES, content.sizeBytes())
+        .set(ITEM_VERSIONS.CONTENT_SHA256, content.sha256())
+        .set(ITEM_VERSIONS.BLOB_ID, blob == null ? null : blob.id())
+        .set(ITEM_VERSIONS.CHUNK_COUNT, blob == null ? 0 : blob.chunkCount())
+        .set(ITEM_VERSIONS.RECORD_CIPHERTEXT, recordCiphertext)
+        .set(ITEM_VERSIONS.CREATED_AT, now)
+        .execute();
+  }
+
+  /** Writes back a locked item's changed columns (the caller bumped its revision). */
+  Item store(DSLContext sql, ItemsRecord row) {
+    row.attach(sql.configuration());
+    row.store();
+    return toItem(row);
+  }
+
+  /** The owner's items, or with sharedWithMe others' items a live grant opens to the caller. */
+  List<Item> list(DSLContext sql, UUID caller, Filter filter, @Nullable PageToken after, int limit) {
+    Condition where = filter.sharedWithMe()
+        ? ITEMS.OWNER_ID.ne(caller)
+            .and(Routines.grantRoleOn(ITEMS.OWNER_ID, ITEMS.ID, ITEMS.COLLECTION_ID).ge(1))
+            .and(ITEMS.DELETED_AT.isNull())
+        : ITEMS.OWNER_ID.eq(caller)
+            .and(filter.showDeleted() ? DSL.noCondition() : ITEMS.DELETED_AT.isNull());
+    where = where.and(filters(filter));
+    var query = sql.selectFrom(ITEMS).where(where).orderBy(ITEMS.CREATED_AT.desc(), ITEMS.ID.desc());
+    var rows = after == null
+        ? query.limit(limit).fetch()
+        : query.seek(after.time(), after.id()).limit(limit).fetch();
+    return rows.map(ItemRepository::toItem);
+  }
+
+  private static Condition filters(Filter filter) {
+    Condition c = DSL.noCondition();
+    if (filter.kind() != null) {
+      c = c.and(ITEMS.KIND.eq(filter.kind().name()));
+    }
+    if (filter.collection() != null) {
+      UUID collection = uuidOrNull(filter.collection().substring("collections/".length()));
+      // a name that is no UUID names no collection: nothing matches
+      c = c.and(collection == null ? DSL.falseCondition() : ITEMS.COLLECTION_ID.eq(collection));
+    }
+    for (String label : filter.labels()) {
+      int eq = label.indexOf('=');
+      if (eq < 0) {
+        c = c.and(DSL.condition("jsonb_exists({0}, {1})", ITEMS.LABELS, DSL.val(label)));
+      } else {
+        var one = new TreeMap<String, String>();
+        one.put(label.substring(0, eq), label.substring(eq + 1));
+        // containment (@>) is what the GIN jsonb_path_ops index answers
+        c = c.and(DSL.condition("{0} @> {1}", ITEMS.LABELS, DSL.val(labelsJson(one))));
+      }
+    }
+    if (!filter.mediaType().isEmpty()) {
+      var bare = DSL.lower(DSL.trim(DSL.splitPart(ITEMS.MEDIA_TYPE, DSL.inline(";"), DSL.inline(1))));
+      String wanted = filter.mediaType().toLowerCase(Locale.ROOT);
+      c = c.and(wanted.endsWith("/*")
+          ? bare.startsWith(wanted.substring(0, wanted.length() - 1))
+          : bare.eq(wanted));
+    }
+    return c;
+  }
+
+  /** Versions of an item the caller was already authorised for, newest first. */
+  List<Version> versions(DSLContext sql, UUID item, @Nullable Integer before, int limit) {
+    return sql.selectFrom(ITEM_VERSIONS)
+        .where(ITEM_VERSIONS.ITEM_ID.eq(item))
+        .and(before == null ? DSL.noCondition() : ITEM_VERSIONS.VERSION.lt(before))
+        .orderBy(ITEM_VERSIONS.VERSION.desc())
+        .limit(limit)
+        .fetch()
+        .map(ItemRepository::toVersion);
+  }
+
+  // ---------------------------------------------------------------- purge
+
+  /**
+   * The owner's items past their purge deadline, locked; SKIP LOCKED lets several replicas
+   * purge at once without waiting on (or purging twice) the same rows.
+   */
+  List<UUID> lockPurgeable(DSLContext sql, UUID owner, int limit) {
+    return sql.select(ITEMS.ID)
+        .from(ITEMS)
+        .where(ITEMS.OWNER_ID.eq(owner))
+        .and(ITEMS.PURGE_AFTER.le(Routines.now()))
+        .orderBy(ITEMS.PURGE_AFTER)
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+        .fetch(ITEMS.ID);
+  }
+
+  /** Removes an item and everything stored for it (content chunks of every blob included). */
+  void purge(DSLContext sql, UUID owner, UUID item) {
+    sql.deleteFrom(ITEM_CHUNKS).where(ITEM_CHUNKS.OWNER_ID.eq(owner)).and(ITEM_CHUNKS.ITEM_ID.eq(item)).execute();
+    sql.deleteFrom(RECORD_VALUES).where(RECORD_VALUES.OWNER_ID.eq(owner)).and(RECORD_VALUES.ITEM_ID.eq(item)).execute();
+    sql.deleteFrom(ITEM_VERSIONS).where(ITEM_VERSIONS.OWNER_ID.eq(owner)).and(ITEM_VERSIONS.ITEM_ID.eq(item)).execute();
+    sql.deleteFrom(ITEMS).where(ITEMS.OWNER_ID.eq(owner)).and(ITEMS.ID.eq(item)).execute();
+  }
+
+  /** Chunks of uploads that never became a version, older than {@code before}. */
+  int deleteAbandonedChunks(DSLContext sql, UUID owner, OffsetDateTime before) {
+    var v = ITEM_VERSIONS.as("v");
+    return sql.deleteFrom(ITEM_CHUNKS)
+        .where(ITEM_CHUNKS.OWNER_ID.eq(owner))
+        .and(ITEM_CHUNKS.CREATED_AT.lt(before))
+        .andNotExists(
+            DSL.selectOne().from(v).where(v.ITEM_ID.eq(ITEM_CHUNKS.ITEM_ID)).and(v.BLOB_ID.eq(ITEM_CHUNKS.BLOB_ID)))
+        .execute();
+  }
+
+  /** Drops the chunks of one blob (a failed or duplicate upload). */
+  void deleteBlob(DSLContext sql, UUID owner, UUID blob) {
+    sql.deleteFrom(ITEM_CHUNKS).where(ITEM_CHUNKS.OWNER_ID.eq(owner)).and(ITEM_CHUNKS.BLOB_ID.eq(blob)).execute();
+  }
+
+  // ---------------------------------------------------------------- mapping
+
+  static Item toItem(ItemsRecord r) {
+    return new Item(
+        r.getId(),
+        r.getOwnerId(),
+        Kind.valueOf(r.getKind()),
+        r.getCollectionId(),
+        r.getDisplayName(),
+        r.getMediaType(),
+        labels(r.getLabels()),
+        r.getSearchable(),
+        r.getCurrentVersion(),
+        r.getSizeBytes(),
+        r.getContentSha256(),
+        r.getRevision(),
+        r.getCreatedAt(),
+        r.getUpdatedAt(),
+        r.getDeletedAt(),
+        r.getPurgeAfter());
+  }
+
+  static Version toVersion(ItemVersionsRecord r) {
+    return new Version(
+        r.getItemId(), r.getVersion(), r.getAuthorId(), r.getMediaType(), r.getSizeBytes(),
+        r.getContentSha256(), r.getCreatedAt());
+  }
+
+  static JSONB labelsJson(Map<String, String> labels) {
+    var obj = new JsonObject();
+    new TreeMap<>(labels).forEach(obj::addProperty);
+    return JSONB.valueOf(obj.toString());
+  }
+
+  private static Map<String, String> labels(@Nullable JSONB json) {
+    var map = new TreeMap<String, String>();
+    if (json != null) {
+      JsonParser.parseString(json.data()).getAsJsonObject().entrySet()
+          .forEach(e -> map.put(e.getKey(), e.getValue().getAsString()));
+    }
+    return map;
+  }
+
+  private static @Nullable UUID uuidOrNull(String s) {
+    try {
+      return UUID.fromString(s);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+}

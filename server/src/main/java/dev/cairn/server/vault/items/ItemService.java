@@ -1,0 +1,583 @@
+package dev.cairn.server.vault.items;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.Struct;
+import com.google.rpc.BadRequest;
+import dev.cairn.server.db.PageToken;
+import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
+import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
+import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.grpc.CallContext;
+import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.vault.AuditLog.Entry;
+import dev.cairn.server.vault.VaultAccess.Access;
+import dev.cairn.server.vault.VaultAccess.Role;
+import dev.cairn.server.vault.VaultContext;
+import dev.cairn.server.vault.items.ItemRepository.Content;
+import dev.cairn.server.vault.items.Items.Changes;
+import dev.cairn.server.vault.items.Items.Filter;
+import dev.cairn.server.vault.items.Items.Item;
+import dev.cairn.server.vault.items.Items.Kind;
+import dev.cairn.server.vault.items.Items.NewItem;
+import dev.cairn.server.vault.items.Items.Page;
+import dev.cairn.server.vault.items.Items.Read;
+import dev.cairn.server.vault.items.Items.Version;
+import dev.cairn.server.vault.records.RecordRules;
+import dev.cairn.type.v1.ErrorReason;
+import io.grpc.Context;
+import io.grpc.Status;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The rules of the item RPCs: who may do what, limits, versions and etags, idempotent
+ * creates, soft delete. One transaction per call (uploads: one short one at the end), with
+ * the audit event appended inside it.
+ */
+final class ItemService {
+  /** Largest record, as canonical JSON. */
+  static final int RECORD_MAX_BYTES = 1024 * 1024;
+  static final String RECORD_MEDIA_TYPE = "application/json";
+
+  private final VaultContext vault;
+  private final ItemStore store;
+  private final RecordRules records;
+  private final ItemRepository repository = new ItemRepository();
+  private final WriteLimiter limiter;
+
+  ItemService(VaultContext vault, RecordRules records) {
+    this.vault = requireNonNull(vault, "vault");
+    this.records = requireNonNull(records, "records");
+    this.store = new ItemStore(vault);
+    this.limiter = new WriteLimiter(vault.limits().writesPerMinute(), vault.clock());
+  }
+
+  ItemStore store() {
+    return store;
+  }
+
+  long maxItemBytes() {
+    return vault.limits().maxItemBytes();
+  }
+
+  // ---------------------------------------------------------------- create
+
+  Item create(Principal caller, NewItem item) {
+    UUID owner = caller.requireUserId();
+    checkNew(item);
+    return limiter.write(owner, () -> vault.database().transaction(caller, sql -> createIn(sql, caller, owner, item)));
+  }
+
+  private void checkNew(NewItem item) {
+    if (item.kind() == Kind.DOCUMENT) {
+      if (item.mediaType().isEmpty()) {
+        throw CairnException.invalidField("item.media_type", "required for a document (e.g. application/pdf)");
+      }
+      if (item.collectionId() != null) {
+        throw CairnException.invalidField("item.collection", "documents belong to no collection (expected: empty)");
+      }
+      checkInlineSize(requireNonNull(item.content()).length);
+    } else if (item.collectionId() == null) {
+      throw CairnException.invalidField("item.collection", "required for a record (expected: collections/{collection})");
+    }
+  }
+
+  private void checkInlineSize(long size) {
+    long inline = vault.limits().inlineMaxBytes();
+    if (size > inline) {
+      throw CairnException.limitExceeded(
+          "inline_max_bytes", "inline content of " + size + " bytes is over " + inline + " bytes; use UploadItem");
+    }
+    checkItemSize(size);
+  }
+
+  private void checkItemSize(long size) {
+    long max = vault.limits().maxItemBytes();
+    if (size > max) {
+      throw CairnException.limitExceeded("max_item_bytes", "document of " + size + " bytes is over " + max + " bytes");
+    }
+  }
+
+  private Item createIn(DSLContext sql, Principal caller, UUID owner, NewItem item) {
+    repository.lockOwnerForCreate(sql, owner);
+    if (item.requestId() != null) {
+      var first = repository.findByRequestId(sql, owner, item.requestId());
+      if (first.isPresent()) {
+        return first.get(); // a retry: the item the first call made
+      }
+    }
+    checkCount(sql, owner);
+    UUID id = vault.ids().get();
+    OffsetDateTime now = now();
+    if (item.kind() == Kind.DOCUMENT) {
+      byte[] content = requireNonNull(item.content());
+      var facts = new Content(item.mediaType(), content.length, ItemStore.sha256().digest(content));
+      if (!repository.insertItem(sql, id, owner, item, facts, now)) {
+        return replay(sql, owner, item);
+      }
+      ItemStore.Blob blob = store.writeSmall(sql, owner, id, content);
+      repository.insertVersion(sql, id, 1, owner, owner, facts, blob, null, now);
+    } else {
+      UUID collection = requireNonNull(item.collectionId());
+      RecordRules.Checked checked = checkRecord(sql, caller, owner, collection, requireNonNull(item.data()));
+      byte[] json = checked.json();
+      var facts = new Content(RECORD_MEDIA_TYPE, json.length, ItemStore.sha256().digest(json));
+      if (!repository.insertItem(sql, id, owner, item, facts, now)) {
+        return replay(sql, owner, item);
+      }
+      repository.insertVersion(sql, id, 1, owner, owner, facts, null, store.encryptRecord(sql, owner, id, 1, json), now);
+      records.index(sql, owner, collection, id, checked.values());
+    }
+    Item created = repository.findOwned(sql, owner, id);
+    audit(sql, caller, created, "ITEM_CREATE", null, Map.of("kind", item.kind().name(), "version", "1"),
+        sensitiveName(item.displayName()));
+    return created;
+  }
+
+  /** The item an earlier call with the same request_id created (an insert that conflicted). */
+  private Item replay(DSLContext sql, UUID owner, NewItem item) {
+    return repository.findByRequestId(sql, owner, requireNonNull(item.requestId()))
+        .orElseThrow(() -> CairnException.conflict("a concurrent create with this request_id did not finish; retry"));
+  }
+
+  private void checkCount(DSLContext sql, UUID owner) {
+    long max = vault.limits().maxItemsPerUser();
+    if (repository.countOwned(sql, owner) >= max) {
+      throw CairnException.limitExceeded("max_items_per_user", "you already hold " + max + " items (the limit)");
+    }
+  }
+
+  private RecordRules.Checked checkRecord(DSLContext sql, Principal caller, UUID owner, UUID collection, Struct data) {
+    if (!repository.ownsCollection(sql, owner, collection)) {
+      throw CairnException.notFound("collections/" + collection);
+    }
+    RecordRules.Checked checked = records.check(sql, caller, owner, collection, data);
+    if (checked.json().length > RECORD_MAX_BYTES) {
+      throw new CairnException(
+          Status.Code.INVALID_ARGUMENT,
+          ErrorReason.ERROR_REASON_LIMIT_EXCEEDED,
+          "item.data: " + checked.json().length + " bytes of JSON (expected: at most " + RECORD_MAX_BYTES + ")",
+          Map.of("limit", "record_max_bytes"),
+          List.of(BadRequest.FieldViolation.newBuilder()
+              .setField("item.data")
+              .setDescription("at most " + RECORD_MAX_BYTES + " bytes as canonical JSON")
+              .build()));
+    }
+    return checked;
+  }
+
+  // ---------------------------------------------------------------- upload
+
+  /** What an upload stream's metadata asks for; {@code itemId} set for a new version. */
+  record UploadPlan(
+      @Nullable UUID itemId,
+      NewItem item,
+      String etag,
+      long sizeBytes,
+      byte @Nullable [] sha256) {}
+
+  /**
+   * Where an upload's content goes: a new item's id, or the existing item (a new version).
+   * {@code replay} is the item an earlier upload with the same request_id stored: the stream is
+   * then consumed and discarded.
+   */
+  record UploadTarget(UUID owner, UUID itemId, @Nullable Item existing, @Nullable Item replay, String mediaType) {}
+
+  /** Checks an upload before any content is stored: rights, etag, limits. */
+  UploadTarget beginUpload(Principal caller, UploadPlan plan) {
+    UUID user = caller.requireUserId();
+    checkItemSize(plan.sizeBytes());
+    if (plan.itemId() == null) {
+      NewItem item = plan.item();
+      if (item.kind() != Kind.DOCUMENT) {
+        throw CairnException.invalidField("metadata.item.kind", "UploadItem stores documents (expected: KIND_DOCUMENT)");
+      }
+      if (item.mediaType().isEmpty()) {
+        throw CairnException.invalidField("metadata.item.media_type", "required for a document (e.g. application/pdf)");
+      }
+      Item replay = vault.database().transaction(caller, sql -> {
+        Item first = item.requestId() == null ? null : repository.findByRequestId(sql, user, item.requestId()).orElse(null);
+        if (first == null) {
+          checkCount(sql, user); // early answer; the final transaction checks again
+        }
+        return first;
+      });
+      if (replay == null) {
+        limiter.take(user);
+      }
+      return new UploadTarget(user, vault.ids().get(), null, replay, item.mediaType());
+    }
+    UUID id = plan.itemId();
+    Item existing = vault.database().transaction(caller, sql -> {
+      Access access = writable(sql, caller, id, false);
+      checkEtag(access.item(), plan.etag());
+      if (!access.item().getKind().equals(Kind.DOCUMENT.name())) {
+        throw CairnException.failedPrecondition(Items.name(id) + " is a record; change its data with UpdateItem");
+      }
+      return ItemRepository.toItem(access.item());
+    });
+    limiter.take(user);
+    String mediaType = plan.item().mediaType().isEmpty() ? existing.mediaType() : plan.item().mediaType();
+    return new UploadTarget(existing.ownerId(), id, existing, null, mediaType);
+  }
+
+  /**
+   * Stores a finished upload in one short transaction: the new item (or, under a row lock and
+   * an etag check, the new version), its version row and the audit event.
+   */
+  Item finishUpload(Principal caller, UploadTarget target, UploadPlan plan, ItemStore.Blob blob) {
+    try {
+      if (plan.sizeBytes() > 0 && plan.sizeBytes() != blob.sizeBytes()) {
+        throw CairnException.invalidField(
+            "metadata.size_bytes", plan.sizeBytes() + " announced, " + blob.sizeBytes() + " bytes sent");
+      }
+      if (plan.sha256() != null && !java.security.MessageDigest.isEqual(plan.sha256(), blob.sha256())) {
+        throw CairnException.invalidField("metadata.content_sha256", "does not match the SHA-256 of the bytes sent");
+      }
+      return vault.database().transaction(caller, sql -> target.existing() == null
+          ? commitNewItem(sql, caller, target, plan, blob)
+          : commitNewVersion(sql, caller, target, plan, blob));
+    } catch (RuntimeException | Error e) {
+      limiter.giveBack(caller.requireUserId());
+      throw e;
+    }
+  }
+
+  private Item commitNewItem(DSLContext sql, Principal caller, UploadTarget target, UploadPlan plan, ItemStore.Blob blob) {
+    UUID owner = target.owner();
+    NewItem item = plan.item();
+    repository.lockOwnerForCreate(sql, owner);
+    if (item.requestId() != null) {
+      var first = repository.findByRequestId(sql, owner, item.requestId());
+      if (first.isPresent()) {
+        repository.deleteBlob(sql, owner, blob.id()); // a concurrent retry won: drop our copy
+        return first.get();
+      }
+    }
+    checkCount(sql, owner);
+    OffsetDateTime now = now();
+    var facts = new Content(target.mediaType(), blob.sizeBytes(), blob.sha256());
+    if (!repository.insertItem(sql, target.itemId(), owner, item, facts, now)) {
+      repository.deleteBlob(sql, owner, blob.id());
+      return replay(sql, owner, item);
+    }
+    repository.insertVersion(sql, target.itemId(), 1, owner, owner, facts, blob, null, now);
+    Item created = repository.findOwned(sql, owner, target.itemId());
+    audit(sql, caller, created, "ITEM_CREATE", null,
+        Map.of("kind", Kind.DOCUMENT.name(), "version", "1", "size_bytes", Long.toString(blob.sizeBytes())),
+        sensitiveName(item.displayName()));
+    return created;
+  }
+
+  private Item commitNewVersion(DSLContext sql, Principal caller, UploadTarget target, UploadPlan plan, ItemStore.Blob blob) {
+    // locks the item row: concurrent writers queue here, so each version number has one writer
+    Access access = writable(sql, caller, target.itemId(), true);
+    ItemsRecord row = access.item();
+    checkEtag(row, plan.etag());
+    OffsetDateTime now = now();
+    int version = row.getCurrentVersion() + 1;
+    var facts = new Content(target.mediaType(), blob.sizeBytes(), blob.sha256());
+    repository.insertVersion(sql, row.getId(), version, row.getOwnerId(), caller.requireUserId(), facts, blob, null, now);
+    row.setCurrentVersion(version);
+    row.setMediaType(facts.mediaType());
+    row.setSizeBytes(facts.sizeBytes());
+    row.setContentSha256(facts.sha256());
+    row.setRevision(row.getRevision() + 1);
+    row.setUpdatedAt(now);
+    Item updated = repository.store(sql, row);
+    audit(sql, caller, updated, "ITEM_UPDATE", access,
+        Map.of("fields", "content", "version", Integer.toString(version), "size_bytes", Long.toString(blob.sizeBytes())),
+        Map.of());
+    return updated;
+  }
+
+  /** Removes the chunks of an upload that will not be stored (best effort; the purge job is the backstop). */
+  void discardBlob(Principal caller, UUID owner, UUID blob) {
+    if (!owner.equals(caller.userId())) {
+      return; // a grantee may not delete the owner's rows; the purge job collects them
+    }
+    // outside the call's context: a cancelled call must not cancel its own clean-up
+    Context.ROOT.run(() -> vault.database().transaction(caller, sql -> {
+      repository.deleteBlob(sql, owner, blob);
+      return null;
+    }));
+  }
+
+  void giveBackWrite(Principal caller) {
+    limiter.giveBack(caller.requireUserId());
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  Read get(Principal caller, UUID id, long version, boolean full) {
+    return vault.database().transaction(caller, sql -> {
+      Access access = readable(sql, caller, id);
+      Item item = ItemRepository.toItem(access.item());
+      ItemVersionsRecord row = versionRow(sql, item, version);
+      byte[] payload = null;
+      if (full) {
+        payload = item.kind() == Kind.DOCUMENT
+            ? store.readSmall(sql, item.ownerId(), row)
+            : store.decryptRecord(sql, item.ownerId(), row);
+        audit(sql, caller, item, "ITEM_READ", access, Map.of("version", Integer.toString(row.getVersion())), Map.of());
+      }
+      return new Read(item, ItemRepository.toVersion(row), payload);
+    });
+  }
+
+  /** What a download sends: the item, the version row, and for records their JSON. */
+  record Download(Item item, ItemVersionsRecord version, byte @Nullable [] recordJson) {}
+
+  /** Authorises and audits a download; the content then streams chunk by chunk. */
+  Download openDownload(Principal caller, UUID id, long version) {
+    return vault.database().transaction(caller, sql -> {
+      Access access = vault.access().item(sql, caller, id, Role.READ, false, false);
+      Item item = ItemRepository.toItem(access.item());
+      ItemVersionsRecord row = versionRow(sql, item, version);
+      byte[] json = item.kind() == Kind.RECORD ? store.decryptRecord(sql, item.ownerId(), row) : null;
+      audit(sql, caller, item, "ITEM_DOWNLOAD", access, Map.of("version", Integer.toString(row.getVersion())), Map.of());
+      return new Download(item, row, json);
+    });
+  }
+
+  private ItemVersionsRecord versionRow(DSLContext sql, Item item, long version) {
+    if (version > item.version()) {
+      throw CairnException.notFound(item.name() + "/versions/" + version);
+    }
+    return store.version(sql, item.id(), version == 0 ? item.version() : (int) version);
+  }
+
+  Page<Item> list(Principal caller, Filter filter, String pageToken, int pageSize) {
+    UUID me = caller.requireUserId();
+    PageToken after = ItemPageTokens.items(pageToken, filter);
+    int size = PageToken.pageSize(pageSize, 50, 1000);
+    List<Item> rows = vault.database().transaction(caller, sql -> repository.list(sql, me, filter, after, size + 1));
+    if (rows.size() <= size) {
+      return new Page<>(rows, "");
+    }
+    Item last = rows.get(size - 1);
+    return new Page<>(rows.subList(0, size), ItemPageTokens.items(filter, new PageToken(last.createdAt(), last.id())));
+  }
+
+  Page<Version> versions(Principal caller, UUID id, String pageToken, int pageSize) {
+    String parent = Items.name(id);
+    Integer before = ItemPageTokens.versions(pageToken, parent);
+    int size = PageToken.pageSize(pageSize, 50, 1000);
+    List<Version> rows = vault.database().transaction(caller, sql -> {
+      readable(sql, caller, id);
+      return repository.versions(sql, id, before, size + 1);
+    });
+    if (rows.size() <= size) {
+      return new Page<>(rows, "");
+    }
+    Version last = rows.get(size - 1);
+    return new Page<>(rows.subList(0, size), ItemPageTokens.encode(parent, Integer.toString(last.version())));
+  }
+
+  /** Readable: the owner (deleted items too), or a live READ grant on an active item. */
+  private Access readable(DSLContext sql, Principal caller, UUID id) {
+    Access access = vault.access().item(sql, caller, id, Role.READ, true, false);
+    if (access.item().getDeletedAt() != null && !access.isOwner()) {
+      throw CairnException.notFound(Items.name(id)); // grants stop working when an item is deleted
+    }
+    return access;
+  }
+
+  // ---------------------------------------------------------------- update, delete
+
+  Item update(Principal caller, UUID id, Changes changes, String etag) {
+    checkMask(changes);
+    return limiter.write(caller.requireUserId(), () -> vault.database().transaction(caller, sql -> updateIn(sql, caller, id, changes, etag)));
+  }
+
+  private static void checkMask(Changes changes) {
+    if (changes.paths().isEmpty()) {
+      throw CairnException.invalidField("update_mask", "empty (expected: some of " + new TreeSet<>(Changes.UPDATABLE) + ")");
+    }
+    for (String path : changes.paths()) {
+      if (!Changes.UPDATABLE.contains(path)) {
+        throw CairnException.invalidField(
+            "update_mask", "'" + path + "' cannot be updated (expected: some of " + new TreeSet<>(Changes.UPDATABLE) + ")");
+      }
+    }
+    if (changes.has("content") && changes.has("data")) {
+      throw CairnException.invalidField("update_mask", "content and data together (expected: one, by the item's kind)");
+    }
+  }
+
+  private Item updateIn(DSLContext sql, Principal caller, UUID id, Changes changes, String etag) {
+    // locks the item row: concurrent updates queue here, so each version number has exactly
+    // one writer and an etag is compared against the state the update will change
+    Access access = writable(sql, caller, id, true);
+    ItemsRecord row = access.item();
+    checkEtag(row, etag);
+    Kind kind = Kind.valueOf(row.getKind());
+    checkPathsFor(kind, changes);
+    Map<String, String> sensitive = new HashMap<>();
+    if (changes.has("display_name")) {
+      row.setDisplayName(changes.displayName());
+      sensitive.putAll(sensitiveName(changes.displayName()));
+    }
+    if (changes.has("labels")) {
+      row.setLabels(ItemRepository.labelsJson(changes.labels()));
+    }
+    if (changes.has("searchable")) {
+      row.setSearchable(changes.searchable());
+    }
+    if (changes.has("media_type")) {
+      row.setMediaType(changes.mediaType());
+    }
+    OffsetDateTime now = now();
+    if (changes.newVersion()) {
+      newVersion(sql, caller, row, changes, now);
+    }
+    row.setRevision(row.getRevision() + 1);
+    row.setUpdatedAt(now);
+    Item updated = repository.store(sql, row);
+    audit(sql, caller, updated, "ITEM_UPDATE", access,
+        Map.of("fields", String.join(",", new TreeSet<>(changes.paths())), "version", Integer.toString(updated.version())),
+        sensitive);
+    return updated;
+  }
+
+  private void checkPathsFor(Kind kind, Changes changes) {
+    if (kind == Kind.DOCUMENT && changes.has("data")) {
+      throw CairnException.invalidField("update_mask", "data is for records; this item is a document (expected: content)");
+    }
+    if (kind == Kind.RECORD && (changes.has("content") || changes.has("media_type"))) {
+      throw CairnException.invalidField("update_mask", "content and media_type are for documents; this item is a record (expected: data)");
+    }
+    if (changes.has("media_type") && changes.mediaType().isEmpty()) {
+      throw CairnException.invalidField("item.media_type", "required for a document (e.g. application/pdf)");
+    }
+    if (changes.has("content")) {
+      checkInlineSize(changes.content().length);
+    }
+    if (changes.has("data") && changes.data() == null) {
+      throw CairnException.invalidField("item.data", "required when the mask names data");
+    }
+  }
+
+  private void newVersion(DSLContext sql, Principal caller, ItemsRecord row, Changes changes, OffsetDateTime now) {
+    UUID owner = row.getOwnerId();
+    UUID id = row.getId();
+    int version = row.getCurrentVersion() + 1;
+    UUID author = caller.requireUserId();
+    Content facts;
+    if (changes.has("content")) {
+      byte[] content = changes.content();
+      facts = new Content(row.getMediaType(), content.length, ItemStore.sha256().digest(content));
+      ItemStore.Blob blob = store.writeSmall(sql, owner, id, content);
+      repository.insertVersion(sql, id, version, owner, author, facts, blob, null, now);
+    } else {
+      UUID collection = requireNonNull(row.getCollectionId());
+      RecordRules.Checked checked = checkRecord(sql, caller, owner, collection, requireNonNull(changes.data()));
+      byte[] json = checked.json();
+      facts = new Content(RECORD_MEDIA_TYPE, json.length, ItemStore.sha256().digest(json));
+      repository.insertVersion(sql, id, version, owner, author, facts, null, store.encryptRecord(sql, owner, id, version, json), now);
+      records.index(sql, owner, collection, id, checked.values());
+    }
+    row.setCurrentVersion(version);
+    row.setSizeBytes(facts.sizeBytes());
+    row.setContentSha256(facts.sha256());
+  }
+
+  Item delete(Principal caller, UUID id, String etag) {
+    return limiter.write(caller.requireUserId(), () -> vault.database().transaction(caller, sql -> {
+      ItemsRecord row = ownedForUpdate(sql, caller, id, false);
+      checkEtag(row, etag);
+      OffsetDateTime now = now();
+      row.setDeletedAt(now);
+      row.setPurgeAfter(now.plus(vault.limits().retention()));
+      row.setRevision(row.getRevision() + 1);
+      row.setUpdatedAt(now);
+      Item deleted = repository.store(sql, row);
+      audit(sql, caller, deleted, "ITEM_DELETE", null, Map.of("purge_after", String.valueOf(deleted.purgeAfter())), Map.of());
+      return deleted;
+    }));
+  }
+
+  Item undelete(Principal caller, UUID id, String etag) {
+    return limiter.write(caller.requireUserId(), () -> vault.database().transaction(caller, sql -> {
+      ItemsRecord row = ownedForUpdate(sql, caller, id, true);
+      if (row.getDeletedAt() == null) {
+        throw CairnException.failedPrecondition(Items.name(id) + " is not deleted");
+      }
+      OffsetDateTime now = now();
+      if (row.getPurgeAfter() != null && !row.getPurgeAfter().isAfter(now)) {
+        throw CairnException.notFound(Items.name(id)); // past retention: as good as purged
+      }
+      checkEtag(row, etag);
+      row.setDeletedAt(null);
+      row.setPurgeAfter(null);
+      row.setRevision(row.getRevision() + 1);
+      row.setUpdatedAt(now);
+      Item restored = repository.store(sql, row);
+      audit(sql, caller, restored, "ITEM_UNDELETE", null, Map.of(), Map.of());
+      return restored;
+    }));
+  }
+
+  /** The caller's own item, locked; a grantee who can see it is PERMISSION_DENIED, others NOT_FOUND. */
+  private ItemsRecord ownedForUpdate(DSLContext sql, Principal caller, UUID id, boolean includeDeleted) {
+    Access seen = vault.access().item(sql, caller, id, Role.READ, includeDeleted, false);
+    if (!seen.isOwner()) {
+      if (seen.item().getDeletedAt() != null) {
+        throw CairnException.notFound(Items.name(id));
+      }
+      throw CairnException.permissionDenied("only the owner may delete or undelete " + Items.name(id));
+    }
+    // locks the row: a concurrent update, delete or purge of this item waits for us
+    return vault.access().item(sql, caller, id, Role.READ, includeDeleted, true).item();
+  }
+
+  /** The item, locked when {@code lock}, if the caller may write it; PERMISSION_DENIED if only readable. */
+  private Access writable(DSLContext sql, Principal caller, UUID id, boolean lock) {
+    try {
+      return vault.access().item(sql, caller, id, Role.WRITE, false, lock);
+    } catch (CairnException e) {
+      if (e.code() != Status.Code.NOT_FOUND) {
+        throw e;
+      }
+      vault.access().item(sql, caller, id, Role.READ, false, false); // NOT_FOUND when not visible at all
+      throw CairnException.permissionDenied("changing " + Items.name(id) + " needs the owner or a WRITE grant");
+    }
+  }
+
+  private static void checkEtag(ItemsRecord row, String etag) {
+    if (!etag.isEmpty() && !etag.equals(Items.etag(row.getRevision()))) {
+      throw CairnException.etagMismatch(Items.name(row.getId()));
+    }
+  }
+
+  // ---------------------------------------------------------------- audit, time
+
+  private void audit(
+      DSLContext sql, Principal caller, Item item, String action, @Nullable Access via,
+      Map<String, String> details, Map<String, String> sensitive) {
+    Entry entry = Entry.of("users/" + caller.requireUserId(), action, item.name(), CallContext.requestId())
+        .withDetails(details)
+        .withSensitive(sensitive);
+    if (via != null && !via.isOwner()) {
+      entry = entry.withVia(via.grantId(), null, via.consentId());
+    }
+    vault.audit().append(sql, item.ownerId(), entry);
+  }
+
+  private static Map<String, String> sensitiveName(String displayName) {
+    return displayName.isEmpty() ? Map.of() : Map.of("display_name", displayName);
+  }
+
+  private OffsetDateTime now() {
+    return OffsetDateTime.ofInstant(vault.clock().instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+  }
+}
