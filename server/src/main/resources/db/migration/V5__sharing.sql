@@ -3,6 +3,8 @@
 -- An access link may pin one version of its item (AccessLink.version); NULL follows the item's
 -- current version at each redemption.
 ALTER TABLE cairn.access_links ADD COLUMN version integer CHECK (version > 0);
+-- AccessLink.last_redeem_time, set in the redemption's transaction.
+ALTER TABLE cairn.access_links ADD COLUMN last_redeemed_at timestamptz;
 
 -- V2's single policy checked creator_id = current user on UPDATE too, so an item's owner could
 -- not revoke a link a SHARE holder made on their item. Owner and creator may both see and

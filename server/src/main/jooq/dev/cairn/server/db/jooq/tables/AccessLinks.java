@@ -133,6 +133,11 @@ public class AccessLinks extends TableImpl<AccessLinksRecord> {
      */
     public final TableField<AccessLinksRecord, Integer> VERSION = createField(DSL.name("version"), SQLDataType.INTEGER, this, "");
 
+    /**
+     * The column <code>cairn.access_links.last_redeemed_at</code>.
+     */
+    public final TableField<AccessLinksRecord, OffsetDateTime> LAST_REDEEMED_AT = createField(DSL.name("last_redeemed_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6), this, "");
+
     private AccessLinks(Name alias, Table<AccessLinksRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
     }
