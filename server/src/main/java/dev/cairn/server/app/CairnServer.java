@@ -71,6 +71,7 @@ public final class CairnServer implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private @Nullable Server server;
   private @Nullable Database database;
+  private @Nullable VaultContext vaultContext;
   private int metricsPort = -1;
 
   private CairnServer(CairnConfig config) {
@@ -114,7 +115,8 @@ public final class CairnServer implements AutoCloseable {
     resources.add(database);
 
     var random = new SecureRandom();
-    var vault = new VaultModule(vaultContext(database, clock, random));
+    vaultContext = vaultContext(database, clock, random);
+    var vault = new VaultModule(vaultContext);
     var identity =
         new IdentityService(database, random, clock, UUID::randomUUID, List.of(vault.cryptoShredder()));
     var auth = new AuthInterceptor(new TokenAuthenticator(database, config.adminToken(), clock), ANONYMOUS_METHODS);
@@ -226,6 +228,11 @@ public final class CairnServer implements AutoCloseable {
   /** The application's pool, for tests that look at the database directly. */
   public Database database() {
     return requireNonNull(database, "database");
+  }
+
+  /** The vault's shared context, for tests that set up vault data directly. */
+  public VaultContext vaultContext() {
+    return requireNonNull(vaultContext, "vaultContext");
   }
 
   public void awaitTermination() throws InterruptedException {
