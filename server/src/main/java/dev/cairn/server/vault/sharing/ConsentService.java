@@ -180,11 +180,13 @@ final class ConsentService {
     UUID me = caller.requireUserId();
     UUID id = Sharing.idOf(name);
     return vault.database().transaction(caller, sql -> {
-      // locked so a concurrent revoke waits and then sees it revoked
-      Consent consent = repository.consentFor(sql, me, id, true).orElseThrow(() -> CairnException.notFound(name));
-      if (!consent.ownerId().equals(me)) {
+      Consent visible = repository.consentFor(sql, me, id, false).orElseThrow(() -> CairnException.notFound(name));
+      if (!visible.ownerId().equals(me)) {
         throw CairnException.permissionDenied("only the consenting owner may revoke " + name);
       }
+      // locked so a concurrent revoke waits and then sees it revoked (FOR UPDATE passes RLS's
+      // update policy only for the owner, hence the unlocked read above for the recipient)
+      Consent consent = repository.consentFor(sql, me, id, true).orElseThrow(() -> CairnException.notFound(name));
       if (consent.revokedAt() != null) {
         return consent;
       }
