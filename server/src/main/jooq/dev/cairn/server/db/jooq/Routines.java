@@ -13,9 +13,11 @@ import dev.cairn.server.db.jooq.routines.Now;
 import dev.cairn.server.db.jooq.routines.TouchToken;
 import dev.cairn.server.db.jooq.tables.AuthenticateToken;
 import dev.cairn.server.db.jooq.tables.FindAccessLink;
+import dev.cairn.server.db.jooq.tables.FindUser;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
+import dev.cairn.server.db.jooq.tables.records.FindUserRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 
 import java.time.OffsetDateTime;
@@ -299,6 +301,40 @@ public class Routines {
     ) {
         return dev.cairn.server.db.jooq.tables.FindAccessLink.FIND_ACCESS_LINK.call(
             pLinkId
+        );
+    }
+
+    /**
+     * Call <code>cairn.find_user</code>.
+     */
+    public static Result<FindUserRecord> findUser(
+          Configuration configuration
+        , String pRef
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.FindUser.FIND_USER.call(
+              pRef
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.find_user</code> as a table.
+     */
+    public static FindUser findUser(
+          String pRef
+    ) {
+        return dev.cairn.server.db.jooq.tables.FindUser.FIND_USER.call(
+            pRef
+        );
+    }
+
+    /**
+     * Get <code>cairn.find_user</code> as a table.
+     */
+    public static FindUser findUser(
+          Field<String> pRef
+    ) {
+        return dev.cairn.server.db.jooq.tables.FindUser.FIND_USER.call(
+            pRef
         );
     }
 

@@ -13,6 +13,7 @@ import dev.cairn.server.db.jooq.tables.Collections;
 import dev.cairn.server.db.jooq.tables.Consents;
 import dev.cairn.server.db.jooq.tables.DataKeys;
 import dev.cairn.server.db.jooq.tables.FindAccessLink;
+import dev.cairn.server.db.jooq.tables.FindUser;
 import dev.cairn.server.db.jooq.tables.Grants;
 import dev.cairn.server.db.jooq.tables.ItemChunks;
 import dev.cairn.server.db.jooq.tables.ItemVersions;
@@ -22,6 +23,7 @@ import dev.cairn.server.db.jooq.tables.RecordValues;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
+import dev.cairn.server.db.jooq.tables.records.FindUserRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 
 import java.util.UUID;
@@ -147,6 +149,45 @@ public class Tables {
     ) {
         return dev.cairn.server.db.jooq.tables.FindAccessLink.FIND_ACCESS_LINK.call(
             pLinkId
+        );
+    }
+
+    /**
+     * The table <code>cairn.find_user</code>.
+     */
+    public static final FindUser FIND_USER = FindUser.FIND_USER;
+
+    /**
+     * Call <code>cairn.find_user</code>.
+     */
+    public static Result<FindUserRecord> FIND_USER(
+          Configuration configuration
+        , String pRef
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.FindUser.FIND_USER.call(
+              pRef
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.find_user</code> as a table.
+     */
+    public static FindUser FIND_USER(
+          String pRef
+    ) {
+        return dev.cairn.server.db.jooq.tables.FindUser.FIND_USER.call(
+            pRef
+        );
+    }
+
+    /**
+     * Get <code>cairn.find_user</code> as a table.
+     */
+    public static FindUser FIND_USER(
+          Field<String> pRef
+    ) {
+        return dev.cairn.server.db.jooq.tables.FindUser.FIND_USER.call(
+            pRef
         );
     }
 

@@ -128,6 +128,16 @@ public class AccessLinks extends TableImpl<AccessLinksRecord> {
      */
     public final TableField<AccessLinksRecord, OffsetDateTime> CREATED_AT = createField(DSL.name("created_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6).nullable(false).defaultValue(DSL.field(DSL.raw("now()"), SQLDataType.TIMESTAMPWITHTIMEZONE)), this, "");
 
+    /**
+     * The column <code>cairn.access_links.version</code>.
+     */
+    public final TableField<AccessLinksRecord, Integer> VERSION = createField(DSL.name("version"), SQLDataType.INTEGER, this, "");
+
+    /**
+     * The column <code>cairn.access_links.last_redeemed_at</code>.
+     */
+    public final TableField<AccessLinksRecord, OffsetDateTime> LAST_REDEEMED_AT = createField(DSL.name("last_redeemed_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6), this, "");
+
     private AccessLinks(Name alias, Table<AccessLinksRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
     }
@@ -258,7 +268,8 @@ public class AccessLinks extends TableImpl<AccessLinksRecord> {
         return Arrays.asList(
             Internal.createCheck(this, DSL.name("access_links_max_uses_check"), "((max_uses > 0))", true),
             Internal.createCheck(this, DSL.name("access_links_secret_sha256_check"), "((length(secret_sha256) = 32))", true),
-            Internal.createCheck(this, DSL.name("access_links_uses"), "((use_count <= max_uses))", true)
+            Internal.createCheck(this, DSL.name("access_links_uses"), "((use_count <= max_uses))", true),
+            Internal.createCheck(this, DSL.name("access_links_version_check"), "((version > 0))", true)
         );
     }
 

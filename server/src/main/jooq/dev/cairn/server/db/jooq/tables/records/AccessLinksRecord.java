@@ -216,6 +216,36 @@ public class AccessLinksRecord extends UpdatableRecordImpl<AccessLinksRecord> {
         return (OffsetDateTime) get(12);
     }
 
+    /**
+     * Setter for <code>cairn.access_links.version</code>.
+     */
+    public AccessLinksRecord setVersion(Integer value) {
+        set(13, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>cairn.access_links.version</code>.
+     */
+    public Integer getVersion() {
+        return (Integer) get(13);
+    }
+
+    /**
+     * Setter for <code>cairn.access_links.last_redeemed_at</code>.
+     */
+    public AccessLinksRecord setLastRedeemedAt(OffsetDateTime value) {
+        set(14, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>cairn.access_links.last_redeemed_at</code>.
+     */
+    public OffsetDateTime getLastRedeemedAt() {
+        return (OffsetDateTime) get(14);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -239,7 +269,7 @@ public class AccessLinksRecord extends UpdatableRecordImpl<AccessLinksRecord> {
     /**
      * Create a detached, initialised AccessLinksRecord
      */
-    public AccessLinksRecord(UUID id, UUID ownerId, UUID creatorId, UUID itemId, byte[] secretSha256, String purpose, Integer maxUses, Integer useCount, OffsetDateTime expiresAt, OffsetDateTime revokedAt, Boolean requireAttestation, UUID createRequestId, OffsetDateTime createdAt) {
+    public AccessLinksRecord(UUID id, UUID ownerId, UUID creatorId, UUID itemId, byte[] secretSha256, String purpose, Integer maxUses, Integer useCount, OffsetDateTime expiresAt, OffsetDateTime revokedAt, Boolean requireAttestation, UUID createRequestId, OffsetDateTime createdAt, Integer version, OffsetDateTime lastRedeemedAt) {
         super(AccessLinks.ACCESS_LINKS);
 
         setId(id);
@@ -255,6 +285,8 @@ public class AccessLinksRecord extends UpdatableRecordImpl<AccessLinksRecord> {
         setRequireAttestation(requireAttestation);
         setCreateRequestId(createRequestId);
         setCreatedAt(createdAt);
+        setVersion(version);
+        setLastRedeemedAt(lastRedeemedAt);
         resetTouchedOnNotNull();
     }
 }

@@ -1,0 +1,299 @@
+package dev.cairn.server.vault.sharing;
+
+import static dev.cairn.server.db.jooq.Tables.ITEMS;
+import static java.util.Objects.requireNonNull;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.cairn.server.db.PageToken;
+import dev.cairn.server.db.jooq.Tables;
+import dev.cairn.server.db.jooq.tables.records.AccessLinksRecord;
+import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
+import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
+import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
+import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.vault.VaultContext;
+import dev.cairn.server.vault.items.ItemStore;
+import dev.cairn.server.vault.sharing.Sharing.AttestationFacts;
+import dev.cairn.server.vault.sharing.Sharing.Link;
+import dev.cairn.server.vault.sharing.Sharing.LinkPage;
+import dev.cairn.server.vault.sharing.Sharing.NewLink;
+import dev.cairn.server.vault.sharing.Sharing.RedeemedItem;
+import dev.cairn.server.vault.sharing.Sharing.Redemption;
+import dev.cairn.server.vault.sharing.Sharing.Signed;
+import dev.cairn.server.vault.sharing.Sharing.Target;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.jooq.DSLContext;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Access links: bearer tokens {@code cairn_lnk_<32 hex id>_<64 hex secret>} for one item.
+ * Only SHA-256 of the 32 secret bytes is stored. Redemption needs no account: the link is
+ * found by id through a SECURITY DEFINER function, its hash compared in constant time, one
+ * use consumed atomically in SQL, and the item read as its owner, all in one transaction with
+ * the audit event, so a failure anywhere leaves the use unconsumed.
+ */
+final class AccessLinkService {
+  static final String PREFIX = "cairn_lnk_";
+  private static final Pattern TOKEN = Pattern.compile("^cairn_lnk_([0-9a-fA-F]{32})_([0-9a-fA-F]{64})$");
+  private static final HexFormat HEX = HexFormat.of();
+
+  private final VaultContext vault;
+  private final SharingRepository repository;
+  private final GrantService grants;
+  private final ItemStore store;
+  private final Signer signer;
+
+  AccessLinkService(VaultContext vault, SharingRepository repository, GrantService grants, ItemStore store, Signer signer) {
+    this.vault = requireNonNull(vault, "vault");
+    this.repository = requireNonNull(repository, "repository");
+    this.grants = requireNonNull(grants, "grants");
+    this.store = requireNonNull(store, "store");
+    this.signer = requireNonNull(signer, "signer");
+  }
+
+  NewLink create(
+      Principal caller,
+      UUID itemId,
+      int version,
+      String purpose,
+      int maxUses,
+      OffsetDateTime expiresAt,
+      boolean requireAttestation,
+      @Nullable UUID requestId,
+      String auditRequestId) {
+    UUID me = caller.requireUserId();
+    return vault.database().transaction(caller, sql -> {
+      if (requestId != null) {
+        var existing = repository.linkByRequest(sql, me, requestId);
+        if (existing.isPresent()) {
+          return new NewLink(existing.get(), "");
+        }
+      }
+      var right = grants.shareRight(sql, caller, new Target(false, itemId));
+      right.clamp(expiresAt, "access_link.expire_time");
+      if (version > 0) {
+        int current = sql.select(ITEMS.CURRENT_VERSION).from(ITEMS).where(ITEMS.ID.eq(itemId)).fetchSingle(ITEMS.CURRENT_VERSION);
+        if (version > current) {
+          throw CairnException.invalidField("access_link.version", version + " (expected: 0 or 1.." + current + ")");
+        }
+      }
+      UUID id = vault.ids().get();
+      byte[] secret = new byte[32];
+      vault.random().nextBytes(secret);
+      AccessLinksRecord row = sql.newRecord(Tables.ACCESS_LINKS);
+      row.setId(id);
+      row.setOwnerId(right.ownerId());
+      row.setCreatorId(me);
+      row.setItemId(itemId);
+      row.setVersion(version > 0 ? version : null);
+      row.setSecretSha256(Signer.sha256(secret));
+      row.setPurpose(purpose);
+      row.setMaxUses(maxUses <= 0 ? 1 : maxUses);
+      row.setExpiresAt(expiresAt);
+      row.setRequireAttestation(requireAttestation);
+      row.setCreateRequestId(requestId);
+      Link link = repository.insertLink(sql, row);
+      if (!link.id().equals(id)) {
+        return new NewLink(link, ""); // a concurrent retry with the same request id won
+      }
+      vault.audit().append(sql, right.ownerId(),
+          AuditLog.Entry.of("users/" + me, "LINK_CREATE", "accessLinks/" + id, auditRequestId)
+              .withVia(right.viaGrant(), id, null)
+              .withDetails(Map.of(
+                  "item", "items/" + itemId,
+                  "max_uses", Integer.toString(row.getMaxUses()),
+                  "expire_time", expiresAt.toInstant().toString(),
+                  "purpose", purpose)));
+      return new NewLink(link, PREFIX + HEX.formatHex(uuidBytes(id)) + "_" + HEX.formatHex(secret));
+    });
+  }
+
+  LinkPage list(Principal caller, @Nullable UUID item, boolean showInactive, int pageSize, String pageToken) {
+    UUID me = caller.requireUserId();
+    PageToken after = PageToken.decode(pageToken);
+    int limit = PageToken.pageSize(pageSize, 50, 1000);
+    List<Link> rows =
+        vault.database().transaction(caller, sql -> repository.listLinks(sql, me, item, showInactive, after, limit + 1));
+    if (rows.size() <= limit) {
+      return new LinkPage(rows, "");
+    }
+    List<Link> page = rows.subList(0, limit);
+    Link last = page.get(limit - 1);
+    return new LinkPage(page, new PageToken(last.createdAt(), last.id()).encode());
+  }
+
+  /** Creator or owner; revoking a revoked link returns it unchanged. */
+  Link revoke(Principal caller, String name, String auditRequestId) {
+    UUID me = caller.requireUserId();
+    UUID id = Sharing.idOf(name);
+    return vault.database().transaction(caller, sql -> {
+      // locked so concurrent revokes record one revocation
+      Link link = repository.linkFor(sql, me, id, true).orElseThrow(() -> CairnException.notFound(name));
+      if (link.revokedAt() != null) {
+        return link;
+      }
+      repository.revokeLink(sql, id);
+      vault.audit().append(sql, link.ownerId(),
+          AuditLog.Entry.of("users/" + me, "LINK_REVOKE", name, auditRequestId)
+              .withVia(null, id, null)
+              .withDetails(Map.of("item", "items/" + link.itemId())));
+      return repository.linkFor(sql, me, id, false).orElseThrow();
+    });
+  }
+
+  /**
+   * Redeems a token. Unknown, wrong-secret, expired, revoked, used-up, deleted-item and
+   * no-longer-shareable links are all NOT_FOUND with the same message.
+   */
+  Redemption redeem(String token, boolean attest, String auditRequestId) {
+    var m = TOKEN.matcher(token);
+    if (!m.matches()) {
+      throw notFound();
+    }
+    UUID id = uuid(HEX.parseHex(m.group(1)));
+    byte[] secretHash = Signer.sha256(HEX.parseHex(m.group(2)));
+    FindAccessLinkRecord found = vault.database().transaction(Principal.anonymous(), sql ->
+        repository.findLinkForRedemption(sql, id).orElseThrow(AccessLinkService::notFound));
+    UUID owner = found.getOwnerId();
+    if (!MessageDigest.isEqual(found.getSecretSha256(), secretHash)) {
+      recordWrongSecret(id, owner, auditRequestId);
+      throw notFound();
+    }
+    // read and count as the owner: the redeemer has no account for RLS to check
+    return vault.database().transaction(Principal.system(owner), sql -> redeemAsOwner(sql, id, owner, attest, auditRequestId));
+  }
+
+  private Redemption redeemAsOwner(DSLContext sql, UUID id, UUID owner, boolean attest, String auditRequestId) {
+    Link link = repository.linkFor(sql, owner, id, false).orElseThrow(AccessLinkService::notFound);
+    ItemsRecord item = sql.selectFrom(ITEMS)
+        .where(ITEMS.ID.eq(link.itemId()))
+        .and(ITEMS.OWNER_ID.eq(owner))
+        .and(ITEMS.DELETED_AT.isNull())
+        .fetchOptional()
+        .orElseThrow(AccessLinkService::notFound);
+    if (!link.creatorId().equals(owner)
+        && repository.shareGrantsCovering(sql, link.creatorId(), owner, new Target(false, item.getId()), item.getCollectionId()).isEmpty()) {
+      throw notFound(); // its creator no longer holds SHARE: the link went with their grant
+    }
+    int versionNumber = link.version() != null ? link.version() : item.getCurrentVersion();
+    ItemVersionsRecord version = store.version(sql, item.getId(), versionNumber);
+    boolean record = version.getRecordCiphertext() != null;
+    if (!record && version.getSizeBytes() > vault.limits().inlineMaxBytes()) {
+      // checked before consuming, so the failed attempt does not cost a use
+      throw CairnException.failedPrecondition(
+          "items/" + item.getId() + " is " + version.getSizeBytes() + " bytes; links give documents up to "
+              + vault.limits().inlineMaxBytes() + " bytes");
+    }
+    int useCount = repository.consumeLink(sql, id).orElseThrow(AccessLinkService::notFound);
+    repository.markRedeemed(sql, id);
+    byte[] content = record ? store.decryptRecord(sql, owner, version) : store.readSmall(sql, owner, version);
+    boolean attested = attest || link.requireAttestation();
+    vault.audit().append(sql, owner,
+        AuditLog.Entry.of("accessLinks/" + id, "LINK_REDEEM", "items/" + item.getId(), auditRequestId)
+            .withVia(null, id, null)
+            .withDetails(Map.of(
+                "version", Integer.toString(versionNumber),
+                "use_count", Integer.toString(useCount),
+                "attested", Boolean.toString(attested))));
+    RedeemedItem redeemed = redeemedItem(item, version, content);
+    Signed signed = null;
+    AttestationFacts facts = null;
+    if (attested) {
+      facts = new AttestationFacts(
+          "items/" + item.getId(), versionNumber, version.getContentSha256(), Sharing.userName(owner),
+          OffsetDateTime.ofInstant(vault.clock().instant().truncatedTo(ChronoUnit.MILLIS), ZoneOffset.UTC),
+          "accessLinks/" + id);
+      signed = signer.sign(attestationPayload(facts, signer.keyId()));
+      vault.audit().append(sql, owner,
+          AuditLog.Entry.of("accessLinks/" + id, "ATTESTATION_ISSUE", "items/" + item.getId(), auditRequestId)
+              .withVia(null, id, null)
+              .withDetails(Map.of("key_id", signer.keyId(), "content_sha256", HEX.formatHex(version.getContentSha256()))));
+    }
+    return new Redemption(redeemed, signed, facts, link.maxUses() - useCount);
+  }
+
+  /** A wrong secret for a real link is a failed access attempt on the owner's data. */
+  private void recordWrongSecret(UUID id, UUID owner, String auditRequestId) {
+    vault.database().transaction(Principal.system(owner), sql ->
+        vault.audit().append(sql, owner,
+            AuditLog.Entry.of("anonymous", "ACCESS_DENIED", "accessLinks/" + id, auditRequestId)
+                .withVia(null, id, null)
+                .withOutcome("DENIED")
+                .withDetails(Map.of("reason", "wrong link secret"))));
+  }
+
+  /**
+   * The signed statement: compact JSON, keys sorted, as documented on Attestation.payload.
+   */
+  static byte[] attestationPayload(AttestationFacts f, String keyId) {
+    var fields = new TreeMap<String, Object>();
+    fields.put("type", "cairn.dev/Attestation/v1");
+    fields.put("item", f.item());
+    fields.put("version", f.version());
+    fields.put("content_sha256", HEX.formatHex(f.contentSha256()));
+    fields.put("owner", f.owner());
+    fields.put("issue_time", f.issueTime().toInstant().toString());
+    fields.put("access_link", f.accessLink());
+    fields.put("key_id", keyId);
+    var json = new JsonObject();
+    fields.forEach((k, v) -> {
+      if (v instanceof Integer n) {
+        json.addProperty(k, n);
+      } else {
+        json.addProperty(k, (String) v);
+      }
+    });
+    return json.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static RedeemedItem redeemedItem(ItemsRecord item, ItemVersionsRecord version, byte[] content) {
+    Map<String, String> labels = new TreeMap<>();
+    if (item.getLabels() != null) {
+      JsonParser.parseString(item.getLabels().data()).getAsJsonObject().entrySet()
+          .forEach(e -> labels.put(e.getKey(), e.getValue().getAsString()));
+    }
+    return new RedeemedItem(
+        item.getId(),
+        item.getOwnerId(),
+        "RECORD".equals(item.getKind()),
+        item.getCollectionId(),
+        item.getDisplayName(),
+        version.getMediaType(),
+        labels,
+        item.getSearchable(),
+        version.getVersion(),
+        version.getSizeBytes(),
+        version.getContentSha256(),
+        item.getCreatedAt(),
+        item.getUpdatedAt(),
+        content);
+  }
+
+  private static CairnException notFound() {
+    return CairnException.notFound("the access link");
+  }
+
+  private static byte[] uuidBytes(UUID id) {
+    var buffer = java.nio.ByteBuffer.allocate(16);
+    buffer.putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits());
+    return buffer.array();
+  }
+
+  private static UUID uuid(byte[] bytes) {
+    var buffer = java.nio.ByteBuffer.wrap(bytes);
+    return new UUID(buffer.getLong(), buffer.getLong());
+  }
+}

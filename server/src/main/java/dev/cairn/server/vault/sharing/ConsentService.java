@@ -1,0 +1,297 @@
+package dev.cairn.server.vault.sharing;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.cairn.server.db.PageToken;
+import dev.cairn.server.db.jooq.Tables;
+import dev.cairn.server.db.jooq.tables.records.ConsentsRecord;
+import dev.cairn.server.db.jooq.tables.records.GrantsRecord;
+import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.vault.VaultContext;
+import dev.cairn.server.vault.sharing.Sharing.Consent;
+import dev.cairn.server.vault.sharing.Sharing.ConsentDraft;
+import dev.cairn.server.vault.sharing.Sharing.ConsentPage;
+import dev.cairn.server.vault.sharing.Sharing.Grant;
+import dev.cairn.server.vault.sharing.Sharing.Receipt;
+import dev.cairn.server.vault.sharing.Sharing.Target;
+import dev.cairn.server.vault.sharing.Sharing.UserInfo;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Consents: the owner's recorded agreement to share a scope with a recipient for a purpose and
+ * a window. Creating one creates its grants (consent_id set, so every access through them is
+ * audited with the consent) in the same transaction; revoking it revokes them at once.
+ */
+final class ConsentService {
+  static final String RECEIPT_VERSION = "KI-CR-v1.1.0";
+  /** Labels may match at most this many items (Consent.LabelScope). */
+  static final int MAX_LABEL_MATCHES = 1000;
+  /**
+   * The data controller named on receipts. TODO(lead): from server configuration
+   * (CAIRN_PII_CONTROLLER_*), as ConsentReceipt.pii_controllers says.
+   */
+  static final String CONTROLLER = "Operator of this Cairn deployment";
+
+  private final VaultContext vault;
+  private final SharingRepository repository;
+  private final GrantService grants;
+  private final Signer signer;
+
+  ConsentService(VaultContext vault, SharingRepository repository, GrantService grants, Signer signer) {
+    this.vault = requireNonNull(vault, "vault");
+    this.repository = requireNonNull(repository, "repository");
+    this.grants = requireNonNull(grants, "grants");
+    this.signer = requireNonNull(signer, "signer");
+  }
+
+  Consent create(Principal caller, ConsentDraft draft, @Nullable UUID requestId, String auditRequestId) {
+    UUID me = caller.requireUserId();
+    return vault.database().transaction(caller, sql -> {
+      if (requestId != null) {
+        var existing = repository.consentByRequest(sql, me, requestId);
+        if (existing.isPresent()) {
+          return repository.consentFor(sql, me, existing.get(), false).orElseThrow();
+        }
+      }
+      UserInfo recipient = grants.resolveUser(sql, draft.recipient());
+      if (recipient.id().equals(me)) {
+        throw CairnException.invalidField("consent.recipient", draft.recipient() + " is you (expected: another user)");
+      }
+      List<Target> targets = targets(sql, me, draft);
+      OffsetDateTime now = now();
+      OffsetDateTime starts = draft.startsAt() == null ? now : draft.startsAt();
+      UUID id = vault.ids().get();
+      ConsentsRecord row = sql.newRecord(Tables.CONSENTS);
+      row.setId(id);
+      row.setOwnerId(me);
+      row.setRecipientId(recipient.id());
+      row.setPurpose(draft.purpose());
+      row.setPurposeCategories(draft.purposeCategories().toArray(String[]::new));
+      row.setPiiCategories(draft.piiCategories().toArray(String[]::new));
+      row.setScopeKind(draft.scopeKind().name());
+      row.setScope(SharingRepository.scopeJson(targets.stream().map(Target::name).toList(), draft.labels()));
+      row.setRole(draft.role().name());
+      row.setStartsAt(starts);
+      row.setEndsAt(draft.endsAt());
+      row.setAgreement(SharingRepository.agreementJson(draft.agreement(), now));
+      row.setJurisdiction(draft.jurisdiction());
+      row.setPolicyUrl(draft.policyUrl());
+      row.setSensitive(draft.sensitive());
+      row.setSensitiveCategories(draft.sensitiveCategories().toArray(String[]::new));
+      row.setCreateRequestId(requestId);
+      row.setCreatedAt(now);
+      if (!repository.insertConsentOnce(sql, row)) {
+        // a concurrent retry with the same request id won: return its consent
+        UUID winner = repository.consentByRequest(sql, me, requireNonNull(requestId)).orElseThrow();
+        return repository.consentFor(sql, me, winner, false).orElseThrow();
+      }
+      for (Target target : targets) {
+        GrantsRecord grant = sql.newRecord(Tables.GRANTS);
+        grant.setId(vault.ids().get());
+        grant.setOwnerId(me);
+        grant.setGrantorId(me);
+        grant.setGranteeId(recipient.id());
+        grant.setItemId(target.collection() ? null : target.id());
+        grant.setCollectionId(target.collection() ? target.id() : null);
+        grant.setRole(draft.role().name());
+        grant.setPurpose(draft.purpose());
+        grant.setStartsAt(starts);
+        grant.setExpiresAt(draft.endsAt());
+        grant.setConsentId(id);
+        grant.setCreatedAt(now);
+        repository.insertGrant(sql, grant);
+      }
+      vault.audit().append(sql, me,
+          AuditLog.Entry.of("users/" + me, "CONSENT_CREATE", "consents/" + id, auditRequestId)
+              .withVia(null, null, id)
+              .withDetails(Map.of(
+                  "recipient", Sharing.userName(recipient.id()),
+                  "role", draft.role().name(),
+                  "grants", Integer.toString(targets.size()),
+                  "purpose", draft.purpose(),
+                  "end_time", draft.endsAt().toInstant().toString())));
+      return repository.consentFor(sql, me, id, false).orElseThrow();
+    });
+  }
+
+  /** The scope's items or collection, all owned by the caller; others are NOT_FOUND. */
+  private List<Target> targets(DSLContext sql, UUID me, ConsentDraft draft) {
+    switch (draft.scopeKind()) {
+      case ITEMS -> {
+        var owned = repository.ownedItems(sql, me, draft.items());
+        for (UUID item : draft.items()) {
+          if (!owned.containsKey(item)) {
+            throw CairnException.notFound("items/" + item);
+          }
+        }
+        return draft.items().stream().map(i -> new Target(false, i)).toList();
+      }
+      case COLLECTION -> {
+        UUID collection = requireNonNull(draft.collection());
+        if (!repository.ownsCollection(sql, me, collection)) {
+          throw CairnException.notFound("collections/" + collection);
+        }
+        return List.of(new Target(true, collection));
+      }
+      case LABELS -> {
+        List<UUID> matched = repository.itemsWithLabels(sql, me, draft.labels(), MAX_LABEL_MATCHES + 1);
+        if (matched.isEmpty()) {
+          throw CairnException.failedPrecondition("no item of yours carries all of these labels: " + draft.labels());
+        }
+        if (matched.size() > MAX_LABEL_MATCHES) {
+          throw CairnException.failedPrecondition(
+              "more than " + MAX_LABEL_MATCHES + " items carry these labels; narrow them or use a collection");
+        }
+        return matched.stream().map(i -> new Target(false, i)).toList();
+      }
+      default -> throw new IllegalStateException(draft.scopeKind().name());
+    }
+  }
+
+  ConsentPage list(Principal caller, boolean toMe, boolean showInactive, int pageSize, String pageToken) {
+    UUID me = caller.requireUserId();
+    PageToken after = PageToken.decode(pageToken);
+    int limit = PageToken.pageSize(pageSize, 50, 1000);
+    List<Consent> rows =
+        vault.database().transaction(caller, sql -> repository.listConsents(sql, me, toMe, showInactive, after, limit + 1));
+    if (rows.size() <= limit) {
+      return new ConsentPage(rows, "");
+    }
+    List<Consent> page = rows.subList(0, limit);
+    Consent last = page.get(limit - 1);
+    return new ConsentPage(page, new PageToken(last.createdAt(), last.id()).encode());
+  }
+
+  /** Owner only (the recipient sees it, so PERMISSION_DENIED for them); idempotent. */
+  Consent revoke(Principal caller, String name, String auditRequestId) {
+    UUID me = caller.requireUserId();
+    UUID id = Sharing.idOf(name);
+    return vault.database().transaction(caller, sql -> {
+      Consent visible = repository.consentFor(sql, me, id, false).orElseThrow(() -> CairnException.notFound(name));
+      if (!visible.ownerId().equals(me)) {
+        throw CairnException.permissionDenied("only the consenting owner may revoke " + name);
+      }
+      // locked so a concurrent revoke waits and then sees it revoked (FOR UPDATE passes RLS's
+      // update policy only for the owner, hence the unlocked read above for the recipient)
+      Consent consent = repository.consentFor(sql, me, id, true).orElseThrow(() -> CairnException.notFound(name));
+      if (consent.revokedAt() != null) {
+        return consent;
+      }
+      repository.revokeConsent(sql, id);
+      List<Grant> revoked = repository.grantsOfConsent(sql, id);
+      for (Grant grant : revoked) {
+        grants.revokeWithCascade(sql, grant, "users/" + me, auditRequestId, Map.of("cause", name));
+      }
+      vault.audit().append(sql, me,
+          AuditLog.Entry.of("users/" + me, "CONSENT_REVOKE", name, auditRequestId)
+              .withVia(null, null, id)
+              .withDetails(Map.of("grants", Integer.toString(revoked.size()))));
+      return repository.consentFor(sql, me, id, false).orElseThrow();
+    });
+  }
+
+  /** Owner or recipient; the issue is audited to the owner's chain. */
+  Receipt receipt(Principal caller, String name, String auditRequestId) {
+    UUID me = caller.requireUserId();
+    UUID id = Sharing.idOf(name);
+    return vault.database().transaction(caller, sql -> {
+      Consent consent = repository.consentFor(sql, me, id, false).orElseThrow(() -> CairnException.notFound(name));
+      String recipient = repository.findUser(sql, consent.recipientId().toString())
+          .map(u -> (u.displayName().isEmpty() ? u.username() : u.displayName()) + " (" + Sharing.userName(u.id()) + ")")
+          .orElse(Sharing.userName(consent.recipientId()));
+      Sharing.Signed signed = signer.sign(receiptJson(consent, recipient));
+      vault.audit().append(sql, consent.ownerId(),
+          AuditLog.Entry.of("users/" + me, "CONSENT_RECEIPT_ISSUE", name, auditRequestId)
+              .withVia(null, null, id)
+              .withDetails(Map.of("key_id", signed.keyId())));
+      return new Receipt(consent, recipient, signed);
+    });
+  }
+
+  /** How the consent ends, for the receipt's {@code termination}. */
+  static String termination(Consent c) {
+    return "Ends " + c.endsAt().toInstant() + " or when revoked by the owner";
+  }
+
+  /**
+   * The Kantara Consent Receipt v1.1 JSON (field names and order as in the specification),
+   * with Cairn's extensions under {@code "cairn"}. These exact bytes are signed.
+   */
+  static byte[] receiptJson(Consent c, String recipientName) {
+    var json = new JsonObject();
+    json.addProperty("version", RECEIPT_VERSION);
+    json.addProperty("jurisdiction", c.jurisdiction());
+    json.addProperty("consentTimestamp", c.createdAt().toEpochSecond());
+    json.addProperty("collectionMethod", c.agreement().collectionMethod());
+    json.addProperty("consentReceiptID", c.id().toString());
+    json.addProperty("language", "en");
+    json.addProperty("piiPrincipalId", Sharing.userName(c.ownerId()));
+    var controller = new JsonObject();
+    controller.addProperty("piiController", CONTROLLER);
+    controller.addProperty("onBehalf", false);
+    var controllers = new JsonArray();
+    controllers.add(controller);
+    json.add("piiControllers", controllers);
+    json.addProperty("policyUrl", c.policyUrl());
+    var purpose = new JsonObject();
+    purpose.addProperty("purpose", c.purpose());
+    purpose.add("purposeCategory", array(c.purposeCategories()));
+    purpose.addProperty("consentType", "EXPLICIT");
+    purpose.add("piiCategory", array(c.piiCategories()));
+    purpose.addProperty("primaryPurpose", true);
+    purpose.addProperty("termination", termination(c));
+    purpose.addProperty("thirdPartyDisclosure", true);
+    purpose.addProperty("thirdPartyName", recipientName);
+    var purposes = new JsonArray();
+    purposes.add(purpose);
+    var service = new JsonObject();
+    service.addProperty("service", "Cairn vault sharing");
+    service.add("purposes", purposes);
+    var services = new JsonArray();
+    services.add(service);
+    json.add("services", services);
+    json.addProperty("sensitive", c.sensitive());
+    json.add("spiCat", array(c.sensitiveCategories()));
+    var cairn = new JsonObject();
+    cairn.addProperty("consent", "consents/" + c.id());
+    cairn.addProperty("recipient", Sharing.userName(c.recipientId()));
+    cairn.addProperty("role", c.role().name());
+    cairn.add("scope", array(c.scope()));
+    cairn.addProperty("startTime", c.startsAt().toInstant().toString());
+    cairn.addProperty("endTime", c.endsAt().toInstant().toString());
+    cairn.addProperty("agreementTextVersion", c.agreement().textVersion());
+    cairn.addProperty("agreementTextSha256", HexFormat.of().formatHex(agreementSha256(c)));
+    if (c.revokedAt() != null) {
+      cairn.addProperty("revokeTime", c.revokedAt().toInstant().toString());
+    }
+    json.add("cairn", cairn);
+    return json.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  static byte[] agreementSha256(Consent c) {
+    return Signer.sha256(c.agreement().text().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static JsonArray array(List<String> values) {
+    var array = new JsonArray();
+    new ArrayList<>(values).forEach(array::add);
+    return array;
+  }
+
+  private OffsetDateTime now() {
+    return OffsetDateTime.ofInstant(vault.clock().instant(), ZoneOffset.UTC);
+  }
+}

@@ -1,0 +1,228 @@
+package dev.cairn.server.vault.sharing;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.cairn.server.db.PageToken;
+import dev.cairn.server.db.jooq.Tables;
+import dev.cairn.server.db.jooq.tables.records.GrantsRecord;
+import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
+import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.vault.VaultAccess.Role;
+import dev.cairn.server.vault.VaultContext;
+import dev.cairn.server.vault.sharing.Sharing.Grant;
+import dev.cairn.server.vault.sharing.Sharing.GrantFilter;
+import dev.cairn.server.vault.sharing.Sharing.GrantPage;
+import dev.cairn.server.vault.sharing.Sharing.Target;
+import dev.cairn.server.vault.sharing.Sharing.UserInfo;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Grant rules: who may give whom which role on what, for how long, and what revoking takes
+ * with it. Nothing is cached: every vault call re-reads the grants, so a revocation or expiry
+ * applies to the grantee's very next call.
+ */
+final class GrantService {
+  private final VaultContext vault;
+  private final SharingRepository repository;
+
+  GrantService(VaultContext vault, SharingRepository repository) {
+    this.vault = requireNonNull(vault, "vault");
+    this.repository = requireNonNull(repository, "repository");
+  }
+
+  /** What the caller may share on a target: whose data it is, and the caller's own limits. */
+  record ShareRight(UUID ownerId, @Nullable UUID viaGrant, @Nullable OffsetDateTime until, boolean unlimited) {
+    /** Fails when {@code expiry} would outlive the caller's own SHARE grant. */
+    @Nullable OffsetDateTime clamp(@Nullable OffsetDateTime expiry, String field) {
+      if (unlimited) {
+        return expiry;
+      }
+      if (expiry == null) {
+        return until;
+      }
+      if (until != null && expiry.isAfter(until)) {
+        throw CairnException.invalidField(
+            field, expiry + " is after your own grant ends (expected: at or before " + until + ")");
+      }
+      return expiry;
+    }
+  }
+
+  Grant create(
+      Principal caller,
+      String granteeRef,
+      Target target,
+      Role role,
+      String purpose,
+      @Nullable OffsetDateTime expiresAt,
+      @Nullable UUID requestId,
+      String auditRequestId) {
+    UUID me = caller.requireUserId();
+    return vault.database().transaction(caller, sql -> {
+      if (requestId != null) {
+        var existing = repository.grantByRequest(sql, me, requestId);
+        if (existing.isPresent()) {
+          return existing.get();
+        }
+      }
+      ShareRight right = shareRight(sql, caller, target);
+      UserInfo grantee = resolveUser(sql, granteeRef);
+      if (grantee.id().equals(right.ownerId())) {
+        throw CairnException.invalidField("grant.grantee", granteeRef + " owns " + target.name() + " (expected: another user)");
+      }
+      if (grantee.id().equals(me)) {
+        throw CairnException.invalidField("grant.grantee", granteeRef + " is you (expected: another user)");
+      }
+      OffsetDateTime expiry = right.clamp(expiresAt, "grant.expire_time");
+      GrantsRecord row = sql.newRecord(Tables.GRANTS);
+      row.setId(vault.ids().get());
+      row.setOwnerId(right.ownerId());
+      row.setGrantorId(me);
+      row.setGranteeId(grantee.id());
+      row.setItemId(target.collection() ? null : target.id());
+      row.setCollectionId(target.collection() ? target.id() : null);
+      row.setRole(role.name());
+      row.setPurpose(purpose);
+      row.setStartsAt(now());
+      row.setExpiresAt(expiry);
+      row.setCreateRequestId(requestId);
+      Grant grant = repository.insertGrant(sql, row);
+      if (grant.id().equals(row.getId())) {
+        vault.audit().append(sql, right.ownerId(), created(grant, me, auditRequestId).withVia(right.viaGrant(), null, null));
+      }
+      return grant;
+    });
+  }
+
+  /**
+   * The caller's right to share {@code target}: as its owner (no limits), or through live SHARE
+   * grants covering it (limited to the latest of their expiries). Invisible targets are
+   * NOT_FOUND; visible ones without SHARE are PERMISSION_DENIED.
+   */
+  ShareRight shareRight(DSLContext sql, Principal caller, Target target) {
+    UUID me = caller.requireUserId();
+    UUID owner;
+    UUID itemCollection = null;
+    if (target.collection()) {
+      owner = repository.visibleCollectionOwner(sql, me, target.id())
+          .orElseThrow(() -> CairnException.notFound(target.name()));
+    } else {
+      ItemsRecord item = repository.visibleItem(sql, caller, target.id())
+          .orElseThrow(() -> CairnException.notFound(target.name()));
+      owner = item.getOwnerId();
+      itemCollection = item.getCollectionId();
+    }
+    if (owner.equals(me)) {
+      return new ShareRight(owner, null, null, true);
+    }
+    List<GrantsRecord> shares = repository.shareGrantsCovering(sql, me, owner, target, itemCollection);
+    if (shares.isEmpty()) {
+      throw CairnException.permissionDenied("sharing " + target.name() + " needs the SHARE role on it");
+    }
+    GrantsRecord longest = shares.get(0);
+    for (GrantsRecord g : shares) {
+      if (g.getExpiresAt() == null || (longest.getExpiresAt() != null && g.getExpiresAt().isAfter(longest.getExpiresAt()))) {
+        longest = g;
+      }
+    }
+    return new ShareRight(owner, longest.getId(), longest.getExpiresAt(), false);
+  }
+
+  UserInfo resolveUser(DSLContext sql, String name) {
+    String ref = name.substring(name.indexOf('/') + 1);
+    return repository.findUser(sql, ref).orElseThrow(() -> CairnException.notFound(name));
+  }
+
+  GrantPage list(Principal caller, GrantFilter filter, int pageSize, String pageToken) {
+    UUID me = caller.requireUserId();
+    PageToken after = PageToken.decode(pageToken);
+    int limit = PageToken.pageSize(pageSize, 50, 1000);
+    List<Grant> rows = vault.database().transaction(caller, sql -> {
+      UUID other = null;
+      if (filter.user() != null) {
+        var user = repository.findUser(sql, filter.user().substring(filter.user().indexOf('/') + 1));
+        if (user.isEmpty()) {
+          return List.<Grant>of();
+        }
+        other = user.get().id();
+      }
+      return repository.listGrants(sql, me, filter, other, after, limit + 1);
+    });
+    if (rows.size() <= limit) {
+      return new GrantPage(rows, "");
+    }
+    List<Grant> page = rows.subList(0, limit);
+    Grant last = page.get(limit - 1);
+    return new GrantPage(page, new PageToken(last.createdAt(), last.id()).encode());
+  }
+
+  /**
+   * Revokes a grant (owner, grantor or grantee). The owner's data is changed as the owner,
+   * after checking the caller's part in the grant: only the owner may revoke what the grants
+   * made on its data by SHARE holders hang on, and RLS lets the grantee read but not update.
+   */
+  Grant revoke(Principal caller, String name, String auditRequestId) {
+    UUID me = caller.requireUserId();
+    UUID id = Sharing.idOf(name);
+    UUID owner = vault.database().transaction(caller, sql ->
+        repository.grantFor(sql, me, id, false).orElseThrow(() -> CairnException.notFound(name)).ownerId());
+    return vault.database().transaction(Principal.system(owner), sql -> {
+      // locked so concurrent revokes record one revocation, not two
+      Grant grant = repository.grantFor(sql, owner, id, true)
+          .filter(g -> me.equals(g.ownerId()) || me.equals(g.grantorId()) || me.equals(g.granteeId()))
+          .orElseThrow(() -> CairnException.notFound(name));
+      if (grant.revokedAt() != null) {
+        return grant;
+      }
+      revokeWithCascade(sql, grant, "users/" + me, auditRequestId, Map.of());
+      return repository.grantById(sql, id).orElseThrow();
+    });
+  }
+
+  /**
+   * Revokes {@code grant} and, transitively, whatever its grantee shared on what it covered
+   * (grants and access links made through it), auditing each revoked grant to the owner's
+   * chain. Deliberately conservative: a SHARE holder's grants go with the grant that covered
+   * them even if they hold another, so revoking never leaves a re-share standing by accident.
+   * Runs as the owner (RLS lets the owner update every grant and link on its data).
+   */
+  void revokeWithCascade(DSLContext sql, Grant grant, String actor, String auditRequestId, Map<String, String> details) {
+    repository.revokeGrant(sql, grant.id());
+    vault.audit().append(sql, grant.ownerId(),
+        AuditLog.Entry.of(actor, "GRANT_REVOKE", "grants/" + grant.id(), auditRequestId)
+            .withVia(grant.id(), null, grant.consentId())
+            .withDetails(details)
+            .withDetails(Map.of("grantee", Sharing.userName(grant.granteeId()), "on", grant.target().name())));
+    if (grant.role() != Role.SHARE) {
+      return;
+    }
+    repository.revokeLinksDerivedFrom(sql, grant);
+    for (Grant derived : repository.grantsDerivedFrom(sql, grant)) {
+      revokeWithCascade(sql, derived, actor, auditRequestId, Map.of("cause", "grants/" + grant.id()));
+    }
+  }
+
+  private AuditLog.Entry created(Grant grant, UUID me, String auditRequestId) {
+    var details = new java.util.TreeMap<String, String>();
+    details.put("grantee", Sharing.userName(grant.granteeId()));
+    details.put("on", grant.target().name());
+    details.put("role", grant.role().name());
+    details.put("purpose", grant.purpose());
+    if (grant.expiresAt() != null) {
+      details.put("expire_time", grant.expiresAt().toInstant().toString());
+    }
+    return AuditLog.Entry.of("users/" + me, "GRANT_CREATE", "grants/" + grant.id(), auditRequestId)
+        .withDetails(details);
+  }
+
+  private OffsetDateTime now() {
+    return OffsetDateTime.ofInstant(vault.clock().instant(), java.time.ZoneOffset.UTC);
+  }
+}

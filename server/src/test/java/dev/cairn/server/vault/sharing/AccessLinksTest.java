@@ -1,0 +1,276 @@
+package dev.cairn.server.vault.sharing;
+
+import static dev.cairn.server.vault.sharing.GrantsTest.assertCode;
+import static dev.cairn.server.vault.sharing.GrantsTest.grant;
+import static dev.cairn.server.vault.sharing.SharingFixture.SERVER;
+import static dev.cairn.server.vault.sharing.SharingFixture.anonymous;
+import static dev.cairn.server.vault.sharing.SharingFixture.audit;
+import static dev.cairn.server.vault.sharing.SharingFixture.document;
+import static dev.cairn.server.vault.sharing.SharingFixture.in;
+import static dev.cairn.server.vault.sharing.SharingFixture.sharing;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonParser;
+import dev.cairn.server.testing.CairnTestServer;
+import dev.cairn.server.testing.CairnTestServer.TestUser;
+import dev.cairn.vault.v1.AccessLink;
+import dev.cairn.vault.v1.CreateAccessLinkRequest;
+import dev.cairn.vault.v1.CreateAccessLinkResponse;
+import dev.cairn.vault.v1.GetAttestationKeyRequest;
+import dev.cairn.vault.v1.ListAccessLinksRequest;
+import dev.cairn.vault.v1.RedeemAccessLinkRequest;
+import dev.cairn.vault.v1.RedeemAccessLinkResponse;
+import dev.cairn.vault.v1.RevokeAccessLinkRequest;
+import dev.cairn.vault.v1.RevokeGrantRequest;
+import dev.cairn.vault.v1.Role;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyFactory;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class AccessLinksTest {
+
+  static CreateAccessLinkResponse link(TestUser creator, UUID item, int maxUses, boolean attest) {
+    return sharing(creator).createAccessLink(CreateAccessLinkRequest.newBuilder()
+        .setAccessLink(AccessLink.newBuilder().setItem("items/" + item).setMaxUses(maxUses)
+            .setRequireAttestation(attest).setPurpose("landlord").setExpireTime(in(Duration.ofDays(1))))
+        .build());
+  }
+
+  static RedeemAccessLinkResponse redeem(String token, boolean attest) {
+    return anonymous().redeemAccessLink(RedeemAccessLinkRequest.newBuilder().setToken(token).setAttest(attest).build());
+  }
+
+  @Test
+  void tokenIsShownOnceAndRedeemsWithoutAnAccount() {
+    TestUser owner = SERVER.newUser("owner");
+    UUID item = document(owner, "proof of address");
+    var created = link(owner, item, 2, false);
+    assertThat(created.getToken()).matches("^cairn_lnk_[0-9a-f]{32}_[0-9a-f]{64}$");
+    assertThat(created.getAccessLink().getState()).isEqualTo(AccessLink.State.STATE_ACTIVE);
+
+    var redeemed = redeem(created.getToken(), false);
+    assertThat(redeemed.getItem().getContent().toStringUtf8()).isEqualTo("proof of address");
+    assertThat(redeemed.getItem().getName()).isEqualTo("items/" + item);
+    assertThat(redeemed.getRemainingUses()).isEqualTo(1);
+    assertThat(redeemed.hasAttestation()).isFalse();
+
+    var listed = sharing(owner).listAccessLinks(ListAccessLinksRequest.newBuilder().build()).getAccessLinksList();
+    assertThat(listed).singleElement().satisfies(l -> {
+      assertThat(l.getUseCount()).isEqualTo(1);
+      assertThat(l.hasLastRedeemTime()).isTrue();
+      assertThat(l.toString()).doesNotContain(created.getToken().substring(43));
+    });
+
+    UUID linkId = UUID.fromString(created.getAccessLink().getName().substring("accessLinks/".length()));
+    assertThat(audit(owner)).filteredOn(r -> r.action().equals("LINK_REDEEM")).singleElement().satisfies(r -> {
+      assertThat(r.actor()).isEqualTo("accessLinks/" + linkId);
+      assertThat(r.viaLink()).isEqualTo(linkId);
+      assertThat(r.target()).isEqualTo("items/" + item);
+    });
+    assertThat(audit(owner)).extracting(SharingFixture.AuditRow::action).contains("LINK_CREATE");
+  }
+
+  @Test
+  void singleUseLinkRedeemedByFiftyThreadsSucceedsOnce() throws Exception {
+    assertThat(race(1, 50)).isEqualTo(1);
+  }
+
+  @Test
+  void threeUseLinkRedeemedByTwentyThreadsSucceedsThreeTimes() throws Exception {
+    assertThat(race(3, 20)).isEqualTo(3);
+  }
+
+  /** {@code threads} redeem one {@code maxUses} link at once; the rest must be NOT_FOUND. */
+  private static int race(int maxUses, int threads) throws Exception {
+    TestUser owner = SERVER.newUser("owner");
+    UUID item = document(owner, "race");
+    String token = link(owner, item, maxUses, false).getToken();
+    var start = new CountDownLatch(1);
+    var ok = new AtomicInteger();
+    var notFound = new AtomicInteger();
+    try (var pool = Executors.newFixedThreadPool(threads)) {
+      for (int i = 0; i < threads; i++) {
+        pool.submit(() -> {
+          start.await();
+          try {
+            redeem(token, false);
+            ok.incrementAndGet();
+          } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+              notFound.incrementAndGet();
+            } else {
+              throw e;
+            }
+          }
+          return null;
+        });
+      }
+      start.countDown();
+    }
+    assertThat(ok.get() + notFound.get()).isEqualTo(threads);
+    assertThat(audit(owner)).filteredOn(r -> r.action().equals("LINK_REDEEM")).hasSize(ok.get());
+    return ok.get();
+  }
+
+  @Test
+  void revokedExpiredUsedUpAndForgedLinksAreNotFound() {
+    TestUser owner = SERVER.newUser("owner");
+    UUID item = document(owner, "x");
+    var revoked = link(owner, item, 5, false);
+    sharing(owner).revokeAccessLink(RevokeAccessLinkRequest.newBuilder().setName(revoked.getAccessLink().getName()).build());
+    assertCode(() -> redeem(revoked.getToken(), false), Status.Code.NOT_FOUND);
+
+    var used = link(owner, item, 1, false);
+    redeem(used.getToken(), false);
+    assertCode(() -> redeem(used.getToken(), false), Status.Code.NOT_FOUND);
+
+    var good = link(owner, item, 5, false);
+    String forged = good.getToken().substring(0, good.getToken().length() - 4) + "0000";
+    assertCode(() -> redeem(forged, false), Status.Code.NOT_FOUND);
+    assertCode(() -> redeem("cairn_lnk_" + "0".repeat(32) + "_" + "0".repeat(64), false), Status.Code.NOT_FOUND);
+    assertCode(() -> redeem("cairn_lnk_nonsense", false), Status.Code.NOT_FOUND);
+    assertThat(audit(owner)).filteredOn(r -> r.action().equals("ACCESS_DENIED")).singleElement()
+        .extracting(SharingFixture.AuditRow::outcome).isEqualTo("DENIED");
+
+    var expiring = link(owner, item, 5, false);
+    try {
+      CairnTestServer.CLOCK.advance(Duration.ofDays(2));
+      assertCode(() -> redeem(expiring.getToken(), false), Status.Code.NOT_FOUND);
+      assertThat(sharing(owner).listAccessLinks(ListAccessLinksRequest.newBuilder().build()).getAccessLinksList()).isEmpty();
+    } finally {
+      CairnTestServer.CLOCK.reset();
+    }
+    var states = sharing(owner).listAccessLinks(ListAccessLinksRequest.newBuilder().setShowInactive(true).build())
+        .getAccessLinksList().stream().map(AccessLink::getState).toList();
+    assertThat(states).contains(AccessLink.State.STATE_REVOKED, AccessLink.State.STATE_EXHAUSTED);
+    // the forged attempt did not consume a use of the good link
+    assertThat(redeem(good.getToken(), false).getRemainingUses()).isEqualTo(4);
+  }
+
+  @Test
+  void attestationVerifiesWithThePlainJdk() throws Exception {
+    TestUser owner = SERVER.newUser("owner");
+    UUID item = document(owner, "signed content");
+    var redeemed = redeem(link(owner, item, 1, false).getToken(), true);
+    var att = redeemed.getAttestation();
+    var key = anonymous().getAttestationKey(GetAttestationKeyRequest.newBuilder().setKeyId(att.getKeyId()).build()).getKey();
+    assertThat(key.getPublicKey().size()).isEqualTo(32);
+    assertThat(att.getSignature().size()).isEqualTo(64);
+
+    String pem = key.getPublicKeyPem().replaceAll("-----[A-Z ]+-----|\\s", "");
+    PublicKey publicKey = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(pem)));
+    Signature verifier = Signature.getInstance("Ed25519");
+    verifier.initVerify(publicKey);
+    verifier.update(att.getPayload().toByteArray());
+    assertThat(verifier.verify(att.getSignature().toByteArray())).isTrue();
+
+    var payload = JsonParser.parseString(att.getPayload().toStringUtf8()).getAsJsonObject();
+    byte[] sha = MessageDigest.getInstance("SHA-256").digest("signed content".getBytes(StandardCharsets.UTF_8));
+    assertThat(payload.get("type").getAsString()).isEqualTo("cairn.dev/Attestation/v1");
+    assertThat(payload.get("item").getAsString()).isEqualTo("items/" + item);
+    assertThat(payload.get("version").getAsInt()).isEqualTo(1);
+    assertThat(payload.get("content_sha256").getAsString()).isEqualTo(HexFormat.of().formatHex(sha));
+    assertThat(payload.get("owner").getAsString()).isEqualTo(owner.user().getName());
+    assertThat(payload.get("access_link").getAsString()).startsWith("accessLinks/");
+    assertThat(payload.get("key_id").getAsString()).isEqualTo(key.getKeyId());
+
+    // a tampered payload does not verify
+    verifier.initVerify(publicKey);
+    verifier.update(att.getPayload().toStringUtf8().replace("\"version\":1", "\"version\":2").getBytes(StandardCharsets.UTF_8));
+    assertThat(verifier.verify(att.getSignature().toByteArray())).isFalse();
+  }
+
+  @Test
+  void requiredAttestationIsAttachedUnasked() {
+    TestUser owner = SERVER.newUser("owner");
+    UUID item = document(owner, "x");
+    assertThat(redeem(link(owner, item, 1, true).getToken(), false).hasAttestation()).isTrue();
+  }
+
+  @Test
+  void tooLargeDocumentFailsWithoutConsumingAUse() {
+    TestUser owner = SERVER.newUser("owner");
+    long inline = SharingFixture.vault().limits().inlineMaxBytes();
+    UUID item = document(owner, new byte[(int) inline + 1], java.util.Map.of());
+    String token = link(owner, item, 1, false).getToken();
+    assertCode(() -> redeem(token, false), Status.Code.FAILED_PRECONDITION);
+    assertThat(sharing(owner).listAccessLinks(ListAccessLinksRequest.newBuilder().build()).getAccessLinksList())
+        .singleElement().extracting(AccessLink::getUseCount).isEqualTo(0);
+  }
+
+  @Test
+  void shareHolderLinkDiesWithTheirGrantAndReadHolderCannotCreateOne() {
+    TestUser owner = SERVER.newUser("owner");
+    TestUser sharer = SERVER.newUser("sharer");
+    TestUser reader = SERVER.newUser("reader");
+    UUID item = document(owner, "x");
+    var share = grant(owner, sharer.user().getName(), item, Role.ROLE_SHARE);
+    grant(owner, reader.user().getName(), item, Role.ROLE_READ);
+    assertCode(() -> link(reader, item, 1, false), Status.Code.PERMISSION_DENIED);
+
+    var created = link(sharer, item, 5, false);
+    assertThat(redeem(created.getToken(), false).getRemainingUses()).isEqualTo(4);
+    // the owner sees and may revoke links others made on its items
+    assertThat(sharing(owner).listAccessLinks(ListAccessLinksRequest.newBuilder().build()).getAccessLinksList()).hasSize(1);
+    sharing(owner).revokeGrant(RevokeGrantRequest.newBuilder().setName(share.getName()).build());
+    assertCode(() -> redeem(created.getToken(), false), Status.Code.NOT_FOUND);
+  }
+
+  @Test
+  void ownerMayRevokeALinkASharerMade() {
+    TestUser owner = SERVER.newUser("owner");
+    TestUser sharer = SERVER.newUser("sharer");
+    UUID item = document(owner, "x");
+    grant(owner, sharer.user().getName(), item, Role.ROLE_SHARE);
+    var created = link(sharer, item, 5, false);
+    var revoked = sharing(owner).revokeAccessLink(
+        RevokeAccessLinkRequest.newBuilder().setName(created.getAccessLink().getName()).build()).getAccessLink();
+    assertThat(revoked.getState()).isEqualTo(AccessLink.State.STATE_REVOKED);
+    assertCode(() -> redeem(created.getToken(), false), Status.Code.NOT_FOUND);
+  }
+
+  @Test
+  void strangerCannotCreateListOrRevokeLinksOnAnothersItem() {
+    TestUser owner = SERVER.newUser("owner");
+    TestUser stranger = SERVER.newUser("stranger");
+    UUID item = document(owner, "x");
+    var created = link(owner, item, 1, false);
+    assertCode(() -> link(stranger, item, 1, false), Status.Code.NOT_FOUND);
+    assertCode(() -> sharing(stranger).revokeAccessLink(
+        RevokeAccessLinkRequest.newBuilder().setName(created.getAccessLink().getName()).build()), Status.Code.NOT_FOUND);
+    assertThat(sharing(stranger).listAccessLinks(ListAccessLinksRequest.newBuilder().setShowInactive(true).build())
+        .getAccessLinksList()).isEmpty();
+    assertThat(sharing(stranger).listAccessLinks(ListAccessLinksRequest.newBuilder().setItem("items/" + item)
+        .setShowInactive(true).build()).getAccessLinksList()).isEmpty();
+    // and the link still works
+    assertThat(redeem(created.getToken(), false).getItem().getContent().toStringUtf8()).isEqualTo("x");
+  }
+
+  @Test
+  void createAccessLinkIsIdempotentAndTheRetryHasNoToken() {
+    TestUser owner = SERVER.newUser("owner");
+    UUID item = document(owner, "x");
+    var request = CreateAccessLinkRequest.newBuilder()
+        .setAccessLink(AccessLink.newBuilder().setItem("items/" + item).setExpireTime(in(Duration.ofDays(1))))
+        .setRequestId(UUID.randomUUID().toString())
+        .build();
+    var first = sharing(owner).createAccessLink(request);
+    var again = sharing(owner).createAccessLink(request);
+    assertThat(again.getAccessLink().getName()).isEqualTo(first.getAccessLink().getName());
+    assertThat(first.getToken()).isNotEmpty();
+    assertThat(again.getToken()).isEmpty();
+  }
+}

@@ -1,0 +1,195 @@
+package dev.cairn.server.vault.sharing;
+
+import static dev.cairn.server.vault.sharing.GrantsTest.assertCode;
+import static dev.cairn.server.vault.sharing.SharingFixture.SERVER;
+import static dev.cairn.server.vault.sharing.SharingFixture.access;
+import static dev.cairn.server.vault.sharing.SharingFixture.anonymous;
+import static dev.cairn.server.vault.sharing.SharingFixture.audit;
+import static dev.cairn.server.vault.sharing.SharingFixture.document;
+import static dev.cairn.server.vault.sharing.SharingFixture.in;
+import static dev.cairn.server.vault.sharing.SharingFixture.sharing;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonParser;
+import dev.cairn.server.testing.CairnTestServer.TestUser;
+import dev.cairn.server.vault.VaultAccess;
+import dev.cairn.vault.v1.Consent;
+import dev.cairn.vault.v1.CreateConsentRequest;
+import dev.cairn.vault.v1.GetAttestationKeyRequest;
+import dev.cairn.vault.v1.GetConsentReceiptRequest;
+import dev.cairn.vault.v1.Grant;
+import dev.cairn.vault.v1.ListConsentsRequest;
+import dev.cairn.vault.v1.ListGrantsRequest;
+import dev.cairn.vault.v1.RevokeConsentRequest;
+import dev.cairn.vault.v1.Role;
+import io.grpc.Status;
+import java.security.KeyFactory;
+import java.security.Signature;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class ConsentsTest {
+
+  static Consent.Builder consent(TestUser recipient) {
+    return Consent.newBuilder()
+        .setRecipient(recipient.user().getName())
+        .setPurpose("assess my mortgage application")
+        .addPurposeCategories("Contracting")
+        .addPiiCategories("Financial")
+        .setRole(Role.ROLE_READ)
+        .setEndTime(in(Duration.ofDays(30)))
+        .setAgreement(Consent.Agreement.newBuilder().setAgreed(true).setText("I agree to share")
+            .setTextVersion("v3").setCollectionMethod("cairn CLI"))
+        .setJurisdiction("NO")
+        .setPolicyUrl("https://example.com/privacy")
+        .setSensitive(true)
+        .addSensitiveCategories("Financial");
+  }
+
+  static Consent create(TestUser owner, Consent.Builder consent) {
+    return sharing(owner).createConsent(CreateConsentRequest.newBuilder().setConsent(consent).build()).getConsent();
+  }
+
+  @Test
+  void consentCreatesGrantsAndRevokingItRemovesAccessAtOnce() {
+    TestUser owner = SERVER.newUser("owner");
+    TestUser bank = SERVER.newUser("bank");
+    UUID a = document(owner, "payslip");
+    UUID b = document(owner, "tax return");
+    UUID other = document(owner, "diary");
+    Consent c = create(owner, consent(bank).setItems(Consent.ItemScope.newBuilder().addItems("items/" + a).addItems("items/" + b)));
+    assertThat(c.getState()).isEqualTo(Consent.State.STATE_ACTIVE);
+    assertThat(c.getGrantsList()).hasSize(2);
+    UUID consentId = UUID.fromString(c.getName().substring("consents/".length()));
+
+    var viaA = access(bank, a, VaultAccess.Role.READ);
+    assertThat(viaA.allowed()).isTrue();
+    assertThat(viaA.consentId()).isEqualTo(consentId); // the items code audits accesses with it
+    assertThat(access(bank, b, VaultAccess.Role.READ).allowed()).isTrue();
+    assertThat(access(bank, other, VaultAccess.Role.READ).allowed()).isFalse();
+
+    var grants = sharing(bank).listGrants(ListGrantsRequest.newBuilder()
+        .setDirection(ListGrantsRequest.Direction.DIRECTION_GRANTED_TO_ME).setConsent(c.getName()).build()).getGrantsList();
+    assertThat(grants).hasSize(2).allSatisfy(g -> assertThat(g.getConsent()).isEqualTo(c.getName()));
+
+    // the recipient sees it, but only the owner may revoke
+    assertThat(sharing(bank).listConsents(ListConsentsRequest.newBuilder()
+        .setDirection(ListConsentsRequest.Direction.DIRECTION_GIVEN_TO_ME).build()).getConsentsList())
+        .extracting(Consent::getName).containsExactly(c.getName());
+    assertCode(() -> sharing(bank).revokeConsent(RevokeConsentRequest.newBuilder().setName(c.getName()).build()),
+        Status.Code.PERMISSION_DENIED);
+
+    Consent revoked = sharing(owner).revokeConsent(RevokeConsentRequest.newBuilder().setName(c.getName()).build()).getConsent();
+    assertThat(revoked.getState()).isEqualTo(Consent.State.STATE_REVOKED);
+    assertThat(access(bank, a, VaultAccess.Role.READ).allowed()).isFalse();
+    assertThat(access(bank, b, VaultAccess.Role.READ).allowed()).isFalse();
+    assertThat(sharing(owner).listGrants(ListGrantsRequest.newBuilder().setConsent(c.getName()).setShowInactive(true).build())
+        .getGrantsList()).hasSize(2).allSatisfy(g -> assertThat(g.getState()).isEqualTo(Grant.State.STATE_REVOKED));
+
+    var log = audit(owner);
+    assertThat(log).extracting(SharingFixture.AuditRow::action)
+        .containsSubsequence("CONSENT_CREATE", "GRANT_REVOKE", "GRANT_REVOKE", "CONSENT_REVOKE");
+    assertThat(log).filteredOn(r -> r.action().startsWith("CONSENT_"))
+        .allSatisfy(r -> assertThat(r.viaConsent()).isEqualTo(consentId));
+  }
+
+  @Test
+  void labelScopeCoversItemsCarryingTheLabelsAtCreation() {
+    TestUser owner = SERVER.newUser("owner");
+    TestUser doctor = SERVER.newUser("doctor");
+    UUID tagged = document(owner, "x-ray".getBytes(), Map.of("kind", "health", "year", "2024"));
+    UUID partly = document(owner, "flu".getBytes(), Map.of("kind", "health"));
+    Consent c = create(owner, consent(doctor).setLabels(Consent.LabelScope.newBuilder().putLabels("kind", "health").putLabels("year", "2024")));
+    assertThat(c.getGrantsList()).hasSize(1);
+    assertThat(access(doctor, tagged, VaultAccess.Role.READ).allowed()).isTrue();
+    assertThat(access(doctor, partly, VaultAccess.Role.READ).allowed()).isFalse();
+  }
+
+  @Test
+  void pendingConsentGivesNothingUntilItStarts() {
+    TestUser owner = SERVER.newUser("owner");
+    TestUser bank = SERVER.newUser("bank");
+    UUID a = document(owner, "x");
+    Consent c = create(owner, consent(bank).setStartTime(in(Duration.ofDays(1)))
+        .setItems(Consent.ItemScope.newBuilder().addItems("items/" + a)));
+    assertThat(c.getState()).isEqualTo(Consent.State.STATE_PENDING);
+    assertThat(access(bank, a, VaultAccess.Role.READ).allowed()).isFalse();
+  }
+
+  @Test
+  void receiptCarriesKantaraFieldsAndASignatureTheJdkVerifies() throws Exception {
+    TestUser owner = SERVER.newUser("owner");
+    TestUser bank = SERVER.newUser("bank");
+    UUID a = document(owner, "x");
+    Consent c = create(owner, consent(bank).setItems(Consent.ItemScope.newBuilder().addItems("items/" + a)));
+    var response = sharing(bank).getConsentReceipt(GetConsentReceiptRequest.newBuilder().setName(c.getName()).build());
+    var r = response.getReceipt();
+    assertThat(r.getVersion()).isEqualTo("KI-CR-v1.1.0");
+    assertThat(r.getJurisdiction()).isEqualTo("NO");
+    assertThat(r.hasConsentTimestamp()).isTrue();
+    assertThat(r.getCollectionMethod()).isEqualTo("cairn CLI");
+    assertThat(r.getConsentReceiptId()).isEqualTo(c.getName().substring("consents/".length()));
+    assertThat(r.getPiiPrincipalId()).isEqualTo(owner.user().getName());
+    assertThat(r.getPiiControllersList()).isNotEmpty();
+    assertThat(r.getPolicyUrl()).isEqualTo("https://example.com/privacy");
+    assertThat(r.getServices(0).getPurposes(0).getPurpose()).isEqualTo("assess my mortgage application");
+    assertThat(r.getServices(0).getPurposes(0).getThirdPartyName()).contains(bank.user().getName());
+    assertThat(r.getSensitive()).isTrue();
+    assertThat(r.getSpiCategoriesList()).containsExactly("Financial");
+    assertThat(r.getScopeList()).containsExactly("items/" + a);
+
+    var json = JsonParser.parseString(response.getReceiptJson().toStringUtf8()).getAsJsonObject();
+    for (String field : new String[] {"version", "jurisdiction", "consentTimestamp", "collectionMethod",
+        "consentReceiptID", "piiPrincipalId", "piiControllers", "policyUrl", "services", "sensitive", "spiCat"}) {
+      assertThat(json.has(field)).as(field).isTrue();
+    }
+    var key = anonymous().getAttestationKey(GetAttestationKeyRequest.newBuilder().setKeyId(response.getKeyId()).build()).getKey();
+    String pem = key.getPublicKeyPem().replaceAll("-----[A-Z ]+-----|\\s", "");
+    Signature verifier = Signature.getInstance("Ed25519");
+    verifier.initVerify(KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(pem))));
+    verifier.update(response.getReceiptJson().toByteArray());
+    assertThat(verifier.verify(response.getSignature().toByteArray())).isTrue();
+  }
+
+  @Test
+  void consentOnItemsNotOwnedIsNotFoundAndStrangersSeeNothing() {
+    TestUser owner = SERVER.newUser("owner");
+    TestUser bank = SERVER.newUser("bank");
+    TestUser stranger = SERVER.newUser("stranger");
+    UUID a = document(owner, "x");
+    Consent c = create(owner, consent(bank).setItems(Consent.ItemScope.newBuilder().addItems("items/" + a)));
+
+    assertCode(() -> create(stranger, consent(bank).setItems(Consent.ItemScope.newBuilder().addItems("items/" + a))),
+        Status.Code.NOT_FOUND);
+    assertCode(() -> sharing(stranger).revokeConsent(RevokeConsentRequest.newBuilder().setName(c.getName()).build()),
+        Status.Code.NOT_FOUND);
+    assertCode(() -> sharing(stranger).getConsentReceipt(GetConsentReceiptRequest.newBuilder().setName(c.getName()).build()),
+        Status.Code.NOT_FOUND);
+    for (var d : new ListConsentsRequest.Direction[] {ListConsentsRequest.Direction.DIRECTION_GIVEN_BY_ME,
+        ListConsentsRequest.Direction.DIRECTION_GIVEN_TO_ME}) {
+      assertThat(sharing(stranger).listConsents(ListConsentsRequest.newBuilder().setDirection(d).setShowInactive(true).build())
+          .getConsentsList()).isEmpty();
+    }
+    assertThat(sharing(stranger).listGrants(ListGrantsRequest.newBuilder().setConsent(c.getName()).setShowInactive(true).build())
+        .getGrantsList()).isEmpty();
+  }
+
+  @Test
+  void createConsentIsIdempotentWithRequestId() {
+    TestUser owner = SERVER.newUser("owner");
+    TestUser bank = SERVER.newUser("bank");
+    UUID a = document(owner, "x");
+    var request = CreateConsentRequest.newBuilder()
+        .setConsent(consent(bank).setItems(Consent.ItemScope.newBuilder().addItems("items/" + a)))
+        .setRequestId(UUID.randomUUID().toString())
+        .build();
+    var first = sharing(owner).createConsent(request).getConsent();
+    var again = sharing(owner).createConsent(request).getConsent();
+    assertThat(again.getName()).isEqualTo(first.getName());
+    assertThat(again.getGrantsList()).isEqualTo(first.getGrantsList());
+  }
+}

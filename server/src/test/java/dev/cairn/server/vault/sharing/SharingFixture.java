@@ -1,0 +1,140 @@
+package dev.cairn.server.vault.sharing;
+
+import static dev.cairn.server.db.jooq.Tables.ITEMS;
+import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
+
+import com.google.protobuf.Timestamp;
+import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.testing.CairnTestServer;
+import dev.cairn.server.testing.CairnTestServer.TestUser;
+import dev.cairn.server.testing.TestDatabase;
+import dev.cairn.server.vault.VaultAccess;
+import dev.cairn.server.vault.VaultContext;
+import dev.cairn.server.vault.items.ItemStore;
+import dev.cairn.vault.v1.SharingServiceGrpc;
+import dev.cairn.vault.v1.SharingServiceGrpc.SharingServiceBlockingStub;
+import io.grpc.Status;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jooq.JSONB;
+
+/**
+ * Test helpers for sharing: items written straight into the vault (the items RPCs are built
+ * in parallel), access checks through VaultAccess as a given user, and audit rows read as the
+ * database superuser.
+ */
+final class SharingFixture {
+  static final CairnTestServer SERVER = CairnTestServer.get();
+
+  private SharingFixture() {}
+
+  static VaultContext vault() {
+    return SERVER.server().vault();
+  }
+
+  static SharingServiceBlockingStub sharing(TestUser user) {
+    return SharingServiceGrpc.newBlockingStub(SERVER.channel()).withCallCredentials(CairnTestServer.bearer(user.token()));
+  }
+
+  static SharingServiceBlockingStub anonymous() {
+    return SharingServiceGrpc.newBlockingStub(SERVER.channel());
+  }
+
+  static UUID id(TestUser user) {
+    return UUID.fromString(user.id());
+  }
+
+  /** A document owned by {@code owner}, version 1 with {@code content}, as CreateItem would store it. */
+  static UUID document(TestUser owner, byte[] content, Map<String, String> labels) {
+    UUID ownerId = id(owner);
+    UUID item = UUID.randomUUID();
+    var store = new ItemStore(vault());
+    vault().database().transaction(Principal.system(ownerId), sql -> {
+      var json = new com.google.gson.JsonObject();
+      labels.forEach(json::addProperty);
+      var blob = store.writeSmall(sql, ownerId, item, content);
+      sql.insertInto(ITEMS)
+          .set(ITEMS.ID, item)
+          .set(ITEMS.OWNER_ID, ownerId)
+          .set(ITEMS.KIND, "DOCUMENT")
+          .set(ITEMS.DISPLAY_NAME, "doc")
+          .set(ITEMS.MEDIA_TYPE, "text/plain")
+          .set(ITEMS.LABELS, JSONB.valueOf(json.toString()))
+          .set(ITEMS.CURRENT_VERSION, 1)
+          .set(ITEMS.SIZE_BYTES, blob.sizeBytes())
+          .set(ITEMS.CONTENT_SHA256, blob.sha256())
+          .execute();
+      sql.insertInto(ITEM_VERSIONS)
+          .set(ITEM_VERSIONS.ITEM_ID, item)
+          .set(ITEM_VERSIONS.VERSION, 1)
+          .set(ITEM_VERSIONS.OWNER_ID, ownerId)
+          .set(ITEM_VERSIONS.AUTHOR_ID, ownerId)
+          .set(ITEM_VERSIONS.MEDIA_TYPE, "text/plain")
+          .set(ITEM_VERSIONS.SIZE_BYTES, blob.sizeBytes())
+          .set(ITEM_VERSIONS.CONTENT_SHA256, blob.sha256())
+          .set(ITEM_VERSIONS.BLOB_ID, blob.id())
+          .set(ITEM_VERSIONS.CHUNK_COUNT, blob.chunkCount())
+          .execute();
+      return null;
+    });
+    return item;
+  }
+
+  static UUID document(TestUser owner, String content) {
+    return document(owner, content.getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+  }
+
+  /**
+   * Whether {@code user} may act on the item at {@code role} right now, by the vault's one
+   * authorisation rule (and RLS underneath); the consent id it would be audited with, if any.
+   */
+  static Access access(TestUser user, UUID item, VaultAccess.Role role) {
+    Principal p = Principal.system(id(user));
+    try {
+      return vault().database().transaction(p, sql -> {
+        var a = vault().access().item(sql, p, item, role, false, false);
+        return new Access(true, a.grantId(), a.consentId());
+      });
+    } catch (CairnException e) {
+      if (e.code() == Status.Code.NOT_FOUND) {
+        return new Access(false, null, null);
+      }
+      throw e;
+    }
+  }
+
+  record Access(boolean allowed, UUID grantId, UUID consentId) {}
+
+  /** One audit row, as the superuser reads it. */
+  record AuditRow(String actor, String action, String target, UUID viaGrant, UUID viaLink, UUID viaConsent, String outcome) {}
+
+  static List<AuditRow> audit(TestUser owner) {
+    try (var c = DriverManager.getConnection(TestDatabase.get().url(), "postgres", "");
+        var s = c.prepareStatement(
+            "SELECT actor, action, target, via_grant, via_link, via_consent, outcome FROM cairn.audit_events WHERE owner_id = ? ORDER BY seq")) {
+      s.setObject(1, id(owner));
+      var rows = new ArrayList<AuditRow>();
+      try (var rs = s.executeQuery()) {
+        while (rs.next()) {
+          rows.add(new AuditRow(rs.getString(1), rs.getString(2), rs.getString(3),
+              rs.getObject(4, UUID.class), rs.getObject(5, UUID.class), rs.getObject(6, UUID.class), rs.getString(7)));
+        }
+      }
+      return rows;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Timestamp in(Duration d) {
+    Instant t = Instant.now().plus(d);
+    return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
+  }
+}
