@@ -11,9 +11,16 @@ import java.util.List;
 /** Builds the vault's gRPC services and its hooks into other areas from one context. */
 public final class VaultModule {
   private final VaultContext context;
+  private final AccessDenials accessDenials;
 
   public VaultModule(VaultContext context) {
     this.context = context;
+    this.accessDenials = new AccessDenials(context);
+  }
+
+  /** Records refused item accesses in the owner's audit chain; for the services that refuse them. */
+  public AccessDenials accessDenials() {
+    return accessDenials;
   }
 
   public List<BindableService> services() {
