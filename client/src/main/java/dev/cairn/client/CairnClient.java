@@ -3,6 +3,9 @@ package dev.cairn.client;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.identity.v1.IdentityServiceGrpc;
+import dev.cairn.vault.v1.AuditServiceGrpc;
+import dev.cairn.vault.v1.SharingServiceGrpc;
+import dev.cairn.vault.v1.VaultServiceGrpc;
 import io.grpc.CallCredentials;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -48,7 +51,11 @@ import org.jspecify.annotations.Nullable;
 public final class CairnClient implements AutoCloseable {
 
   /** The Cairn services this SDK knows; their safe methods get the retry policy. */
-  static final List<ServiceDescriptor> SERVICES = List.of(IdentityServiceGrpc.getServiceDescriptor());
+  static final List<ServiceDescriptor> SERVICES = List.of(
+      IdentityServiceGrpc.getServiceDescriptor(),
+      VaultServiceGrpc.getServiceDescriptor(),
+      SharingServiceGrpc.getServiceDescriptor(),
+      AuditServiceGrpc.getServiceDescriptor());
 
   public static final String DEFAULT_TARGET = "localhost:50051";
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
@@ -58,6 +65,10 @@ public final class CairnClient implements AutoCloseable {
   private final IdentityServiceGrpc.IdentityServiceBlockingStub identity;
   private final IdentityServiceGrpc.IdentityServiceFutureStub identityFuture;
   private final IdentityServiceGrpc.IdentityServiceStub identityAsync;
+  private final VaultServiceGrpc.VaultServiceBlockingStub vault;
+  private final VaultServiceGrpc.VaultServiceStub vaultAsync;
+  private final SharingServiceGrpc.SharingServiceBlockingStub sharing;
+  private final AuditServiceGrpc.AuditServiceBlockingStub audit;
 
   private CairnClient(@Nullable ManagedChannel ownedChannel, Channel channel) {
     this.ownedChannel = ownedChannel;
@@ -65,6 +76,10 @@ public final class CairnClient implements AutoCloseable {
     this.identity = IdentityServiceGrpc.newBlockingStub(channel);
     this.identityFuture = IdentityServiceGrpc.newFutureStub(channel);
     this.identityAsync = IdentityServiceGrpc.newStub(channel);
+    this.vault = VaultServiceGrpc.newBlockingStub(channel);
+    this.vaultAsync = VaultServiceGrpc.newStub(channel);
+    this.sharing = SharingServiceGrpc.newBlockingStub(channel);
+    this.audit = AuditServiceGrpc.newBlockingStub(channel);
   }
 
   public static Builder builder() {
@@ -89,6 +104,26 @@ public final class CairnClient implements AutoCloseable {
   /** Users and API tokens (StreamObserver). */
   public IdentityServiceGrpc.IdentityServiceStub identityAsync() {
     return identityAsync;
+  }
+
+  /** Items, versions, collections and records (blocking; DownloadItem returns an iterator). */
+  public VaultServiceGrpc.VaultServiceBlockingStub vault() {
+    return vault;
+  }
+
+  /** Items (StreamObserver): UploadItem, which streams from the client, needs this flavour. */
+  public VaultServiceGrpc.VaultServiceStub vaultAsync() {
+    return vaultAsync;
+  }
+
+  /** Grants, access links and consents (blocking). */
+  public SharingServiceGrpc.SharingServiceBlockingStub sharing() {
+    return sharing;
+  }
+
+  /** The caller's audit log (blocking). */
+  public AuditServiceGrpc.AuditServiceBlockingStub audit() {
+    return audit;
   }
 
   /** The channel with the token, deadline and request-id interceptors applied, for other stubs. */

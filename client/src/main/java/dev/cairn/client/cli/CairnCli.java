@@ -6,6 +6,7 @@ import dev.cairn.client.CairnClient;
 import dev.cairn.client.CairnError;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -38,19 +39,26 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Environment: CAIRN_TARGET, CAIRN_TOKEN, CAIRN_TLS, CAIRN_CA_FILE, CAIRN_ALLOW_PLAINTEXT_TOKEN.",
-      "Exit codes: 0 ok, 1 the server returned an error, 2 usage error."
+      "Exit codes: 0 ok, 1 the server returned an error, 2 usage error, 3 audit log verification failed."
     },
     subcommands = {
       CommandLine.HelpCommand.class,
       WhoamiCommand.class,
       TokenCommand.class,
       UserCommand.class,
+      VaultCommand.class,
+      ShareCommand.class,
+      LinkCommand.class,
+      ConsentCommand.class,
+      AuditCommand.class,
     })
 public final class CairnCli implements Callable<Integer> {
 
   public static final int OK = 0;
   public static final int SERVER_ERROR = 1;
   public static final int USAGE = 2;
+  /** {@code cairn audit verify} found the log broken. */
+  public static final int VERIFY_FAILED = 3;
 
   /** The work of one command, given an open client. */
   @FunctionalInterface
@@ -66,6 +74,8 @@ public final class CairnCli implements Callable<Integer> {
   private final PrintWriter err;
   private final Map<String, String> env;
   private final Clock clock;
+  private final OutputStream stdout;
+  private final boolean errTerminal;
 
   /** The real thing: System.out/err, the process environment, a Netty channel. */
   public CairnCli() {
@@ -73,14 +83,28 @@ public final class CairnCli implements Callable<Integer> {
         new PrintWriter(System.out, true, StandardCharsets.UTF_8),
         new PrintWriter(System.err, true, StandardCharsets.UTF_8),
         System.getenv(),
-        Clock.systemUTC());
+        Clock.systemUTC(),
+        System.out,
+        consoleIsTerminal());
   }
 
   public CairnCli(ClientFactory factory, PrintWriter out, PrintWriter err, Map<String, String> env) {
     this(factory, out, err, env, Clock.systemUTC());
   }
 
+  /** In-process: content written to stdout ({@code vault get} without {@code -o}) goes to {@code out} as UTF-8 text. */
   public CairnCli(ClientFactory factory, PrintWriter out, PrintWriter err, Map<String, String> env, Clock clock) {
+    this(factory, out, err, env, clock, textStream(out), false);
+  }
+
+  /**
+   * In-process with a byte stream for content ({@code vault get}, {@code link redeem} without
+   * {@code -o}); {@code errTerminal} turns progress bars on.
+   */
+  public CairnCli(ClientFactory factory, PrintWriter out, PrintWriter err, Map<String, String> env, Clock clock,
+      OutputStream stdout, boolean errTerminal) {
+    this.stdout = requireNonNull(stdout, "stdout");
+    this.errTerminal = errTerminal;
     this.factory = requireNonNull(factory, "factory");
     this.out = requireNonNull(out, "out");
     this.err = requireNonNull(err, "err");
@@ -164,6 +188,61 @@ public final class CairnCli implements Callable<Integer> {
 
   public PrintWriter err() {
     return err;
+  }
+
+  /** Where downloaded bytes go when no file is named. */
+  OutputStream stdout() {
+    return stdout;
+  }
+
+  /** Whether progress bars may be drawn. */
+  boolean errIsTerminal() {
+    return errTerminal;
+  }
+
+  /**
+   * True when the JVM runs attached to a terminal. JDK 22+ always returns a Console and says
+   * through {@code isTerminal()} (looked up reflectively: this code targets 21); on 21 a
+   * Console exists only on a terminal.
+   */
+  private static boolean consoleIsTerminal() {
+    java.io.Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try {
+      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException e) {
+      return true;
+    }
+  }
+
+  private static OutputStream textStream(PrintWriter out) {
+    return new OutputStream() {
+      private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+
+      @Override
+      public void write(int b) {
+        pending.write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        pending.write(b, off, len);
+      }
+
+      @Override
+      public void flush() {
+        out.print(pending.toString(StandardCharsets.UTF_8));
+        out.flush();
+        pending.reset();
+      }
+
+      @Override
+      public void close() {
+        flush();
+      }
+    };
   }
 
   public Clock clock() {

@@ -9,6 +9,7 @@ import dev.cairn.server.db.jooq.routines.CurrentUserId;
 import dev.cairn.server.db.jooq.routines.GrantRoleOn;
 import dev.cairn.server.db.jooq.routines.HasLiveGrantFrom;
 import dev.cairn.server.db.jooq.routines.IsAdmin;
+import dev.cairn.server.db.jooq.routines.ItemOwner;
 import dev.cairn.server.db.jooq.routines.Now;
 import dev.cairn.server.db.jooq.routines.TouchToken;
 import dev.cairn.server.db.jooq.tables.AuthenticateToken;
@@ -198,6 +199,44 @@ public class Routines {
      */
     public static Field<Boolean> isAdmin() {
         IsAdmin f = new IsAdmin();
+
+        return f.asField();
+    }
+
+    /**
+     * Call <code>cairn.item_owner</code>
+     */
+    public static UUID itemOwner(
+          Configuration configuration
+        , UUID pItem
+    ) {
+        ItemOwner f = new ItemOwner();
+        f.setPItem(pItem);
+
+        f.execute(configuration);
+        return f.getReturnValue();
+    }
+
+    /**
+     * Get <code>cairn.item_owner</code> as a field.
+     */
+    public static Field<UUID> itemOwner(
+          UUID pItem
+    ) {
+        ItemOwner f = new ItemOwner();
+        f.setPItem(pItem);
+
+        return f.asField();
+    }
+
+    /**
+     * Get <code>cairn.item_owner</code> as a field.
+     */
+    public static Field<UUID> itemOwner(
+          Field<UUID> pItem
+    ) {
+        ItemOwner f = new ItemOwner();
+        f.setPItem(pItem);
 
         return f.asField();
     }

@@ -1,0 +1,103 @@
+package dev.cairn.server.vault;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.cairn.server.db.Database;
+import dev.cairn.server.db.jooq.Routines;
+import dev.cairn.server.grpc.CallContext;
+import dev.cairn.server.grpc.Principal;
+import io.grpc.Context;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a refused access to an item into its owner's audit chain (ACCESS_DENIED), so the
+ * owner learns that someone tried. The refusing call's own transaction cannot do it: the
+ * caller's RLS hides the item (that is why it was refused) and the transaction rolls back
+ * with the NOT_FOUND. So this looks the owner up with {@code cairn.item_owner} (SECURITY
+ * DEFINER) in a short transaction of its own, on a virtual thread, after the caller has
+ * been answered: the NOT_FOUND takes the same time whether the item exists or not.
+ *
+ * <p>Call it where an item lookup failed for a caller, with what they tried:
+ * {@code accessDenials.record(caller, itemId, "GetItem")}. Nothing is written when the item
+ * does not exist or the caller owns it (their own mistakes are not intrusions).
+ */
+public final class AccessDenials {
+  private static final Logger log = LoggerFactory.getLogger(AccessDenials.class);
+  /**
+   * At most this many denial records write at once: a stranger probing ids must not be able
+   * to drain the connection pool the real calls need; the rest wait their turn.
+   */
+  static final int CONCURRENT_WRITES = 4;
+
+  private final Database database;
+  private final AuditLog audit;
+  private final Semaphore writers = new Semaphore(CONCURRENT_WRITES);
+
+  public AccessDenials(Database database, AuditLog audit) {
+    this.database = requireNonNull(database, "database");
+    this.audit = requireNonNull(audit, "audit");
+  }
+
+  public AccessDenials(VaultContext vault) {
+    this(vault.database(), vault.audit());
+  }
+
+  /** Records, in the background, that {@code caller} was refused {@code attemptedAction} on the item. */
+  public void record(Principal caller, UUID itemId, String attemptedAction) {
+    submit(caller, itemId, attemptedAction);
+  }
+
+  /**
+   * As {@link #record}, and completes once done: true when an event was appended, false when
+   * there was nothing to record (no such item, or the caller's own).
+   */
+  public CompletableFuture<Boolean> submit(Principal caller, UUID itemId, String attemptedAction) {
+    requireNonNull(caller, "caller");
+    requireNonNull(itemId, "itemId");
+    requireNonNull(attemptedAction, "attemptedAction");
+    String requestId = CallContext.requestId(); // read on the caller's thread, where the call context is
+    var done = new CompletableFuture<Boolean>();
+    Thread.ofVirtual().name("access-denial-audit").start(() -> {
+      try {
+        done.complete(append(caller, itemId, attemptedAction, requestId));
+      } catch (RuntimeException | InterruptedException e) {
+        log.warn("request {}: could not record a denied {} on items/{}", requestId, attemptedAction, itemId, e);
+        done.completeExceptionally(e);
+      }
+    });
+    return done;
+  }
+
+  private boolean append(Principal caller, UUID itemId, String attemptedAction, String requestId)
+      throws InterruptedException {
+    writers.acquire();
+    try {
+      // the root context: the refused call is over (or being cancelled); its end must not cancel this
+      return Context.ROOT.call(() -> database.transaction(caller, sql -> {
+        UUID owner = Routines.itemOwner(sql.configuration(), itemId);
+        if (owner == null || owner.equals(caller.userId())) {
+          return false;
+        }
+        audit.append(sql, owner, new AuditLog.Entry(
+            actor(caller), "ACCESS_DENIED", "items/" + itemId, null, null, null, "DENIED",
+            Map.of("action", attemptedAction), Map.of(), requestId));
+        return true;
+      }));
+    } catch (RuntimeException | InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    } finally {
+      writers.release();
+    }
+  }
+
+  private static String actor(Principal caller) {
+    return caller.userId() != null ? "users/" + caller.userId() : "anonymous";
+  }
+}

@@ -1,0 +1,65 @@
+package dev.cairn.server.vault.audit;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/** The audit service's domain types: what the repository returns and the service reasons about. */
+final class AuditEvents {
+  private AuditEvents() {}
+
+  /** One stored event, as the owner sees it. */
+  record Event(
+      UUID owner,
+      long seq,
+      OffsetDateTime time,
+      String actor,
+      String action,
+      String target,
+      @Nullable UUID viaGrant,
+      @Nullable UUID viaLink,
+      @Nullable UUID viaConsent,
+      String outcome,
+      Map<String, String> details,
+      String requestId,
+      byte[] prevHash,
+      byte[] hash) {}
+
+  /**
+   * What ListAuditEvents selects, beyond the owner. Null means "any". {@code via} is the
+   * grant, link or consent the access happened under.
+   *
+   * @param target matches the resource itself and anything under it ({@code items/x/versions/2})
+   * @param actions stored action names ({@code ITEM_READ}); empty: all
+   */
+  record Filter(
+      @Nullable String actor,
+      @Nullable String target,
+      List<String> actions,
+      @Nullable Via via,
+      @Nullable OffsetDateTime start,
+      @Nullable OffsetDateTime end) {
+
+    Filter {
+      actions = List.copyOf(actions);
+    }
+  }
+
+  /** A {@code grants/…}, {@code accessLinks/…} or {@code consents/…} filter. */
+  record Via(Kind kind, UUID id) {
+    enum Kind {
+      GRANT,
+      LINK,
+      CONSENT
+    }
+  }
+
+  /** One page of events, newest first; {@code nextPageToken} empty on the last page. */
+  record Page(List<Event> events, String nextPageToken) {}
+
+  /** The outcome of re-walking a chain. */
+  record Verification(
+      boolean verified, long eventsChecked, long firstBrokenSeq, String reason, long headSeq, byte[] headHash) {}
+}

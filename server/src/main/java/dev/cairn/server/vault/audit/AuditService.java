@@ -1,0 +1,80 @@
+package dev.cairn.server.vault.audit;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.cairn.server.db.Database;
+import dev.cairn.server.db.PageToken;
+import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.grpc.Principal;
+import java.util.List;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The owner's view of their audit chain. Only the owner reads it: any other {@code users/…}
+ * is NOT_FOUND, exactly like a user that does not exist. Reading the log is not itself
+ * logged (it is the owner looking at their own record, not at their data).
+ */
+final class AuditService {
+  static final int DEFAULT_PAGE = 50;
+  static final int MAX_PAGE = 1000;
+  /** Rows fetched per round trip while verifying: bounds memory whatever the chain's length. */
+  static final int VERIFY_BATCH = 500;
+
+  private final Database database;
+  private final AuditRepository repository = new AuditRepository();
+
+  AuditService(Database database) {
+    this.database = requireNonNull(database, "database");
+  }
+
+  AuditEvents.Page list(
+      Principal caller, String parent, AuditEvents.Filter filter, int pageSize, String pageToken) {
+    UUID owner = owner(caller, parent);
+    @Nullable Long before = AuditPageToken.decode(pageToken, owner, filter);
+    int limit = PageToken.pageSize(pageSize, DEFAULT_PAGE, MAX_PAGE);
+    List<AuditEvents.Event> rows =
+        database.transaction(caller, sql -> repository.list(sql, owner, filter, before, limit + 1));
+    if (rows.size() <= limit) {
+      return new AuditEvents.Page(rows, "");
+    }
+    List<AuditEvents.Event> page = List.copyOf(rows.subList(0, limit));
+    long lastSeq = page.getLast().seq();
+    return new AuditEvents.Page(page, AuditPageToken.after(lastSeq, owner, filter).encode());
+  }
+
+  /**
+   * Re-walks {@code startSeq..endSeq} (0: from the start / to the end) of the owner's chain.
+   * The head row is read before the events, in the same transaction, so the walk's snapshot
+   * holds at least every event the head counts: an append racing the check cannot make an
+   * intact chain look truncated.
+   */
+  AuditEvents.Verification verify(
+      Principal caller, String parent, long startSeq, long endSeq, byte @Nullable [] expectedHash, long expectedSeq) {
+    UUID owner = owner(caller, parent);
+    long from = Math.max(1, startSeq);
+    long to = endSeq == 0 ? Long.MAX_VALUE : endSeq;
+    if (expectedHash != null && (expectedSeq < from || expectedSeq > to)) {
+      throw CairnException.invalidField(
+          "expected_seq", expectedSeq + " (expected: within the checked range " + from + ".." + (endSeq == 0 ? "end" : endSeq) + ")");
+    }
+    return database.transaction(caller, sql -> {
+      var walker = new ChainWalker(from, expectedSeq, expectedHash, repository.head(sql, owner).orElse(null));
+      repository.walk(sql, owner, from, to, VERIFY_BATCH, walker::accept);
+      return walker.result(to);
+    });
+  }
+
+  /** {@code users/me} or the caller's own {@code users/{id}}; anything else is NOT_FOUND. */
+  private static UUID owner(Principal caller, String parent) {
+    UUID me = caller.userId();
+    if (me == null) {
+      throw CairnException.notFound(parent);
+    }
+    String segment = parent.substring(parent.indexOf('/') + 1);
+    if (segment.equals("me") || segment.equalsIgnoreCase(me.toString())) {
+      return me;
+    }
+    throw CairnException.notFound(parent);
+  }
+}

@@ -1,0 +1,103 @@
+package dev.cairn.server.vault.audit;
+
+import static dev.cairn.server.vault.audit.AuditFixtures.as;
+import static dev.cairn.server.vault.audit.AuditFixtures.audit;
+import static dev.cairn.server.vault.audit.AuditFixtures.id;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.testing.CairnTestServer;
+import dev.cairn.server.testing.TestDatabase;
+import dev.cairn.server.vault.AccessDenials;
+import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.vault.VaultAccess;
+import dev.cairn.vault.v1.AuditEvent;
+import dev.cairn.vault.v1.ListAuditEventsRequest;
+import io.grpc.Status;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** A stranger refused an owner's item shows up in the owner's audit log; nobody else does. */
+class AccessDenialsTest {
+  private final CairnTestServer server = CairnTestServer.get();
+  private final AccessDenials denials =
+      new AccessDenials(TestDatabase.get().app(), new AuditLog(AuditFixtures.HMAC_KEY, Clock.systemUTC()));
+
+  /** What the items service does: look the item up as the caller, and record the refusal. */
+  private void strangerTriesToRead(Principal stranger, UUID item) throws Exception {
+    assertThatThrownBy(() -> TestDatabase.get().app().transaction(stranger,
+            sql -> new VaultAccess().item(sql, stranger, item, VaultAccess.Role.READ, false, false)))
+        .isInstanceOfSatisfying(CairnException.class, e -> assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND));
+    assertThat(denials.submit(stranger, item, "GetItem").get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void aStrangersFailedAccessLandsInTheOwnersAuditLog() throws Exception {
+    var owner = server.newUser("denial-owner");
+    var stranger = server.newUser("denial-stranger");
+    UUID item = AuditFixtures.insertItem(owner);
+
+    strangerTriesToRead(as(stranger), item);
+
+    var events = audit(owner).listAuditEvents(ListAuditEventsRequest.newBuilder().setParent("users/me")
+        .addActions(AuditEvent.Action.ACTION_ACCESS_DENIED).build()).getAuditEventsList();
+    assertThat(events).hasSize(1);
+    AuditEvent denied = events.getFirst();
+    assertThat(denied.getActor()).isEqualTo("users/" + stranger.id());
+    assertThat(denied.getTarget()).isEqualTo("items/" + item);
+    assertThat(denied.getOutcome()).isEqualTo(AuditEvent.Outcome.OUTCOME_DENIED);
+    assertThat(denied.getDetailsMap()).containsEntry("action", "GetItem");
+    // the chain stays intact, and the stranger learns nothing through their own log
+    assertThat(audit(owner).verifyAuditLog(dev.cairn.vault.v1.VerifyAuditLogRequest.newBuilder()
+        .setParent("users/me").build()).getVerified()).isTrue();
+    assertThat(audit(stranger).listAuditEvents(ListAuditEventsRequest.newBuilder().setParent("users/me").build())
+        .getAuditEventsCount()).isZero();
+  }
+
+  @Test
+  void recordReturnsAtOnceAndTheEventArrivesInTheBackground() {
+    var owner = server.newUser("denial-async");
+    var stranger = server.newUser("denial-async-stranger");
+    UUID item = AuditFixtures.insertItem(owner);
+
+    denials.record(as(stranger), item, "DownloadItem");
+
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    int count = 0;
+    while (count == 0 && System.nanoTime() < deadline) {
+      count = audit(owner).listAuditEvents(ListAuditEventsRequest.newBuilder().setParent("users/me").build())
+          .getAuditEventsCount();
+      Thread.onSpinWait();
+    }
+    assertThat(count).isEqualTo(1);
+  }
+
+  @Test
+  void anAnonymousRedeemerIsRecordedAsAnonymous() throws Exception {
+    var owner = server.newUser("denial-anon");
+    UUID item = AuditFixtures.insertItem(owner);
+
+    assertThat(denials.submit(Principal.anonymous(), item, "RedeemAccessLink").get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+    var events = audit(owner).listAuditEvents(ListAuditEventsRequest.newBuilder().setParent("users/me")
+        .setActor("anonymous").build()).getAuditEventsList();
+    assertThat(events).extracting(AuditEvent::getAction).containsExactly(AuditEvent.Action.ACTION_ACCESS_DENIED);
+  }
+
+  @Test
+  void nothingIsRecordedForAMissingItemOrTheOwnersOwnMiss() throws Exception {
+    var owner = server.newUser("denial-none");
+    UUID item = AuditFixtures.insertItem(owner);
+
+    assertThat(denials.submit(as(owner), item, "GetItem").get(10, java.util.concurrent.TimeUnit.SECONDS)).isFalse();
+    assertThat(denials.submit(as(owner), UUID.randomUUID(), "GetItem").get(10, java.util.concurrent.TimeUnit.SECONDS)).isFalse();
+
+    assertThat(audit(owner).listAuditEvents(ListAuditEventsRequest.newBuilder().setParent("users/me").build())
+        .getAuditEventsCount()).isZero();
+    assertThat(id(owner)).isNotNull();
+  }
+}
