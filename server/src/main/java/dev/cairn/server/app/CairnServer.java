@@ -14,6 +14,7 @@ import dev.cairn.server.identity.IdentityGrpcService;
 import dev.cairn.server.identity.IdentityService;
 import dev.cairn.server.identity.TokenAuthenticator;
 import dev.cairn.server.observability.Metrics;
+import dev.cairn.server.vault.AccessDenials;
 import dev.cairn.server.vault.Attestations;
 import dev.cairn.server.vault.AuditLog;
 import dev.cairn.server.vault.DataKeys;
@@ -180,11 +181,13 @@ public final class CairnServer implements AutoCloseable {
         });
     String attestation =
         Secrets.resolve(keys.attestationKey(), dir, "attestation.keyset", "CAIRN_ATTESTATION_KEY", Attestations::generateKey);
+    var audit = new AuditLog(Base64.getDecoder().decode(hmac), clock);
+    var denials = new AccessDenials(db, audit);
     return new VaultContext(
         db,
         new DataKeys(new KeyEncryptionKeys(kek, keys.kekPrevious())),
-        new AuditLog(Base64.getDecoder().decode(hmac), clock),
-        new VaultAccess(),
+        audit,
+        new VaultAccess(denials::record),
         config.vault(),
         Attestations.parseKey(attestation),
         clock,

@@ -7,6 +7,7 @@ import io.grpc.Metadata;
 public final class CallContext {
   static final Context.Key<Principal> PRINCIPAL = Context.key("cairn.principal");
   static final Context.Key<String> REQUEST_ID = Context.key("cairn.request-id");
+  static final Context.Key<String> METHOD = Context.key("cairn.method");
 
   public static final Metadata.Key<String> REQUEST_ID_HEADER =
       Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
@@ -19,6 +20,12 @@ public final class CallContext {
   public static Principal principal() {
     Principal p = PRINCIPAL.get();
     return p == null ? Principal.anonymous() : p;
+  }
+
+  /** The current call's full method name, e.g. {@code cairn.vault.v1.VaultService/GetItem}, or "-". */
+  public static String method() {
+    String method = METHOD.get();
+    return method == null ? "-" : method;
   }
 
   /** The current call's request id, or "-" outside a call. */

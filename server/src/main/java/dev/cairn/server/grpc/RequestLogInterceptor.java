@@ -63,7 +63,8 @@ public final class RequestLogInterceptor implements ServerInterceptor {
             super.close(status, trailers);
           }
         };
-    Context context = Context.current().withValue(CallContext.REQUEST_ID, requestId);
+    Context context =
+        Context.current().withValues(CallContext.REQUEST_ID, requestId, CallContext.METHOD, method);
     MDC.put("request_id", requestId);
     try {
       return Contexts.interceptCall(context, logged, headers, next);

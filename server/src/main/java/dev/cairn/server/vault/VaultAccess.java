@@ -6,6 +6,7 @@ import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.grpc.CallContext;
 import dev.cairn.server.grpc.Principal;
 import java.util.UUID;
 import org.jooq.Condition;
@@ -21,6 +22,23 @@ import org.jspecify.annotations.Nullable;
  * security enforces the same rule underneath (cairn.grant_role_on).
  */
 public final class VaultAccess {
+
+  /** Told about every refused item lookup, so the owner's audit chain can record the attempt. */
+  @FunctionalInterface
+  public interface DenialRecorder {
+    void record(Principal caller, UUID itemId, String attemptedAction);
+  }
+
+  private final DenialRecorder denials;
+
+  /** Records nothing when access is refused (for tests of the rule itself). */
+  public VaultAccess() {
+    this((caller, item, action) -> {});
+  }
+
+  public VaultAccess(DenialRecorder denials) {
+    this.denials = denials;
+  }
 
   /** Roles in rank order; a grant of a role includes those below it. */
   public enum Role {
@@ -72,6 +90,8 @@ public final class VaultAccess {
     var query = sql.selectFrom(ITEMS).where(condition);
     ItemsRecord item = forUpdate ? query.forUpdate().fetchOne() : query.fetchOne();
     if (item == null) {
+      // the owner (if there is one) learns of the attempt; the caller learns nothing
+      denials.record(caller, id, CallContext.method());
       throw CairnException.notFound(name);
     }
     if (item.getOwnerId().equals(caller.userId())) {

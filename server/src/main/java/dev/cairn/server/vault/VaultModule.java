@@ -17,17 +17,10 @@ public final class VaultModule implements AutoCloseable {
 
   private final VaultContext context;
   private final ItemPurger purger;
-  private final AccessDenials accessDenials;
 
   public VaultModule(VaultContext context) {
     this.context = context;
     this.purger = ItemPurger.start(context, PURGE_EVERY);
-    this.accessDenials = new AccessDenials(context);
-  }
-
-  /** Records refused item accesses in the owner's audit chain; for the services that refuse them. */
-  public AccessDenials accessDenials() {
-    return accessDenials;
   }
 
   public List<BindableService> services() {
