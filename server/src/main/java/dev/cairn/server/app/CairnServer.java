@@ -7,6 +7,7 @@ import dev.cairn.server.db.Database;
 import dev.cairn.server.db.DatabaseBootstrap;
 import dev.cairn.server.db.EmbeddedDatabase;
 import dev.cairn.server.grpc.AuthInterceptor;
+import dev.cairn.server.grpc.Principal;
 import dev.cairn.server.grpc.ErrorMapper;
 import dev.cairn.server.grpc.RequestLogInterceptor;
 import dev.cairn.server.grpc.ValidationInterceptor;
@@ -237,6 +238,12 @@ public final class CairnServer implements AutoCloseable {
   /** The vault's shared context (keys, audit), for test fixtures that write vault rows directly. */
   public VaultContext vault() {
     return requireNonNull(vaultContext, "vaultContext");
+  }
+
+  /** Re-wraps every owner's data key with the current KEK (after a KEK rotation). */
+  public DataKeys.Rewrap rewrapDataKeys() {
+    VaultContext vault = vault();
+    return vault.database().transaction(Principal.forAdmin(), sql -> vault.dataKeys().rewrapAll(sql));
   }
 
   public void awaitTermination() throws InterruptedException {

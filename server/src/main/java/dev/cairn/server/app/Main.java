@@ -4,7 +4,11 @@ import dev.cairn.server.config.CairnConfig;
 import dev.cairn.server.config.ConfigException;
 import java.time.Clock;
 
-/** {@code java -jar cairn-server.jar}: configuration from the environment, then serve. */
+/**
+ * {@code java -jar cairn-server.jar}: configuration from the environment, then serve.
+ * {@code java -jar cairn-server.jar rewrap-keys}: after a KEK rotation (new {@code CAIRN_KEK},
+ * old one in {@code CAIRN_KEK_PREVIOUS}), re-wraps every data key with the new KEK and exits.
+ */
 public final class Main {
   private Main() {}
 
@@ -17,8 +21,30 @@ public final class Main {
       System.exit(2);
       return;
     }
+    if (args.length > 0 && args[0].equals("rewrap-keys")) {
+      System.exit(rewrapKeys(config));
+      return;
+    }
+    if (args.length > 0) {
+      System.err.println("cairn: unknown command " + args[0] + " (expected: no argument, or rewrap-keys)");
+      System.exit(2);
+      return;
+    }
     CairnServer server = CairnServer.start(config, Clock.systemUTC(), System.out);
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "cairn-shutdown"));
     server.awaitTermination();
+  }
+
+  /** Starts without serving the public port or metrics, re-wraps, stops. */
+  private static int rewrapKeys(CairnConfig config) {
+    var quiet =
+        new CairnConfig(0, -1, config.dataDir(), config.database(), config.adminToken(),
+            config.shutdownGrace(), false, config.logFormat(), config.keys(), config.vault());
+    try (CairnServer server = CairnServer.start(quiet, Clock.systemUTC(), System.out)) {
+      var result = server.rewrapDataKeys();
+      System.out.println("re-wrapped " + result.rewrapped() + " data keys with the current KEK"
+          + (result.skipped() > 0 ? "; " + result.skipped() + " are wrapped by a KEK that is not configured (add it to CAIRN_KEK_PREVIOUS)" : ""));
+      return result.skipped() > 0 ? 1 : 0;
+    }
   }
 }

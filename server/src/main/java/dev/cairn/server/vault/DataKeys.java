@@ -68,16 +68,26 @@ public final class DataKeys {
     sql.deleteFrom(DATA_KEYS).where(DATA_KEYS.OWNER_ID.eq(owner)).execute();
   }
 
+  /** What a re-wrap did: keys now under the current KEK, and keys whose KEK is not configured. */
+  public record Rewrap(int rewrapped, int skipped) {}
+
   /**
    * Re-wraps every data key not yet wrapped by the current KEK (run as the admin, after a
-   * rotation, before the old KEK is removed from config). Returns how many were re-wrapped.
+   * rotation, before the old KEK is removed from config). Keys wrapped by a KEK that is not
+   * configured are skipped and counted, never destroyed.
    */
-  public int rewrapAll(DSLContext sql) {
-    int count = 0;
+  public Rewrap rewrapAll(DSLContext sql) {
+    int rewrapped = 0;
+    int skipped = 0;
+    // FOR UPDATE: a concurrent first write or shred of the same owner waits for us
     for (DataKeysRecord row :
         sql.selectFrom(DATA_KEYS).where(DATA_KEYS.KEK_ID.ne(keks.currentId())).forUpdate().fetch()) {
+      if (!keks.knows(row.getKekId())) {
+        skipped++;
+        continue;
+      }
       KeysetHandle handle = keks.unwrap(row.getKekId(), row.getWrappedKeyset(), row.getOwnerId());
-      count +=
+      rewrapped +=
           sql.update(DATA_KEYS)
               .set(DATA_KEYS.KEK_ID, keks.currentId())
               .set(DATA_KEYS.WRAPPED_KEYSET, keks.wrap(handle, row.getOwnerId()))
@@ -85,7 +95,7 @@ public final class DataKeys {
               .where(DATA_KEYS.OWNER_ID.eq(row.getOwnerId()))
               .execute();
     }
-    return count;
+    return new Rewrap(rewrapped, skipped);
   }
 
   private static Aead aead(KeysetHandle handle) {

@@ -62,6 +62,11 @@ public final class KeyEncryptionKeys {
     return currentId;
   }
 
+  /** True when the KEK with this id is configured (current or previous). */
+  public boolean knows(long kekId) {
+    return byId.containsKey(kekId);
+  }
+
   /** Wraps an owner's data key with the current KEK; the owner id is associated data. */
   public byte[] wrap(KeysetHandle dataKey, UUID owner) {
     try {
