@@ -5,7 +5,6 @@ import static dev.cairn.server.db.jooq.Tables.AUDIT_HEADS;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.jooq.tables.records.AuditEventsRecord;
-import dev.cairn.server.db.jooq.tables.records.AuditHeadsRecord;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -96,22 +95,30 @@ public final class AuditLog {
     }
   }
 
-  /** Appends {@code entry} to {@code owner}'s chain; returns its sequence number. */
+  /**
+   * Appends {@code entry} to {@code owner}'s chain; returns its sequence number. Call it last
+   * in the action's transaction: from the head update on, the owner's other actions queue
+   * behind this one until it commits, which keeps the chain linear. Two round trips.
+   */
   public long append(DSLContext sql, UUID owner, Entry entry) {
-    sql.insertInto(AUDIT_HEADS)
-        .set(AUDIT_HEADS.OWNER_ID, owner)
-        .set(AUDIT_HEADS.SEQ, 0L)
-        .set(AUDIT_HEADS.HASH, GENESIS)
-        .onConflictDoNothing()
-        .execute();
-    // serialises appends to one owner's chain: the next seq and prev hash are ours alone
-    AuditHeadsRecord head =
-        sql.selectFrom(AUDIT_HEADS).where(AUDIT_HEADS.OWNER_ID.eq(owner)).forUpdate().fetchSingle();
-    long seq = head.getSeq() + 1;
+    var head = advanceHead(sql, owner);
+    if (head == null) {
+      sql.insertInto(AUDIT_HEADS)
+          .set(AUDIT_HEADS.OWNER_ID, owner)
+          .set(AUDIT_HEADS.SEQ, 0L)
+          .set(AUDIT_HEADS.HASH, GENESIS)
+          .onConflictDoNothing()
+          .execute();
+      head = advanceHead(sql, owner);
+      if (head == null) {
+        throw new IllegalStateException("audit head of " + owner + " vanished");
+      }
+    }
+    long seq = head.value1();
+    byte[] prevHash = head.value2();
     OffsetDateTime time = OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
     var details = new TreeMap<>(entry.details());
     entry.sensitive().forEach((k, v) -> details.put(k + "_hmac", hmac(v)));
-    String detailsJson = json(details);
     var row = sql.newRecord(AUDIT_EVENTS);
     row.setOwnerId(owner);
     row.setSeq(seq);
@@ -123,17 +130,28 @@ public final class AuditLog {
     row.setViaLink(entry.viaLink());
     row.setViaConsent(entry.viaConsent());
     row.setOutcome(entry.outcome());
-    row.setDetails(JSONB.valueOf(detailsJson));
+    row.setDetails(JSONB.valueOf(json(details)));
     row.setRequestId(entry.requestId());
-    row.setPrevHash(head.getHash());
-    row.setHash(hash(head.getHash(), canonical(row)));
-    sql.insertInto(AUDIT_EVENTS).set(row).execute();
-    sql.update(AUDIT_HEADS)
-        .set(AUDIT_HEADS.SEQ, seq)
-        .set(AUDIT_HEADS.HASH, row.getHash())
-        .where(AUDIT_HEADS.OWNER_ID.eq(owner))
+    row.setPrevHash(prevHash);
+    row.setHash(hash(prevHash, canonical(row)));
+    // the event and the head's new hash go in one round trip
+    sql.batch(
+            sql.insertInto(AUDIT_EVENTS).set(row),
+            sql.update(AUDIT_HEADS).set(AUDIT_HEADS.HASH, row.getHash()).where(AUDIT_HEADS.OWNER_ID.eq(owner)))
         .execute();
     return seq;
+  }
+
+  /**
+   * Takes the next sequence number of the owner's chain and the previous event's hash in one
+   * statement; the row lock it takes serialises appends to this chain until commit.
+   */
+  private static org.jooq.@Nullable Record2<Long, byte[]> advanceHead(DSLContext sql, UUID owner) {
+    return sql.update(AUDIT_HEADS)
+        .set(AUDIT_HEADS.SEQ, AUDIT_HEADS.SEQ.plus(1L))
+        .where(AUDIT_HEADS.OWNER_ID.eq(owner))
+        .returningResult(AUDIT_HEADS.SEQ, AUDIT_HEADS.HASH)
+        .fetchOne();
   }
 
   /** HMAC-SHA256 of a sensitive value, hex. */

@@ -10,6 +10,10 @@ import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import dev.cairn.server.db.jooq.tables.records.DataKeysRecord;
 import dev.cairn.server.grpc.CairnException;
 import java.security.GeneralSecurityException;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -21,6 +25,24 @@ import org.jooq.impl.DSL;
  */
 public final class DataKeys {
   private final KeyEncryptionKeys keks;
+
+  /**
+   * Unwrapped keys by owner, keyed also by the wrapped bytes they came from: the row is still
+   * read on every use (so a shredded or re-wrapped key is noticed at once), only the unwrap is
+   * saved. Bounded; destroy() drops the owner's entry.
+   */
+  private final Map<UUID, Unwrapped> unwrapped =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(256, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<UUID, Unwrapped> eldest) {
+              return size() > 10_000;
+            }
+          });
+
+  private record Unwrapped(long kekId, byte[] wrapped, Aead aead) {}
 
   public DataKeys(KeyEncryptionKeys keks) {
     this.keks = requireNonNull(keks, "keks");
@@ -35,7 +57,17 @@ public final class DataKeys {
     if (row == null) {
       row = create(sql, owner);
     }
-    return aead(keks.unwrap(row.getKekId(), row.getWrappedKeyset(), owner));
+    return cachedUnwrap(row);
+  }
+
+  private Aead cachedUnwrap(DataKeysRecord row) {
+    Unwrapped hit = unwrapped.get(row.getOwnerId());
+    if (hit != null && hit.kekId() == row.getKekId() && Arrays.equals(hit.wrapped(), row.getWrappedKeyset())) {
+      return hit.aead();
+    }
+    Aead aead = aead(keks.unwrap(row.getKekId(), row.getWrappedKeyset(), row.getOwnerId()));
+    unwrapped.put(row.getOwnerId(), new Unwrapped(row.getKekId(), row.getWrappedKeyset(), aead));
+    return aead;
   }
 
   /** The owner's AEAD if they have a key; for reads, which never create one. */
@@ -44,7 +76,7 @@ public final class DataKeys {
     if (row == null) {
       throw CairnException.failedPrecondition("the owner's data key no longer exists");
     }
-    return aead(keks.unwrap(row.getKekId(), row.getWrappedKeyset(), owner));
+    return cachedUnwrap(row);
   }
 
   private DataKeysRecord create(DSLContext sql, UUID owner) {
@@ -66,6 +98,7 @@ public final class DataKeys {
   /** Crypto-shredding: destroys the owner's data key. */
   public void destroy(DSLContext sql, UUID owner) {
     sql.deleteFrom(DATA_KEYS).where(DATA_KEYS.OWNER_ID.eq(owner)).execute();
+    unwrapped.remove(owner);
   }
 
   /** What a re-wrap did: keys now under the current KEK, and keys whose KEK is not configured. */

@@ -108,14 +108,12 @@ final class ItemService {
   }
 
   private Item createIn(DSLContext sql, Principal caller, UUID owner, NewItem item) {
-    repository.lockOwnerForCreate(sql, owner);
     if (item.requestId() != null) {
       var first = repository.findByRequestId(sql, owner, item.requestId());
       if (first.isPresent()) {
         return first.get(); // a retry: the item the first call made
       }
     }
-    checkCount(sql, owner);
     UUID id = vault.ids().get();
     OffsetDateTime now = now();
     if (item.kind() == Kind.DOCUMENT) {
@@ -137,6 +135,7 @@ final class ItemService {
       repository.insertVersion(sql, id, 1, owner, owner, facts, null, store.encryptRecord(sql, owner, id, 1, json), now);
       records.index(sql, owner, collection, id, checked.values());
     }
+    checkCountWithOurInsert(sql, owner);
     Item created = repository.findOwned(sql, owner, id);
     audit(sql, caller, created, "ITEM_CREATE", null, Map.of("kind", item.kind().name(), "version", "1"),
         sensitiveName(item.displayName()));
@@ -147,6 +146,21 @@ final class ItemService {
   private Item replay(DSLContext sql, UUID owner, NewItem item) {
     return repository.findByRequestId(sql, owner, requireNonNull(item.requestId()))
         .orElseThrow(() -> CairnException.conflict("a concurrent create with this request_id did not finish; retry"));
+  }
+
+  /**
+   * The per-owner item limit, checked at the end of a create, after our own insert: the
+   * owner's creates queue on an advisory lock only for this tail of their transactions (not
+   * for the encryption and inserts before it), and each sees every earlier committed create,
+   * so the limit is exact. Concurrent retries of one request_id are settled before this by the
+   * unique (owner_id, create_request_id) key.
+   */
+  private void checkCountWithOurInsert(DSLContext sql, UUID owner) {
+    repository.lockOwnerForCreate(sql, owner);
+    long max = vault.limits().maxItemsPerUser();
+    if (repository.countOwned(sql, owner) > max) {
+      throw CairnException.limitExceeded("max_items_per_user", "you already hold " + max + " items (the limit)");
+    }
   }
 
   private void checkCount(DSLContext sql, UUID owner) {
@@ -255,15 +269,13 @@ final class ItemService {
   private Item commitNewItem(DSLContext sql, Principal caller, UploadTarget target, UploadPlan plan, ItemStore.Blob blob) {
     UUID owner = target.owner();
     NewItem item = plan.item();
-    repository.lockOwnerForCreate(sql, owner);
     if (item.requestId() != null) {
       var first = repository.findByRequestId(sql, owner, item.requestId());
       if (first.isPresent()) {
-        repository.deleteBlob(sql, owner, blob.id()); // a concurrent retry won: drop our copy
+        repository.deleteBlob(sql, owner, blob.id()); // a retry: drop our copy
         return first.get();
       }
     }
-    checkCount(sql, owner);
     OffsetDateTime now = now();
     var facts = new Content(target.mediaType(), blob.sizeBytes(), blob.sha256());
     if (!repository.insertItem(sql, target.itemId(), owner, item, facts, now)) {
@@ -271,6 +283,7 @@ final class ItemService {
       return replay(sql, owner, item);
     }
     repository.insertVersion(sql, target.itemId(), 1, owner, owner, facts, blob, null, now);
+    checkCountWithOurInsert(sql, owner);
     Item created = repository.findOwned(sql, owner, target.itemId());
     audit(sql, caller, created, "ITEM_CREATE", null,
         Map.of("kind", Kind.DOCUMENT.name(), "version", "1", "size_bytes", Long.toString(blob.sizeBytes())),
