@@ -7,6 +7,7 @@ import dev.cairn.server.grpc.CairnException;
 import dev.cairn.server.grpc.CallContext;
 import dev.cairn.server.grpc.Principal;
 import dev.cairn.server.grpc.ProtoTime;
+import dev.cairn.server.vault.RecordJson;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.items.Items.Changes;
 import dev.cairn.server.vault.items.Items.Filter;
@@ -176,6 +177,11 @@ public final class ItemsRpc {
   }
 
   // ---------------------------------------------------------------- mapping
+
+  /** The proto of an item row, for the other vault RPCs that return items (QueryRecords). */
+  public static Item toProto(dev.cairn.server.db.jooq.tables.records.ItemsRecord row) {
+    return toProto(ItemRepository.toItem(row), null);
+  }
 
   /** The item's proto, without payload; with {@code version} its content facts are that version's. */
   static Item toProto(Items.Item item, @Nullable Version version) {

@@ -2,16 +2,13 @@ package dev.cairn.server.vault.records;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Struct;
-import com.google.protobuf.util.JsonFormat;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.grpc.CairnException;
 import dev.cairn.server.grpc.CallContext;
 import dev.cairn.server.grpc.ProtoTime;
+import dev.cairn.server.vault.RecordJson;
 import dev.cairn.server.vault.VaultContext;
+import dev.cairn.server.vault.items.ItemsRpc;
 import dev.cairn.vault.v1.Collection;
 import dev.cairn.vault.v1.CreateCollectionRequest;
 import dev.cairn.vault.v1.CreateCollectionResponse;
@@ -23,9 +20,6 @@ import dev.cairn.vault.v1.ListCollectionsResponse;
 import dev.cairn.vault.v1.QueryRecordsRequest;
 import dev.cairn.vault.v1.QueryRecordsResponse;
 import io.grpc.stub.StreamObserver;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 
 /** The collection and record RPCs of {@code cairn.vault.v1.VaultService}: proto in, proto out. */
@@ -108,52 +102,9 @@ public final class RecordsRpc {
         .build();
   }
 
-  /** A record as QueryRecords returns it: metadata plus its data. */
+  /** A record as QueryRecords returns it: the item (as every item RPC shows it) plus its data. */
   static Item toProto(ItemsRecord item, byte[] json) {
-    var out =
-        Item.newBuilder()
-            .setName("items/" + item.getId())
-            .setOwner("users/" + item.getOwnerId())
-            .setKind(Item.Kind.KIND_RECORD)
-            .setDisplayName(item.getDisplayName())
-            .setMediaType("application/json")
-            .setSizeBytes(item.getSizeBytes())
-            .putAllLabels(labels(item))
-            .setSearchable(item.getSearchable())
-            .setCollection("collections/" + item.getCollectionId())
-            .setVersion(item.getCurrentVersion())
-            .setEtag("\"" + item.getRevision() + "\"")
-            .setCreateTime(ProtoTime.timestamp(item.getCreatedAt()))
-            .setUpdateTime(ProtoTime.timestamp(item.getUpdatedAt()))
-            .setState(Item.State.STATE_ACTIVE)
-            .setData(struct(json));
-    if (item.getContentSha256() != null) {
-      out.setContentSha256(ByteString.copyFrom(item.getContentSha256()));
-    }
-    return out.build();
+    return ItemsRpc.toProto(item).toBuilder().setData(RecordJson.toStruct(json)).build();
   }
 
-  private static Map<String, String> labels(ItemsRecord item) {
-    if (item.getLabels() == null) {
-      return Map.of();
-    }
-    try {
-      var node = CollectionSchema.JSON.readTree(item.getLabels().data());
-      var out = new TreeMap<String, String>();
-      node.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
-      return out;
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("labels of items/" + item.getId() + " are not JSON", e);
-    }
-  }
-
-  private static Struct struct(byte[] json) {
-    var data = Struct.newBuilder();
-    try {
-      JsonFormat.parser().merge(new String(json, StandardCharsets.UTF_8), data);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("a stored record is not a JSON object", e);
-    }
-    return data.build();
-  }
 }

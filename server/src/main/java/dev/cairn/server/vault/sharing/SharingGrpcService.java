@@ -7,6 +7,7 @@ import dev.cairn.server.grpc.CairnException;
 import dev.cairn.server.grpc.CallContext;
 import dev.cairn.server.grpc.ProtoTime;
 import dev.cairn.server.vault.VaultAccess;
+import dev.cairn.server.vault.RecordJson;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.items.ItemStore;
 import dev.cairn.server.vault.sharing.Sharing.Agreement;
@@ -48,7 +49,6 @@ import dev.cairn.vault.v1.RevokeGrantResponse;
 import dev.cairn.vault.v1.Role;
 import dev.cairn.vault.v1.SharingServiceGrpc;
 import io.grpc.stub.StreamObserver;
-import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
@@ -376,7 +376,7 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
       b.setCollection("collections/" + i.collectionId());
     }
     if (i.record()) {
-      b.setData(JsonStruct.parse(new String(i.content(), StandardCharsets.UTF_8)));
+      b.setData(RecordJson.toStruct(i.content()));
     } else {
       b.setContent(ByteString.copyFrom(i.content()));
     }

@@ -45,4 +45,30 @@ class RecordItemsTest {
         .setEtag(created.getEtag()).build()).getItem();
     assertThat(updated.getVersion()).isEqualTo(2);
   }
+
+  @Test
+  void queryRecordsShowsTheSameEtagAsGetItemSoItsResultsCanBeUpdated() {
+    var user = cairn.newUser("rec");
+    var alice = ItemFixtures.vault(cairn.channel(), user.token());
+    var collection = alice.createCollection(dev.cairn.vault.v1.CreateCollectionRequest.newBuilder()
+        .setCollection(dev.cairn.vault.v1.Collection.newBuilder().setDisplayName("people")
+            .setJsonSchema("{\"type\":\"object\",\"x-cairn-queryable\":[\"age\"],\"properties\":{\"age\":{\"type\":\"number\"}}}")).build()).getCollection();
+    Struct data = Struct.newBuilder().putFields("age", Value.newBuilder().setNumberValue(30).build()).build();
+    Item created = alice.createItem(CreateItemRequest.newBuilder().setItem(Item.newBuilder()
+        .setKind(Item.Kind.KIND_RECORD).setCollection(collection.getName()).setData(data)).build()).getItem();
+
+    Item found = alice.queryRecords(dev.cairn.vault.v1.QueryRecordsRequest.newBuilder()
+        .setParent(collection.getName()).setFilter("data.age = 30").build()).getRecords(0);
+
+    assertThat(found.getEtag()).isEqualTo(created.getEtag());
+    assertThat(found.getData()).isEqualTo(data);
+    Item updated = alice.updateItem(UpdateItemRequest.newBuilder()
+        .setItem(Item.newBuilder().setName(found.getName()).setData(Struct.newBuilder()
+            .putFields("age", Value.newBuilder().setNumberValue(31).build())))
+        .setUpdateMask(FieldMask.newBuilder().addPaths("data"))
+        .setEtag(found.getEtag()).build()).getItem();
+    assertThat(updated.getVersion()).isEqualTo(2);
+    assertThat(alice.queryRecords(dev.cairn.vault.v1.QueryRecordsRequest.newBuilder()
+        .setParent(collection.getName()).setFilter("data.age = 31").build()).getRecordsCount()).isEqualTo(1);
+  }
 }
