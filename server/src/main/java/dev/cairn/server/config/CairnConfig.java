@@ -93,13 +93,18 @@ public record CairnConfig(
    * @param maxItemsPerUser items one owner may hold
    * @param writesPerMinute vault writes one user may make per minute
    * @param retention how long a deleted item can be undeleted before it is purged
+   * @param piiController the data controller consent receipts name
    */
   public record VaultConfig(
       long inlineMaxBytes,
       long maxItemBytes,
       long maxItemsPerUser,
       int writesPerMinute,
-      Duration retention) {}
+      Duration retention,
+      PiiController piiController) {}
+
+  /** The operator of this deployment, as consent receipts name it (Kantara piiControllers). */
+  public record PiiController(String name, String contact, String email, String url) {}
 
   public CairnConfig {
     requireNonNull(dataDir, "dataDir");
@@ -159,7 +164,12 @@ public record CairnConfig(
             reader.longInteger("CAIRN_VAULT_MAX_ITEM_BYTES", 1L << 30, 1024, 1L << 40),
             reader.longInteger("CAIRN_VAULT_MAX_ITEMS_PER_USER", 100_000, 1, 1_000_000_000),
             reader.integer("CAIRN_VAULT_WRITES_PER_MINUTE", 1200, 1, 1_000_000),
-            Duration.ofDays(reader.integer("CAIRN_VAULT_RETENTION_DAYS", 30, 0, 3650)));
+            Duration.ofDays(reader.integer("CAIRN_VAULT_RETENTION_DAYS", 30, 0, 3650)),
+            new PiiController(
+                reader.string("CAIRN_PII_CONTROLLER", "Operator of this Cairn deployment"),
+                reader.string("CAIRN_PII_CONTROLLER_CONTACT", ""),
+                reader.string("CAIRN_PII_CONTROLLER_EMAIL", ""),
+                reader.string("CAIRN_PII_CONTROLLER_URL", "")));
     reader.throwIfProblems();
     return new CairnConfig(
         grpcPort,

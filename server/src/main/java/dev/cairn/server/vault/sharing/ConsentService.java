@@ -39,11 +39,6 @@ final class ConsentService {
   static final String RECEIPT_VERSION = "KI-CR-v1.1.0";
   /** Labels may match at most this many items (Consent.LabelScope). */
   static final int MAX_LABEL_MATCHES = 1000;
-  /**
-   * The data controller named on receipts. TODO(lead): from server configuration
-   * (CAIRN_PII_CONTROLLER_*), as ConsentReceipt.pii_controllers says.
-   */
-  static final String CONTROLLER = "Operator of this Cairn deployment";
 
   private final VaultContext vault;
   private final SharingRepository repository;
@@ -230,7 +225,7 @@ final class ConsentService {
    * The Kantara Consent Receipt v1.1 JSON (field names and order as in the specification),
    * with Cairn's extensions under {@code "cairn"}. These exact bytes are signed.
    */
-  static byte[] receiptJson(Consent c, String recipientName) {
+  byte[] receiptJson(Consent c, String recipientName) {
     var json = new JsonObject();
     json.addProperty("version", RECEIPT_VERSION);
     json.addProperty("jurisdiction", c.jurisdiction());
@@ -240,7 +235,11 @@ final class ConsentService {
     json.addProperty("language", "en");
     json.addProperty("piiPrincipalId", Sharing.userName(c.ownerId()));
     var controller = new JsonObject();
-    controller.addProperty("piiController", CONTROLLER);
+    var operator = vault.limits().piiController();
+    controller.addProperty("piiController", operator.name());
+    controller.addProperty("contact", operator.contact());
+    controller.addProperty("email", operator.email());
+    controller.addProperty("piiControllerUrl", operator.url());
     controller.addProperty("onBehalf", false);
     var controllers = new JsonArray();
     controllers.add(controller);

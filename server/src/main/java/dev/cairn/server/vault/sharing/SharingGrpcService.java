@@ -427,7 +427,17 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
     return b.build();
   }
 
-  private static ConsentReceipt toProto(Sharing.Receipt r) {
+  private ConsentReceipt.PiiController controller() {
+    var operator = vault.limits().piiController();
+    return ConsentReceipt.PiiController.newBuilder()
+        .setPiiController(operator.name())
+        .setContact(operator.contact())
+        .setEmail(operator.email())
+        .setPiiControllerUrl(operator.url())
+        .build();
+  }
+
+  private ConsentReceipt toProto(Sharing.Receipt r) {
     var c = r.consent();
     var b =
         ConsentReceipt.newBuilder()
@@ -438,7 +448,7 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
             .setConsentReceiptId(c.id().toString())
             .setLanguage("en")
             .setPiiPrincipalId(Sharing.userName(c.ownerId()))
-            .addPiiControllers(ConsentReceipt.PiiController.newBuilder().setPiiController(ConsentService.CONTROLLER))
+            .addPiiControllers(controller())
             .setPolicyUrl(c.policyUrl())
             .addServices(
                 ConsentReceipt.Service.newBuilder()
