@@ -239,4 +239,15 @@ class IdentityEndToEndTest {
     var e = failure(() -> cairn.identity(alice.token()).getUser(me()));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
   }
+
+  @Test
+  void usingATokenRecordsItsLastUseButNeverReturnsItsSecret() {
+    TestUser alice = cairn.newUser("alice");
+    cairn.identity(alice.token()).getUser(me());
+    var tokens = cairn.identity(alice.token())
+        .listApiTokens(ListApiTokensRequest.newBuilder().setParent("users/me").build()).getApiTokensList();
+    assertThat(tokens).hasSize(1);
+    assertThat(tokens.get(0).hasLastUseTime()).isTrue();
+    assertThat(tokens.get(0).toString()).doesNotContain(alice.token().substring(alice.token().lastIndexOf('_') + 1));
+  }
 }
