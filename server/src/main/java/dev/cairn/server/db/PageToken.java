@@ -6,7 +6,9 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Base64;
+import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * Opaque keyset cursors: the sort key (a time and an id) of the last row a page returned.
@@ -36,6 +38,21 @@ public record PageToken(OffsetDateTime time, UUID id) {
     } catch (IllegalArgumentException e) {
       throw CairnException.invalidField("page_token", "not a token this server issued");
     }
+  }
+
+  /** One page of rows and the token of the next page ("" when there is none). */
+  public record Page<T>(List<T> rows, String nextPageToken) {}
+
+  /**
+   * Cuts a page from rows fetched with {@code limit + 1}: the extra row only says there is
+   * more; the token names the last row kept.
+   */
+  public static <T> Page<T> page(List<T> fetched, int limit, Function<T, PageToken> keyOf) {
+    if (fetched.size() <= limit) {
+      return new Page<>(fetched, "");
+    }
+    List<T> rows = fetched.subList(0, limit);
+    return new Page<>(rows, keyOf.apply(rows.get(limit - 1)).encode());
   }
 
   /** page_size 0 means the default; validation already bounds it. */

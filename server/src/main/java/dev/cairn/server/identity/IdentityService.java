@@ -145,12 +145,8 @@ public final class IdentityService {
     List<Users.Token> rows =
         database.transaction(
             caller, sql -> repository.listTokens(sql, ownerId, includeInactive, after, limit + 1));
-    if (rows.size() <= limit) {
-      return new Users.TokenPage(rows, "");
-    }
-    List<Users.Token> page = rows.subList(0, limit);
-    Users.Token last = page.get(limit - 1);
-    return new Users.TokenPage(page, new PageToken(last.createdAt(), last.id()).encode());
+    var p = PageToken.page(rows, limit, r -> new PageToken(r.createdAt(), r.id()));
+    return new Users.TokenPage(p.rows(), p.nextPageToken());
   }
 
   Users.Token revokeToken(Principal caller, UserRef owner, String tokenName, String tokenId) {

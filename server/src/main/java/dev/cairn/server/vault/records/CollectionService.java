@@ -83,11 +83,7 @@ final class CollectionService {
     PageToken after = PageToken.decode(pageToken);
     List<CollectionInfo> rows =
         vault.database().transaction(caller, sql -> repository.page(sql, caller, sharedWithMe, after, limit + 1));
-    if (rows.size() <= limit) {
-      return new Page(rows, "");
-    }
-    List<CollectionInfo> page = rows.subList(0, limit);
-    CollectionInfo last = page.getLast();
-    return new Page(List.copyOf(page), new PageToken(last.createdAt(), last.id()).encode());
+    var p = PageToken.page(rows, limit, r -> new PageToken(r.createdAt(), r.id()));
+    return new Page(List.copyOf(p.rows()), p.nextPageToken());
   }
 }

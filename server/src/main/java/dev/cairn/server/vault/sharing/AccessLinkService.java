@@ -127,12 +127,8 @@ final class AccessLinkService {
     int limit = PageToken.pageSize(pageSize, 50, 1000);
     List<Link> rows =
         vault.database().transaction(caller, sql -> repository.listLinks(sql, me, item, showInactive, after, limit + 1));
-    if (rows.size() <= limit) {
-      return new LinkPage(rows, "");
-    }
-    List<Link> page = rows.subList(0, limit);
-    Link last = page.get(limit - 1);
-    return new LinkPage(page, new PageToken(last.createdAt(), last.id()).encode());
+    var p = PageToken.page(rows, limit, r -> new PageToken(r.createdAt(), r.id()));
+    return new LinkPage(p.rows(), p.nextPageToken());
   }
 
   /** Creator or owner; revoking a revoked link returns it unchanged. */

@@ -162,12 +162,8 @@ final class ConsentService {
     int limit = PageToken.pageSize(pageSize, 50, 1000);
     List<Consent> rows =
         vault.database().transaction(caller, sql -> repository.listConsents(sql, me, toMe, showInactive, after, limit + 1));
-    if (rows.size() <= limit) {
-      return new ConsentPage(rows, "");
-    }
-    List<Consent> page = rows.subList(0, limit);
-    Consent last = page.get(limit - 1);
-    return new ConsentPage(page, new PageToken(last.createdAt(), last.id()).encode());
+    var p = PageToken.page(rows, limit, r -> new PageToken(r.createdAt(), r.id()));
+    return new ConsentPage(p.rows(), p.nextPageToken());
   }
 
   /** Owner only (the recipient sees it, so PERMISSION_DENIED for them); idempotent. */

@@ -155,12 +155,8 @@ final class GrantService {
       }
       return repository.listGrants(sql, me, filter, other, after, limit + 1);
     });
-    if (rows.size() <= limit) {
-      return new GrantPage(rows, "");
-    }
-    List<Grant> page = rows.subList(0, limit);
-    Grant last = page.get(limit - 1);
-    return new GrantPage(page, new PageToken(last.createdAt(), last.id()).encode());
+    var p = PageToken.page(rows, limit, r -> new PageToken(r.createdAt(), r.id()));
+    return new GrantPage(p.rows(), p.nextPageToken());
   }
 
   /**
