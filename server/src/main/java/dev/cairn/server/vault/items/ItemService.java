@@ -13,6 +13,7 @@ import dev.cairn.server.grpc.Principal;
 import dev.cairn.server.vault.AuditLog.Entry;
 import dev.cairn.server.vault.VaultAccess.Access;
 import dev.cairn.server.vault.VaultAccess.Role;
+import dev.cairn.server.vault.VaultAccess;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.items.ItemRepository.Content;
 import dev.cairn.server.vault.items.Items.Changes;
@@ -341,8 +342,10 @@ final class ItemService {
         payload = item.kind() == Kind.DOCUMENT
             ? store.readSmall(sql, item.ownerId(), row)
             : store.decryptRecord(sql, item.ownerId(), row);
-        audit(sql, caller, item, "ITEM_READ", access, Map.of("version", Integer.toString(row.getVersion())), Map.of());
       }
+      // metadata is the owner's data too: every GetItem is a read in the owner's log
+      audit(sql, caller, item, "ITEM_READ", access,
+          Map.of("version", Integer.toString(row.getVersion()), "view", full ? "FULL" : "BASIC"), Map.of());
       return new Read(item, ItemRepository.toVersion(row), payload);
     });
   }
@@ -373,12 +376,28 @@ final class ItemService {
     UUID me = caller.requireUserId();
     PageToken after = ItemPageTokens.items(pageToken, filter);
     int size = PageToken.pageSize(pageSize, 50, 1000);
-    List<Item> rows = vault.database().transaction(caller, sql -> repository.list(sql, me, filter, after, size + 1));
-    if (rows.size() <= size) {
-      return new Page<>(rows, "");
+    return vault.database().transaction(caller, sql -> {
+      List<Item> rows = repository.list(sql, me, filter, after, size + 1);
+      Page<Item> page = rows.size() <= size
+          ? new Page<>(rows, "")
+          : new Page<>(rows.subList(0, size),
+              ItemPageTokens.items(filter, new PageToken(rows.get(size - 1).createdAt(), rows.get(size - 1).id())));
+      auditSharedReads(sql, caller, page.rows(), "LIST");
+      return page;
+    });
+  }
+
+  /**
+   * A grantee who sees another owner's items in a list has read that owner's data: each such
+   * item goes into its owner's log, with the grant that showed it. The caller's own items do not.
+   */
+  private void auditSharedReads(DSLContext sql, Principal caller, List<Item> items, String view) {
+    for (Item item : items) {
+      if (!item.ownerId().equals(caller.userId())) {
+        Access access = vault.access().item(sql, caller, item.id(), VaultAccess.Role.READ, false, false);
+        audit(sql, caller, item, "ITEM_READ", access, Map.of("view", view), Map.of());
+      }
     }
-    Item last = rows.get(size - 1);
-    return new Page<>(rows.subList(0, size), ItemPageTokens.items(filter, new PageToken(last.createdAt(), last.id())));
   }
 
   Page<Version> versions(Principal caller, UUID id, String pageToken, int pageSize) {
@@ -386,7 +405,10 @@ final class ItemService {
     Integer before = ItemPageTokens.versions(pageToken, parent);
     int size = PageToken.pageSize(pageSize, 50, 1000);
     List<Version> rows = vault.database().transaction(caller, sql -> {
-      readable(sql, caller, id);
+      Access access = readable(sql, caller, id);
+      if (!access.isOwner()) {
+        audit(sql, caller, ItemRepository.toItem(access.item()), "ITEM_READ", access, Map.of("view", "VERSIONS"), Map.of());
+      }
       return repository.versions(sql, id, before, size + 1);
     });
     if (rows.size() <= size) {
