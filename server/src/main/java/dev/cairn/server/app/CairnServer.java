@@ -75,6 +75,7 @@ public final class CairnServer implements AutoCloseable {
   private @Nullable Database database;
   private @Nullable VaultContext vaultContext;
   private int metricsPort = -1;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private CairnServer(CairnConfig config) {
     this.config = config;
@@ -252,8 +253,12 @@ public final class CairnServer implements AutoCloseable {
     }
   }
 
+  /** Idempotent: the shutdown hook and an explicit close may both call it. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     health.enterTerminalState();
     if (server != null) {
       server.shutdown();

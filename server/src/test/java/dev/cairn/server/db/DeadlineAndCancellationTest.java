@@ -1,0 +1,49 @@
+package dev.cairn.server.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.testing.TestDatabase;
+import io.grpc.Context;
+import java.sql.SQLException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** A call's deadline and cancellation reach the SQL it is running. */
+class DeadlineAndCancellationTest {
+  private final Database db = TestDatabase.get().app();
+  private final java.util.concurrent.ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+
+  private static String sqlState(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof SQLException e && e.getSQLState() != null) {
+        return e.getSQLState();
+      }
+    }
+    return "";
+  }
+
+  @Test
+  void aStatementStopsAtTheCallsDeadline() throws Exception {
+    long start = System.nanoTime();
+    Throwable failure = Context.current().withDeadlineAfter(300, TimeUnit.MILLISECONDS, scheduler).call(() ->
+        catchThrowable(() -> db.transaction(Principal.anonymous(), sql -> sql.execute("SELECT pg_sleep(10)"))));
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertThat(sqlState(failure)).isEqualTo("57014"); // query_canceled (statement_timeout)
+    assertThat(millis).isLessThan(5_000);
+  }
+
+  @Test
+  void cancellingTheCallCancelsTheRunningStatement() throws Exception {
+    Context.CancellableContext call = Context.current().withCancellation();
+    scheduler.schedule(() -> call.cancel(null), 300, TimeUnit.MILLISECONDS);
+    long start = System.nanoTime();
+    Throwable failure = call.call(() ->
+        catchThrowable(() -> db.transaction(Principal.anonymous(), sql -> sql.execute("SELECT pg_sleep(10)"))));
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertThat(sqlState(failure)).isEqualTo("57014");
+    assertThat(millis).isLessThan(5_000);
+  }
+}
