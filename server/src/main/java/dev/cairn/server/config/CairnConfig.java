@@ -204,20 +204,7 @@ public record CairnConfig(
     }
 
     int integer(String key, int fallback, int min, int max) {
-      Optional<String> raw = optional(key);
-      if (raw.isEmpty()) {
-        return fallback;
-      }
-      try {
-        int value = Integer.parseInt(raw.get());
-        if (value < min || value > max) {
-          problem(key + ": " + value + " (expected: " + min + ".." + max + ")");
-        }
-        return value;
-      } catch (NumberFormatException e) {
-        problem(key + ": " + raw.get() + " (expected: an integer " + min + ".." + max + ")");
-        return fallback;
-      }
+      return (int) longInteger(key, fallback, min, max);
     }
 
     long longInteger(String key, long fallback, long min, long max) {

@@ -1,5 +1,6 @@
 package dev.cairn.server.identity;
 
+import dev.cairn.server.grpc.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.identity.v1.ApiToken;
@@ -42,7 +43,7 @@ public final class IdentityGrpcService extends IdentityServiceGrpc.IdentityServi
           "user.username",
           "'" + user.getUsername() + "' (expected: 1-63 of a-z 0-9 . _ -, starting with a letter)");
     }
-    UUID requestId = request.getRequestId().isEmpty() ? null : UUID.fromString(request.getRequestId());
+    UUID requestId = ResourceNames.requestId(request.getRequestId());
     var created =
         service.createUser(CallContext.principal(), user.getUsername(), user.getDisplayName(), requestId);
     response.onNext(CreateUserResponse.newBuilder().setUser(toProto(created)).build());

@@ -1,5 +1,6 @@
 package dev.cairn.server.identity;
 
+import dev.cairn.server.grpc.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.Database;
@@ -151,7 +152,7 @@ public final class IdentityService {
 
   Users.Token revokeToken(Principal caller, UserRef owner, String tokenName, String tokenId) {
     UUID ownerId = resolve(caller, owner);
-    UUID id = UserRef.parseUuid(tokenId).orElseThrow(() -> CairnException.notFound(tokenName));
+    UUID id = ResourceNames.uuid(tokenId).orElseThrow(() -> CairnException.notFound(tokenName));
     return database.transaction(
         caller,
         sql -> repository.revokeToken(sql, ownerId, id).orElseThrow(() -> CairnException.notFound(tokenName)));

@@ -1,5 +1,6 @@
 package dev.cairn.server.identity;
 
+import dev.cairn.server.grpc.ResourceNames;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -15,18 +16,7 @@ record UserRef(String name, String segment) {
   }
 
   Optional<UUID> id() {
-    return parseUuid(segment);
-  }
-
-  static Optional<UUID> parseUuid(String s) {
-    if (s.length() != 36) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(UUID.fromString(s));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
+    return ResourceNames.uuid(segment);
   }
 
   static String userName(UUID id) {

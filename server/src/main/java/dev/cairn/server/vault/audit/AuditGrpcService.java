@@ -1,5 +1,6 @@
 package dev.cairn.server.vault.audit;
 
+import dev.cairn.server.grpc.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
@@ -14,8 +15,6 @@ import dev.cairn.vault.v1.VerifyAuditLogRequest;
 import dev.cairn.vault.v1.VerifyAuditLogResponse;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
-import java.util.UUID;
-import org.jspecify.annotations.Nullable;
 
 /** {@code cairn.vault.v1.AuditService}: an owner's audit chain, listed and verified. */
 public final class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBase {
@@ -82,15 +81,7 @@ public final class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBas
           case "accessLinks" -> AuditEvents.Via.Kind.LINK;
           default -> AuditEvents.Via.Kind.CONSENT; // validation admits only these three
         };
-    return new AuditEvents.Via(kind, uuid(name.substring(slash + 1)));
-  }
-
-  private static @Nullable UUID uuid(String s) {
-    try {
-      return s.length() == 36 ? UUID.fromString(s) : null;
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
+    return new AuditEvents.Via(kind, ResourceNames.uuid(name.substring(slash + 1)).orElse(null));
   }
 
   static AuditEvent toProto(AuditEvents.Event e) {

@@ -1,5 +1,6 @@
 package dev.cairn.server.vault.items;
 
+import dev.cairn.server.grpc.ResourceNames;
 import static dev.cairn.server.db.jooq.Tables.COLLECTIONS;
 import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_CHUNKS;
@@ -149,7 +150,7 @@ final class ItemRepository {
       c = c.and(ITEMS.KIND.eq(filter.kind().name()));
     }
     if (filter.collection() != null) {
-      UUID collection = uuidOrNull(filter.collection().substring("collections/".length()));
+      UUID collection = ResourceNames.uuid(filter.collection().substring("collections/".length())).orElse(null);
       // a name that is no UUID names no collection: nothing matches
       c = c.and(collection == null ? DSL.falseCondition() : ITEMS.COLLECTION_ID.eq(collection));
     }
@@ -268,13 +269,5 @@ final class ItemRepository {
           .forEach(e -> map.put(e.getKey(), e.getValue().getAsString()));
     }
     return map;
-  }
-
-  private static @Nullable UUID uuidOrNull(String s) {
-    try {
-      return UUID.fromString(s);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
   }
 }

@@ -1,7 +1,6 @@
 package dev.cairn.server.vault.items;
 
 import com.google.protobuf.Struct;
-import dev.cairn.server.grpc.CairnException;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
@@ -125,17 +124,5 @@ final class Items {
   /** Quoted, as HTTP entity tags are; derived from the revision every change bumps. */
   static String etag(long revision) {
     return "\"r" + revision + "\"";
-  }
-
-  /**
-   * The id in {@code items/{id}}; an id that is no UUID cannot name an item, so it is
-   * NOT_FOUND like any other absent item.
-   */
-  static UUID parseName(String name) {
-    try {
-      return UUID.fromString(name.substring(name.indexOf('/') + 1));
-    } catch (IllegalArgumentException e) {
-      throw CairnException.notFound(name);
-    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.cairn.server.vault.items;
 
+import dev.cairn.server.grpc.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
@@ -61,14 +62,14 @@ public final class ItemsRpc {
     Kind kind = kind(item.getKind());
     var created = service.create(CallContext.principal(), new NewItem(
         kind,
-        collection(item.getCollection()),
+        item.getCollection().isEmpty() ? null : ResourceNames.idOf(item.getCollection()),
         item.getDisplayName(),
         kind == Kind.RECORD ? ItemService.RECORD_MEDIA_TYPE : item.getMediaType(),
         item.getLabelsMap(),
         item.getSearchable(),
         kind == Kind.DOCUMENT ? item.getContent().toByteArray() : null,
         item.hasData() ? item.getData() : null,
-        requestId(request.getRequestId())));
+        ResourceNames.requestId(request.getRequestId())));
     response.onNext(CreateItemResponse.newBuilder().setItem(toProto(created, null)).build());
     response.onCompleted();
   }
@@ -80,10 +81,10 @@ public final class ItemsRpc {
   /** The plan an upload's first message describes. */
   static ItemService.UploadPlan uploadPlan(UploadItemMetadata metadata) {
     Item item = metadata.getItem();
-    UUID itemId = metadata.getName().isEmpty() ? null : Items.parseName(metadata.getName());
+    UUID itemId = metadata.getName().isEmpty() ? null : ResourceNames.idOf(metadata.getName());
     Kind kind = itemId != null || item.getKind() == Item.Kind.KIND_DOCUMENT ? Kind.DOCUMENT : Kind.RECORD;
     var template = new NewItem(kind, null, item.getDisplayName(), item.getMediaType(), item.getLabelsMap(),
-        item.getSearchable(), null, null, requestId(metadata.getRequestId()));
+        item.getSearchable(), null, null, ResourceNames.requestId(metadata.getRequestId()));
     if (item.hasContent() || item.hasData()) {
       throw CairnException.invalidField("metadata.item", "carries no content or data (expected: content in chunk messages)");
     }
@@ -93,7 +94,7 @@ public final class ItemsRpc {
 
   public void getItem(GetItemRequest request, StreamObserver<GetItemResponse> response) {
     boolean full = request.getView() == ItemView.ITEM_VIEW_FULL;
-    var read = service.get(CallContext.principal(), Items.parseName(request.getName()), request.getVersion(), full);
+    var read = service.get(CallContext.principal(), ResourceNames.idOf(request.getName()), request.getVersion(), full);
     Item.Builder item = toProto(read.item(), read.version()).toBuilder();
     if (read.payload() != null) {
       if (read.item().kind() == Kind.DOCUMENT) {
@@ -108,7 +109,7 @@ public final class ItemsRpc {
 
   public void downloadItem(DownloadItemRequest request, StreamObserver<DownloadItemResponse> response) {
     Principal caller = CallContext.principal();
-    var download = service.openDownload(caller, Items.parseName(request.getName()), request.getVersion());
+    var download = service.openDownload(caller, ResourceNames.idOf(request.getName()), request.getVersion());
     var version = ItemRepository.toVersion(download.version());
     var sender = new FlowControlledSender<>((ServerCallStreamObserver<DownloadItemResponse>) response);
     sender.send(DownloadItemResponse.newBuilder()
@@ -150,26 +151,26 @@ public final class ItemsRpc {
     var paths = new HashSet<>(request.getUpdateMask().getPathsList());
     var changes = new Changes(paths, item.getDisplayName(), item.getLabelsMap(), item.getSearchable(),
         item.getMediaType(), item.getContent().toByteArray(), item.hasData() ? item.getData() : null);
-    var updated = service.update(CallContext.principal(), Items.parseName(item.getName()), changes, request.getEtag());
+    var updated = service.update(CallContext.principal(), ResourceNames.idOf(item.getName()), changes, request.getEtag());
     response.onNext(UpdateItemResponse.newBuilder().setItem(toProto(updated, null)).build());
     response.onCompleted();
   }
 
   public void deleteItem(DeleteItemRequest request, StreamObserver<DeleteItemResponse> response) {
-    var deleted = service.delete(CallContext.principal(), Items.parseName(request.getName()), request.getEtag());
+    var deleted = service.delete(CallContext.principal(), ResourceNames.idOf(request.getName()), request.getEtag());
     response.onNext(DeleteItemResponse.newBuilder().setItem(toProto(deleted, null)).build());
     response.onCompleted();
   }
 
   public void undeleteItem(UndeleteItemRequest request, StreamObserver<UndeleteItemResponse> response) {
-    var restored = service.undelete(CallContext.principal(), Items.parseName(request.getName()), request.getEtag());
+    var restored = service.undelete(CallContext.principal(), ResourceNames.idOf(request.getName()), request.getEtag());
     response.onNext(UndeleteItemResponse.newBuilder().setItem(toProto(restored, null)).build());
     response.onCompleted();
   }
 
   public void listItemVersions(ListItemVersionsRequest request, StreamObserver<ListItemVersionsResponse> response) {
     var page = service.versions(
-        CallContext.principal(), Items.parseName(request.getParent()), request.getPageToken(), request.getPageSize());
+        CallContext.principal(), ResourceNames.idOf(request.getParent()), request.getPageToken(), request.getPageSize());
     var out = ListItemVersionsResponse.newBuilder().setNextPageToken(page.nextPageToken());
     page.rows().forEach(v -> out.addItemVersions(toProto(v)));
     response.onNext(out.build());
@@ -238,20 +239,5 @@ public final class ItemsRpc {
       case KIND_RECORD -> Kind.RECORD;
       default -> throw CairnException.invalidField("item.kind", kind + " (expected: KIND_DOCUMENT or KIND_RECORD)");
     };
-  }
-
-  private static @Nullable UUID collection(String name) {
-    if (name.isEmpty()) {
-      return null;
-    }
-    try {
-      return UUID.fromString(name.substring("collections/".length()));
-    } catch (IllegalArgumentException e) {
-      throw CairnException.notFound(name);
-    }
-  }
-
-  private static @Nullable UUID requestId(String id) {
-    return id.isEmpty() ? null : UUID.fromString(id); // protovalidate checked the UUID form
   }
 }

@@ -1,9 +1,9 @@
 package dev.cairn.server.vault.records;
 
+import dev.cairn.server.grpc.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
-import dev.cairn.server.grpc.CairnException;
 import dev.cairn.server.grpc.CallContext;
 import dev.cairn.server.grpc.ProtoTime;
 import dev.cairn.server.vault.RecordJson;
@@ -20,7 +20,6 @@ import dev.cairn.vault.v1.ListCollectionsResponse;
 import dev.cairn.vault.v1.QueryRecordsRequest;
 import dev.cairn.vault.v1.QueryRecordsResponse;
 import io.grpc.stub.StreamObserver;
-import java.util.UUID;
 
 /** The collection and record RPCs of {@code cairn.vault.v1.VaultService}: proto in, proto out. */
 public final class RecordsRpc {
@@ -40,14 +39,14 @@ public final class RecordsRpc {
         collections.create(
             CallContext.principal(),
             new CollectionService.NewCollection(c.getDisplayName(), c.getDescription(), c.getJsonSchema()),
-            request.getRequestId().isEmpty() ? null : UUID.fromString(request.getRequestId()),
+            ResourceNames.requestId(request.getRequestId()),
             CallContext.requestId());
     response.onNext(CreateCollectionResponse.newBuilder().setCollection(toProto(created)).build());
     response.onCompleted();
   }
 
   public void getCollection(GetCollectionRequest request, StreamObserver<GetCollectionResponse> response) {
-    var found = collections.get(CallContext.principal(), collectionId(request.getName()));
+    var found = collections.get(CallContext.principal(), ResourceNames.idOf(request.getName()));
     response.onNext(GetCollectionResponse.newBuilder().setCollection(toProto(found)).build());
     response.onCompleted();
   }
@@ -65,7 +64,7 @@ public final class RecordsRpc {
     var page =
         queries.query(
             CallContext.principal(),
-            collectionId(request.getParent()),
+            ResourceNames.idOf(request.getParent()),
             request.getFilter(),
             request.getOrderBy(),
             request.getPageSize(),
@@ -75,19 +74,6 @@ public final class RecordsRpc {
     page.records().forEach(r -> out.addRecords(toProto(r.row().item(), r.json())));
     response.onNext(out.build());
     response.onCompleted();
-  }
-
-  /** The id in {@code collections/{id}}; anything that is not a UUID names nothing. */
-  static UUID collectionId(String name) {
-    String id = name.substring(name.indexOf('/') + 1);
-    try {
-      if (id.length() == 36) {
-        return UUID.fromString(id);
-      }
-    } catch (IllegalArgumentException e) {
-      // falls through to NOT_FOUND
-    }
-    throw CairnException.notFound(name);
   }
 
   static Collection toProto(CollectionInfo c) {

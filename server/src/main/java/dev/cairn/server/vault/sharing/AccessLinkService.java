@@ -1,5 +1,6 @@
 package dev.cairn.server.vault.sharing;
 
+import dev.cairn.server.grpc.ResourceNames;
 import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import static java.util.Objects.requireNonNull;
 
@@ -134,7 +135,7 @@ final class AccessLinkService {
   /** Creator or owner; revoking a revoked link returns it unchanged. */
   Link revoke(Principal caller, String name, String auditRequestId) {
     UUID me = caller.requireUserId();
-    UUID id = Sharing.idOf(name);
+    UUID id = ResourceNames.idOf(name);
     return vault.database().transaction(caller, sql -> {
       // locked so concurrent revokes record one revocation
       Link link = repository.linkFor(sql, me, id, true).orElseThrow(() -> CairnException.notFound(name));

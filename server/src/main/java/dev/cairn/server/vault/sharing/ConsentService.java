@@ -1,5 +1,6 @@
 package dev.cairn.server.vault.sharing;
 
+import dev.cairn.server.grpc.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
 import com.google.gson.JsonArray;
@@ -169,7 +170,7 @@ final class ConsentService {
   /** Owner only (the recipient sees it, so PERMISSION_DENIED for them); idempotent. */
   Consent revoke(Principal caller, String name, String auditRequestId) {
     UUID me = caller.requireUserId();
-    UUID id = Sharing.idOf(name);
+    UUID id = ResourceNames.idOf(name);
     return vault.database().transaction(caller, sql -> {
       Consent visible = repository.consentFor(sql, me, id, false).orElseThrow(() -> CairnException.notFound(name));
       if (!visible.ownerId().equals(me)) {
@@ -197,7 +198,7 @@ final class ConsentService {
   /** Owner or recipient; the issue is audited to the owner's chain. */
   Receipt receipt(Principal caller, String name, String auditRequestId) {
     UUID me = caller.requireUserId();
-    UUID id = Sharing.idOf(name);
+    UUID id = ResourceNames.idOf(name);
     return vault.database().transaction(caller, sql -> {
       Consent consent = repository.consentFor(sql, me, id, false).orElseThrow(() -> CairnException.notFound(name));
       String recipient = repository.findUser(sql, consent.recipientId().toString())

@@ -1,5 +1,6 @@
 package dev.cairn.server.vault.sharing;
 
+import dev.cairn.server.grpc.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.PageToken;
@@ -166,7 +167,7 @@ final class GrantService {
    */
   Grant revoke(Principal caller, String name, String auditRequestId) {
     UUID me = caller.requireUserId();
-    UUID id = Sharing.idOf(name);
+    UUID id = ResourceNames.idOf(name);
     UUID owner = vault.database().transaction(caller, sql ->
         repository.grantFor(sql, me, id, false).orElseThrow(() -> CairnException.notFound(name)).ownerId());
     return vault.database().transaction(Principal.system(owner), sql -> {

@@ -1,11 +1,10 @@
 package dev.cairn.server.vault.sharing;
 
-import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.grpc.ResourceNames;
 import dev.cairn.server.vault.VaultAccess.Role;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
@@ -22,14 +21,14 @@ final class Sharing {
     /** {@code items/{uuid}} or {@code collections/{uuid}}; anything unparseable is NOT_FOUND. */
     static Target parse(String name) {
       boolean collection = name.startsWith("collections/");
-      UUID id = uuid(name.substring(name.indexOf('/') + 1)).orElseThrow(() -> CairnException.notFound(name));
+      UUID id = ResourceNames.idOf(name);
       return new Target(collection, id);
     }
 
     /** As {@link #parse}, but null for a name that cannot name anything (list filters). */
     static @Nullable Target parseOrNull(String name) {
       boolean collection = name.startsWith("collections/");
-      return uuid(name.substring(name.indexOf('/') + 1)).map(id -> new Target(collection, id)).orElse(null);
+      return ResourceNames.uuid(name.substring(name.indexOf('/') + 1)).map(id -> new Target(collection, id)).orElse(null);
     }
   }
 
@@ -163,22 +162,6 @@ final class Sharing {
 
   /** A receipt: the consent, who is named in it, and its signed Kantara JSON. */
   record Receipt(Consent consent, String recipientName, Signed signed) {}
-
-  static Optional<UUID> uuid(String s) {
-    if (s.length() != 36) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(UUID.fromString(s));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
-  }
-
-  /** The UUID in a resource name such as {@code grants/{uuid}}, or NOT_FOUND. */
-  static UUID idOf(String name) {
-    return uuid(name.substring(name.indexOf('/') + 1)).orElseThrow(() -> CairnException.notFound(name));
-  }
 
   static String userName(UUID id) {
     return "users/" + id;

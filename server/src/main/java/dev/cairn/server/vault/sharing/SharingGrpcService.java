@@ -1,5 +1,6 @@
 package dev.cairn.server.vault.sharing;
 
+import dev.cairn.server.grpc.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
@@ -83,7 +84,7 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
             role(g.getRole(), "grant.role"),
             g.getPurpose(),
             g.hasExpireTime() ? ProtoTime.offsetDateTime(g.getExpireTime()) : null,
-            requestId(request.getRequestId()),
+            ResourceNames.requestId(request.getRequestId()),
             CallContext.requestId());
     response.onNext(CreateGrantResponse.newBuilder().setGrant(toProto(grant)).build());
     response.onCompleted();
@@ -96,7 +97,7 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
             request.getDirection() == ListGrantsRequest.Direction.DIRECTION_GRANTED_TO_ME,
             request.getTarget().isEmpty() ? null : Target.parseOrNull(request.getTarget()),
             request.getUser().isEmpty() ? null : request.getUser(),
-            request.getConsent().isEmpty() ? null : Sharing.idOf(request.getConsent()),
+            request.getConsent().isEmpty() ? null : ResourceNames.idOf(request.getConsent()),
             request.getShowInactive());
     var out = ListGrantsResponse.newBuilder();
     if (filter.target() != null || request.getTarget().isEmpty()) {
@@ -123,13 +124,13 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
     var created =
         links.create(
             CallContext.principal(),
-            Sharing.idOf(l.getItem()),
+            ResourceNames.idOf(l.getItem()),
             (int) l.getVersion(),
             l.getPurpose(),
             l.getMaxUses(),
             ProtoTime.offsetDateTime(l.getExpireTime()),
             l.getRequireAttestation(),
-            requestId(request.getRequestId()),
+            ResourceNames.requestId(request.getRequestId()),
             CallContext.requestId());
     response.onNext(
         CreateAccessLinkResponse.newBuilder()
@@ -142,7 +143,7 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
   @Override
   public void listAccessLinks(ListAccessLinksRequest request, StreamObserver<ListAccessLinksResponse> response) {
     var out = ListAccessLinksResponse.newBuilder();
-    UUID item = request.getItem().isEmpty() ? null : Sharing.uuid(request.getItem().substring("items/".length())).orElse(null);
+    UUID item = request.getItem().isEmpty() ? null : ResourceNames.uuid(request.getItem().substring("items/".length())).orElse(null);
     if (item != null || request.getItem().isEmpty()) {
       var page =
           links.list(CallContext.principal(), item, request.getShowInactive(), request.getPageSize(), request.getPageToken());
@@ -220,8 +221,8 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
             c.getPurposeCategoriesList(),
             c.getPiiCategoriesList(),
             kind,
-            c.getItems().getItemsList().stream().map(Sharing::idOf).toList(),
-            kind == ScopeKind.COLLECTION ? Sharing.idOf(c.getCollection()) : null,
+            c.getItems().getItemsList().stream().map(ResourceNames::idOf).toList(),
+            kind == ScopeKind.COLLECTION ? ResourceNames.idOf(c.getCollection()) : null,
             c.getLabels().getLabelsMap(),
             role(c.getRole(), "consent.role"),
             c.hasStartTime() ? ProtoTime.offsetDateTime(c.getStartTime()) : null,
@@ -234,7 +235,7 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
             c.getPolicyUrl(),
             c.getSensitive(),
             c.getSensitiveCategoriesList());
-    var consent = consents.create(CallContext.principal(), draft, requestId(request.getRequestId()), CallContext.requestId());
+    var consent = consents.create(CallContext.principal(), draft, ResourceNames.requestId(request.getRequestId()), CallContext.requestId());
     response.onNext(CreateConsentResponse.newBuilder().setConsent(toProto(consent)).build());
     response.onCompleted();
   }
@@ -291,10 +292,6 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
       case WRITE -> Role.ROLE_WRITE;
       case SHARE -> Role.ROLE_SHARE;
     };
-  }
-
-  private static @Nullable UUID requestId(String id) {
-    return id.isEmpty() ? null : UUID.fromString(id);
   }
 
   private boolean passed(@Nullable OffsetDateTime t) {
