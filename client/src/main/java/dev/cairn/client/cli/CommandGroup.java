@@ -25,6 +25,22 @@ abstract class CommandGroup implements Callable<Integer> {
     return idOrName.startsWith(collection + "/") ? idOrName : collection + "/" + idOrName;
   }
 
+  /**
+   * Walks every page of a List call: {@code fetch} asks for the page a token names, {@code add}
+   * keeps its rows, {@code next} reads its next_page_token ("" after the last page).
+   */
+  static <R> void allPages(
+      java.util.function.Function<String, R> fetch,
+      java.util.function.Consumer<R> add,
+      java.util.function.Function<R, String> next) {
+    String pageToken = "";
+    do {
+      R page = fetch.apply(pageToken);
+      add.accept(page);
+      pageToken = next.apply(page);
+    } while (!pageToken.isEmpty());
+  }
+
   /** The last segment of a resource name. */
   static String lastSegment(String name) {
     return name.substring(name.lastIndexOf('/') + 1);

@@ -92,18 +92,15 @@ final class ConsentCommand extends CommandGroup {
       @Option(names = {"-a", "--all"}, description = "Include expired and revoked consents.") boolean all) {
     return cli.call((client, output) -> {
       ListConsentsResponse.Builder everything = ListConsentsResponse.newBuilder();
-      String pageToken = "";
-      do {
-        ListConsentsResponse page = client.sharing().listConsents(ListConsentsRequest.newBuilder()
+      allPages(pageToken -> {
+        return client.sharing().listConsents(ListConsentsRequest.newBuilder()
             .setDirection(toMe ? ListConsentsRequest.Direction.DIRECTION_GIVEN_TO_ME
                 : ListConsentsRequest.Direction.DIRECTION_GIVEN_BY_ME)
             .setShowInactive(all)
             .setPageSize(1000)
             .setPageToken(pageToken)
             .build());
-        everything.addAllConsents(page.getConsentsList());
-        pageToken = page.getNextPageToken();
-      } while (!pageToken.isEmpty());
+      }, page -> everything.addAllConsents(page.getConsentsList()), ListConsentsResponse::getNextPageToken);
       output.print(everything, text -> {
         List<List<String>> rows = new ArrayList<>();
         for (Consent c : everything.getConsentsList()) {

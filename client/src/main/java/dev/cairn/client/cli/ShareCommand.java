@@ -74,18 +74,15 @@ final class ShareCommand extends CommandGroup {
       @Option(names = {"-a", "--all"}, description = "Include expired and revoked grants.") boolean all) {
     return cli.call((client, output) -> {
       ListGrantsResponse.Builder everything = ListGrantsResponse.newBuilder();
-      String pageToken = "";
-      do {
-        ListGrantsResponse page = client.sharing().listGrants(ListGrantsRequest.newBuilder()
+      allPages(pageToken -> {
+        return client.sharing().listGrants(ListGrantsRequest.newBuilder()
             .setDirection(toMe ? ListGrantsRequest.Direction.DIRECTION_GRANTED_TO_ME
                 : ListGrantsRequest.Direction.DIRECTION_GRANTED_BY_ME)
             .setShowInactive(all)
             .setPageSize(1000)
             .setPageToken(pageToken)
             .build());
-        everything.addAllGrants(page.getGrantsList());
-        pageToken = page.getNextPageToken();
-      } while (!pageToken.isEmpty());
+      }, page -> everything.addAllGrants(page.getGrantsList()), ListGrantsResponse::getNextPageToken);
       output.print(everything, text -> {
         List<List<String>> rows = new ArrayList<>();
         for (Grant g : everything.getGrantsList()) {

@@ -76,17 +76,14 @@ final class TokenCommand extends CommandGroup {
           description = "Whose tokens: me (default), or a user id for admins.") String user) {
     return cli.call((client, output) -> {
       ListApiTokensResponse.Builder everything = ListApiTokensResponse.newBuilder();
-      String pageToken = "";
-      do {
-        ListApiTokensResponse page = client.identity().listApiTokens(ListApiTokensRequest.newBuilder()
+      allPages(pageToken -> {
+        return client.identity().listApiTokens(ListApiTokensRequest.newBuilder()
             .setParent(userName(user))
             .setShowInactive(all)
             .setPageSize(1000)
             .setPageToken(pageToken)
             .build());
-        everything.addAllApiTokens(page.getApiTokensList());
-        pageToken = page.getNextPageToken();
-      } while (!pageToken.isEmpty());
+      }, page -> everything.addAllApiTokens(page.getApiTokensList()), ListApiTokensResponse::getNextPageToken);
       output.print(everything, text -> {
         List<List<String>> rows = new ArrayList<>();
         Instant now = cli.clock().instant();

@@ -107,8 +107,7 @@ final class VaultCommand extends CommandGroup {
       @Option(names = {"-a", "--all"}, description = "Include deleted items not yet purged.") boolean all) {
     return cli.call((client, output) -> {
       ListItemsResponse.Builder everything = ListItemsResponse.newBuilder();
-      String pageToken = "";
-      do {
+      allPages(pageToken -> {
         ListItemsRequest.Builder request = ListItemsRequest.newBuilder()
             .setPageSize(1000)
             .setPageToken(pageToken)
@@ -117,10 +116,8 @@ final class VaultCommand extends CommandGroup {
         if (labels != null) {
           request.addAllLabels(labels);
         }
-        ListItemsResponse page = client.vault().listItems(request.build());
-        everything.addAllItems(page.getItemsList());
-        pageToken = page.getNextPageToken();
-      } while (!pageToken.isEmpty());
+        return client.vault().listItems(request.build());
+      }, page -> everything.addAllItems(page.getItemsList()), ListItemsResponse::getNextPageToken);
       output.print(everything, text -> {
         List<List<String>> rows = new ArrayList<>();
         for (Item i : everything.getItemsList()) {
@@ -155,13 +152,10 @@ final class VaultCommand extends CommandGroup {
   int versions(@Parameters(paramLabel = "ITEM", description = "The item's id or items/{id}.") String item) {
     return cli.call((client, output) -> {
       ListItemVersionsResponse.Builder everything = ListItemVersionsResponse.newBuilder();
-      String pageToken = "";
-      do {
-        ListItemVersionsResponse page = client.vault().listItemVersions(ListItemVersionsRequest.newBuilder()
+      allPages(pageToken -> {
+        return client.vault().listItemVersions(ListItemVersionsRequest.newBuilder()
             .setParent(named("items", item)).setPageSize(1000).setPageToken(pageToken).build());
-        everything.addAllItemVersions(page.getItemVersionsList());
-        pageToken = page.getNextPageToken();
-      } while (!pageToken.isEmpty());
+      }, page -> everything.addAllItemVersions(page.getItemVersionsList()), ListItemVersionsResponse::getNextPageToken);
       output.print(everything, text -> {
         List<List<String>> rows = new ArrayList<>();
         for (ItemVersion v : everything.getItemVersionsList()) {
