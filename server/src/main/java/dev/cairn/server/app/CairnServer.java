@@ -111,6 +111,7 @@ public final class CairnServer implements AutoCloseable {
     var bootstrap = new DatabaseBootstrap(ownerUrl, db.ownerUser(), db.ownerPassword());
     bootstrap.ensureAppRole(db.appUser(), appPassword);
     bootstrap.migrate(db.appUser());
+    bootstrap.warnIfNotDurable();
 
     var metrics = new Metrics();
     resources.add(metrics);

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
@@ -80,5 +82,37 @@ public final class DatabaseBootstrap {
             .migrate();
     log.info("database migrations applied: {}", result.migrationsExecuted);
     return result.migrationsExecuted;
+  }
+
+  /**
+   * Warns when the database may lose writes Cairn has acknowledged (an external server set up
+   * for speed, not safety). Cairn does not override the server's settings: that is the
+   * operator's decision, but it must be a visible one.
+   */
+  public void warnIfNotDurable() {
+    try (Connection c = DriverManager.getConnection(url, ownerUser, ownerPassword)) {
+      List<String> unsafe = unsafeDurabilitySettings(c);
+      if (!unsafe.isEmpty()) {
+        log.warn("the database may lose acknowledged writes in a crash: {} (expected: on)", String.join(", ", unsafe));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not read the database's durability settings", e);
+    }
+  }
+
+  /** The settings, as {@code name=value}, under which a committed transaction may be lost. */
+  static List<String> unsafeDurabilitySettings(Connection c) throws SQLException {
+    List<String> unsafe = new ArrayList<>();
+    try (var q =
+            c.prepareStatement(
+                "SELECT name, setting FROM pg_settings"
+                    + " WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes') AND setting = 'off'"
+                    + " ORDER BY name");
+        var rs = q.executeQuery()) {
+      while (rs.next()) {
+        unsafe.add(rs.getString(1) + "=" + rs.getString(2));
+      }
+    }
+    return unsafe;
   }
 }

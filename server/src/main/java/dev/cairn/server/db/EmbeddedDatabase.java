@@ -35,7 +35,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
               .setCleanDataDirectory(false)
               .setServerConfig("max_connections", "200")
               .setServerConfig("shared_buffers", "128MB")
-              .setServerConfig("fsync", "on");
+              // zonky's own command line turns synchronous_commit off (it is made for tests);
+              // Cairn acknowledges a write only once it is on disk
+              .setServerConfig("fsync", "on")
+              .setServerConfig("synchronous_commit", "on")
+              .setServerConfig("full_page_writes", "on");
       if (port > 0) {
         builder.setPort(port);
       }
