@@ -115,7 +115,8 @@ public final class CairnServer implements AutoCloseable {
 
     var metrics = new Metrics();
     resources.add(metrics);
-    database = new Database(ownerUrl, db.appUser(), appPassword, db.poolSize(), metrics.registry(), clock);
+    database = new Database(ownerUrl, db.appUser(), appPassword, db.poolSize(), metrics.registry(), clock,
+        config.vault().maxItemsPerUser());
     resources.add(database);
 
     var random = new SecureRandom();

@@ -17,7 +17,9 @@ import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
+import dev.cairn.server.grpc.CairnException;
 import org.postgresql.PGConnection;
+import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,10 +42,23 @@ public final class Database implements AutoCloseable {
   }
 
   private final Clock clock;
+  private final long maxItemsPerUser;
 
   public Database(
       String url, String user, String password, int poolSize, MeterRegistry metrics, Clock clock) {
+    this(url, user, password, poolSize, metrics, clock, 0);
+  }
+
+  /**
+   * {@code maxItemsPerUser} (0: none) is the limit the item-count trigger enforces at commit
+   * (see V13__item_counts.sql); it travels with every transaction, in the same round trip as
+   * the caller's identity.
+   */
+  public Database(
+      String url, String user, String password, int poolSize, MeterRegistry metrics, Clock clock,
+      long maxItemsPerUser) {
     this.clock = requireNonNull(clock, "clock");
+    this.maxItemsPerUser = maxItemsPerUser;
     var config = new HikariConfig();
     config.setPoolName("cairn");
     config.setJdbcUrl(requireNonNull(url, "url"));
@@ -77,9 +92,9 @@ public final class Database implements AutoCloseable {
       context.addListener(onCancel, Runnable::run);
       try {
         DSLContext sql = DSL.using(connection, SQLDialect.POSTGRES, settings);
-        setTransactionLocals(sql, principal, context.getDeadline(), clock);
+        setTransactionLocals(sql, principal, context.getDeadline());
         T result = work.run(sql);
-        connection.commit();
+        commit(connection);
         return result;
       } catch (RuntimeException | Error e) {
         rollbackQuietly(connection);
@@ -106,8 +121,30 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  private static void setTransactionLocals(
-      DSLContext sql, Principal principal, Deadline deadline, Clock clock) {
+  /** Commits; a limit that a deferred trigger found broken at commit is the caller's error. */
+  private static void commit(Connection connection) throws SQLException {
+    try {
+      connection.commit();
+    } catch (SQLException e) {
+      if (ITEM_LIMIT_STATE.equals(e.getSQLState())) {
+        throw CairnException.limitExceeded("max_items_per_user", itemLimitMessage(e));
+      }
+      throw e;
+    }
+  }
+
+  /** SQLSTATE the item-count trigger raises (V13__item_counts.sql). */
+  private static final String ITEM_LIMIT_STATE = "CA001";
+
+  private static String itemLimitMessage(SQLException e) {
+    if (e instanceof PSQLException p && p.getServerErrorMessage() != null
+        && p.getServerErrorMessage().getMessage() != null) {
+      return p.getServerErrorMessage().getMessage();
+    }
+    return "you already hold the most items you may (the limit)";
+  }
+
+  private void setTransactionLocals(DSLContext sql, Principal principal, Deadline deadline) {
     String userId = principal.userId() == null ? "" : principal.userId().toString();
     String timeout =
         deadline == null
@@ -121,7 +158,9 @@ public final class Database implements AutoCloseable {
             DSL.function("set_config", String.class, DSL.val("statement_timeout"),
                 DSL.val(timeout), DSL.inline(true)),
             DSL.function("set_config", String.class, DSL.val("cairn.now"),
-                DSL.val(clock.instant().toString()), DSL.inline(true)))
+                DSL.val(clock.instant().toString()), DSL.inline(true)),
+            DSL.function("set_config", String.class, DSL.val("cairn.max_items_per_user"),
+                DSL.val(maxItemsPerUser > 0 ? Long.toString(maxItemsPerUser) : ""), DSL.inline(true)))
         .fetch();
   }
 

@@ -3,6 +3,7 @@ package dev.cairn.server.vault.items;
 import dev.cairn.server.grpc.ResourceNames;
 import static dev.cairn.server.db.jooq.Tables.COLLECTIONS;
 import static dev.cairn.server.db.jooq.Tables.ITEMS;
+import static dev.cairn.server.db.jooq.Tables.ITEM_COUNTS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_CHUNKS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
 import static dev.cairn.server.db.jooq.Tables.RECORD_VALUES;
@@ -37,16 +38,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class ItemRepository {
 
-  /**
-   * Serialises the creates of one owner (a transaction-scoped advisory lock), so the
-   * items-per-user count and the request_id lookup are decided by one writer at a time.
-   */
-  void lockOwnerForCreate(DSLContext sql, UUID owner) {
-    sql.select(DSL.function("pg_advisory_xact_lock", Object.class,
-            DSL.function("hashtextextended", Long.class, DSL.val("cairn.items:" + owner), DSL.inline(0L))))
-        .fetch();
-  }
-
   Optional<Item> findByRequestId(DSLContext sql, UUID owner, UUID requestId) {
     return sql.selectFrom(ITEMS)
         .where(ITEMS.OWNER_ID.eq(owner))
@@ -55,13 +46,10 @@ final class ItemRepository {
         .map(ItemRepository::toItem);
   }
 
-  /** The caller's own item (just written in this transaction). */
-  Item findOwned(DSLContext sql, UUID owner, UUID id) {
-    return toItem(sql.selectFrom(ITEMS).where(ITEMS.OWNER_ID.eq(owner)).and(ITEMS.ID.eq(id)).fetchSingle());
-  }
-
-  long countOwned(DSLContext sql, UUID owner) {
-    return sql.fetchCount(ITEMS, ITEMS.OWNER_ID.eq(owner));
+  /** Items the owner holds, deleted ones included until purged (the limit's count). */
+  long heldItems(DSLContext sql, UUID owner) {
+    Long held = sql.select(ITEM_COUNTS.ITEMS).from(ITEM_COUNTS).where(ITEM_COUNTS.OWNER_ID.eq(owner)).fetchOne(ITEM_COUNTS.ITEMS);
+    return held == null ? 0 : held;
   }
 
   boolean ownsCollection(DSLContext sql, UUID owner, UUID collection) {
@@ -71,8 +59,8 @@ final class ItemRepository {
   /** Facts of a new item's first version, for {@link #insertItem}. */
   record Content(String mediaType, long sizeBytes, byte[] sha256) {}
 
-  /** Inserts an item at version 1; false when its request_id was already used (then re-read). */
-  boolean insertItem(
+  /** Inserts an item at version 1; empty when its request_id was already used (then re-read). */
+  Optional<Item> insertItem(
       DSLContext sql, UUID id, UUID owner, Items.NewItem item, Content content, OffsetDateTime now) {
     return sql.insertInto(ITEMS)
             .set(ITEMS.ID, id)
@@ -91,8 +79,9 @@ final class ItemRepository {
             .set(ITEMS.CREATED_AT, now)
             .set(ITEMS.UPDATED_AT, now)
             .onConflictDoNothing()
-            .execute()
-        == 1;
+            .returning()
+            .fetchOptional()
+            .map(ItemRepository::toItem);
   }
 
   /** A version row; never updated afterwards. */

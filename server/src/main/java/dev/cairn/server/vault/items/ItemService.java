@@ -35,6 +35,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jspecify.annotations.Nullable;
@@ -117,12 +118,15 @@ final class ItemService {
     }
     UUID id = vault.ids().get();
     OffsetDateTime now = now();
+    Item created;
     if (item.kind() == Kind.DOCUMENT) {
       byte[] content = requireNonNull(item.content());
       var facts = new Content(item.mediaType(), content.length, ItemStore.sha256().digest(content));
-      if (!repository.insertItem(sql, id, owner, item, facts, now)) {
+      Optional<Item> inserted = repository.insertItem(sql, id, owner, item, facts, now);
+      if (inserted.isEmpty()) {
         return replay(sql, owner, item);
       }
+      created = inserted.get();
       ItemStore.Blob blob = store.writeSmall(sql, owner, id, content);
       repository.insertVersion(sql, id, 1, owner, owner, facts, blob, null, now);
     } else {
@@ -130,14 +134,15 @@ final class ItemService {
       RecordRules.Checked checked = checkRecord(sql, caller, owner, collection, requireNonNull(item.data()));
       byte[] json = checked.json();
       var facts = new Content(RECORD_MEDIA_TYPE, json.length, ItemStore.sha256().digest(json));
-      if (!repository.insertItem(sql, id, owner, item, facts, now)) {
+      Optional<Item> inserted = repository.insertItem(sql, id, owner, item, facts, now);
+      if (inserted.isEmpty()) {
         return replay(sql, owner, item);
       }
+      created = inserted.get();
       repository.insertVersion(sql, id, 1, owner, owner, facts, null, store.encryptRecord(sql, owner, id, 1, json), now);
       records.index(sql, owner, collection, id, checked.values());
     }
-    checkCountWithOurInsert(sql, owner);
-    Item created = repository.findOwned(sql, owner, id);
+    // the items-per-owner limit is enforced at commit by the item-count trigger (V13)
     audit(sql, caller, created, "ITEM_CREATE", null, Map.of("kind", item.kind().name(), "version", "1"),
         sensitiveName(item.displayName()));
     return created;
@@ -149,24 +154,10 @@ final class ItemService {
         .orElseThrow(() -> CairnException.conflict("a concurrent create with this request_id did not finish; retry"));
   }
 
-  /**
-   * The per-owner item limit, checked at the end of a create, after our own insert: the
-   * owner's creates queue on an advisory lock only for this tail of their transactions (not
-   * for the encryption and inserts before it), and each sees every earlier committed create,
-   * so the limit is exact. Concurrent retries of one request_id are settled before this by the
-   * unique (owner_id, create_request_id) key.
-   */
-  private void checkCountWithOurInsert(DSLContext sql, UUID owner) {
-    repository.lockOwnerForCreate(sql, owner);
-    long max = vault.limits().maxItemsPerUser();
-    if (repository.countOwned(sql, owner) > max) {
-      throw CairnException.limitExceeded("max_items_per_user", "you already hold " + max + " items (the limit)");
-    }
-  }
-
+  /** An early answer before an upload's bytes are stored; the commit checks again, exactly. */
   private void checkCount(DSLContext sql, UUID owner) {
     long max = vault.limits().maxItemsPerUser();
-    if (repository.countOwned(sql, owner) >= max) {
+    if (repository.heldItems(sql, owner) >= max) {
       throw CairnException.limitExceeded("max_items_per_user", "you already hold " + max + " items (the limit)");
     }
   }
@@ -222,7 +213,7 @@ final class ItemService {
       Item replay = vault.database().transaction(caller, sql -> {
         Item first = item.requestId() == null ? null : repository.findByRequestId(sql, user, item.requestId()).orElse(null);
         if (first == null) {
-          checkCount(sql, user); // early answer; the final transaction checks again
+          checkCount(sql, user);
         }
         return first;
       });
@@ -279,13 +270,13 @@ final class ItemService {
     }
     OffsetDateTime now = now();
     var facts = new Content(target.mediaType(), blob.sizeBytes(), blob.sha256());
-    if (!repository.insertItem(sql, target.itemId(), owner, item, facts, now)) {
+    Optional<Item> inserted = repository.insertItem(sql, target.itemId(), owner, item, facts, now);
+    if (inserted.isEmpty()) {
       repository.deleteBlob(sql, owner, blob.id());
       return replay(sql, owner, item);
     }
+    Item created = inserted.get();
     repository.insertVersion(sql, target.itemId(), 1, owner, owner, facts, blob, null, now);
-    checkCountWithOurInsert(sql, owner);
-    Item created = repository.findOwned(sql, owner, target.itemId());
     audit(sql, caller, created, "ITEM_CREATE", null,
         Map.of("kind", Kind.DOCUMENT.name(), "version", "1", "size_bytes", Long.toString(blob.sizeBytes())),
         sensitiveName(item.displayName()));

@@ -16,6 +16,7 @@ import dev.cairn.server.db.jooq.tables.FindAccessLink;
 import dev.cairn.server.db.jooq.tables.FindUser;
 import dev.cairn.server.db.jooq.tables.Grants;
 import dev.cairn.server.db.jooq.tables.ItemChunks;
+import dev.cairn.server.db.jooq.tables.ItemCounts;
 import dev.cairn.server.db.jooq.tables.ItemVersions;
 import dev.cairn.server.db.jooq.tables.Items;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
@@ -215,6 +216,11 @@ public class Cairn extends SchemaImpl {
     public final ItemChunks ITEM_CHUNKS = ItemChunks.ITEM_CHUNKS;
 
     /**
+     * The table <code>cairn.item_counts</code>.
+     */
+    public final ItemCounts ITEM_COUNTS = ItemCounts.ITEM_COUNTS;
+
+    /**
      * The table <code>cairn.item_versions</code>.
      */
     public final ItemVersions ITEM_VERSIONS = ItemVersions.ITEM_VERSIONS;
@@ -301,6 +307,7 @@ public class Cairn extends SchemaImpl {
             FindUser.FIND_USER,
             Grants.GRANTS,
             ItemChunks.ITEM_CHUNKS,
+            ItemCounts.ITEM_COUNTS,
             ItemVersions.ITEM_VERSIONS,
             Items.ITEMS,
             OwnersWithPurgeableItems.OWNERS_WITH_PURGEABLE_ITEMS,

@@ -14,6 +14,7 @@ import dev.cairn.server.db.jooq.tables.Consents.ConsentsPath;
 import dev.cairn.server.db.jooq.tables.DataKeys.DataKeysPath;
 import dev.cairn.server.db.jooq.tables.Grants.GrantsPath;
 import dev.cairn.server.db.jooq.tables.ItemChunks.ItemChunksPath;
+import dev.cairn.server.db.jooq.tables.ItemCounts.ItemCountsPath;
 import dev.cairn.server.db.jooq.tables.Items.ItemsPath;
 import dev.cairn.server.db.jooq.tables.records.UsersRecord;
 
@@ -329,6 +330,19 @@ public class Users extends TableImpl<UsersRecord> {
             _itemChunks = new ItemChunksPath(this, null, Keys.ITEM_CHUNKS__ITEM_CHUNKS_OWNER_ID_FKEY.getInverseKey());
 
         return _itemChunks;
+    }
+
+    private transient ItemCountsPath _itemCounts;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.item_counts</code>
+     * table
+     */
+    public ItemCountsPath itemCounts() {
+        if (_itemCounts == null)
+            _itemCounts = new ItemCountsPath(this, null, Keys.ITEM_COUNTS__ITEM_COUNTS_OWNER_ID_FKEY.getInverseKey());
+
+        return _itemCounts;
     }
 
     private transient ItemsPath _items;
