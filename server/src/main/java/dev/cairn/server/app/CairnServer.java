@@ -10,6 +10,7 @@ import dev.cairn.server.grpc.AuthInterceptor;
 import dev.cairn.server.grpc.Principal;
 import dev.cairn.server.grpc.ErrorMapper;
 import dev.cairn.server.grpc.RequestLogInterceptor;
+import dev.cairn.server.grpc.RequestParsing;
 import dev.cairn.server.grpc.ValidationInterceptor;
 import dev.cairn.server.identity.IdentityGrpcService;
 import dev.cairn.server.identity.IdentityService;
@@ -142,7 +143,8 @@ public final class CairnServer implements AutoCloseable {
     for (BindableService service : cairnServices) {
       // validation runs after authentication: unauthenticated callers learn nothing about fields
       ServerServiceDefinition definition = ServerInterceptors.intercept(service, validation, auth);
-      builder.addService(definition);
+      // parsed after authentication, inside the ErrorMapper: malformed bytes are INVALID_ARGUMENT
+      builder.addService(RequestParsing.insideInterceptors(definition));
     }
     builder
         .addService(health.getHealthService())
