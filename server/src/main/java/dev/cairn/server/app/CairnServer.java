@@ -138,6 +138,9 @@ public final class CairnServer implements AutoCloseable {
         NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
             .executor(executor)
             .maxInboundMessageSize(8 * 1024 * 1024)
+            // Envoy's default header limit is 60 KiB, Netty's 8 KiB: headers between the two
+            // would reset the stream; this way they reach AuthInterceptor, which answers
+            .maxInboundMetadataSize(AuthInterceptor.MAX_METADATA_BYTES)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true);
     for (BindableService service : cairnServices) {
