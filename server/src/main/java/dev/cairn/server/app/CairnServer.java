@@ -10,6 +10,7 @@ import dev.cairn.server.grpc.AuthInterceptor;
 import dev.cairn.server.grpc.Principal;
 import dev.cairn.server.grpc.ErrorMapper;
 import dev.cairn.server.grpc.RequestLogInterceptor;
+import dev.cairn.server.grpc.RequestParsing;
 import dev.cairn.server.grpc.ValidationInterceptor;
 import dev.cairn.server.identity.IdentityGrpcService;
 import dev.cairn.server.identity.IdentityService;
@@ -139,12 +140,16 @@ public final class CairnServer implements AutoCloseable {
         NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
             .executor(executor)
             .maxInboundMessageSize(8 * 1024 * 1024)
+            // Envoy's default header limit is 60 KiB, Netty's 8 KiB: headers between the two
+            // would reset the stream; this way they reach AuthInterceptor, which answers
+            .maxInboundMetadataSize(AuthInterceptor.MAX_METADATA_BYTES)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true);
     for (BindableService service : cairnServices) {
       // validation runs after authentication: unauthenticated callers learn nothing about fields
       ServerServiceDefinition definition = ServerInterceptors.intercept(service, validation, auth);
-      builder.addService(definition);
+      // parsed after authentication, inside the ErrorMapper: malformed bytes are INVALID_ARGUMENT
+      builder.addService(RequestParsing.insideInterceptors(definition));
     }
     builder
         .addService(health.getHealthService())

@@ -20,6 +20,13 @@ import java.util.Set;
  */
 public final class AuthInterceptor implements ServerInterceptor {
   private static final String BEARER = "bearer ";
+  /** What the server reads of a call's headers (Netty's default of 8 KiB resets larger ones). */
+  public static final int MAX_METADATA_BYTES = 64 * 1024;
+  /**
+   * Longer than any credential Cairn accepts: its tokens are ~90 characters, and an identity
+   * provider's JWT with many claims stays within a few KiB.
+   */
+  static final int MAX_CREDENTIAL_CHARS = 8 * 1024;
   private static final Set<String> READ_PREFIXES =
       Set.of("Get", "List", "Search", "Download", "Query", "Verify", "Stream");
 
@@ -49,6 +56,12 @@ public final class AuthInterceptor implements ServerInterceptor {
         throw CairnException.unauthenticated(
             ErrorReason.ERROR_REASON_CREDENTIAL_MISSING,
             "unsupported authorization scheme (expected: Bearer)");
+      }
+      if (header.length() > BEARER.length() + MAX_CREDENTIAL_CHARS) {
+        // not hashed, parsed or looked up: nothing that long is a credential
+        throw CairnException.unauthenticated(
+            ErrorReason.ERROR_REASON_CREDENTIAL_INVALID,
+            "credential too long (expected: at most " + MAX_CREDENTIAL_CHARS + " characters)");
       }
       principal = authenticator.authenticate(header.substring(BEARER.length()).trim());
       requireScope(principal, call.getMethodDescriptor().getBareMethodName());

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@code onError}, leaves as the status DESIGN.md's table gives, with a
  * {@code google.rpc.ErrorInfo} (domain {@code cairn.dev}) and, for bad input, a
  * {@code google.rpc.BadRequest}. Unexpected failures become INTERNAL with no cause, SQL or
- * stack trace: those stay in the server log, under the request id.
+ * stack trace: those stay in the server log, under the request id. Errors too (a
+ * StackOverflowError from a pathological input): left to grpc-java they end the call UNKNOWN.
  */
 public final class ErrorMapper implements ServerInterceptor {
   static final String DOMAIN = "cairn.dev";
@@ -40,7 +41,7 @@ public final class ErrorMapper implements ServerInterceptor {
     ServerCall.Listener<Q> delegate;
     try {
       delegate = next.startCall(guarded, headers);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       guarded.fail(e);
       return new ServerCall.Listener<>() {};
     }
@@ -50,7 +51,7 @@ public final class ErrorMapper implements ServerInterceptor {
         if (!guarded.closed()) {
           try {
             super.onMessage(message);
-          } catch (RuntimeException e) {
+          } catch (RuntimeException | Error e) {
             guarded.fail(e);
           }
         }
@@ -61,7 +62,7 @@ public final class ErrorMapper implements ServerInterceptor {
         if (!guarded.closed()) {
           try {
             super.onHalfClose();
-          } catch (RuntimeException e) {
+          } catch (RuntimeException | Error e) {
             guarded.fail(e);
           }
         }
@@ -72,7 +73,7 @@ public final class ErrorMapper implements ServerInterceptor {
         if (!guarded.closed()) {
           try {
             super.onReady();
-          } catch (RuntimeException e) {
+          } catch (RuntimeException | Error e) {
             guarded.fail(e);
           }
         }
@@ -184,6 +185,11 @@ public final class ErrorMapper implements ServerInterceptor {
         String state = sql.getSQLState();
         if (state.equals("40001") || state.equals("40P01")) {
           return CairnException.conflict("a concurrent change won; retry the call");
+        }
+        if (state.equals("22021") || state.equals("22P05")) {
+          // U+0000 in text or JSON: WellFormed refuses it in requests; this catches any other way in
+          return new CairnException(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
+              "a text value holds a character the database cannot store (U+0000)", Map.of(), java.util.List.of());
         }
         if (state.startsWith("08") || state.equals("57P01") || state.equals("53300")) {
           return CairnException.unavailable("the database is unavailable; retry later");

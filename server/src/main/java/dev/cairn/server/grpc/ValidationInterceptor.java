@@ -16,8 +16,9 @@ import io.grpc.ServerInterceptor;
 import java.util.List;
 
 /**
- * Enforces the protovalidate rules written in the protos on every request message before a
- * handler sees it; a violation becomes INVALID_ARGUMENT with one field violation per rule.
+ * Enforces the protovalidate rules written in the protos, and before them the {@link
+ * WellFormed} checks that hold for every field, on every request message before a handler
+ * sees it; a violation becomes INVALID_ARGUMENT with one field violation per rule.
  */
 public final class ValidationInterceptor implements ServerInterceptor {
   private final Validator validator = ValidatorFactory.newBuilder().build();
@@ -38,6 +39,11 @@ public final class ValidationInterceptor implements ServerInterceptor {
 
   /** Throws {@link CairnException} INVALID_ARGUMENT when {@code message} breaks a rule. */
   public void validate(Message message) {
+    // first what holds for every field of every message; protovalidate's CEL fails on such values
+    List<BadRequest.FieldViolation> malformed = WellFormed.violations(message);
+    if (!malformed.isEmpty()) {
+      throw CairnException.invalid(malformed);
+    }
     ValidationResult result;
     try {
       result = validator.validate(message);

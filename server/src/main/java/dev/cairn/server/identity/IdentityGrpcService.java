@@ -38,11 +38,7 @@ public final class IdentityGrpcService extends IdentityServiceGrpc.IdentityServi
   @Override
   public void createUser(CreateUserRequest request, StreamObserver<CreateUserResponse> response) {
     User user = request.getUser();
-    if (!user.getUsername().matches("^[a-z][a-z0-9_.-]{0,62}$")) {
-      throw CairnException.invalidField(
-          "user.username",
-          "'" + user.getUsername() + "' (expected: 1-63 of a-z 0-9 . _ -, starting with a letter)");
-    }
+    Usernames.check(user.getUsername());
     UUID requestId = ResourceNames.requestId(request.getRequestId());
     var created =
         service.createUser(CallContext.principal(), user.getUsername(), user.getDisplayName(), requestId);

@@ -64,6 +64,7 @@ public final class IdentityService {
 
   /** For bootstrap: creates a user and a read/write token without an admin call. */
   public String createUserWithToken(String username, String displayName, String tokenName) {
+    Usernames.check(username);
     UUID userId = ids.get();
     Principal self = Principal.system(userId);
     return database.transaction(

@@ -250,4 +250,18 @@ class IdentityEndToEndTest {
     assertThat(tokens.get(0).hasLastUseTime()).isTrue();
     assertThat(tokens.get(0).toString()).doesNotContain(alice.token().substring(alice.token().lastIndexOf('_') + 1));
   }
+
+  @Test
+  void wordsTheApiGivesMeaningToAreNeverUsernames() {
+    for (String reserved : List.of("me", "admin", "system", "anonymous", "abcdef01-2345-6789-abcd-ef0123456789")) {
+      var e = failure(() -> cairn.admin().createUser(
+          CreateUserRequest.newBuilder().setUser(User.newBuilder().setUsername(reserved)).build()));
+      assertThat(e.getStatus().getCode()).as(reserved).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(badRequest(e).orElseThrow().getFieldViolationsList())
+          .anySatisfy(v -> {
+            assertThat(v.getField()).isEqualTo("user.username");
+            assertThat(v.getDescription()).contains("reserved");
+          });
+    }
+  }
 }

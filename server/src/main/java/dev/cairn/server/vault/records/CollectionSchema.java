@@ -34,7 +34,8 @@ import org.jspecify.annotations.Nullable;
  * to record_values; the rest of a record is stored only encrypted.
  *
  * <p>Schemas may not reach outside the server: a {@code $ref} to anything but the bundled
- * draft 2020-12 meta-schemas is rejected instead of fetched.
+ * draft 2020-12 meta-schemas is rejected instead of fetched. Nor may they make validating a
+ * record unbounded: {@link SchemaBounds} refuses recursive, very deep and very large ones.
  */
 final class CollectionSchema {
   static final String QUERYABLE_KEYWORD = "x-cairn-queryable";
@@ -81,6 +82,8 @@ final class CollectionSchema {
     if (node == null || !node.isObject()) {
       throw CairnException.invalidField(field, "expected a JSON Schema object, e.g. {\"type\":\"object\"}");
     }
+    // before anything walks the schema: the meta-schema check recurses as deep as it goes
+    SchemaBounds.check(node, field, META_PREFIX);
     checkAgainstMetaSchema(node, field);
     Map<String, QueryableField> queryable = queryableFields(node, field);
     try {

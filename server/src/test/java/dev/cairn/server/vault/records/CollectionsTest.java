@@ -95,6 +95,51 @@ class CollectionsTest {
   }
 
   @Test
+  void recursiveOrVeryDeepSchemasAreRejectedAtCreation() {
+    TestUser owner = fixture.server.newUser("col-deep");
+    var stub = fixture.vault(owner);
+    assertInvalid(() -> stub.createCollection(request("x", "{\"$ref\":\"#\"}", "")),
+        "collection.json_schema", "recursive");
+    assertInvalid(() -> stub.createCollection(request("x",
+            "{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/b\"},\"b\":{\"allOf\":[{\"$ref\":\"#/$defs/a\"}]}},\"$ref\":\"#/$defs/a\"}", "")),
+        "collection.json_schema", "recursive");
+    // a tree whose children are nodes: recursive through data, still refused (records are bounded, schemas too)
+    assertInvalid(() -> stub.createCollection(request("x",
+            "{\"$defs\":{\"node\":{\"type\":\"object\",\"properties\":{\"kids\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/node\"}}}}},\"$ref\":\"#/$defs/node\"}", "")),
+        "collection.json_schema", "recursive");
+    String deep = "{\"type\":\"array\"}";
+    for (int i = 0; i < 900; i++) {
+      deep = "{\"type\":\"array\",\"items\":" + deep + "}";
+    }
+    String nineHundred = deep;
+    assertInvalid(() -> stub.createCollection(request("x", nineHundred, "")), "collection.json_schema", "deeper");
+    String fortyLevels = "{}";
+    for (int i = 0; i < 40; i++) {
+      fortyLevels = "{\"properties\":{\"a\":" + fortyLevels + "}}";
+    }
+    String forty = fortyLevels;
+    assertInvalid(() -> stub.createCollection(request("x", forty, "")), "collection.json_schema", "deeper");
+    // shared definitions that double at each step expand to 2^30 schemas: refused, not evaluated
+    StringBuilder laughs = new StringBuilder("{\"$defs\":{\"d0\":{\"type\":\"string\"}");
+    for (int i = 1; i <= 30; i++) {
+      laughs.append(",\"d").append(i).append("\":{\"allOf\":[{\"$ref\":\"#/$defs/d").append(i - 1)
+          .append("\"},{\"$ref\":\"#/$defs/d").append(i - 1).append("\"}]}");
+    }
+    laughs.append("},\"$ref\":\"#/$defs/d30\"}");
+    assertInvalid(() -> stub.createCollection(request("x", laughs.toString(), "")), "collection.json_schema", "expands");
+    assertThat(stub.listCollections(ListCollectionsRequest.getDefaultInstance()).getCollectionsList()).isEmpty();
+  }
+
+  @Test
+  void sharedDefinitionsWithoutRecursionStillWork() {
+    TestUser owner = fixture.server.newUser("col-defs");
+    String schema = "{\"type\":\"object\",\"$defs\":{\"addr\":{\"type\":\"object\",\"required\":[\"city\"]}},"
+        + "\"properties\":{\"home\":{\"$ref\":\"#/$defs/addr\"},\"work\":{\"$ref\":\"#/$defs/addr\"}}}";
+    UUID c = fixture.collection(owner, schema);
+    assertThat(fixture.record(owner, c, "{\"home\":{\"city\":\"Oslo\"},\"work\":{\"city\":\"Bergen\"}}")).isNotNull();
+  }
+
+  @Test
   void listPagesNewestFirstAndSharedWithMeShowsOnlyGrantedCollections() {
     TestUser owner = fixture.server.newUser("col-list");
     List<String> made = new ArrayList<>();
