@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Vault benchmark: Cairn's CreateItem / GetItem(FULL) against a raw SQL INSERT / SELECT of the
 # same bytes into a bare table of the same PostgreSQL, measured in one run by
-# tools/src/main/java/dev/cairn/tools/bench/VaultBench.java (medians over alternating rounds).
+# tools/src/main/java/dev/cairn/tools/bench/VaultBench.java (medians over alternating rounds),
+# in four cases: one client (latency); 8 clients on one owner; 8 clients on 8 owners; and
+# CreateItem for an owner holding 1,000 and then BENCH_PRELOAD (100,000) items.
 # The ratio is the cost of what the vault adds per item: authentication, validation, per-owner
 # encryption, versions, the audit hash chain and row-level security.
 #
@@ -35,6 +37,8 @@ trap 'exit 130' INT TERM
 PG_PORT="$(cairn_free_port)"
 export CAIRN_EMBEDDED_DATABASE_PORT="$PG_PORT"
 export CAIRN_VAULT_WRITES_PER_MINUTE=1000000
+export CAIRN_VAULT_MAX_ITEMS_PER_USER=10000000
+export CAIRN_ADMIN_TOKEN="bench-admin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 cairn_start "$WORK"
 cairn_wait_serving 120
 TOKEN="$(tr -d '\n' <"$CAIRN_TOKEN_FILE")"
@@ -42,5 +46,6 @@ TOKEN="$(tr -d '\n' <"$CAIRN_TOKEN_FILE")"
 timeout 900 "$(cairn_java)" -cp "$TOOLS_JAR" dev.cairn.tools.bench.VaultBench \
   --target "$CAIRN_TARGET" --token "$TOKEN" \
   --jdbc "jdbc:postgresql://localhost:$PG_PORT/cairn" \
+  --admin-token "$CAIRN_ADMIN_TOKEN" --preload "${BENCH_PRELOAD:-100000}" \
   --size "${BENCH_SIZE:-4096}" --ops "${BENCH_OPS:-2000}" \
   --concurrency "${BENCH_CONCURRENCY:-8}" --rounds "${BENCH_ROUNDS:-3}"

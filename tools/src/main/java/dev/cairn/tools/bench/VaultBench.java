@@ -1,6 +1,11 @@
 package dev.cairn.tools.bench;
 
 import com.google.protobuf.ByteString;
+import dev.cairn.identity.v1.CreateApiTokenRequest;
+import dev.cairn.identity.v1.CreateUserRequest;
+import dev.cairn.identity.v1.IdentityServiceGrpc;
+import dev.cairn.identity.v1.TokenScope;
+import dev.cairn.identity.v1.User;
 import dev.cairn.vault.v1.CreateItemRequest;
 import dev.cairn.vault.v1.GetItemRequest;
 import dev.cairn.vault.v1.Item;
@@ -58,17 +63,16 @@ public final class VaultBench {
     int ops = Integer.parseInt(opts.getOrDefault("ops", "2000"));
     int concurrency = Integer.parseInt(opts.getOrDefault("concurrency", "8"));
     int rounds = Integer.parseInt(opts.getOrDefault("rounds", "3"));
+    String adminToken = opts.get("admin-token");
+    int preload = Integer.parseInt(opts.getOrDefault("preload", "100000"));
 
     byte[] payload = new byte[size];
     new Random(42).nextBytes(payload);
     ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
-    Metadata auth = new Metadata();
-    auth.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-    var vault = VaultServiceGrpc.newBlockingStub(channel)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth));
+    var vault = vaultAs(channel, token);
 
     List<Connection> connections = new ArrayList<>();
-    for (int i = 0; i < concurrency; i++) {
+    for (int i = 0; i < Math.max(concurrency, 1); i++) {
       Connection c = DriverManager.getConnection(jdbc, opts.getOrDefault("jdbc-user", "postgres"), opts.getOrDefault("jdbc-password", ""));
       c.setAutoCommit(true);
       connections.add(c);
@@ -78,37 +82,59 @@ public final class VaultBench {
       s.execute("CREATE TABLE IF NOT EXISTS bench.raw_items (id uuid PRIMARY KEY, owner_id uuid NOT NULL, body bytea NOT NULL)");
     }
     UUID owner = UUID.randomUUID();
-
-    var results = new java.util.LinkedHashMap<String, List<Result>>();
-    for (String k : List.of("cairn put", "sql put", "cairn get", "sql get")) {
-      results.put(k, new ArrayList<>());
-    }
-    // warm-up, not reported
     List<String> names = new CopyOnWriteArrayList<>();
     List<UUID> rawIds = new CopyOnWriteArrayList<>();
+    // warm-up of both sides, not reported
     run(Math.min(ops, 200), concurrency, i -> names.add(put(vault, payload)));
     run(Math.min(ops, 200), concurrency, i -> rawIds.add(rawPut(connections.get(i % concurrency), owner, payload)));
 
-    for (int r = 0; r < rounds; r++) {
-      results.get("cairn put").add(run(ops, concurrency, i -> names.add(put(vault, payload))));
-      results.get("sql put").add(run(ops, concurrency, i -> rawIds.add(rawPut(connections.get(i % concurrency), owner, payload))));
-      results.get("cairn get").add(run(ops, concurrency, i -> get(vault, names.get(i % names.size()), size)));
-      results.get("sql get").add(run(ops, concurrency, i -> rawGet(connections.get(i % concurrency), rawIds.get(i % rawIds.size()), size)));
+    System.out.printf(Locale.ROOT, "vault bench: %d-byte documents, %d ops x %d rounds (medians)%n%n", size, ops, rounds);
+    var table = new java.util.LinkedHashMap<String, Result>();
+    // one client, one owner: latency
+    compare("1 client", table, rounds,
+        () -> run(ops / 4, 1, i -> names.add(put(vault, payload))),
+        () -> run(ops / 4, 1, i -> rawIds.add(rawPut(connections.get(0), owner, payload))),
+        () -> run(ops / 4, 1, i -> get(vault, names.get(i % names.size()), size)),
+        () -> run(ops / 4, 1, i -> rawGet(connections.get(0), rawIds.get(i % rawIds.size()), size)));
+    // many clients, one owner: what one busy owner's calls contend on
+    compare(concurrency + " clients, 1 owner", table, rounds,
+        () -> run(ops, concurrency, i -> names.add(put(vault, payload))),
+        () -> run(ops, concurrency, i -> rawIds.add(rawPut(connections.get(i % concurrency), owner, payload))),
+        () -> run(ops, concurrency, i -> get(vault, names.get(i % names.size()), size)),
+        () -> run(ops, concurrency, i -> rawGet(connections.get(i % concurrency), rawIds.get(i % rawIds.size()), size)));
+    if (adminToken != null) {
+      // many clients, one owner each
+      List<VaultServiceGrpc.VaultServiceBlockingStub> owners = new ArrayList<>();
+      for (int t = 0; t < concurrency; t++) {
+        owners.add(vaultAs(channel, newUserToken(channel, adminToken, "bench-owner-" + t)));
+      }
+      List<List<String>> owned = new ArrayList<>();
+      for (int t = 0; t < concurrency; t++) {
+        List<String> mine = new CopyOnWriteArrayList<>();
+        mine.add(put(owners.get(t), payload));
+        owned.add(mine);
+      }
+      compare(concurrency + " clients, " + concurrency + " owners", table, rounds,
+          () -> run(ops, concurrency, i -> owned.get(i % concurrency).add(put(owners.get(i % concurrency), payload))),
+          () -> run(ops, concurrency, i -> rawIds.add(rawPut(connections.get(i % concurrency), owner, payload))),
+          () -> run(ops, concurrency, i -> {
+            List<String> mine = owned.get(i % concurrency);
+            get(owners.get(i % concurrency), mine.get(i % mine.size()), size);
+          }),
+          () -> run(ops, concurrency, i -> rawGet(connections.get(i % concurrency), rawIds.get(i % rawIds.size()), size)));
+      itemCountCase(channel, adminToken, connections.get(0), payload, ops, concurrency, rounds, preload);
     }
 
-    System.out.printf(Locale.ROOT, "vault bench: %d-byte documents, %d ops x %d rounds, concurrency %d%n", size, ops, rounds, concurrency);
-    System.out.printf(Locale.ROOT, "%-10s %12s %10s %10s%n", "", "ops/s", "p50 ms", "p99 ms");
-    var medians = new java.util.LinkedHashMap<String, Result>();
-    results.forEach((k, v) -> {
-      Result m = new Result(median(v, Result::opsPerSecond), median(v, Result::p50Millis), median(v, Result::p99Millis));
-      medians.put(k, m);
-      System.out.printf(Locale.ROOT, "%-10s %12.0f %10.2f %10.2f%n", k, m.opsPerSecond(), m.p50Millis(), m.p99Millis());
-    });
-    for (String op : List.of("put", "get")) {
-      Result c = medians.get("cairn " + op);
-      Result s = medians.get("sql " + op);
-      System.out.printf(Locale.ROOT, "%s: cairn/sql throughput %.2fx, p50 %.1fx, p99 %.1fx%n",
-          op, c.opsPerSecond() / s.opsPerSecond(), c.p50Millis() / s.p50Millis(), c.p99Millis() / s.p99Millis());
+    System.out.printf(Locale.ROOT, "%-28s %10s %9s %9s%n", "", "ops/s", "p50 ms", "p99 ms");
+    table.forEach((k, m) -> System.out.printf(Locale.ROOT, "%-28s %10.0f %9.2f %9.2f%n", k, m.opsPerSecond(), m.p50Millis(), m.p99Millis()));
+    System.out.println();
+    for (String scenario : table.keySet().stream().filter(k -> k.endsWith(": cairn put")).map(k -> k.substring(0, k.length() - ": cairn put".length())).toList()) {
+      for (String op : List.of("put", "get")) {
+        Result c = table.get(scenario + ": cairn " + op);
+        Result s = table.get(scenario + ": sql " + op);
+        System.out.printf(Locale.ROOT, "%-22s %s: cairn/sql throughput %.2fx, p50 %.1fx, p99 %.1fx%n",
+            scenario, op, c.opsPerSecond() / s.opsPerSecond(), c.p50Millis() / s.p50Millis(), c.p99Millis() / s.p99Millis());
+      }
     }
     try (var s = connections.get(0).createStatement()) {
       s.execute("DROP SCHEMA bench CASCADE");
@@ -117,6 +143,99 @@ public final class VaultBench {
       c.close();
     }
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  @FunctionalInterface
+  private interface Measure {
+    Result run() throws Exception;
+  }
+
+  /** Rounds alternating Cairn and SQL, put then get; medians into {@code table}. */
+  private static void compare(String scenario, Map<String, Result> table, int rounds,
+      Measure cairnPut, Measure sqlPut, Measure cairnGet, Measure sqlGet) throws Exception {
+    var runs = new java.util.LinkedHashMap<String, List<Result>>();
+    for (String k : List.of("cairn put", "sql put", "cairn get", "sql get")) {
+      runs.put(k, new ArrayList<>());
+    }
+    for (int r = 0; r < rounds; r++) {
+      runs.get("cairn put").add(cairnPut.run());
+      runs.get("sql put").add(sqlPut.run());
+      runs.get("cairn get").add(cairnGet.run());
+      runs.get("sql get").add(sqlGet.run());
+    }
+    runs.forEach((k, v) -> table.put(scenario + ": " + k,
+        new Result(median(v, Result::opsPerSecond), median(v, Result::p50Millis), median(v, Result::p99Millis))));
+  }
+
+  /**
+   * CreateItem latency for one owner holding about 1,000 items and then about {@code preload}:
+   * the rows are copied in by SQL as the database owner (they only need to exist for whatever
+   * a create checks against the owner's items), so the case takes seconds, not an hour.
+   */
+  private static void itemCountCase(ManagedChannel channel, String adminToken, Connection superuser,
+      byte[] payload, int ops, int concurrency, int rounds, int preload) throws Exception {
+    String token = newUserToken(channel, adminToken, "bench-big-owner");
+    var big = vaultAs(channel, token);
+    UUID ownerId = UUID.fromString(big.createItem(CreateItemRequest.newBuilder()
+        .setItem(Item.newBuilder().setKind(Item.Kind.KIND_DOCUMENT).setMediaType("text/plain")
+            .setContent(ByteString.copyFromUtf8("seed")))
+        .build()).getItem().getOwner().substring("users/".length()));
+    System.out.printf(Locale.ROOT, "%-28s %10s %9s %9s%n", "items held -> CreateItem", "ops/s", "p50 ms", "p99 ms");
+    for (int target : List.of(1_000, preload)) {
+      copyItems(superuser, ownerId, target - heldItems(superuser, ownerId));
+      List<Result> results = new ArrayList<>();
+      for (int r = 0; r < rounds; r++) {
+        results.add(run(ops, concurrency, i -> put(big, payload)));
+      }
+      System.out.printf(Locale.ROOT, "%-28s %10.0f %9.2f %9.2f%n", String.format(Locale.ROOT, "%,d items", heldItems(superuser, ownerId)),
+          median(results, Result::opsPerSecond), median(results, Result::p50Millis), median(results, Result::p99Millis));
+    }
+    System.out.println();
+  }
+
+  private static long heldItems(Connection c, UUID owner) throws SQLException {
+    try (var q = c.prepareStatement("SELECT count(*) FROM cairn.items WHERE owner_id = ?")) {
+      q.setObject(1, owner);
+      try (var rs = q.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  /** Copies one of the owner's item rows {@code n} times under new ids. */
+  private static void copyItems(Connection c, UUID owner, long n) throws SQLException {
+    if (n <= 0) {
+      return;
+    }
+    try (var q = c.prepareStatement(
+        "INSERT INTO cairn.items SELECT (jsonb_populate_record(null::cairn.items, to_jsonb(one)"
+            + " || jsonb_build_object('id', gen_random_uuid(), 'create_request_id', null))).*"
+            + " FROM (SELECT * FROM cairn.items WHERE owner_id = ? LIMIT 1) one, generate_series(1, ?)")) {
+      q.setObject(1, owner);
+      q.setLong(2, n);
+      q.executeUpdate();
+    }
+  }
+
+  private static VaultServiceGrpc.VaultServiceBlockingStub vaultAs(ManagedChannel channel, String token) {
+    Metadata auth = new Metadata();
+    auth.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+    return VaultServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth));
+  }
+
+  /** A fresh user (unique name) and a read/write token for it, made with the admin token. */
+  private static String newUserToken(ManagedChannel channel, String adminToken, String prefix) {
+    Metadata auth = new Metadata();
+    auth.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + adminToken);
+    var identity = IdentityServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(auth));
+    String username = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    User user = identity.createUser(CreateUserRequest.newBuilder().setUser(User.newBuilder().setUsername(username)).build()).getUser();
+    return identity.createApiToken(CreateApiTokenRequest.newBuilder()
+            .setParent(user.getName()).setDisplayName("bench")
+            .addScopes(TokenScope.TOKEN_SCOPE_READ).addScopes(TokenScope.TOKEN_SCOPE_WRITE)
+            .build())
+        .getToken();
   }
 
   private static String put(VaultServiceGrpc.VaultServiceBlockingStub vault, byte[] payload) {
