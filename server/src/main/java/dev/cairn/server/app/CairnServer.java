@@ -6,6 +6,7 @@ import dev.cairn.server.config.CairnConfig;
 import dev.cairn.server.db.Database;
 import dev.cairn.server.db.DatabaseBootstrap;
 import dev.cairn.server.db.EmbeddedDatabase;
+import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.grpc.AuthInterceptor;
 import dev.cairn.server.grpc.Principal;
 import dev.cairn.server.grpc.ErrorMapper;
@@ -125,7 +126,8 @@ public final class CairnServer implements AutoCloseable {
     var vault = new VaultModule(vaultContext);
     resources.add(vault);
     var identity =
-        new IdentityService(database, random, clock, UUID::randomUUID, List.of(vault.cryptoShredder()));
+        new IdentityService(
+            database, vaultContext.pageTokens(), random, clock, UUID::randomUUID, List.of(vault.cryptoShredder()));
     var auth = new AuthInterceptor(new TokenAuthenticator(database, config.adminToken(), clock), ANONYMOUS_METHODS);
     var validation = new ValidationInterceptor();
 
@@ -191,6 +193,7 @@ public final class CairnServer implements AutoCloseable {
     String attestation =
         Secrets.resolve(keys.attestationKey(), dir, "attestation.keyset", "CAIRN_ATTESTATION_KEY", Attestations::generateKey);
     var audit = new AuditLog(Base64.getDecoder().decode(hmac), clock);
+    var pageTokens = pageTokens(keys, hmac);
     var denials = new AccessDenials(db, audit);
     return new VaultContext(
         db,
@@ -199,9 +202,18 @@ public final class CairnServer implements AutoCloseable {
         new VaultAccess(denials::record),
         config.vault(),
         Attestations.parseKey(attestation),
+        pageTokens,
         clock,
         UUID::randomUUID,
         random);
+  }
+
+  /** The configured page-token key, else one derived from the (shared) audit HMAC key. */
+  private static PageTokens pageTokens(CairnConfig.KeyConfig keys, String auditHmacKey) {
+    String configured = keys.pageTokenKey();
+    return configured != null
+        ? new PageTokens(Base64.getDecoder().decode(configured))
+        : PageTokens.derivedFrom(Base64.getDecoder().decode(auditHmacKey));
   }
 
   private void createDataDir() {

@@ -74,12 +74,15 @@ public record CairnConfig(
    * @param kekPrevious older KEKs that still unwrap until {@code rewrap-keys} has run
    * @param auditHmacKey key for HMACs of sensitive audit values (base64, 32 bytes)
    * @param attestationKey Ed25519 signing keyset for attestations (base64 Tink keyset)
+   * @param pageTokenKey key that authenticates page tokens (base64, at least 32 bytes); when
+   *     absent it is derived from the audit HMAC key, which replicas already share
    */
   public record KeyConfig(
       @Nullable String kek,
       List<String> kekPrevious,
       @Nullable String auditHmacKey,
-      @Nullable String attestationKey) {
+      @Nullable String attestationKey,
+      @Nullable String pageTokenKey) {
     public KeyConfig {
       kekPrevious = List.copyOf(kekPrevious);
     }
@@ -157,7 +160,8 @@ public record CairnConfig(
             reader.optional("CAIRN_KEK").orElse(null),
             reader.optional("CAIRN_KEK_PREVIOUS").map(v -> List.of(v.split(","))).orElse(List.of()),
             reader.optional("CAIRN_AUDIT_HMAC_KEY").orElse(null),
-            reader.optional("CAIRN_ATTESTATION_KEY").orElse(null));
+            reader.optional("CAIRN_ATTESTATION_KEY").orElse(null),
+            reader.key("CAIRN_PAGE_TOKEN_KEY", 32));
     var vault =
         new VaultConfig(
             reader.integer("CAIRN_VAULT_INLINE_MAX_BYTES", 4 * 1024 * 1024, 1024, 4 * 1024 * 1024),
@@ -222,6 +226,23 @@ public record CairnConfig(
         problem(key + ": " + raw.get() + " (expected: an integer " + min + ".." + max + ")");
         return fallback;
       }
+    }
+
+    /** An optional base64 key of at least {@code minBytes} bytes. */
+    @Nullable String key(String key, int minBytes) {
+      String raw = optional(key).orElse(null);
+      if (raw == null) {
+        return null;
+      }
+      try {
+        int length = java.util.Base64.getDecoder().decode(raw).length;
+        if (length < minBytes) {
+          problem(key + ": " + length + " bytes (expected: base64 of at least " + minBytes + " random bytes)");
+        }
+      } catch (IllegalArgumentException e) {
+        problem(key + ": not base64 (expected: base64 of at least " + minBytes + " random bytes)");
+      }
+      return raw;
     }
 
     boolean bool(String key, boolean fallback) {

@@ -4,7 +4,9 @@ import dev.cairn.server.grpc.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.Database;
+import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PageToken;
+import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.grpc.CairnException;
 import dev.cairn.server.grpc.Principal;
 import java.security.SecureRandom;
@@ -23,6 +25,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class IdentityService {
   private final Database database;
+  private final PageTokens pageTokens;
   private final IdentityRepository repository = new IdentityRepository();
   private final TokenCodec codec;
   private final Clock clock;
@@ -37,11 +40,13 @@ public final class IdentityService {
 
   public IdentityService(
       Database database,
+      PageTokens pageTokens,
       SecureRandom random,
       Clock clock,
       Supplier<UUID> ids,
       List<UserDeletionListener> deletionListeners) {
     this.database = requireNonNull(database, "database");
+    this.pageTokens = requireNonNull(pageTokens, "pageTokens");
     this.codec = new TokenCodec(requireNonNull(random, "random"));
     this.clock = requireNonNull(clock, "clock");
     this.ids = requireNonNull(ids, "ids");
@@ -142,12 +147,13 @@ public final class IdentityService {
   Users.TokenPage listTokens(
       Principal caller, UserRef owner, boolean includeInactive, int pageSize, String pageToken) {
     UUID ownerId = resolve(caller, owner);
-    PageToken after = PageToken.decode(pageToken);
-    int limit = PageToken.pageSize(pageSize, 50, 1000);
+    var binding = PageBinding.of(caller, "ListApiTokens").with("parent", ownerId).with("show_inactive", includeInactive);
+    PageToken after = pageTokens.decode(pageToken, binding, PageToken::read);
+    int limit = PageTokens.pageSize(pageSize, 50, 1000);
     List<Users.Token> rows =
         database.transaction(
             caller, sql -> repository.listTokens(sql, ownerId, includeInactive, after, limit + 1));
-    var p = PageToken.page(rows, limit, r -> new PageToken(r.createdAt(), r.id()));
+    var p = pageTokens.page(rows, limit, binding, r -> new PageToken(r.createdAt(), r.id()));
     return new Users.TokenPage(p.rows(), p.nextPageToken());
   }
 

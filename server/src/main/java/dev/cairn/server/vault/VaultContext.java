@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.crypto.tink.KeysetHandle;
 import dev.cairn.server.config.CairnConfig.VaultConfig;
 import dev.cairn.server.db.Database;
+import dev.cairn.server.db.PageTokens;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.UUID;
@@ -15,6 +16,7 @@ import java.util.function.Supplier;
  * limits, and the injected clock and id source.
  *
  * @param attestationKey the Ed25519 keyset (private) attestations and receipts are signed with
+ * @param pageTokens seals and checks every list's page tokens
  */
 public record VaultContext(
     Database database,
@@ -23,6 +25,7 @@ public record VaultContext(
     VaultAccess access,
     VaultConfig limits,
     KeysetHandle attestationKey,
+    PageTokens pageTokens,
     Clock clock,
     Supplier<UUID> ids,
     SecureRandom random) {
@@ -34,6 +37,7 @@ public record VaultContext(
     requireNonNull(access, "access");
     requireNonNull(limits, "limits");
     requireNonNull(attestationKey, "attestationKey");
+    requireNonNull(pageTokens, "pageTokens");
     requireNonNull(clock, "clock");
     requireNonNull(ids, "ids");
     requireNonNull(random, "random");

@@ -39,4 +39,17 @@ class CairnConfigTest {
     assertThat(config.database().embedded()).isFalse();
     assertThat(config.createDemoUser()).isFalse();
   }
+
+  @Test
+  void pageTokenKeyMustBeBase64OfAtLeast32Bytes() {
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_PAGE_TOKEN_KEY", "c2hvcnQ=")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CAIRN_PAGE_TOKEN_KEY: 5 bytes (expected: base64 of at least 32 random bytes)");
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_PAGE_TOKEN_KEY", "not base64!")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CAIRN_PAGE_TOKEN_KEY: not base64");
+    String key = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    assertThat(CairnConfig.fromMap(Map.of("CAIRN_PAGE_TOKEN_KEY", key)).keys().pageTokenKey()).isEqualTo(key);
+    assertThat(CairnConfig.fromMap(Map.of()).keys().pageTokenKey()).isNull();
+  }
 }

@@ -23,7 +23,7 @@ public final class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBas
   private final AuditService service;
 
   public AuditGrpcService(VaultContext vault) {
-    this.service = new AuditService(requireNonNull(vault, "vault").database());
+    this.service = new AuditService(requireNonNull(vault, "vault").database(), vault.pageTokens());
   }
 
   @Override

@@ -3,7 +3,9 @@ package dev.cairn.server.vault.audit;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.Database;
-import dev.cairn.server.db.PageToken;
+import dev.cairn.server.db.PageBinding;
+import dev.cairn.server.db.PagePosition;
+import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.grpc.CairnException;
 import dev.cairn.server.grpc.Principal;
 import java.util.List;
@@ -22,25 +24,36 @@ final class AuditService {
   static final int VERIFY_BATCH = 500;
 
   private final Database database;
+  private final PageTokens pageTokens;
   private final AuditRepository repository = new AuditRepository();
 
-  AuditService(Database database) {
+  AuditService(Database database, PageTokens pageTokens) {
     this.database = requireNonNull(database, "database");
+    this.pageTokens = requireNonNull(pageTokens, "pageTokens");
   }
 
   AuditEvents.Page list(
       Principal caller, String parent, AuditEvents.Filter filter, int pageSize, String pageToken) {
     UUID owner = owner(caller, parent);
-    @Nullable Long before = AuditPageToken.decode(pageToken, owner, filter);
-    int limit = PageToken.pageSize(pageSize, DEFAULT_PAGE, MAX_PAGE);
+    PageBinding binding = binding(caller, owner, filter);
+    @Nullable Long before = pageTokens.decode(pageToken, binding, PagePosition.Reader::getLong);
+    int limit = PageTokens.pageSize(pageSize, DEFAULT_PAGE, MAX_PAGE);
     List<AuditEvents.Event> rows =
         database.transaction(caller, sql -> repository.list(sql, owner, filter, before, limit + 1));
-    if (rows.size() <= limit) {
-      return new AuditEvents.Page(rows, "");
-    }
-    List<AuditEvents.Event> page = List.copyOf(rows.subList(0, limit));
-    long lastSeq = page.getLast().seq();
-    return new AuditEvents.Page(page, AuditPageToken.after(lastSeq, owner, filter).encode());
+    var page = pageTokens.page(rows, limit, binding, e -> out -> out.putLong(e.seq()));
+    return new AuditEvents.Page(page.rows(), page.nextPageToken());
+  }
+
+  /** users/me and users/{my id} are one list, so the token binds the resolved owner. */
+  private static PageBinding binding(Principal caller, UUID owner, AuditEvents.Filter filter) {
+    return PageBinding.of(caller, "ListAuditEvents")
+        .with("parent", owner)
+        .with("actor", filter.actor())
+        .with("target", filter.target())
+        .with("actions", filter.actions())
+        .with("via", filter.via())
+        .with("start_time", filter.start() == null ? null : filter.start().toInstant())
+        .with("end_time", filter.end() == null ? null : filter.end().toInstant());
   }
 
   /**

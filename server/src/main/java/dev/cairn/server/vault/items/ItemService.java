@@ -4,7 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Struct;
 import com.google.rpc.BadRequest;
+import dev.cairn.server.db.PageBinding;
+import dev.cairn.server.db.PagePosition;
 import dev.cairn.server.db.PageToken;
+import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.grpc.CairnException;
@@ -365,16 +368,14 @@ final class ItemService {
 
   Page<Item> list(Principal caller, Filter filter, String pageToken, int pageSize) {
     UUID me = caller.requireUserId();
-    PageToken after = ItemPageTokens.items(pageToken, filter);
-    int size = PageToken.pageSize(pageSize, 50, 1000);
+    PageBinding binding = filter.bind(PageBinding.of(caller, "ListItems"));
+    PageToken after = vault.pageTokens().decode(pageToken, binding, PageToken::read);
+    int size = PageTokens.pageSize(pageSize, 50, 1000);
     return vault.database().transaction(caller, sql -> {
-      List<Item> rows = repository.list(sql, me, filter, after, size + 1);
-      Page<Item> page = rows.size() <= size
-          ? new Page<>(rows, "")
-          : new Page<>(rows.subList(0, size),
-              ItemPageTokens.items(filter, new PageToken(rows.get(size - 1).createdAt(), rows.get(size - 1).id())));
+      var page = vault.pageTokens().page(
+          repository.list(sql, me, filter, after, size + 1), size, binding, r -> new PageToken(r.createdAt(), r.id()));
       auditSharedReads(sql, caller, page.rows(), "LIST");
-      return page;
+      return new Page<>(page.rows(), page.nextPageToken());
     });
   }
 
@@ -392,9 +393,9 @@ final class ItemService {
   }
 
   Page<Version> versions(Principal caller, UUID id, String pageToken, int pageSize) {
-    String parent = Items.name(id);
-    Integer before = ItemPageTokens.versions(pageToken, parent);
-    int size = PageToken.pageSize(pageSize, 50, 1000);
+    PageBinding binding = PageBinding.of(caller, "ListItemVersions").with("parent", id);
+    Integer before = vault.pageTokens().decode(pageToken, binding, PagePosition.Reader::getInt);
+    int size = PageTokens.pageSize(pageSize, 50, 1000);
     List<Version> rows = vault.database().transaction(caller, sql -> {
       Access access = readable(sql, caller, id);
       if (!access.isOwner()) {
@@ -402,11 +403,8 @@ final class ItemService {
       }
       return repository.versions(sql, id, before, size + 1);
     });
-    if (rows.size() <= size) {
-      return new Page<>(rows, "");
-    }
-    Version last = rows.get(size - 1);
-    return new Page<>(rows.subList(0, size), ItemPageTokens.encode(parent, Integer.toString(last.version())));
+    var page = vault.pageTokens().page(rows, size, binding, v -> out -> out.putInt(v.version()));
+    return new Page<>(page.rows(), page.nextPageToken());
   }
 
   /** Readable: the owner (deleted items too), or a live READ grant on an active item. */

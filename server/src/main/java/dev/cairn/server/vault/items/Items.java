@@ -1,6 +1,7 @@
 package dev.cairn.server.vault.items;
 
 import com.google.protobuf.Struct;
+import dev.cairn.server.db.PageBinding;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
@@ -108,9 +109,15 @@ final class Items {
       boolean showDeleted,
       boolean sharedWithMe) {
 
-    String canonical() {
-      return "kind=" + kind + "\ncollection=" + collection + "\nlabels=" + labels.stream().sorted().toList()
-          + "\nmedia_type=" + mediaType + "\nshow_deleted=" + showDeleted + "\nshared_with_me=" + sharedWithMe;
+    /** Binds a page token to these filters (labels as a set: their order does not change the list). */
+    PageBinding bind(PageBinding binding) {
+      return binding
+          .with("kind", kind)
+          .with("collection", collection)
+          .with("labels", labels.stream().sorted().toList())
+          .with("media_type", mediaType)
+          .with("show_deleted", showDeleted)
+          .with("shared_with_me", sharedWithMe);
     }
   }
 

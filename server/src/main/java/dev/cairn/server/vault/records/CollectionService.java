@@ -2,7 +2,9 @@ package dev.cairn.server.vault.records;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PageToken;
+import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.grpc.CairnException;
 import dev.cairn.server.grpc.Principal;
 import dev.cairn.server.vault.AuditLog;
@@ -79,11 +81,12 @@ final class CollectionService {
 
   Page list(Principal caller, boolean sharedWithMe, int pageSize, String pageToken) {
     caller.requireUserId();
-    int limit = PageToken.pageSize(pageSize, DEFAULT_PAGE, MAX_PAGE);
-    PageToken after = PageToken.decode(pageToken);
+    int limit = PageTokens.pageSize(pageSize, DEFAULT_PAGE, MAX_PAGE);
+    var binding = PageBinding.of(caller, "ListCollections").with("shared_with_me", sharedWithMe);
+    PageToken after = vault.pageTokens().decode(pageToken, binding, PageToken::read);
     List<CollectionInfo> rows =
         vault.database().transaction(caller, sql -> repository.page(sql, caller, sharedWithMe, after, limit + 1));
-    var p = PageToken.page(rows, limit, r -> new PageToken(r.createdAt(), r.id()));
+    var p = vault.pageTokens().page(rows, limit, binding, r -> new PageToken(r.createdAt(), r.id()));
     return new Page(List.copyOf(p.rows()), p.nextPageToken());
   }
 }

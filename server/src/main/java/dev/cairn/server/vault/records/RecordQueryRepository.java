@@ -36,7 +36,7 @@ final class RecordQueryRepository {
       CollectionInfo collection,
       Condition filter,
       SortKey<?> key,
-      RecordCursor.@Nullable Position after,
+      @Nullable RecordCursor after,
       int limit) {
     Condition where =
         ITEMS.OWNER_ID.eq(collection.ownerId())
@@ -65,14 +65,14 @@ final class RecordQueryRepository {
       CollectionInfo collection,
       Condition filter,
       SortKey<?> key,
-      RecordCursor.@Nullable Position after,
+      @Nullable RecordCursor after,
       int limit) {
     return select(sql, caller, collection, filter, key, after, limit)
         .fetch(r -> new Row(r.into(ITEMS), r.into(ITEM_VERSIONS), r.get(SORT_VALUE)));
   }
 
   @SuppressWarnings("unchecked")
-  private static <T> Condition seek(SortKey<T> key, RecordCursor.Position after) {
+  private static <T> Condition seek(SortKey<T> key, RecordCursor after) {
     return key.after((T) after.value(), after.id());
   }
 

@@ -2,7 +2,8 @@ package dev.cairn.server.vault.records;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.cairn.server.db.PageToken;
+import dev.cairn.server.db.PageBinding;
+import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.grpc.CairnException;
 import dev.cairn.server.grpc.Principal;
 import dev.cairn.server.vault.AuditLog;
@@ -44,13 +45,13 @@ final class RecordQueryService {
   record Page(List<Result> records, String nextPageToken) {}
 
   /** The query's parts, resolved against the collection. */
-  record Plan(CollectionInfo collection, Condition filter, SortKey<?> key, RecordCursor.@Nullable Position after, String binding) {}
+  record Plan(CollectionInfo collection, Condition filter, SortKey<?> key, @Nullable RecordCursor after, PageBinding binding) {}
 
   Page query(Principal caller, UUID collectionId, String filter, String orderBy, int pageSize, String pageToken, String requestId) {
     caller.requireUserId();
     // syntax first: it needs no data, and an error reveals nothing about the collection
     Filter tree = FilterParser.parse(filter);
-    int limit = PageToken.pageSize(pageSize, DEFAULT_PAGE, MAX_PAGE);
+    int limit = PageTokens.pageSize(pageSize, DEFAULT_PAGE, MAX_PAGE);
     return vault.database().transaction(caller, sql -> {
       Plan plan = plan(sql, caller, collectionId, tree, filter, orderBy, pageToken);
       List<RecordQueryRepository.Row> rows =
@@ -65,7 +66,8 @@ final class RecordQueryService {
       String next = "";
       if (more) {
         var last = page.getLast();
-        next = RecordCursor.encode(plan.binding(), plan.key(), last.sortValue(), last.item().getId());
+        next = vault.pageTokens().encode(
+            plan.binding(), new RecordCursor(last.sortValue(), last.item().getId()).position(plan.key()));
       }
       return new Page(out, next);
     });
@@ -87,8 +89,10 @@ final class RecordQueryService {
     var queryable = schemas.get(collection).queryable();
     Condition condition = tree == null ? DSL.noCondition() : new FilterSql(collectionId, queryable).condition(tree);
     SortKey<?> key = SortKey.parse(orderBy, collectionId, queryable);
-    String binding = RecordCursor.binding(collectionId, filter, key.spec());
-    return new Plan(collection, condition, key, RecordCursor.decode(pageToken, binding, key), binding);
+    var binding = PageBinding.of(caller, "QueryRecords")
+        .with("parent", collectionId).with("filter", filter).with("order_by", key.spec());
+    RecordCursor after = vault.pageTokens().decode(pageToken, binding, in -> RecordCursor.read(in, key));
+    return new Plan(collection, condition, key, after, binding);
   }
 
   RecordQueryRepository repository() {

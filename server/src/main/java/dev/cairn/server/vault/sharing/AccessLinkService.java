@@ -6,7 +6,9 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PageToken;
+import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.db.jooq.Tables;
 import dev.cairn.server.db.jooq.tables.records.AccessLinksRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
@@ -124,11 +126,12 @@ final class AccessLinkService {
 
   LinkPage list(Principal caller, @Nullable UUID item, boolean showInactive, int pageSize, String pageToken) {
     UUID me = caller.requireUserId();
-    PageToken after = PageToken.decode(pageToken);
-    int limit = PageToken.pageSize(pageSize, 50, 1000);
+    var binding = PageBinding.of(caller, "ListAccessLinks").with("item", item).with("show_inactive", showInactive);
+    PageToken after = vault.pageTokens().decode(pageToken, binding, PageToken::read);
+    int limit = PageTokens.pageSize(pageSize, 50, 1000);
     List<Link> rows =
         vault.database().transaction(caller, sql -> repository.listLinks(sql, me, item, showInactive, after, limit + 1));
-    var p = PageToken.page(rows, limit, r -> new PageToken(r.createdAt(), r.id()));
+    var p = vault.pageTokens().page(rows, limit, binding, r -> new PageToken(r.createdAt(), r.id()));
     return new LinkPage(p.rows(), p.nextPageToken());
   }
 

@@ -5,7 +5,9 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PageToken;
+import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.db.jooq.Tables;
 import dev.cairn.server.db.jooq.tables.records.ConsentsRecord;
 import dev.cairn.server.db.jooq.tables.records.GrantsRecord;
@@ -159,11 +161,12 @@ final class ConsentService {
 
   ConsentPage list(Principal caller, boolean toMe, boolean showInactive, int pageSize, String pageToken) {
     UUID me = caller.requireUserId();
-    PageToken after = PageToken.decode(pageToken);
-    int limit = PageToken.pageSize(pageSize, 50, 1000);
+    var binding = PageBinding.of(caller, "ListConsents").with("given_to_me", toMe).with("show_inactive", showInactive);
+    PageToken after = vault.pageTokens().decode(pageToken, binding, PageToken::read);
+    int limit = PageTokens.pageSize(pageSize, 50, 1000);
     List<Consent> rows =
         vault.database().transaction(caller, sql -> repository.listConsents(sql, me, toMe, showInactive, after, limit + 1));
-    var p = PageToken.page(rows, limit, r -> new PageToken(r.createdAt(), r.id()));
+    var p = vault.pageTokens().page(rows, limit, binding, r -> new PageToken(r.createdAt(), r.id()));
     return new ConsentPage(p.rows(), p.nextPageToken());
   }
 

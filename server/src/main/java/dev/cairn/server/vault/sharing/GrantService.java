@@ -3,7 +3,9 @@ package dev.cairn.server.vault.sharing;
 import dev.cairn.server.grpc.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
+import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PageToken;
+import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.db.jooq.Tables;
 import dev.cairn.server.db.jooq.tables.records.GrantsRecord;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
@@ -143,8 +145,11 @@ final class GrantService {
 
   GrantPage list(Principal caller, GrantFilter filter, int pageSize, String pageToken) {
     UUID me = caller.requireUserId();
-    PageToken after = PageToken.decode(pageToken);
-    int limit = PageToken.pageSize(pageSize, 50, 1000);
+    var binding = PageBinding.of(caller, "ListGrants").with("granted_to_me", filter.toMe())
+        .with("target", filter.target() == null ? null : filter.target().name()).with("user", filter.user())
+        .with("consent", filter.consent()).with("show_inactive", filter.showInactive());
+    PageToken after = vault.pageTokens().decode(pageToken, binding, PageToken::read);
+    int limit = PageTokens.pageSize(pageSize, 50, 1000);
     List<Grant> rows = vault.database().transaction(caller, sql -> {
       UUID other = null;
       if (filter.user() != null) {
@@ -156,7 +161,7 @@ final class GrantService {
       }
       return repository.listGrants(sql, me, filter, other, after, limit + 1);
     });
-    var p = PageToken.page(rows, limit, r -> new PageToken(r.createdAt(), r.id()));
+    var p = vault.pageTokens().page(rows, limit, binding, r -> new PageToken(r.createdAt(), r.id()));
     return new GrantPage(p.rows(), p.nextPageToken());
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.FieldMask;
 import dev.cairn.server.config.CairnConfig;
+import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.TestDatabase;
 import dev.cairn.server.vault.Attestations;
@@ -122,6 +123,7 @@ final class ItemFixtures {
         new VaultAccess(),
         config.vault(),
         Attestations.parseKey(Attestations.generateKey()),
+        PageTokens.derivedFrom(hmac),
         CairnTestServer.CLOCK,
         UUID::randomUUID,
         new SecureRandom());
