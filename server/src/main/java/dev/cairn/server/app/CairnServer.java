@@ -8,7 +8,7 @@ import dev.cairn.server.db.DatabaseBootstrap;
 import dev.cairn.server.db.EmbeddedDatabase;
 import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.grpc.AuthInterceptor;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.grpc.ErrorMapper;
 import dev.cairn.server.grpc.RequestLogInterceptor;
 import dev.cairn.server.grpc.RequestParsing;

@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,7 +17,7 @@ import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
-import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.core.CairnException;
 import org.postgresql.PGConnection;
 import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;

@@ -1,6 +1,6 @@
 package dev.cairn.server.db;
 
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import java.util.Collection;
 import org.jspecify.annotations.Nullable;
 

@@ -3,7 +3,7 @@ package dev.cairn.server.db;
 import static java.util.Objects.requireNonNull;
 
 import com.google.crypto.tink.subtle.Hkdf;
-import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.core.CairnException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;

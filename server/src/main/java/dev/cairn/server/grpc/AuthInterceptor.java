@@ -1,5 +1,8 @@
 package dev.cairn.server.grpc;
 
+import dev.cairn.server.core.Authenticator;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Principal;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.type.v1.ErrorReason;

@@ -1,5 +1,6 @@
 package dev.cairn.server.grpc;
 
+import dev.cairn.server.core.Principal;
 import io.grpc.Context;
 import io.grpc.Metadata;
 

@@ -1,5 +1,6 @@
 package dev.cairn.server.grpc;
 
+import dev.cairn.server.core.CairnException;
 import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
@@ -160,16 +161,35 @@ public final class ErrorMapper implements ServerInterceptor {
   }
 
   private static Mapped fromCairn(CairnException e, String method) {
-    if (e.code() == Status.Code.UNAVAILABLE || e.code() == Status.Code.INTERNAL) {
-      log.error("{} in {} (request {}): {}", e.code(), method, CallContext.requestId(), e.getMessage());
+    Status.Code code = status(e.kind());
+    if (code == Status.Code.UNAVAILABLE || code == Status.Code.INTERNAL) {
+      log.error("{} in {} (request {}): {}", code, method, CallContext.requestId(), e.getMessage());
     } else {
-      log.warn("{} in {} (request {}): {}", e.code(), method, CallContext.requestId(), e.getMessage());
+      log.warn("{} in {} (request {}): {}", code, method, CallContext.requestId(), e.getMessage());
     }
     BadRequest badRequest =
         e.violations().isEmpty()
             ? null
             : BadRequest.newBuilder().addAllFieldViolations(e.violations()).build();
-    return build(e.code(), e.reason(), e.getMessage(), e.metadata(), badRequest);
+    return build(code, e.reason(), e.getMessage(), e.metadata(), badRequest);
+  }
+
+  /** The fixed mapping of domain failure kinds to gRPC status codes (DESIGN.md's table). */
+  static Status.Code status(CairnException.Kind kind) {
+    return switch (kind) {
+      case INVALID_ARGUMENT -> Status.Code.INVALID_ARGUMENT;
+      case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
+      case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
+      case NOT_FOUND -> Status.Code.NOT_FOUND;
+      case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
+      case ABORTED -> Status.Code.ABORTED;
+      case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
+      case RESOURCE_EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
+      case DEADLINE_EXCEEDED -> Status.Code.DEADLINE_EXCEEDED;
+      case CANCELLED -> Status.Code.CANCELLED;
+      case UNAVAILABLE -> Status.Code.UNAVAILABLE;
+      case INTERNAL -> Status.Code.INTERNAL;
+    };
   }
 
   /** Database and runtime failures that have a client-meaningful status. */
@@ -188,7 +208,7 @@ public final class ErrorMapper implements ServerInterceptor {
         }
         if (state.equals("22021") || state.equals("22P05")) {
           // U+0000 in text or JSON: WellFormed refuses it in requests; this catches any other way in
-          return new CairnException(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
+          return new CairnException(CairnException.Kind.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
               "a text value holds a character the database cannot store (U+0000)", Map.of(), java.util.List.of());
         }
         if (state.startsWith("08") || state.equals("57P01") || state.equals("53300")) {
@@ -197,10 +217,10 @@ public final class ErrorMapper implements ServerInterceptor {
         if (state.equals("57014")) {
           io.grpc.Context ctx = io.grpc.Context.current();
           if (ctx.getDeadline() != null && ctx.getDeadline().isExpired()) {
-            return new CairnException(Status.Code.DEADLINE_EXCEEDED,
+            return new CairnException(CairnException.Kind.DEADLINE_EXCEEDED,
                 ErrorReason.ERROR_REASON_UNSPECIFIED, "deadline exceeded", Map.of(), java.util.List.of());
           }
-          return new CairnException(Status.Code.CANCELLED, ErrorReason.ERROR_REASON_UNSPECIFIED,
+          return new CairnException(CairnException.Kind.CANCELLED, ErrorReason.ERROR_REASON_UNSPECIFIED,
               "cancelled", Map.of(), java.util.List.of());
         }
       }

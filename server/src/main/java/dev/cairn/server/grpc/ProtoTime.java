@@ -1,5 +1,6 @@
 package dev.cairn.server.grpc;
 
+import dev.cairn.server.core.CairnException;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Durations;
@@ -43,7 +44,7 @@ public final class ProtoTime {
   }
 
   private static CairnException invalid(String message) {
-    return new CairnException(io.grpc.Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
+    return new CairnException(CairnException.Kind.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
         message, Map.of(), List.of());
   }
 }

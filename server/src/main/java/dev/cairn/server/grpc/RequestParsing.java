@@ -1,5 +1,6 @@
 package dev.cairn.server.grpc;
 
+import dev.cairn.server.core.CairnException;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.cairn.type.v1.ErrorReason;
 import io.grpc.Attributes;
@@ -123,7 +124,7 @@ public final class RequestParsing {
         break;
       }
     }
-    return new CairnException(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
+    return new CairnException(CairnException.Kind.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
         "the request is not a valid " + type + ": " + reason, Map.of("message_type", type), List.of());
   }
 

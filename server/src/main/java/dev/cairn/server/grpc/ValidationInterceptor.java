@@ -1,5 +1,6 @@
 package dev.cairn.server.grpc;
 
+import dev.cairn.server.core.CairnException;
 import build.buf.protovalidate.ValidationResult;
 import build.buf.protovalidate.Validator;
 import build.buf.protovalidate.ValidatorFactory;

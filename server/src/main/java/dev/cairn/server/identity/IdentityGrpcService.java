@@ -1,6 +1,6 @@
 package dev.cairn.server.identity;
 
-import dev.cairn.server.grpc.ResourceNames;
+import dev.cairn.server.core.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.identity.v1.ApiToken;
@@ -19,9 +19,9 @@ import dev.cairn.identity.v1.RevokeApiTokenRequest;
 import dev.cairn.identity.v1.RevokeApiTokenResponse;
 import dev.cairn.identity.v1.TokenScope;
 import dev.cairn.identity.v1.User;
-import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.core.CairnException;
 import dev.cairn.server.grpc.CallContext;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.grpc.ProtoTime;
 import io.grpc.stub.StreamObserver;
 import java.util.List;

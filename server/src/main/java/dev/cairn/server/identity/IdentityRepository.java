@@ -9,7 +9,7 @@ import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.db.jooq.tables.records.ApiTokensRecord;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.UsersRecord;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;

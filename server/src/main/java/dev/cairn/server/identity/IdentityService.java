@@ -1,14 +1,14 @@
 package dev.cairn.server.identity;
 
-import dev.cairn.server.grpc.ResourceNames;
+import dev.cairn.server.core.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.Database;
 import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PageToken;
 import dev.cairn.server.db.PageTokens;
-import dev.cairn.server.grpc.CairnException;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Principal;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;

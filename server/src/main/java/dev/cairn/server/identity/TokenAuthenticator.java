@@ -4,9 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.Database;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
-import dev.cairn.server.grpc.Authenticator;
-import dev.cairn.server.grpc.CairnException;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Authenticator;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Principal;
 import dev.cairn.type.v1.ErrorReason;
 import java.security.MessageDigest;
 import java.time.Clock;

@@ -1,6 +1,6 @@
 package dev.cairn.server.identity;
 
-import dev.cairn.server.grpc.ResourceNames;
+import dev.cairn.server.core.ResourceNames;
 import java.util.Optional;
 import java.util.UUID;
 

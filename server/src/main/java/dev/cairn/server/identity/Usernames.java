@@ -1,7 +1,7 @@
 package dev.cairn.server.identity;
 
-import dev.cairn.server.grpc.CairnException;
-import dev.cairn.server.grpc.ResourceNames;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.ResourceNames;
 import java.util.Set;
 import java.util.regex.Pattern;
 

@@ -4,7 +4,7 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import org.jspecify.annotations.Nullable;
 
 /** The identity domain's small value types. */

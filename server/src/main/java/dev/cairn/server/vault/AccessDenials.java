@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.cairn.server.db.Database;
 import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.grpc.CallContext;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import io.grpc.Context;
 import java.util.Map;
 import java.util.UUID;

@@ -8,7 +8,7 @@ import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import dev.cairn.server.db.jooq.tables.records.DataKeysRecord;
-import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.core.CairnException;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.Collections;

@@ -5,9 +5,9 @@ import static dev.cairn.server.db.jooq.Tables.ITEMS;
 
 import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
-import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.core.CairnException;
 import dev.cairn.server.grpc.CallContext;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;

@@ -3,7 +3,7 @@ package dev.cairn.server.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.testing.TestDatabase;
 import io.grpc.Context;
 import java.sql.SQLException;

@@ -3,8 +3,8 @@ package dev.cairn.server.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.cairn.server.grpc.CairnException;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Principal;
 import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
@@ -152,7 +152,7 @@ class PageTokensTest {
     Throwable thrown = catchThrowable(call);
     assertThat(thrown).isInstanceOf(CairnException.class);
     CairnException e = (CairnException) thrown;
-    assertThat(e.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.kind()).isEqualTo(CairnException.Kind.INVALID_ARGUMENT);
     assertThat(e.getMessage()).startsWith("page_token: ");
   }
 

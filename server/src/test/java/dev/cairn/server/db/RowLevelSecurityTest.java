@@ -5,7 +5,7 @@ import static dev.cairn.server.db.jooq.Tables.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.TestDatabase;
 import java.sql.DriverManager;

@@ -1,6 +1,6 @@
 package dev.cairn.server.vault.items;
 
-import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.core.CairnException;
 import dev.cairn.type.v1.ErrorReason;
 import io.grpc.Context;
 import io.grpc.Status;
@@ -59,7 +59,7 @@ final class FlowControlledSender<T> {
     try {
       while (!call.isReady()) {
         if (cancelled) {
-          throw new CairnException(Status.Code.CANCELLED, ErrorReason.ERROR_REASON_UNSPECIFIED,
+          throw new CairnException(CairnException.Kind.CANCELLED, ErrorReason.ERROR_REASON_UNSPECIFIED,
               "the client cancelled the download", Map.of(), List.of());
         }
         // the timeout only guards against a missed wake-up; onReady normally signals

@@ -3,7 +3,7 @@ package dev.cairn.server.vault.items;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.jooq.Routines;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.vault.AuditLog.Entry;
 import dev.cairn.server.vault.VaultContext;
 import java.time.Duration;

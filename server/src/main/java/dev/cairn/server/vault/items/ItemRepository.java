@@ -1,6 +1,6 @@
 package dev.cairn.server.vault.items;
 
-import dev.cairn.server.grpc.ResourceNames;
+import dev.cairn.server.core.ResourceNames;
 import static dev.cairn.server.db.jooq.Tables.COLLECTIONS;
 import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_COUNTS;

@@ -10,9 +10,9 @@ import dev.cairn.server.db.PageToken;
 import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
-import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.core.CairnException;
 import dev.cairn.server.grpc.CallContext;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.vault.AuditLog.Entry;
 import dev.cairn.server.vault.VaultAccess.Access;
 import dev.cairn.server.vault.VaultAccess.Role;
@@ -172,7 +172,7 @@ final class ItemService {
     RecordRules.Checked checked = records.check(sql, caller, owner, collection, data);
     if (checked.json().length > RECORD_MAX_BYTES) {
       throw new CairnException(
-          Status.Code.INVALID_ARGUMENT,
+          CairnException.Kind.INVALID_ARGUMENT,
           ErrorReason.ERROR_REASON_LIMIT_EXCEEDED,
           "item.data: " + checked.json().length + " bytes of JSON (expected: at most " + RECORD_MAX_BYTES + ")",
           Map.of("limit", "record_max_bytes"),
@@ -569,7 +569,7 @@ final class ItemService {
     try {
       return vault.access().item(sql, caller, id, Role.WRITE, false, lock);
     } catch (CairnException e) {
-      if (e.code() != Status.Code.NOT_FOUND) {
+      if (e.kind() != CairnException.Kind.NOT_FOUND) {
         throw e;
       }
       vault.access().item(sql, caller, id, Role.READ, false, false); // NOT_FOUND when not visible at all

@@ -6,8 +6,8 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.crypto.tink.Aead;
 import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
-import dev.cairn.server.grpc.CairnException;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.vault.ContentCipher;
 import dev.cairn.server.vault.VaultContext;
 import java.security.MessageDigest;

@@ -1,12 +1,12 @@
 package dev.cairn.server.vault.items;
 
-import dev.cairn.server.grpc.ResourceNames;
+import dev.cairn.server.core.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
-import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.core.CairnException;
 import dev.cairn.server.grpc.CallContext;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.grpc.ProtoTime;
 import dev.cairn.server.vault.RecordJson;
 import dev.cairn.server.vault.VaultContext;

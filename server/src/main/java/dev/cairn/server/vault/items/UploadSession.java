@@ -1,7 +1,7 @@
 package dev.cairn.server.vault.items;
 
-import dev.cairn.server.grpc.CairnException;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.vault.items.ItemService.UploadPlan;
 import dev.cairn.server.vault.items.ItemService.UploadTarget;
 import dev.cairn.vault.v1.UploadItemRequest;

@@ -1,6 +1,6 @@
 package dev.cairn.server.vault.items;
 
-import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.core.CairnException;
 import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;

@@ -6,7 +6,7 @@ import static dev.cairn.server.db.jooq.Tables.ITEMS;
 
 import dev.cairn.server.db.PageToken;
 import dev.cairn.server.db.jooq.tables.records.CollectionsRecord;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.vault.VaultAccess;
 import dev.cairn.server.vault.VaultAccess.Role;
 import java.util.Arrays;

@@ -17,7 +17,7 @@ import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import com.networknt.schema.resource.AllowSchemaLoader;
-import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.core.CairnException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

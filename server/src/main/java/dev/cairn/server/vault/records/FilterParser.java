@@ -1,6 +1,6 @@
 package dev.cairn.server.vault.records;
 
-import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.core.CairnException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;

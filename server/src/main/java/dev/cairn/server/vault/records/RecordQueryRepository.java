@@ -6,7 +6,7 @@ import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
 
 import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.vault.VaultAccess;
 import dev.cairn.server.vault.VaultAccess.Role;
 import java.util.List;

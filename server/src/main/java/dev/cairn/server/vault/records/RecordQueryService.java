@@ -4,8 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PageTokens;
-import dev.cairn.server.grpc.CairnException;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.vault.AuditLog;
 import dev.cairn.server.vault.VaultAccess.Role;
 import dev.cairn.server.vault.VaultContext;

@@ -12,8 +12,8 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 import com.google.rpc.BadRequest;
 import com.networknt.schema.ValidationMessage;
-import dev.cairn.server.grpc.CairnException;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.type.v1.ErrorReason;
 import io.grpc.Status;
@@ -87,7 +87,7 @@ public final class RecordRules {
     byte[] bytes = write(json);
     if (bytes.length > MAX_RECORD_BYTES) {
       throw new CairnException(
-          Status.Code.INVALID_ARGUMENT,
+          CairnException.Kind.INVALID_ARGUMENT,
           ErrorReason.ERROR_REASON_LIMIT_EXCEEDED,
           "item.data: " + bytes.length + " bytes as canonical JSON (expected at most " + MAX_RECORD_BYTES + ")",
           Map.of("limit", "max_record_bytes"),

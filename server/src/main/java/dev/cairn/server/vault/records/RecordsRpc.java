@@ -1,6 +1,6 @@
 package dev.cairn.server.vault.records;
 
-import dev.cairn.server.grpc.ResourceNames;
+import dev.cairn.server.core.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;

@@ -3,7 +3,7 @@ package dev.cairn.server.vault.records;
 import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import static dev.cairn.server.db.jooq.Tables.RECORD_VALUES;
 
-import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.core.CairnException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

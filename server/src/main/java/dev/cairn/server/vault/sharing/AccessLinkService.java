@@ -1,6 +1,6 @@
 package dev.cairn.server.vault.sharing;
 
-import dev.cairn.server.grpc.ResourceNames;
+import dev.cairn.server.core.ResourceNames;
 import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import static java.util.Objects.requireNonNull;
 
@@ -14,8 +14,8 @@ import dev.cairn.server.db.jooq.tables.records.AccessLinksRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
 import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
-import dev.cairn.server.grpc.CairnException;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.vault.AuditLog;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.items.ItemStore;

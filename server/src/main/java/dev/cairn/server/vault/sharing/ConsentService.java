@@ -1,6 +1,6 @@
 package dev.cairn.server.vault.sharing;
 
-import dev.cairn.server.grpc.ResourceNames;
+import dev.cairn.server.core.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
 import com.google.gson.JsonArray;
@@ -11,8 +11,8 @@ import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.db.jooq.Tables;
 import dev.cairn.server.db.jooq.tables.records.ConsentsRecord;
 import dev.cairn.server.db.jooq.tables.records.GrantsRecord;
-import dev.cairn.server.grpc.CairnException;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.vault.AuditLog;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.sharing.Sharing.Consent;

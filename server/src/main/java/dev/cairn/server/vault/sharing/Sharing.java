@@ -1,6 +1,6 @@
 package dev.cairn.server.vault.sharing;
 
-import dev.cairn.server.grpc.ResourceNames;
+import dev.cairn.server.core.ResourceNames;
 import dev.cairn.server.vault.VaultAccess.Role;
 import java.time.OffsetDateTime;
 import java.util.List;

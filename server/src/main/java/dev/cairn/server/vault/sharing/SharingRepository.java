@@ -59,7 +59,7 @@ final class SharingRepository {
   }
 
   /** A live (not deleted) item the caller can see at READ or better, else empty. */
-  Optional<ItemsRecord> visibleItem(DSLContext sql, dev.cairn.server.grpc.Principal caller, UUID id) {
+  Optional<ItemsRecord> visibleItem(DSLContext sql, dev.cairn.server.core.Principal caller, UUID id) {
     return sql.selectFrom(ITEMS)
         .where(ITEMS.ID.eq(id))
         .and(ITEMS.DELETED_AT.isNull())

@@ -6,8 +6,8 @@ import static dev.cairn.server.vault.audit.AuditFixtures.id;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.cairn.server.grpc.CairnException;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.TestDatabase;
 import dev.cairn.server.vault.AccessDenials;
@@ -31,7 +31,7 @@ class AccessDenialsTest {
   private void strangerTriesToRead(Principal stranger, UUID item) throws Exception {
     assertThatThrownBy(() -> TestDatabase.get().app().transaction(stranger,
             sql -> new VaultAccess().item(sql, stranger, item, VaultAccess.Role.READ, false, false)))
-        .isInstanceOfSatisfying(CairnException.class, e -> assertThat(e.code()).isEqualTo(Status.Code.NOT_FOUND));
+        .isInstanceOfSatisfying(CairnException.class, e -> assertThat(e.kind()).isEqualTo(CairnException.Kind.NOT_FOUND));
     assertThat(denials.submit(stranger, item, "GetItem").get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
   }
 

@@ -2,7 +2,7 @@ package dev.cairn.server.vault.audit;
 
 import static dev.cairn.server.db.jooq.Tables.ITEMS;
 
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.TestDatabase;
 import dev.cairn.server.vault.AuditLog;

@@ -3,7 +3,7 @@ package dev.cairn.server.vault.records;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.cairn.server.grpc.CairnException;
+import dev.cairn.server.core.CairnException;
 import dev.cairn.server.vault.records.Filter.And;
 import dev.cairn.server.vault.records.Filter.Compare;
 import dev.cairn.server.vault.records.Filter.Not;

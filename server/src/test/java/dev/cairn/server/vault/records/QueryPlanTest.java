@@ -2,7 +2,7 @@ package dev.cairn.server.vault.records;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.server.testing.TestDatabase;
 import java.sql.Connection;

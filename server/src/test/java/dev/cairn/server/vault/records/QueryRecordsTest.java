@@ -3,7 +3,7 @@ package dev.cairn.server.vault.records;
 import static dev.cairn.server.db.jooq.Tables.AUDIT_EVENTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.vault.v1.GetCollectionRequest;

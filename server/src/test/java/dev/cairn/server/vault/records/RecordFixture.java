@@ -7,7 +7,7 @@ import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.server.vault.VaultContext;

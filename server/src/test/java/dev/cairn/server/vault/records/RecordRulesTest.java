@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.rpc.BadRequest;
-import dev.cairn.server.grpc.CairnException;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.type.v1.ErrorReason;
 import java.math.BigDecimal;
@@ -78,7 +78,7 @@ class RecordRulesTest {
     for (TestUser denied : new TestUser[] {stranger, reader}) {
       Principal p = Principal.system(UUID.fromString(denied.id()));
       assertThatThrownBy(() -> fixture.vault.database().transaction(p, sql -> fixture.rules.check(sql, p, ownerId, collection, data)))
-          .isInstanceOfSatisfying(CairnException.class, e -> assertThat(e.code()).isEqualTo(io.grpc.Status.Code.NOT_FOUND));
+          .isInstanceOfSatisfying(CairnException.class, e -> assertThat(e.kind()).isEqualTo(CairnException.Kind.NOT_FOUND));
     }
     Principal w = Principal.system(UUID.fromString(writer.id()));
     assertThat(fixture.vault.database().transaction(w, sql -> fixture.rules.check(sql, w, ownerId, collection, data)).json())

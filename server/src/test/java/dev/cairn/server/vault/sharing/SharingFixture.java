@@ -4,8 +4,8 @@ import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
 
 import com.google.protobuf.Timestamp;
-import dev.cairn.server.grpc.CairnException;
-import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.server.testing.TestDatabase;
@@ -103,7 +103,7 @@ final class SharingFixture {
         return new Access(true, a.grantId(), a.consentId());
       });
     } catch (CairnException e) {
-      if (e.code() == Status.Code.NOT_FOUND) {
+      if (e.kind() == CairnException.Kind.NOT_FOUND) {
         return new Access(false, null, null);
       }
       throw e;

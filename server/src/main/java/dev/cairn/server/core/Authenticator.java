@@ -1,4 +1,4 @@
-package dev.cairn.server.grpc;
+package dev.cairn.server.core;
 
 /** Turns a presented bearer credential into a {@link Principal}, or throws UNAUTHENTICATED. */
 @FunctionalInterface

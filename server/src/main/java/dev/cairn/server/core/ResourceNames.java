@@ -1,4 +1,4 @@
-package dev.cairn.server.grpc;
+package dev.cairn.server.core;
 
 import java.util.Optional;
 import java.util.UUID;

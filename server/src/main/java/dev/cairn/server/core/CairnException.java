@@ -1,10 +1,9 @@
-package dev.cairn.server.grpc;
+package dev.cairn.server.core;
 
 import static java.util.Objects.requireNonNull;
 
 import com.google.rpc.BadRequest;
 import dev.cairn.type.v1.ErrorReason;
-import io.grpc.Status;
 import java.util.List;
 import java.util.Map;
 
@@ -17,26 +16,45 @@ import java.util.Map;
 public final class CairnException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  private final Status.Code code;
+  /**
+   * What kind of failure this is, named as the gRPC status it leaves as (the mapping is
+   * fixed, in ErrorMapper); kept here so that domain code needs no transport type.
+   */
+  public enum Kind {
+    INVALID_ARGUMENT,
+    UNAUTHENTICATED,
+    PERMISSION_DENIED,
+    NOT_FOUND,
+    ALREADY_EXISTS,
+    ABORTED,
+    FAILED_PRECONDITION,
+    RESOURCE_EXHAUSTED,
+    DEADLINE_EXCEEDED,
+    CANCELLED,
+    UNAVAILABLE,
+    INTERNAL
+  }
+
+  private final Kind kind;
   private final ErrorReason reason;
   private final Map<String, String> metadata;
   private final List<BadRequest.FieldViolation> violations;
 
   public CairnException(
-      Status.Code code,
+      Kind kind,
       ErrorReason reason,
       String message,
       Map<String, String> metadata,
       List<BadRequest.FieldViolation> violations) {
     super(requireNonNull(message, "message"), null, false, false);
-    this.code = requireNonNull(code, "code");
+    this.kind = requireNonNull(kind, "kind");
     this.reason = requireNonNull(reason, "reason");
     this.metadata = Map.copyOf(metadata);
     this.violations = List.copyOf(violations);
   }
 
-  public Status.Code code() {
-    return code;
+  public Kind kind() {
+    return kind;
   }
 
   public ErrorReason reason() {
@@ -51,8 +69,8 @@ public final class CairnException extends RuntimeException {
     return violations;
   }
 
-  private static CairnException of(Status.Code code, ErrorReason reason, String message) {
-    return new CairnException(code, reason, message, Map.of(), List.of());
+  private static CairnException of(Kind kind, ErrorReason reason, String message) {
+    return new CairnException(kind, reason, message, Map.of(), List.of());
   }
 
   /** One bad field: {@code "page_size: -3 (expected: 0..1000)"}. */
@@ -72,7 +90,7 @@ public final class CairnException extends RuntimeException {
             .reduce((a, b) -> a + "; " + b)
             .orElse("invalid request");
     return new CairnException(
-        Status.Code.INVALID_ARGUMENT,
+        Kind.INVALID_ARGUMENT,
         ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
         message,
         Map.of(),
@@ -80,17 +98,17 @@ public final class CairnException extends RuntimeException {
   }
 
   public static CairnException unauthenticated(ErrorReason reason, String message) {
-    return of(Status.Code.UNAUTHENTICATED, reason, message);
+    return of(Kind.UNAUTHENTICATED, reason, message);
   }
 
   public static CairnException permissionDenied(String message) {
-    return of(Status.Code.PERMISSION_DENIED, ErrorReason.ERROR_REASON_PERMISSION_DENIED, message);
+    return of(Kind.PERMISSION_DENIED, ErrorReason.ERROR_REASON_PERMISSION_DENIED, message);
   }
 
   /** Absent or not visible: callers must not be able to tell which. */
   public static CairnException notFound(String resourceName) {
     return new CairnException(
-        Status.Code.NOT_FOUND,
+        Kind.NOT_FOUND,
         ErrorReason.ERROR_REASON_NOT_FOUND,
         resourceName + " not found",
         Map.of("resource", resourceName),
@@ -98,12 +116,12 @@ public final class CairnException extends RuntimeException {
   }
 
   public static CairnException alreadyExists(String message) {
-    return of(Status.Code.ALREADY_EXISTS, ErrorReason.ERROR_REASON_ALREADY_EXISTS, message);
+    return of(Kind.ALREADY_EXISTS, ErrorReason.ERROR_REASON_ALREADY_EXISTS, message);
   }
 
   public static CairnException etagMismatch(String resourceName) {
     return new CairnException(
-        Status.Code.ABORTED,
+        Kind.ABORTED,
         ErrorReason.ERROR_REASON_ETAG_MISMATCH,
         "etag does not match the current version of " + resourceName,
         Map.of("resource", resourceName),
@@ -111,17 +129,17 @@ public final class CairnException extends RuntimeException {
   }
 
   public static CairnException conflict(String message) {
-    return of(Status.Code.ABORTED, ErrorReason.ERROR_REASON_CONFLICT, message);
+    return of(Kind.ABORTED, ErrorReason.ERROR_REASON_CONFLICT, message);
   }
 
   public static CairnException failedPrecondition(String message) {
     return of(
-        Status.Code.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_FAILED_PRECONDITION, message);
+        Kind.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_FAILED_PRECONDITION, message);
   }
 
   public static CairnException limitExceeded(String limit, String message) {
     return new CairnException(
-        Status.Code.RESOURCE_EXHAUSTED,
+        Kind.RESOURCE_EXHAUSTED,
         ErrorReason.ERROR_REASON_LIMIT_EXCEEDED,
         message,
         Map.of("limit", limit),
@@ -129,6 +147,6 @@ public final class CairnException extends RuntimeException {
   }
 
   public static CairnException unavailable(String message) {
-    return of(Status.Code.UNAVAILABLE, ErrorReason.ERROR_REASON_UNAVAILABLE, message);
+    return of(Kind.UNAVAILABLE, ErrorReason.ERROR_REASON_UNAVAILABLE, message);
   }
 }

@@ -1,0 +1,94 @@
+package dev.cairn.server.arch;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.base.DescribedPredicate;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The server's dependency rules (DESIGN.md, "Inside server/"), checked on the compiled
+ * classes: a change that breaks one fails here, naming the offending dependency.
+ */
+class ArchitectureTest {
+  private static final String SERVER = "dev.cairn.server";
+  private static final JavaClasses MAIN =
+      new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages(SERVER);
+
+  /**
+   * Classes below the gRPC edge that still read the call's request id or method from the gRPC
+   * Context (for audit entries), until a Caller is passed to them explicitly. Frozen: the list
+   * may only shrink.
+   */
+  static final Set<String> READ_CALL_CONTEXT = Set.of(
+      SERVER + ".vault.AccessDenials",
+      SERVER + ".vault.VaultAccess",
+      SERVER + ".vault.items.ItemService");
+
+  @Test
+  void coreDependsOnNothingElseOfTheServers() {
+    check(noClasses().that().resideInAPackage(SERVER + ".core..")
+        .should().dependOnClassesThat().resideInAnyPackage(SERVER + "..")
+        .andShould().dependOnClassesThat().resideInAnyPackage("io.grpc..", "org.jooq..", "java.sql.."));
+    // (core may name its own classes: the rule above looks only outside core)
+  }
+
+  @Test
+  void onlyTheCompositionRootAndTheGrpcEdgeUseTheGrpcPackage() {
+    check(noClasses().that(belowTheGrpcEdge())
+        .should().dependOnClassesThat().resideInAPackage(SERVER + ".grpc.."));
+  }
+
+  @Test
+  void protoMessagesStopAtTheGrpcEdge() {
+    check(noClasses().that(belowTheGrpcEdge()).and().resideOutsideOfPackages(SERVER + ".grpc..", SERVER + ".app..")
+        .should().dependOnClassesThat().resideInAnyPackage(
+            "dev.cairn.identity.v1..", "dev.cairn.vault.v1..", "dev.cairn.search.v1..", "dev.cairn.chat.v1.."));
+  }
+
+  @Test
+  void jooqRecordsStayInRepositoriesAndTheDatabaseLayer() {
+    check(noClasses().that().resideInAnyPackage(SERVER + ".core..", SERVER + ".grpc..")
+        .or().haveSimpleNameEndingWith("GrpcService")
+        .should().dependOnClassesThat().resideInAPackage(SERVER + ".db.jooq.tables.records.."));
+  }
+
+  @Test
+  void nothingDependsOnTheCompositionRoot() {
+    check(noClasses().that().resideOutsideOfPackage(SERVER + ".app..")
+        .should().dependOnClassesThat().resideInAPackage(SERVER + ".app.."));
+  }
+
+  /** Everything but app/, grpc/ itself, the *GrpcService classes and their *Rpc mappers. */
+  private static DescribedPredicate<JavaClass> belowTheGrpcEdge() {
+    return DescribedPredicate.describe("are below the gRPC edge", c ->
+        !c.getPackageName().startsWith(SERVER + ".app")
+            && !c.getPackageName().startsWith(SERVER + ".grpc")
+            && !edgeName(c)
+            && !READ_CALL_CONTEXT.contains(outermost(c).getName()));
+  }
+
+  /** The *GrpcService classes, their *Rpc mappers and the stream observers they hand to gRPC. */
+  private static boolean edgeName(JavaClass c) {
+    JavaClass outer = outermost(c);
+    String name = outer.getSimpleName();
+    return name.endsWith("GrpcService") || name.endsWith("Rpc") || outer.isAssignableTo("io.grpc.stub.StreamObserver");
+  }
+
+  private static JavaClass outermost(JavaClass c) {
+    JavaClass outer = c;
+    while (outer.getEnclosingClass().isPresent()) {
+      outer = outer.getEnclosingClass().get();
+    }
+    return outer;
+  }
+
+  private static void check(ArchRule rule) {
+    rule.check(MAIN);
+  }
+}
