@@ -68,7 +68,7 @@ final class AccessLinkService {
   NewLink create(
       Principal caller,
       UUID itemId,
-      int version,
+      long version,
       String purpose,
       int maxUses,
       OffsetDateTime expiresAt,
@@ -85,12 +85,7 @@ final class AccessLinkService {
       }
       var right = grants.shareRight(sql, caller, new Target(false, itemId));
       right.clamp(expiresAt, "access_link.expire_time");
-      if (version > 0) {
-        int current = sql.select(ITEMS.CURRENT_VERSION).from(ITEMS).where(ITEMS.ID.eq(itemId)).fetchSingle(ITEMS.CURRENT_VERSION);
-        if (version > current) {
-          throw CairnException.invalidField("access_link.version", version + " (expected: 0 or 1.." + current + ")");
-        }
-      }
+      Integer pinned = version > 0 ? existingVersion(sql, itemId, version) : null;
       UUID id = vault.ids().get();
       byte[] secret = new byte[32];
       vault.random().nextBytes(secret);
@@ -99,7 +94,7 @@ final class AccessLinkService {
       row.setOwnerId(right.ownerId());
       row.setCreatorId(me);
       row.setItemId(itemId);
-      row.setVersion(version > 0 ? version : null);
+      row.setVersion(pinned);
       row.setSecretSha256(Signer.sha256(secret));
       row.setPurpose(purpose);
       row.setMaxUses(maxUses <= 0 ? 1 : maxUses);
@@ -120,6 +115,20 @@ final class AccessLinkService {
                   "purpose", purpose)));
       return new NewLink(link, PREFIX + HEX.formatHex(uuidBytes(id)) + "_" + HEX.formatHex(secret));
     });
+  }
+
+  /**
+   * {@code version} as a version number of the item, which has versions 1 to its current one;
+   * any other is NOT_FOUND, as GetItem answers for it (compared as a long: never truncated).
+   */
+  private static int existingVersion(DSLContext sql, UUID itemId, long version) {
+    int current = sql.select(ITEMS.CURRENT_VERSION).from(ITEMS).where(ITEMS.ID.eq(itemId))
+        .fetchOptional(ITEMS.CURRENT_VERSION)
+        .orElseThrow(() -> CairnException.notFound("items/" + itemId));
+    if (version > current) {
+      throw CairnException.notFound("items/" + itemId + "/versions/" + version);
+    }
+    return (int) version;
   }
 
   LinkPage list(Principal caller, @Nullable UUID item, boolean showInactive, int pageSize, String pageToken) {

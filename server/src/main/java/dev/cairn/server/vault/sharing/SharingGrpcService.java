@@ -125,7 +125,7 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
         links.create(
             CallContext.principal(),
             ResourceNames.idOf(l.getItem()),
-            (int) l.getVersion(),
+            l.getVersion(),
             l.getPurpose(),
             l.getMaxUses(),
             ProtoTime.offsetDateTime(l.getExpireTime()),

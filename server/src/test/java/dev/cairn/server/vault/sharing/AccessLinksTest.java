@@ -9,6 +9,7 @@ import static dev.cairn.server.vault.sharing.SharingFixture.document;
 import static dev.cairn.server.vault.sharing.SharingFixture.in;
 import static dev.cairn.server.vault.sharing.SharingFixture.sharing;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonParser;
 import dev.cairn.server.testing.CairnTestServer;
@@ -158,6 +159,29 @@ class AccessLinksTest {
     assertThat(states).contains(AccessLink.State.STATE_REVOKED, AccessLink.State.STATE_EXHAUSTED);
     // the forged attempt did not consume a use of the good link
     assertThat(redeem(good.getToken(), false).getRemainingUses()).isEqualTo(4);
+  }
+
+  @Test
+  void linkVersionTheItemDoesNotHaveIsNotFoundNotTruncated() {
+    TestUser owner = SERVER.newUser("owner");
+    UUID item = document(owner, "only version 1");
+    for (long version : new long[] {4_294_967_297L, 1L << 31, 2, 1L << 32, Long.MAX_VALUE}) {
+      assertThatThrownBy(() -> sharing(owner).createAccessLink(CreateAccessLinkRequest.newBuilder()
+              .setAccessLink(AccessLink.newBuilder().setItem("items/" + item).setVersion(version)
+                  .setExpireTime(in(Duration.ofDays(1))))
+              .build()))
+          .as("version %d", version)
+          .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(CairnTestServer.code(e)).isEqualTo(Status.Code.NOT_FOUND);
+            assertThat(e.getStatus().getDescription()).contains("items/" + item + "/versions/" + version);
+          });
+    }
+    var pinned = sharing(owner).createAccessLink(CreateAccessLinkRequest.newBuilder()
+        .setAccessLink(AccessLink.newBuilder().setItem("items/" + item).setVersion(1).setExpireTime(in(Duration.ofDays(1))))
+        .build());
+    assertThat(pinned.getAccessLink().getVersion()).isEqualTo(1);
+    assertThat(sharing(owner).listAccessLinks(ListAccessLinksRequest.newBuilder().setShowInactive(true).build())
+        .getAccessLinksList()).singleElement().extracting(AccessLink::getName).isEqualTo(pinned.getAccessLink().getName());
   }
 
   @Test
