@@ -14,6 +14,7 @@ import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.grpc.CairnException;
 import dev.cairn.server.grpc.Principal;
+import dev.cairn.server.vault.AccessDenials;
 import dev.cairn.server.vault.AuditLog;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.items.ItemStore;
@@ -56,13 +57,17 @@ final class AccessLinkService {
   private final GrantService grants;
   private final ItemStore store;
   private final Signer signer;
+  private final AccessDenials denials;
 
-  AccessLinkService(VaultContext vault, SharingRepository repository, GrantService grants, ItemStore store, Signer signer) {
+  AccessLinkService(
+      VaultContext vault, SharingRepository repository, GrantService grants, ItemStore store, Signer signer,
+      AccessDenials denials) {
     this.vault = requireNonNull(vault, "vault");
     this.repository = requireNonNull(repository, "repository");
     this.grants = requireNonNull(grants, "grants");
     this.store = requireNonNull(store, "store");
     this.signer = requireNonNull(signer, "signer");
+    this.denials = requireNonNull(denials, "denials");
   }
 
   NewLink create(
@@ -162,7 +167,11 @@ final class AccessLinkService {
 
   /**
    * Redeems a token. Unknown, wrong-secret, expired, revoked, used-up, deleted-item and
-   * no-longer-shareable links are all NOT_FOUND with the same message.
+   * no-longer-shareable links are all NOT_FOUND with the same message. The owner learns of
+   * every refusal of a link of theirs (ACCESS_DENIED, written after the answer, in the
+   * background, so a refusal takes no longer than an unknown link): with the right secret the
+   * actor is the link, with a wrong one "anonymous" (whoever guessed is no bearer of it). An
+   * unknown link id names no owner, so nothing is written for it.
    */
   Redemption redeem(String token, boolean attest, String auditRequestId) {
     var m = TOKEN.matcher(token);
@@ -175,24 +184,33 @@ final class AccessLinkService {
         repository.findLinkForRedemption(sql, id).orElseThrow(AccessLinkService::notFound));
     UUID owner = found.getOwnerId();
     if (!MessageDigest.isEqual(found.getSecretSha256(), secretHash)) {
-      recordWrongSecret(id, owner, auditRequestId);
+      denied(owner, "anonymous", "accessLinks/" + id, id, "wrong link secret", auditRequestId);
       throw notFound();
     }
-    // read and count as the owner: the redeemer has no account for RLS to check
-    return vault.database().transaction(Principal.system(owner), sql -> redeemAsOwner(sql, id, owner, attest, auditRequestId));
+    try {
+      // read and count as the owner: the redeemer has no account for RLS to check
+      return vault.database().transaction(Principal.system(owner), sql -> redeemAsOwner(sql, id, owner, attest, auditRequestId));
+    } catch (Refused refused) {
+      // the redemption's transaction has rolled back: the event needs one of its own
+      denied(owner, "accessLinks/" + id, "items/" + found.getItemId(), id, refused.reason, auditRequestId);
+      throw notFound();
+    }
   }
 
   private Redemption redeemAsOwner(DSLContext sql, UUID id, UUID owner, boolean attest, String auditRequestId) {
-    Link link = repository.linkFor(sql, owner, id, false).orElseThrow(AccessLinkService::notFound);
+    // a link goes only with its item (ON DELETE CASCADE), when the item is purged
+    Link link = repository.linkFor(sql, owner, id, false).orElseThrow(() -> new Refused("item deleted"));
+    refuseIfInactive(link);
     ItemsRecord item = sql.selectFrom(ITEMS)
         .where(ITEMS.ID.eq(link.itemId()))
         .and(ITEMS.OWNER_ID.eq(owner))
         .and(ITEMS.DELETED_AT.isNull())
         .fetchOptional()
-        .orElseThrow(AccessLinkService::notFound);
+        .orElseThrow(() -> new Refused("item deleted"));
+    // locks the creator's SHARE grants (FOR SHARE): a revocation of them waits for this redemption
     if (!link.creatorId().equals(owner)
         && repository.shareGrantsCovering(sql, link.creatorId(), owner, new Target(false, item.getId()), item.getCollectionId()).isEmpty()) {
-      throw notFound(); // its creator no longer holds SHARE: the link went with their grant
+      throw new Refused("its creator no longer holds SHARE"); // the link went with their grant
     }
     int versionNumber = link.version() != null ? link.version() : item.getCurrentVersion();
     ItemVersionsRecord version = store.version(sql, item.getId(), versionNumber);
@@ -203,7 +221,8 @@ final class AccessLinkService {
           "items/" + item.getId() + " is " + version.getSizeBytes() + " bytes; links give documents up to "
               + vault.limits().inlineMaxBytes() + " bytes");
     }
-    int useCount = repository.consumeLink(sql, id).orElseThrow(AccessLinkService::notFound);
+    // atomic: a concurrent redemption may have taken the last use since the link was read
+    int useCount = repository.consumeLink(sql, id).orElseThrow(() -> new Refused("used up"));
     repository.markRedeemed(sql, id);
     byte[] content = record ? store.decryptRecord(sql, owner, version) : store.readSmall(sql, owner, version);
     boolean attested = attest || link.requireAttestation();
@@ -231,14 +250,40 @@ final class AccessLinkService {
     return new Redemption(redeemed, signed, facts, link.maxUses() - useCount);
   }
 
-  /** A wrong secret for a real link is a failed access attempt on the owner's data. */
-  private void recordWrongSecret(UUID id, UUID owner, String auditRequestId) {
-    vault.database().transaction(Principal.system(owner), sql ->
-        vault.audit().append(sql, owner,
-            AuditLog.Entry.of("anonymous", "ACCESS_DENIED", "accessLinks/" + id, auditRequestId)
-                .withVia(null, id, null)
-                .withOutcome("DENIED")
-                .withDetails(Map.of("reason", "wrong link secret"))));
+  /** Fails with {@link Refused} when the link is revoked, expired or used up. */
+  private void refuseIfInactive(Link link) {
+    if (link.revokedAt() != null) {
+      throw new Refused("revoked");
+    }
+    if (!link.expiresAt().toInstant().isAfter(vault.clock().instant())) {
+      throw new Refused("expired");
+    }
+    if (link.useCount() >= link.maxUses()) {
+      throw new Refused("used up");
+    }
+  }
+
+  /** A refused redemption of a real link is a failed access attempt on the owner's data. */
+  private void denied(UUID owner, String actor, String target, UUID link, String reason, String auditRequestId) {
+    denials.submitFor(owner,
+        AuditLog.Entry.of(actor, "ACCESS_DENIED", target, auditRequestId)
+            .withVia(null, link, null)
+            .withOutcome("DENIED")
+            .withDetails(Map.of("action", "RedeemAccessLink", "access_link", "accessLinks/" + link, "reason", reason)));
+  }
+
+  /**
+   * Why a redemption of a real link with the right secret was refused: for the owner's log
+   * only; the redeemer gets the same NOT_FOUND as for an unknown link.
+   */
+  private static final class Refused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final String reason;
+
+    Refused(String reason) {
+      super(reason, null, false, false);
+      this.reason = reason;
+    }
   }
 
   /**
