@@ -9,6 +9,7 @@ import dev.cairn.server.core.Principal;
 import io.grpc.Context;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Call it where an item lookup failed for a caller, with what they tried:
  * {@code accessDenials.record(caller, itemId, "GetItem")}. Nothing is written when the item
- * does not exist or the caller owns it (their own mistakes are not intrusions).
+ * does not exist or the caller owns it (their own mistakes are not intrusions). Where the
+ * owner is known without asking (a refused access-link redemption: the link names it), use
+ * {@link #submitFor} with the event to write.
  */
 public final class AccessDenials {
   private static final Logger log = LoggerFactory.getLogger(AccessDenials.class);
@@ -61,37 +64,53 @@ public final class AccessDenials {
     requireNonNull(itemId, "itemId");
     requireNonNull(attemptedAction, "attemptedAction");
     String requestId = CallContext.requestId(); // read on the caller's thread, where the call context is
+    return inBackground(requestId, "a denied " + attemptedAction + " on items/" + itemId, () ->
+        database.transaction(caller, sql -> {
+          UUID owner = Routines.itemOwner(sql.configuration(), itemId);
+          if (owner == null || owner.equals(caller.userId())) {
+            return false;
+          }
+          audit.append(sql, owner, new AuditLog.Entry(
+              actor(caller), "ACCESS_DENIED", "items/" + itemId, null, null, null, "DENIED",
+              Map.of("action", attemptedAction), Map.of(), requestId));
+          return true;
+        }));
+  }
+
+  /**
+   * Records, in the background, a refusal whose owner is already known (an access link's,
+   * found by its id, when its redemption is refused): appends {@code denied}, an
+   * ACCESS_DENIED event, to {@code owner}'s chain as the owner. Completes with true once done.
+   */
+  public CompletableFuture<Boolean> submitFor(UUID owner, AuditLog.Entry denied) {
+    requireNonNull(owner, "owner");
+    requireNonNull(denied, "denied");
+    return inBackground(denied.requestId(), denied.action() + " on " + denied.target(), () ->
+        database.transaction(Principal.system(owner), sql -> {
+          audit.append(sql, owner, denied);
+          return true;
+        }));
+  }
+
+  /** Runs {@code write} on a virtual thread, at most {@link #CONCURRENT_WRITES} at once. */
+  private CompletableFuture<Boolean> inBackground(String requestId, String what, Callable<Boolean> write) {
     var done = new CompletableFuture<Boolean>();
     Thread.ofVirtual().name("access-denial-audit").start(() -> {
       try {
-        done.complete(append(caller, itemId, attemptedAction, requestId));
-      } catch (RuntimeException | InterruptedException e) {
-        log.warn("request {}: could not record a denied {} on items/{}", requestId, attemptedAction, itemId, e);
+        done.complete(bounded(write));
+      } catch (Exception e) {
+        log.warn("request {}: could not record {}", requestId, what, e);
         done.completeExceptionally(e);
       }
     });
     return done;
   }
 
-  private boolean append(Principal caller, UUID itemId, String attemptedAction, String requestId)
-      throws InterruptedException {
+  private boolean bounded(Callable<Boolean> write) throws Exception {
     writers.acquire();
     try {
       // the root context: the refused call is over (or being cancelled); its end must not cancel this
-      return Context.ROOT.call(() -> database.transaction(caller, sql -> {
-        UUID owner = Routines.itemOwner(sql.configuration(), itemId);
-        if (owner == null || owner.equals(caller.userId())) {
-          return false;
-        }
-        audit.append(sql, owner, new AuditLog.Entry(
-            actor(caller), "ACCESS_DENIED", "items/" + itemId, null, null, null, "DENIED",
-            Map.of("action", attemptedAction), Map.of(), requestId));
-        return true;
-      }));
-    } catch (RuntimeException | InterruptedException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
+      return Context.ROOT.call(write);
     } finally {
       writers.release();
     }

@@ -12,6 +12,8 @@ import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
+import org.jooq.Record;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jspecify.annotations.Nullable;
 
@@ -28,6 +30,10 @@ public final class VaultAccess {
   public interface DenialRecorder {
     void record(Principal caller, UUID itemId, String attemptedAction);
   }
+
+  /** The columns {@link #item} reads the opening grant into. */
+  private static final Field<UUID> VIA_GRANT = DSL.field(DSL.name("via_grant"), UUID.class);
+  private static final Field<UUID> VIA_CONSENT = DSL.field(DSL.name("via_consent"), UUID.class);
 
   private final DenialRecorder denials;
 
@@ -79,44 +85,61 @@ public final class VaultAccess {
    * when {@code forUpdate}; otherwise NOT_FOUND (never PERMISSION_DENIED: whether someone
    * else's item exists is not the caller's to learn). Deleted items are found only when
    * {@code includeDeleted}.
+   *
+   * <p>One statement judges visibility and picks the grant it came through, so a revocation
+   * committing in between cannot leave a visible item without its grant. That grant is
+   * locked FOR SHARE until the caller's transaction ends: every revocation locks the grant
+   * FOR UPDATE first, so it waits for calls already acting through it, and the rest of such a
+   * call (data key, content, audit) sees the grant it was allowed by. A call that meets the
+   * grant being revoked waits, then finds it gone: NOT_FOUND, as on the next call.
    */
   public Access item(
       DSLContext sql, Principal caller, UUID id, Role role, boolean includeDeleted, boolean forUpdate) {
     String name = "items/" + id;
+    if (!caller.isUser()) {
+      denials.record(caller, id, CallContext.method());
+      throw CairnException.notFound(name);
+    }
+    UUID me = caller.requireUserId();
     Condition condition = ITEMS.ID.eq(id).and(visible(caller, role));
     if (!includeDeleted) {
       condition = condition.and(ITEMS.DELETED_AT.isNull());
     }
-    var query = sql.selectFrom(ITEMS).where(condition);
-    ItemsRecord item = forUpdate ? query.forUpdate().fetchOne() : query.fetchOne();
-    if (item == null) {
+    Table<?> via = DSL.lateral(grantOpening(me, role)).as("via");
+    var query = sql.select(ITEMS.asterisk(), via.field(VIA_GRANT), via.field(VIA_CONSENT))
+        .from(ITEMS.leftJoin(via).on(DSL.trueCondition()))
+        .where(condition);
+    Record row = forUpdate ? query.forUpdate().of(ITEMS).fetchOne() : query.fetchOne();
+    if (row == null || (!me.equals(row.get(ITEMS.OWNER_ID)) && row.get(VIA_GRANT) == null)) {
       // the owner (if there is one) learns of the attempt; the caller learns nothing
       denials.record(caller, id, CallContext.method());
       throw CairnException.notFound(name);
     }
-    if (item.getOwnerId().equals(caller.userId())) {
+    ItemsRecord item = row.into(ITEMS);
+    if (item.getOwnerId().equals(me)) {
       return new Access(item, null, null);
     }
-    var grant = liveGrant(sql, caller.requireUserId(), item, role);
-    return new Access(item, grant.get(GRANTS.ID), grant.get(GRANTS.CONSENT_ID));
+    return new Access(item, row.get(VIA_GRANT), row.get(VIA_CONSENT));
   }
 
-  /** The strongest live grant that opens {@code item} to {@code grantee} at {@code role}. */
-  private static org.jooq.Record2<UUID, UUID> liveGrant(
-      DSLContext sql, UUID grantee, ItemsRecord item, Role role) {
+  /**
+   * The strongest live grant that opens the outer query's item to {@code grantee} at
+   * {@code role}, locked FOR SHARE (see {@link #item}). RLS lets a grantee lock its own
+   * grants but not change them (V8).
+   */
+  private static org.jooq.Select<?> grantOpening(UUID grantee, Role role) {
     Field<Integer> rank =
         DSL.when(GRANTS.ROLE.eq("SHARE"), 3).when(GRANTS.ROLE.eq("WRITE"), 2).otherwise(1);
-    return sql.select(GRANTS.ID, GRANTS.CONSENT_ID)
+    return DSL.select(GRANTS.ID.as(VIA_GRANT), GRANTS.CONSENT_ID.as(VIA_CONSENT))
         .from(GRANTS)
         .where(GRANTS.GRANTEE_ID.eq(grantee))
-        .and(GRANTS.OWNER_ID.eq(item.getOwnerId()))
-        .and(GRANTS.ITEM_ID.eq(item.getId())
-            .or(item.getCollectionId() == null ? DSL.falseCondition() : GRANTS.COLLECTION_ID.eq(item.getCollectionId())))
+        .and(GRANTS.OWNER_ID.eq(ITEMS.OWNER_ID))
+        .and(GRANTS.ITEM_ID.eq(ITEMS.ID).or(GRANTS.COLLECTION_ID.eq(ITEMS.COLLECTION_ID)))
         .and(live())
         .and(rank.ge(role.rank()))
-        .orderBy(rank.desc(), GRANTS.CREATED_AT)
+        .orderBy(rank.desc(), GRANTS.CREATED_AT, GRANTS.ID)
         .limit(1)
-        .fetchSingle();
+        .forShare();
   }
 
   /** A grant is live: not revoked, started, not expired (by the server's clock). */

@@ -16,6 +16,7 @@ import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
+import dev.cairn.server.vault.AccessDenials;
 import dev.cairn.server.vault.AuditLog;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.items.ItemStore;
@@ -58,19 +59,23 @@ final class AccessLinkService {
   private final GrantService grants;
   private final ItemStore store;
   private final Signer signer;
+  private final AccessDenials denials;
 
-  AccessLinkService(VaultContext vault, SharingRepository repository, GrantService grants, ItemStore store, Signer signer) {
+  AccessLinkService(
+      VaultContext vault, SharingRepository repository, GrantService grants, ItemStore store, Signer signer,
+      AccessDenials denials) {
     this.vault = requireNonNull(vault, "vault");
     this.repository = requireNonNull(repository, "repository");
     this.grants = requireNonNull(grants, "grants");
     this.store = requireNonNull(store, "store");
     this.signer = requireNonNull(signer, "signer");
+    this.denials = requireNonNull(denials, "denials");
   }
 
   NewLink create(
       Principal caller,
       UUID itemId,
-      int version,
+      long version,
       String purpose,
       int maxUses,
       OffsetDateTime expiresAt,
@@ -87,12 +92,7 @@ final class AccessLinkService {
       }
       var right = grants.shareRight(sql, caller, new Target(false, itemId));
       right.clamp(expiresAt, "access_link.expire_time");
-      if (version > 0) {
-        int current = sql.select(ITEMS.CURRENT_VERSION).from(ITEMS).where(ITEMS.ID.eq(itemId)).fetchSingle(ITEMS.CURRENT_VERSION);
-        if (version > current) {
-          throw CairnException.invalidField("access_link.version", version + " (expected: 0 or 1.." + current + ")");
-        }
-      }
+      Integer pinned = version > 0 ? existingVersion(sql, itemId, version) : null;
       UUID id = vault.ids().get();
       byte[] secret = new byte[32];
       vault.random().nextBytes(secret);
@@ -101,7 +101,7 @@ final class AccessLinkService {
       row.setOwnerId(right.ownerId());
       row.setCreatorId(me);
       row.setItemId(itemId);
-      row.setVersion(version > 0 ? version : null);
+      row.setVersion(pinned);
       row.setSecretSha256(Signer.sha256(secret));
       row.setPurpose(purpose);
       row.setMaxUses(maxUses <= 0 ? 1 : maxUses);
@@ -122,6 +122,20 @@ final class AccessLinkService {
                   "purpose", purpose)));
       return new NewLink(link, PREFIX + HEX.formatHex(uuidBytes(id)) + "_" + HEX.formatHex(secret));
     });
+  }
+
+  /**
+   * {@code version} as a version number of the item, which has versions 1 to its current one;
+   * any other is NOT_FOUND, as GetItem answers for it (compared as a long: never truncated).
+   */
+  private static int existingVersion(DSLContext sql, UUID itemId, long version) {
+    int current = sql.select(ITEMS.CURRENT_VERSION).from(ITEMS).where(ITEMS.ID.eq(itemId))
+        .fetchOptional(ITEMS.CURRENT_VERSION)
+        .orElseThrow(() -> CairnException.notFound("items/" + itemId));
+    if (version > current) {
+      throw CairnException.notFound("items/" + itemId + "/versions/" + version);
+    }
+    return (int) version;
   }
 
   LinkPage list(Principal caller, @Nullable UUID item, boolean showInactive, int pageSize, String pageToken) {
@@ -156,7 +170,11 @@ final class AccessLinkService {
 
   /**
    * Redeems a token. Unknown, wrong-secret, expired, revoked, used-up, deleted-item and
-   * no-longer-shareable links are all NOT_FOUND with the same message.
+   * no-longer-shareable links are all NOT_FOUND with the same message. The owner learns of
+   * every refusal of a link of theirs (ACCESS_DENIED, written after the answer, in the
+   * background, so a refusal takes no longer than an unknown link): with the right secret the
+   * actor is the link, with a wrong one "anonymous" (whoever guessed is no bearer of it). An
+   * unknown link id names no owner, so nothing is written for it.
    */
   Redemption redeem(String token, boolean attest, String auditRequestId) {
     var m = TOKEN.matcher(token);
@@ -169,24 +187,33 @@ final class AccessLinkService {
         repository.findLinkForRedemption(sql, id).orElseThrow(AccessLinkService::notFound));
     UUID owner = found.getOwnerId();
     if (!MessageDigest.isEqual(found.getSecretSha256(), secretHash)) {
-      recordWrongSecret(id, owner, auditRequestId);
+      denied(owner, "anonymous", "accessLinks/" + id, id, "wrong link secret", auditRequestId);
       throw notFound();
     }
-    // read and count as the owner: the redeemer has no account for RLS to check
-    return vault.database().transaction(Principal.system(owner), sql -> redeemAsOwner(sql, id, owner, attest, auditRequestId));
+    try {
+      // read and count as the owner: the redeemer has no account for RLS to check
+      return vault.database().transaction(Principal.system(owner), sql -> redeemAsOwner(sql, id, owner, attest, auditRequestId));
+    } catch (Refused refused) {
+      // the redemption's transaction has rolled back: the event needs one of its own
+      denied(owner, "accessLinks/" + id, "items/" + found.getItemId(), id, refused.reason, auditRequestId);
+      throw notFound();
+    }
   }
 
   private Redemption redeemAsOwner(DSLContext sql, UUID id, UUID owner, boolean attest, String auditRequestId) {
-    Link link = repository.linkFor(sql, owner, id, false).orElseThrow(AccessLinkService::notFound);
+    // a link goes only with its item (ON DELETE CASCADE), when the item is purged
+    Link link = repository.linkFor(sql, owner, id, false).orElseThrow(() -> new Refused("item deleted"));
+    refuseIfInactive(link);
     ItemsRecord item = sql.selectFrom(ITEMS)
         .where(ITEMS.ID.eq(link.itemId()))
         .and(ITEMS.OWNER_ID.eq(owner))
         .and(ITEMS.DELETED_AT.isNull())
         .fetchOptional()
-        .orElseThrow(AccessLinkService::notFound);
+        .orElseThrow(() -> new Refused("item deleted"));
+    // locks the creator's SHARE grants (FOR SHARE): a revocation of them waits for this redemption
     if (!link.creatorId().equals(owner)
         && repository.shareGrantsCovering(sql, link.creatorId(), owner, new Target(false, item.getId()), item.getCollectionId()).isEmpty()) {
-      throw notFound(); // its creator no longer holds SHARE: the link went with their grant
+      throw new Refused("its creator no longer holds SHARE"); // the link went with their grant
     }
     int versionNumber = link.version() != null ? link.version() : item.getCurrentVersion();
     ItemVersionsRecord version = store.version(sql, item.getId(), versionNumber);
@@ -197,7 +224,8 @@ final class AccessLinkService {
           "items/" + item.getId() + " is " + version.getSizeBytes() + " bytes; links give documents up to "
               + vault.limits().inlineMaxBytes() + " bytes");
     }
-    int useCount = repository.consumeLink(sql, id).orElseThrow(AccessLinkService::notFound);
+    // atomic: a concurrent redemption may have taken the last use since the link was read
+    int useCount = repository.consumeLink(sql, id).orElseThrow(() -> new Refused("used up"));
     repository.markRedeemed(sql, id);
     byte[] content = record ? store.decryptRecord(sql, owner, version) : store.readSmall(sql, owner, version);
     boolean attested = attest || link.requireAttestation();
@@ -225,14 +253,40 @@ final class AccessLinkService {
     return new Redemption(redeemed, signed, facts, link.maxUses() - useCount);
   }
 
-  /** A wrong secret for a real link is a failed access attempt on the owner's data. */
-  private void recordWrongSecret(UUID id, UUID owner, String auditRequestId) {
-    vault.database().transaction(Principal.system(owner), sql ->
-        vault.audit().append(sql, owner,
-            AuditLog.Entry.of("anonymous", "ACCESS_DENIED", "accessLinks/" + id, auditRequestId)
-                .withVia(null, id, null)
-                .withOutcome("DENIED")
-                .withDetails(Map.of("reason", "wrong link secret"))));
+  /** Fails with {@link Refused} when the link is revoked, expired or used up. */
+  private void refuseIfInactive(Link link) {
+    if (link.revokedAt() != null) {
+      throw new Refused("revoked");
+    }
+    if (!link.expiresAt().toInstant().isAfter(vault.clock().instant())) {
+      throw new Refused("expired");
+    }
+    if (link.useCount() >= link.maxUses()) {
+      throw new Refused("used up");
+    }
+  }
+
+  /** A refused redemption of a real link is a failed access attempt on the owner's data. */
+  private void denied(UUID owner, String actor, String target, UUID link, String reason, String auditRequestId) {
+    denials.submitFor(owner,
+        AuditLog.Entry.of(actor, "ACCESS_DENIED", target, auditRequestId)
+            .withVia(null, link, null)
+            .withOutcome("DENIED")
+            .withDetails(Map.of("action", "RedeemAccessLink", "access_link", "accessLinks/" + link, "reason", reason)));
+  }
+
+  /**
+   * Why a redemption of a real link with the right secret was refused: for the owner's log
+   * only; the redeemer gets the same NOT_FOUND as for an unknown link.
+   */
+  private static final class Refused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final String reason;
+
+    Refused(String reason) {
+      super(reason, null, false, false);
+      this.reason = reason;
+    }
   }
 
   /**

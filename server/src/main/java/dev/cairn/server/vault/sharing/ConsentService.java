@@ -187,9 +187,7 @@ final class ConsentService {
       }
       repository.revokeConsent(sql, id);
       List<Grant> revoked = repository.grantsOfConsent(sql, id);
-      for (Grant grant : revoked) {
-        grants.revokeWithCascade(sql, grant, "users/" + me, auditRequestId, Map.of("cause", name));
-      }
+      grants.revokeWithCascade(sql, revoked, "users/" + me, auditRequestId, Map.of("cause", name));
       vault.audit().append(sql, me,
           AuditLog.Entry.of("users/" + me, "CONSENT_REVOKE", name, auditRequestId)
               .withVia(null, null, id)

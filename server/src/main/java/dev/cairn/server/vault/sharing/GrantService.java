@@ -20,6 +20,8 @@ import dev.cairn.server.vault.sharing.Sharing.GrantPage;
 import dev.cairn.server.vault.sharing.Sharing.Target;
 import dev.cairn.server.vault.sharing.Sharing.UserInfo;
 import java.time.OffsetDateTime;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -108,25 +110,20 @@ final class GrantService {
    * The caller's right to share {@code target}: as its owner (no limits), or through live SHARE
    * grants covering it (limited to the latest of their expiries). Invisible targets are
    * NOT_FOUND; visible ones without SHARE are PERMISSION_DENIED.
+   *
+   * <p>The SHARE grants are locked FOR SHARE until the caller's transaction ends, so what it
+   * makes through them (a grant, an access link) is committed before a revocation of them can
+   * look for it, or, when the revocation came first, they are found revoked here.
    */
   ShareRight shareRight(DSLContext sql, Principal caller, Target target) {
     UUID me = caller.requireUserId();
-    UUID owner;
-    UUID itemCollection = null;
-    if (target.collection()) {
-      owner = repository.visibleCollectionOwner(sql, me, target.id())
-          .orElseThrow(() -> CairnException.notFound(target.name()));
-    } else {
-      ItemsRecord item = repository.visibleItem(sql, caller, target.id())
-          .orElseThrow(() -> CairnException.notFound(target.name()));
-      owner = item.getOwnerId();
-      itemCollection = item.getCollectionId();
+    Visible visible = visible(sql, caller, target);
+    if (visible.owner().equals(me)) {
+      return new ShareRight(visible.owner(), null, null, true);
     }
-    if (owner.equals(me)) {
-      return new ShareRight(owner, null, null, true);
-    }
-    List<GrantsRecord> shares = repository.shareGrantsCovering(sql, me, owner, target, itemCollection);
+    List<GrantsRecord> shares = repository.shareGrantsCovering(sql, me, visible.owner(), target, visible.itemCollection());
     if (shares.isEmpty()) {
+      visible(sql, caller, target); // NOT_FOUND if the lock waited for a revocation that hid it
       throw CairnException.permissionDenied("sharing " + target.name() + " needs the SHARE role on it");
     }
     GrantsRecord longest = shares.get(0);
@@ -135,7 +132,21 @@ final class GrantService {
         longest = g;
       }
     }
-    return new ShareRight(owner, longest.getId(), longest.getExpiresAt(), false);
+    return new ShareRight(visible.owner(), longest.getId(), longest.getExpiresAt(), false);
+  }
+
+  /** Whose {@code target} is, as far as the caller can see it (else NOT_FOUND). */
+  private record Visible(UUID owner, @Nullable UUID itemCollection) {}
+
+  private Visible visible(DSLContext sql, Principal caller, Target target) {
+    if (target.collection()) {
+      return repository.visibleCollectionOwner(sql, caller.requireUserId(), target.id())
+          .map(owner -> new Visible(owner, null))
+          .orElseThrow(() -> CairnException.notFound(target.name()));
+    }
+    return repository.visibleItem(sql, caller, target.id())
+        .map(item -> new Visible(item.getOwnerId(), item.getCollectionId()))
+        .orElseThrow(() -> CairnException.notFound(target.name()));
   }
 
   UserInfo resolveUser(DSLContext sql, String name) {
@@ -183,33 +194,58 @@ final class GrantService {
       if (grant.revokedAt() != null) {
         return grant;
       }
-      revokeWithCascade(sql, grant, "users/" + me, auditRequestId, Map.of());
+      revokeWithCascade(sql, List.of(grant), "users/" + me, auditRequestId, Map.of());
       return repository.grantById(sql, id).orElseThrow();
     });
   }
 
   /**
-   * Revokes {@code grant} and, transitively, whatever its grantee shared on what it covered
-   * (grants and access links made through it), auditing each revoked grant to the owner's
-   * chain. Deliberately conservative: a SHARE holder's grants go with the grant that covered
+   * Revokes {@code roots} (locked FOR UPDATE by the caller) and, transitively, whatever their
+   * grantees shared on what they covered (grants and access links made through them),
+   * auditing each revoked grant to the owner's chain; {@code rootDetails} go with the roots'
+   * events. Deliberately conservative: a SHARE holder's grants go with the grant that covered
    * them even if they hold another, so revoking never leaves a re-share standing by accident.
    * Runs as the owner (RLS lets the owner update every grant and link on its data).
+   *
+   * <p>In three steps, in this order so it cannot deadlock with the calls it races. First
+   * every grant that goes is locked FOR UPDATE, level by level: that waits for the calls
+   * acting through it (they hold it FOR SHARE: re-shares, link creations, item access), so
+   * the next level's query sees what they made, and holds off those that come later until
+   * this commits. Then the grants and links change. The audit appends come last: they lock
+   * the owner's chain head, which the calls being waited for need in order to finish.
    */
-  void revokeWithCascade(DSLContext sql, Grant grant, String actor, String auditRequestId, Map<String, String> details) {
-    repository.revokeGrant(sql, grant.id());
-    vault.audit().append(sql, grant.ownerId(),
-        AuditLog.Entry.of(actor, "GRANT_REVOKE", "grants/" + grant.id(), auditRequestId)
-            .withVia(grant.id(), null, grant.consentId())
-            .withDetails(details)
-            .withDetails(Map.of("grantee", Sharing.userName(grant.granteeId()), "on", grant.target().name())));
-    if (grant.role() != Role.SHARE) {
-      return;
+  void revokeWithCascade(
+      DSLContext sql, List<Grant> roots, String actor, String auditRequestId, Map<String, String> rootDetails) {
+    var going = new LinkedHashMap<UUID, Revocation>();
+    var next = new ArrayDeque<Revocation>();
+    roots.forEach(g -> next.add(new Revocation(g, rootDetails)));
+    while (!next.isEmpty()) {
+      Revocation r = next.removeFirst();
+      if (going.putIfAbsent(r.grant().id(), r) != null || r.grant().role() != Role.SHARE) {
+        continue; // already going (re-shares can form cycles), or could not have been shared on
+      }
+      for (Grant derived : repository.grantsDerivedFrom(sql, r.grant())) {
+        next.add(new Revocation(derived, Map.of("cause", "grants/" + r.grant().id())));
+      }
     }
-    repository.revokeLinksDerivedFrom(sql, grant);
-    for (Grant derived : repository.grantsDerivedFrom(sql, grant)) {
-      revokeWithCascade(sql, derived, actor, auditRequestId, Map.of("cause", "grants/" + grant.id()));
+    for (Revocation r : going.values()) {
+      repository.revokeGrant(sql, r.grant().id());
+      if (r.grant().role() == Role.SHARE) {
+        repository.revokeLinksDerivedFrom(sql, r.grant());
+      }
+    }
+    for (Revocation r : going.values()) {
+      Grant grant = r.grant();
+      vault.audit().append(sql, grant.ownerId(),
+          AuditLog.Entry.of(actor, "GRANT_REVOKE", "grants/" + grant.id(), auditRequestId)
+              .withVia(grant.id(), null, grant.consentId())
+              .withDetails(r.details())
+              .withDetails(Map.of("grantee", Sharing.userName(grant.granteeId()), "on", grant.target().name())));
     }
   }
+
+  /** A grant to revoke, and why (the details its GRANT_REVOKE event carries). */
+  private record Revocation(Grant grant, Map<String, String> details) {}
 
   private AuditLog.Entry created(Grant grant, UUID me, String auditRequestId) {
     var details = new java.util.TreeMap<String, String>();

@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.grpc.CallContext;
 import dev.cairn.server.grpc.ProtoTime;
+import dev.cairn.server.vault.AccessDenials;
 import dev.cairn.server.vault.VaultAccess;
 import dev.cairn.server.vault.RecordJson;
 import dev.cairn.server.vault.VaultContext;
@@ -67,7 +68,7 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
     var repository = new SharingRepository();
     this.signer = new Signer(vault.attestationKey());
     this.grants = new GrantService(vault, repository);
-    this.links = new AccessLinkService(vault, repository, grants, new ItemStore(vault), signer);
+    this.links = new AccessLinkService(vault, repository, grants, new ItemStore(vault), signer, new AccessDenials(vault));
     this.consents = new ConsentService(vault, repository, grants, signer);
   }
 
@@ -125,7 +126,7 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
         links.create(
             CallContext.principal(),
             ResourceNames.idOf(l.getItem()),
-            (int) l.getVersion(),
+            l.getVersion(),
             l.getPurpose(),
             l.getMaxUses(),
             ProtoTime.offsetDateTime(l.getExpireTime()),

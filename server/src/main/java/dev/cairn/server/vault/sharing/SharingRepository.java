@@ -79,7 +79,10 @@ final class SharingRepository {
 
   /**
    * The live SHARE grants {@code holder} has that cover {@code target} of {@code owner}'s data
-   * (for an item: on it or its collection; for a collection: on the collection).
+   * (for an item: on it or its collection; for a collection: on the collection), locked FOR
+   * SHARE: whatever the transaction makes through them is committed before a revocation
+   * (which locks them FOR UPDATE) looks for it. One being revoked is waited for, then
+   * re-checked and left out (READ COMMITTED re-evaluates a locked row's conditions).
    */
   List<GrantsRecord> shareGrantsCovering(
       DSLContext sql, UUID holder, UUID owner, Target target, @Nullable UUID itemCollection) {
@@ -94,6 +97,8 @@ final class SharingRepository {
         .and(GRANTS.ROLE.eq(Role.SHARE.name()))
         .and(covers)
         .and(VaultAccess.live())
+        .orderBy(GRANTS.ID) // one lock order for every caller
+        .forShare()
         .fetch();
   }
 
@@ -165,8 +170,9 @@ final class SharingRepository {
   }
 
   /**
-   * Unrevoked grants {@code grantor} made on {@code owner}'s data that {@code lost} covered:
-   * they lose their footing when {@code lost} goes.
+   * Unrevoked grants {@code lost}'s grantee made on its owner's data that {@code lost}
+   * covered: they lose their footing when {@code lost} goes. Locked FOR UPDATE, which waits
+   * for the calls acting through them (see {@link #shareGrantsCovering}).
    */
   List<Grant> grantsDerivedFrom(DSLContext sql, Grant lost) {
     return sql.selectFrom(GRANTS)
@@ -174,6 +180,7 @@ final class SharingRepository {
         .and(GRANTS.GRANTOR_ID.eq(lost.granteeId()))
         .and(GRANTS.REVOKED_AT.isNull())
         .and(covered(GRANTS.ITEM_ID, GRANTS.COLLECTION_ID, lost))
+        .orderBy(GRANTS.ID)
         .forUpdate()
         .fetch()
         .map(SharingRepository::grant);
@@ -209,6 +216,7 @@ final class SharingRepository {
     return sql.selectFrom(GRANTS)
         .where(GRANTS.CONSENT_ID.eq(consent))
         .and(GRANTS.REVOKED_AT.isNull())
+        .orderBy(GRANTS.ID)
         .forUpdate()
         .fetch()
         .map(SharingRepository::grant);

@@ -5,10 +5,13 @@ import static dev.cairn.server.vault.sharing.GrantsTest.grant;
 import static dev.cairn.server.vault.sharing.SharingFixture.SERVER;
 import static dev.cairn.server.vault.sharing.SharingFixture.anonymous;
 import static dev.cairn.server.vault.sharing.SharingFixture.audit;
+import static dev.cairn.server.vault.sharing.SharingFixture.awaitAudit;
 import static dev.cairn.server.vault.sharing.SharingFixture.document;
 import static dev.cairn.server.vault.sharing.SharingFixture.in;
+import static dev.cairn.server.vault.sharing.SharingFixture.items;
 import static dev.cairn.server.vault.sharing.SharingFixture.sharing;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonParser;
 import dev.cairn.server.testing.CairnTestServer;
@@ -16,6 +19,7 @@ import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.vault.v1.AccessLink;
 import dev.cairn.vault.v1.CreateAccessLinkRequest;
 import dev.cairn.vault.v1.CreateAccessLinkResponse;
+import dev.cairn.vault.v1.DeleteItemRequest;
 import dev.cairn.vault.v1.GetAttestationKeyRequest;
 import dev.cairn.vault.v1.ListAccessLinksRequest;
 import dev.cairn.vault.v1.RedeemAccessLinkRequest;
@@ -142,7 +146,7 @@ class AccessLinksTest {
     assertCode(() -> redeem(forged, false), Status.Code.NOT_FOUND);
     assertCode(() -> redeem("cairn_lnk_" + "0".repeat(32) + "_" + "0".repeat(64), false), Status.Code.NOT_FOUND);
     assertCode(() -> redeem("cairn_lnk_nonsense", false), Status.Code.NOT_FOUND);
-    assertThat(audit(owner)).filteredOn(r -> r.action().equals("ACCESS_DENIED")).singleElement()
+    assertThat(awaitAudit(owner, AccessLinksTest::wrongSecret, 1)).filteredOn(AccessLinksTest::wrongSecret).singleElement()
         .extracting(SharingFixture.AuditRow::outcome).isEqualTo("DENIED");
 
     var expiring = link(owner, item, 5, false);
@@ -158,6 +162,113 @@ class AccessLinksTest {
     assertThat(states).contains(AccessLink.State.STATE_REVOKED, AccessLink.State.STATE_EXHAUSTED);
     // the forged attempt did not consume a use of the good link
     assertThat(redeem(good.getToken(), false).getRemainingUses()).isEqualTo(4);
+  }
+
+  private static boolean wrongSecret(SharingFixture.AuditRow r) {
+    return r.action().equals("ACCESS_DENIED") && r.actor().equals("anonymous");
+  }
+
+  private static UUID linkId(CreateAccessLinkResponse created) {
+    return UUID.fromString(created.getAccessLink().getName().substring("accessLinks/".length()));
+  }
+
+  /** The NOT_FOUND a redemption ends with: the same whatever the reason. */
+  private static Status refusal(String token) {
+    try {
+      redeem(token, false);
+      throw new AssertionError("redeemed " + token);
+    } catch (StatusRuntimeException e) {
+      assertThat(CairnTestServer.code(e)).isEqualTo(Status.Code.NOT_FOUND);
+      return e.getStatus();
+    }
+  }
+
+  @Test
+  void refusedRedemptionsWithTheRightSecretAreAccessDeniedInTheOwnersLog() {
+    TestUser owner = SERVER.newUser("owner");
+    UUID item = document(owner, "x");
+    UUID doomed = document(owner, "to be deleted");
+    var revoked = link(owner, item, 5, false);
+    sharing(owner).revokeAccessLink(RevokeAccessLinkRequest.newBuilder().setName(revoked.getAccessLink().getName()).build());
+    var used = link(owner, item, 1, false);
+    redeem(used.getToken(), false);
+    var deleted = link(owner, doomed, 5, false);
+    items(owner).deleteItem(DeleteItemRequest.newBuilder().setName("items/" + doomed).build());
+    var expired = link(owner, item, 5, false);
+    Status unknown = refusal("cairn_lnk_" + "1".repeat(32) + "_" + "0".repeat(64));
+
+    assertThat(refusal(revoked.getToken())).usingRecursiveComparison().isEqualTo(unknown);
+    assertThat(refusal(used.getToken())).usingRecursiveComparison().isEqualTo(unknown);
+    assertThat(refusal(deleted.getToken())).usingRecursiveComparison().isEqualTo(unknown);
+    try {
+      CairnTestServer.CLOCK.advance(Duration.ofDays(2));
+      assertThat(refusal(expired.getToken())).usingRecursiveComparison().isEqualTo(unknown);
+    } finally {
+      CairnTestServer.CLOCK.reset();
+    }
+
+    var denied = awaitAudit(owner, r -> r.action().equals("ACCESS_DENIED"), 4).stream()
+        .filter(r -> r.action().equals("ACCESS_DENIED")).toList();
+    assertThat(denied).hasSize(4).allSatisfy(r -> {
+      assertThat(r.actor()).isEqualTo("accessLinks/" + r.viaLink());
+      assertThat(r.outcome()).isEqualTo("DENIED");
+      assertThat(r.details().get("action").getAsString()).isEqualTo("RedeemAccessLink");
+    });
+    assertThat(denied).extracting(r -> r.viaLink() + " " + r.target() + " " + r.details().get("reason").getAsString())
+        .containsExactlyInAnyOrder(
+            linkId(revoked) + " items/" + item + " revoked",
+            linkId(used) + " items/" + item + " used up",
+            linkId(deleted) + " items/" + doomed + " item deleted",
+            linkId(expired) + " items/" + item + " expired");
+  }
+
+  @Test
+  void wrongSecretIsDeniedInTheOwnersLogAndAnUnknownLinkInNobodys() {
+    TestUser owner = SERVER.newUser("owner");
+    UUID item = document(owner, "x");
+    var good = link(owner, item, 5, false);
+    String unknownId = UUID.randomUUID().toString().replace("-", "");
+    Status unknown = refusal("cairn_lnk_" + unknownId + "_" + "0".repeat(64));
+    Status malformed = refusal("cairn_lnk_nonsense");
+    Status wrong = refusal(good.getToken().substring(0, good.getToken().length() - 4) + "0000");
+    assertThat(wrong).usingRecursiveComparison().isEqualTo(unknown);
+    assertThat(malformed).usingRecursiveComparison().isEqualTo(unknown);
+
+    assertThat(awaitAudit(owner, AccessLinksTest::wrongSecret, 1)).filteredOn(AccessLinksTest::wrongSecret)
+        .singleElement().satisfies(r -> {
+          assertThat(r.target()).isEqualTo(good.getAccessLink().getName());
+          assertThat(r.viaLink()).isEqualTo(linkId(good));
+          assertThat(r.details().get("reason").getAsString()).isEqualTo("wrong link secret");
+        });
+    // no owner is known for an unknown id, so nothing anywhere names it
+    String unknownName = "accessLinks/" + UUID.fromString(unknownId.replaceFirst(
+        "(.{8})(.{4})(.{4})(.{4})(.{12})", "$1-$2-$3-$4-$5"));
+    assertThat(SharingFixture.auditOn(unknownName)).isEmpty();
+    // the guess did not cost the real link a use
+    assertThat(redeem(good.getToken(), false).getRemainingUses()).isEqualTo(4);
+  }
+
+  @Test
+  void linkVersionTheItemDoesNotHaveIsNotFoundNotTruncated() {
+    TestUser owner = SERVER.newUser("owner");
+    UUID item = document(owner, "only version 1");
+    for (long version : new long[] {4_294_967_297L, 1L << 31, 2, 1L << 32, Long.MAX_VALUE}) {
+      assertThatThrownBy(() -> sharing(owner).createAccessLink(CreateAccessLinkRequest.newBuilder()
+              .setAccessLink(AccessLink.newBuilder().setItem("items/" + item).setVersion(version)
+                  .setExpireTime(in(Duration.ofDays(1))))
+              .build()))
+          .as("version %d", version)
+          .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(CairnTestServer.code(e)).isEqualTo(Status.Code.NOT_FOUND);
+            assertThat(e.getStatus().getDescription()).contains("items/" + item + "/versions/" + version);
+          });
+    }
+    var pinned = sharing(owner).createAccessLink(CreateAccessLinkRequest.newBuilder()
+        .setAccessLink(AccessLink.newBuilder().setItem("items/" + item).setVersion(1).setExpireTime(in(Duration.ofDays(1))))
+        .build());
+    assertThat(pinned.getAccessLink().getVersion()).isEqualTo(1);
+    assertThat(sharing(owner).listAccessLinks(ListAccessLinksRequest.newBuilder().setShowInactive(true).build())
+        .getAccessLinksList()).singleElement().extracting(AccessLink::getName).isEqualTo(pinned.getAccessLink().getName());
   }
 
   @Test

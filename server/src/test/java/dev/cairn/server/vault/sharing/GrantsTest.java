@@ -1,5 +1,6 @@
 package dev.cairn.server.vault.sharing;
 
+import static dev.cairn.server.db.jooq.Tables.GRANTS;
 import static dev.cairn.server.vault.sharing.SharingFixture.SERVER;
 import static dev.cairn.server.vault.sharing.SharingFixture.access;
 import static dev.cairn.server.vault.sharing.SharingFixture.audit;
@@ -9,6 +10,7 @@ import static dev.cairn.server.vault.sharing.SharingFixture.sharing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.server.vault.VaultAccess;
@@ -20,8 +22,11 @@ import dev.cairn.vault.v1.Role;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.UUID;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.jooq.DSLContext;
 import org.junit.jupiter.api.Test;
 
 class GrantsTest {
@@ -223,5 +228,37 @@ class GrantsTest {
     assertThat(sharing(stranger).listGrants(ListGrantsRequest.newBuilder().setTarget("items/" + item)
         .setShowInactive(true).build()).getGrantsList()).isEmpty();
     assertThat(access(bob, item, VaultAccess.Role.READ).allowed()).isTrue();
+  }
+
+  @Test
+  void granteeMayLockItsGrantButNotChangeIt() {
+    TestUser owner = SERVER.newUser("owner");
+    TestUser bob = SERVER.newUser("bob");
+    TestUser stranger = SERVER.newUser("stranger");
+    UUID item = document(owner, "hello");
+    UUID g = UUID.fromString(grant(owner, bob.user().getName(), item, Role.ROLE_READ).getName().substring("grants/".length()));
+    var db = SharingFixture.vault().database();
+
+    // what acting through a grant does (V8): the grantee locks its own grant FOR SHARE
+    int lockedByBob = db.transaction(Principal.system(SharingFixture.id(bob)), sql ->
+        sql.selectFrom(GRANTS).where(GRANTS.ID.eq(g)).forShare().fetch().size());
+    assertThat(lockedByBob).isEqualTo(1);
+    // a stranger can neither see nor lock it
+    int lockedByStranger = db.transaction(Principal.system(SharingFixture.id(stranger)), sql ->
+        sql.selectFrom(GRANTS).where(GRANTS.ID.eq(g)).forShare().fetch().size());
+    assertThat(lockedByStranger).isZero();
+    // and the grantee still cannot change it: not its role, not its end, not its revocation
+    for (var change : List.<java.util.function.Function<DSLContext, Integer>>of(
+        sql -> sql.update(GRANTS).set(GRANTS.ROLE, "SHARE").where(GRANTS.ID.eq(g)).execute(),
+        sql -> sql.update(GRANTS).set(GRANTS.EXPIRES_AT, (OffsetDateTime) null).where(GRANTS.ID.eq(g)).execute(),
+        sql -> sql.update(GRANTS).set(GRANTS.GRANTEE_ID, SharingFixture.id(stranger)).where(GRANTS.ID.eq(g)).execute())) {
+      assertThatThrownBy(() -> db.transaction(Principal.system(SharingFixture.id(bob)), change::apply))
+          .hasMessageContaining("row-level security");
+    }
+    int changedByStranger = db.transaction(Principal.system(SharingFixture.id(stranger)), sql ->
+        sql.update(GRANTS).set(GRANTS.ROLE, "SHARE").where(GRANTS.ID.eq(g)).execute());
+    assertThat(changedByStranger).isZero();
+    assertThat(access(bob, item, VaultAccess.Role.READ).allowed()).isTrue();
+    assertThat(access(bob, item, VaultAccess.Role.WRITE).allowed()).isFalse();
   }
 }

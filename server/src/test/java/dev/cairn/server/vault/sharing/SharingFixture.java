@@ -3,6 +3,8 @@ package dev.cairn.server.vault.sharing;
 import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import com.google.protobuf.Timestamp;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
@@ -14,6 +16,8 @@ import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.items.ItemStore;
 import dev.cairn.vault.v1.SharingServiceGrpc;
 import dev.cairn.vault.v1.SharingServiceGrpc.SharingServiceBlockingStub;
+import dev.cairn.vault.v1.VaultServiceGrpc;
+import dev.cairn.vault.v1.VaultServiceGrpc.VaultServiceBlockingStub;
 import io.grpc.Status;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -23,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.jooq.JSONB;
 
 /**
@@ -41,6 +46,10 @@ final class SharingFixture {
 
   static SharingServiceBlockingStub sharing(TestUser user) {
     return SharingServiceGrpc.newBlockingStub(SERVER.channel()).withCallCredentials(CairnTestServer.bearer(user.token()));
+  }
+
+  static VaultServiceBlockingStub items(TestUser user) {
+    return VaultServiceGrpc.newBlockingStub(SERVER.channel()).withCallCredentials(CairnTestServer.bearer(user.token()));
   }
 
   static SharingServiceBlockingStub anonymous() {
@@ -113,18 +122,50 @@ final class SharingFixture {
   record Access(boolean allowed, UUID grantId, UUID consentId) {}
 
   /** One audit row, as the superuser reads it. */
-  record AuditRow(String actor, String action, String target, UUID viaGrant, UUID viaLink, UUID viaConsent, String outcome) {}
+  record AuditRow(
+      String actor, String action, String target, UUID viaGrant, UUID viaLink, UUID viaConsent, String outcome,
+      JsonObject details) {}
 
   static List<AuditRow> audit(TestUser owner) {
+    return auditWhere("owner_id = ?", id(owner));
+  }
+
+  /** Audit rows on {@code target} in anyone's chain. */
+  static List<AuditRow> auditOn(String target) {
+    return auditWhere("target = ?", target);
+  }
+
+  /**
+   * The owner's audit rows once at least {@code count} match {@code filter} (refusals are
+   * recorded in the background, after the caller has its answer), or after 10 s.
+   */
+  static List<AuditRow> awaitAudit(TestUser owner, Predicate<AuditRow> filter, int count) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    List<AuditRow> rows = audit(owner);
+    while (rows.stream().filter(filter).count() < count && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      rows = audit(owner);
+    }
+    return rows;
+  }
+
+  private static List<AuditRow> auditWhere(String where, Object value) {
     try (var c = DriverManager.getConnection(TestDatabase.get().url(), "postgres", "");
         var s = c.prepareStatement(
-            "SELECT actor, action, target, via_grant, via_link, via_consent, outcome FROM cairn.audit_events WHERE owner_id = ? ORDER BY seq")) {
-      s.setObject(1, id(owner));
+            "SELECT actor, action, target, via_grant, via_link, via_consent, outcome, details::text"
+                + " FROM cairn.audit_events WHERE " + where + " ORDER BY owner_id, seq")) {
+      s.setObject(1, value);
       var rows = new ArrayList<AuditRow>();
       try (var rs = s.executeQuery()) {
         while (rs.next()) {
           rows.add(new AuditRow(rs.getString(1), rs.getString(2), rs.getString(3),
-              rs.getObject(4, UUID.class), rs.getObject(5, UUID.class), rs.getObject(6, UUID.class), rs.getString(7)));
+              rs.getObject(4, UUID.class), rs.getObject(5, UUID.class), rs.getObject(6, UUID.class), rs.getString(7),
+              JsonParser.parseString(rs.getString(8)).getAsJsonObject()));
         }
       }
       return rows;
