@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.cairn.server.db.Database;
 import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.grpc.CallContext;
+import dev.cairn.server.grpc.LoggableErrors;
 import dev.cairn.server.grpc.Principal;
 import io.grpc.Context;
 import java.util.Map;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * caller's RLS hides the item (that is why it was refused) and the transaction rolls back
  * with the NOT_FOUND. So this looks the owner up with {@code cairn.item_owner} (SECURITY
  * DEFINER) in a short transaction of its own, on a virtual thread, after the caller has
- * been answered: the NOT_FOUND takes the same time whether the item exists or not.
+ * been answered (the NOT_FOUND takes the same time whether the item exists or not), and
+ * appends in a second one as the owner, whose chain it is.
  *
  * <p>Call it where an item lookup failed for a caller, with what they tried:
  * {@code accessDenials.record(caller, itemId, "GetItem")}. Nothing is written when the item
@@ -66,7 +68,8 @@ public final class AccessDenials {
       try {
         done.complete(append(caller, itemId, attemptedAction, requestId));
       } catch (RuntimeException | InterruptedException e) {
-        log.warn("request {}: could not record a denied {} on items/{}", requestId, attemptedAction, itemId, e);
+        log.warn("request {}: could not record a denied {} on items/{}", requestId, attemptedAction, itemId,
+            LoggableErrors.scrub(e));
         done.completeExceptionally(e);
       }
     });
@@ -78,16 +81,18 @@ public final class AccessDenials {
     writers.acquire();
     try {
       // the root context: the refused call is over (or being cancelled); its end must not cancel this
-      return Context.ROOT.call(() -> database.transaction(caller, sql -> {
-        UUID owner = Routines.itemOwner(sql.configuration(), itemId);
+      return Context.ROOT.call(() -> {
+        UUID owner = database.transaction(caller, sql -> Routines.itemOwner(sql.configuration(), itemId));
         if (owner == null || owner.equals(caller.userId())) {
           return false;
         }
-        audit.append(sql, owner, new AuditLog.Entry(
+        // a transaction of the owner's: RLS lets a transaction append only to chains it has a
+        // part in, and the refused caller has none in this owner's
+        database.transaction(Principal.system(owner), sql -> audit.append(sql, owner, new AuditLog.Entry(
             actor(caller), "ACCESS_DENIED", "items/" + itemId, null, null, null, "DENIED",
-            Map.of("action", attemptedAction), Map.of(), requestId));
+            Map.of("action", attemptedAction), Map.of(), requestId)));
         return true;
-      }));
+      });
     } catch (RuntimeException | InterruptedException e) {
       throw e;
     } catch (Exception e) {

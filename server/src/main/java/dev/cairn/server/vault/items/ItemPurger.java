@@ -3,6 +3,7 @@ package dev.cairn.server.vault.items;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.jooq.Routines;
+import dev.cairn.server.grpc.LoggableErrors;
 import dev.cairn.server.grpc.Principal;
 import dev.cairn.server.vault.AuditLog.Entry;
 import dev.cairn.server.vault.VaultContext;
@@ -59,7 +60,7 @@ public final class ItemPurger implements AutoCloseable {
         log.info("purged {} deleted items past retention", purged);
       }
     } catch (RuntimeException e) {
-      log.warn("item purge round failed; retrying next round", e);
+      log.warn("item purge round failed; retrying next round", LoggableErrors.scrub(e));
     }
   }
 
