@@ -97,6 +97,7 @@ public record CairnConfig(
    * @param writesPerMinute vault writes one user may make per minute
    * @param retention how long a deleted item can be undeleted before it is purged
    * @param piiController the data controller consent receipts name
+   * @param auditCheckpointEvery how often each moved audit head is signed (a checkpoint)
    */
   public record VaultConfig(
       long inlineMaxBytes,
@@ -104,7 +105,8 @@ public record CairnConfig(
       long maxItemsPerUser,
       int writesPerMinute,
       Duration retention,
-      PiiController piiController) {}
+      PiiController piiController,
+      Duration auditCheckpointEvery) {}
 
   /** The operator of this deployment, as consent receipts name it (Kantara piiControllers). */
   public record PiiController(String name, String contact, String email, String url) {}
@@ -173,7 +175,8 @@ public record CairnConfig(
                 reader.string("CAIRN_PII_CONTROLLER", "Operator of this Cairn deployment"),
                 reader.string("CAIRN_PII_CONTROLLER_CONTACT", ""),
                 reader.string("CAIRN_PII_CONTROLLER_EMAIL", ""),
-                reader.string("CAIRN_PII_CONTROLLER_URL", "")));
+                reader.string("CAIRN_PII_CONTROLLER_URL", "")),
+            Duration.ofSeconds(reader.integer("CAIRN_AUDIT_CHECKPOINT_SECONDS", 300, 1, 86_400)));
     reader.throwIfProblems();
     return new CairnConfig(
         grpcPort,

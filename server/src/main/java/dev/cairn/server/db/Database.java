@@ -71,6 +71,9 @@ public final class Database implements AutoCloseable {
     config.setMetricRegistry(requireNonNull(metrics, "metrics"));
     config.addDataSourceProperty("ApplicationName", "cairn-server");
     config.addDataSourceProperty("reWriteBatchedInserts", "true");
+    // errors then carry no DETAIL ("Failing row contains (...)", "Key (...)=(...)"): the owners'
+    // values stay out of exceptions and logs (LoggableErrors scrubs what remains)
+    config.addDataSourceProperty("logServerErrorDetail", "false");
     this.dataSource = new HikariDataSource(config);
   }
 

@@ -1,5 +1,6 @@
 package dev.cairn.server.grpc;
 
+import dev.cairn.server.db.LoggableErrors;
 import dev.cairn.server.core.CairnException;
 import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * {@code onError}, leaves as the status DESIGN.md's table gives, with a
  * {@code google.rpc.ErrorInfo} (domain {@code cairn.dev}) and, for bad input, a
  * {@code google.rpc.BadRequest}. Unexpected failures become INTERNAL with no cause, SQL or
- * stack trace: those stay in the server log, under the request id. Errors too (a
+ * stack trace: those stay in the server log, under the request id, with the database's
+ * messages scrubbed of the data they quote ({@link LoggableErrors}). Errors too (a
  * StackOverflowError from a pathological input): left to grpc-java they end the call UNKNOWN.
  */
 public final class ErrorMapper implements ServerInterceptor {
@@ -85,7 +87,7 @@ public final class ErrorMapper implements ServerInterceptor {
         try {
           super.onCancel();
         } catch (RuntimeException e) {
-          log.warn("onCancel failed", e);
+          log.warn("onCancel failed", LoggableErrors.scrub(e));
         }
       }
 
@@ -94,7 +96,7 @@ public final class ErrorMapper implements ServerInterceptor {
         try {
           super.onComplete();
         } catch (RuntimeException e) {
-          log.warn("onComplete failed", e);
+          log.warn("onComplete failed", LoggableErrors.scrub(e));
         }
       }
     };
@@ -155,7 +157,7 @@ public final class ErrorMapper implements ServerInterceptor {
     if (translated != null) {
       return fromCairn(translated, method);
     }
-    log.error("internal error in {} (request {})", method, CallContext.requestId(), t);
+    log.error("internal error in {} (request {})", method, CallContext.requestId(), LoggableErrors.scrub(t));
     return build(Status.Code.INTERNAL, ErrorReason.ERROR_REASON_INTERNAL,
         "internal error (request " + CallContext.requestId() + ")", Map.of(), null);
   }

@@ -79,7 +79,11 @@ final class IdentityRepository {
     return sql.fetchCount(USERS);
   }
 
-  /** Marks the user deleted and revokes all their tokens; false if there was no such user. */
+  /**
+   * Marks the user deleted, revokes all their tokens and ends every share they took part in
+   * (grants, links and consents they gave or were given), all in the caller's transaction;
+   * false if there was no such user.
+   */
   boolean deleteUser(DSLContext sql, UUID id) {
     int updated =
         sql.update(USERS)
@@ -87,12 +91,18 @@ final class IdentityRepository {
             .where(USERS.ID.eq(id))
             .and(USERS.DELETED_AT.isNull())
             .execute();
+    if (updated == 0) {
+      return false;
+    }
     sql.update(API_TOKENS)
         .set(API_TOKENS.REVOKED_AT, DSL.currentOffsetDateTime())
         .where(API_TOKENS.OWNER_ID.eq(id))
         .and(API_TOKENS.REVOKED_AT.isNull())
         .execute();
-    return updated == 1;
+    // RLS lets neither the admin nor the user update other owners' grants to the user: the
+    // one SECURITY DEFINER function for it acts only on a user marked deleted
+    Routines.endSharingOfDeletedUser(sql.configuration(), id);
+    return true;
   }
 
   Users.Token insertToken(

@@ -6,6 +6,7 @@ import dev.cairn.server.db.Database;
 import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.grpc.CallContext;
 import dev.cairn.server.core.Principal;
+import dev.cairn.server.db.LoggableErrors;
 import io.grpc.Context;
 import java.util.Map;
 import java.util.UUID;
@@ -64,17 +65,17 @@ public final class AccessDenials {
     requireNonNull(itemId, "itemId");
     requireNonNull(attemptedAction, "attemptedAction");
     String requestId = CallContext.requestId(); // read on the caller's thread, where the call context is
-    return inBackground(requestId, "a denied " + attemptedAction + " on items/" + itemId, () ->
-        database.transaction(caller, sql -> {
-          UUID owner = Routines.itemOwner(sql.configuration(), itemId);
-          if (owner == null || owner.equals(caller.userId())) {
-            return false;
-          }
-          audit.append(sql, owner, new AuditLog.Entry(
-              actor(caller), "ACCESS_DENIED", "items/" + itemId, null, null, null, "DENIED",
-              Map.of("action", attemptedAction), Map.of(), requestId));
-          return true;
-        }));
+    return inBackground(requestId, "a denied " + attemptedAction + " on items/" + itemId, () -> {
+      UUID owner = database.transaction(caller, sql -> Routines.itemOwner(sql.configuration(), itemId));
+      if (owner == null || owner.equals(caller.userId())) {
+        return false;
+      }
+      // a transaction of the owner's: RLS lets a transaction append only to chains it has a
+      // part in, and the refused caller has none in this owner's
+      return appendAsOwner(owner, new AuditLog.Entry(
+          actor(caller), "ACCESS_DENIED", "items/" + itemId, null, null, null, "DENIED",
+          Map.of("action", attemptedAction), Map.of(), requestId));
+    });
   }
 
   /**
@@ -85,11 +86,14 @@ public final class AccessDenials {
   public CompletableFuture<Boolean> submitFor(UUID owner, AuditLog.Entry denied) {
     requireNonNull(owner, "owner");
     requireNonNull(denied, "denied");
-    return inBackground(denied.requestId(), denied.action() + " on " + denied.target(), () ->
-        database.transaction(Principal.system(owner), sql -> {
-          audit.append(sql, owner, denied);
-          return true;
-        }));
+    return inBackground(denied.requestId(), denied.action() + " on " + denied.target(), () -> appendAsOwner(owner, denied));
+  }
+
+  private boolean appendAsOwner(UUID owner, AuditLog.Entry entry) {
+    return database.transaction(Principal.system(owner), sql -> {
+      audit.append(sql, owner, entry);
+      return true;
+    });
   }
 
   /** Runs {@code write} on a virtual thread, at most {@link #CONCURRENT_WRITES} at once. */
@@ -99,7 +103,7 @@ public final class AccessDenials {
       try {
         done.complete(bounded(write));
       } catch (Exception e) {
-        log.warn("request {}: could not record {}", requestId, what, e);
+        log.warn("request {}: could not record {}", requestId, what, LoggableErrors.scrub(e));
         done.completeExceptionally(e);
       }
     });

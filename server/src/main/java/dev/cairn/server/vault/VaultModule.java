@@ -1,6 +1,7 @@
 package dev.cairn.server.vault;
 
 import dev.cairn.server.identity.IdentityService;
+import dev.cairn.server.vault.audit.AuditCheckpointer;
 import dev.cairn.server.vault.audit.AuditGrpcService;
 import dev.cairn.server.vault.items.ItemPurger;
 import dev.cairn.server.vault.items.ItemsRpc;
@@ -17,10 +18,12 @@ public final class VaultModule implements AutoCloseable {
 
   private final VaultContext context;
   private final ItemPurger purger;
+  private final AuditCheckpointer checkpointer;
 
   public VaultModule(VaultContext context) {
     this.context = context;
     this.purger = ItemPurger.start(context, PURGE_EVERY);
+    this.checkpointer = new AuditCheckpointer(context).every(context.limits().auditCheckpointEvery());
   }
 
   public List<BindableService> services() {
@@ -35,9 +38,10 @@ public final class VaultModule implements AutoCloseable {
     return (sql, userId) -> context.dataKeys().destroy(sql, userId);
   }
 
-  /** Stops the background work (the purge job). */
+  /** Stops the background work (the purge job, the audit checkpointer). */
   @Override
   public void close() {
+    checkpointer.close();
     purger.close();
   }
 }

@@ -59,7 +59,20 @@ final class AuditEvents {
   /** One page of events, newest first; {@code nextPageToken} empty on the last page. */
   record Page(List<Event> events, String nextPageToken) {}
 
-  /** The outcome of re-walking a chain. */
+  /**
+   * The outcome of re-walking a chain, with the latest signed checkpoint it was checked
+   * against (and the bytes that checkpoint's signature covers), if there is one.
+   */
   record Verification(
-      boolean verified, long eventsChecked, long firstBrokenSeq, String reason, long headSeq, byte[] headHash) {}
+      boolean verified,
+      long eventsChecked,
+      long firstBrokenSeq,
+      String reason,
+      long headSeq,
+      byte[] headHash,
+      @Nullable Checkpoint checkpoint,
+      byte[] checkpointPayload) {}
+
+  /** A signed statement that the event at {@code seq} of an owner's chain has {@code hash}. */
+  record Checkpoint(long seq, byte[] hash, OffsetDateTime signedAt, String keyId, byte[] signature) {}
 }

@@ -11,6 +11,7 @@ import dev.cairn.vault.v1.AuditEvent;
 import dev.cairn.vault.v1.AuditServiceGrpc;
 import dev.cairn.vault.v1.ListAuditEventsRequest;
 import dev.cairn.vault.v1.ListAuditEventsResponse;
+import dev.cairn.vault.v1.AuditCheckpoint;
 import dev.cairn.vault.v1.VerifyAuditLogRequest;
 import dev.cairn.vault.v1.VerifyAuditLogResponse;
 import io.grpc.stub.StreamObserver;
@@ -23,7 +24,8 @@ public final class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBas
   private final AuditService service;
 
   public AuditGrpcService(VaultContext vault) {
-    this.service = new AuditService(requireNonNull(vault, "vault").database(), vault.pageTokens());
+    requireNonNull(vault, "vault");
+    this.service = new AuditService(vault.database(), vault.pageTokens(), new CheckpointSigner(vault.attestationKey()));
   }
 
   @Override
@@ -48,15 +50,25 @@ public final class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBas
             request.getEndSeq(),
             request.getExpectedHash().isEmpty() ? null : request.getExpectedHash().toByteArray(),
             request.getExpectedSeq());
-    response.onNext(
+    var out =
         VerifyAuditLogResponse.newBuilder()
             .setVerified(result.verified())
             .setEventsChecked(result.eventsChecked())
             .setFirstBrokenSeq(result.firstBrokenSeq())
             .setReason(result.reason())
             .setHeadSeq(result.headSeq())
-            .setHeadHash(ByteString.copyFrom(result.headHash()))
-            .build());
+            .setHeadHash(ByteString.copyFrom(result.headHash()));
+    var checkpoint = result.checkpoint();
+    if (checkpoint != null) {
+      out.setCheckpoint(AuditCheckpoint.newBuilder()
+          .setSeq(checkpoint.seq())
+          .setHash(ByteString.copyFrom(checkpoint.hash()))
+          .setSignTime(ProtoTime.timestamp(checkpoint.signedAt()))
+          .setKeyId(checkpoint.keyId())
+          .setPayload(ByteString.copyFrom(result.checkpointPayload()))
+          .setSignature(ByteString.copyFrom(checkpoint.signature())));
+    }
+    response.onNext(out.build());
     response.onCompleted();
   }
 

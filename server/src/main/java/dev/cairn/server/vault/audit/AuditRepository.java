@@ -1,11 +1,13 @@
 package dev.cairn.server.vault.audit;
 
+import static dev.cairn.server.db.jooq.Tables.AUDIT_CHECKPOINTS;
 import static dev.cairn.server.db.jooq.Tables.AUDIT_EVENTS;
 import static dev.cairn.server.db.jooq.Tables.AUDIT_HEADS;
 
 import com.google.gson.JsonParser;
 import dev.cairn.server.db.jooq.tables.records.AuditEventsRecord;
 import dev.cairn.server.vault.AuditLog;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -77,6 +79,29 @@ final class AuditRepository {
       condition = condition.and(AUDIT_EVENTS.EVENT_TIME.lt(filter.end()));
     }
     return condition;
+  }
+
+  /** The owner's latest signed checkpoint. */
+  Optional<AuditEvents.Checkpoint> latestCheckpoint(DSLContext sql, UUID owner) {
+    return sql.selectFrom(AUDIT_CHECKPOINTS)
+        .where(AUDIT_CHECKPOINTS.OWNER_ID.eq(owner))
+        .orderBy(AUDIT_CHECKPOINTS.SEQ.desc())
+        .limit(1)
+        .fetchOptional(r -> new AuditEvents.Checkpoint(r.getSeq(), r.getHash(), r.getSignedAt(), r.getKeyId(), r.getSignature()));
+  }
+
+  /** Stores a checkpoint; false when one for that seq exists (another replica signed it). */
+  boolean insertCheckpoint(
+      DSLContext sql, UUID owner, long seq, byte[] hash, OffsetDateTime signedAt, String keyId, byte[] signature) {
+    return sql.insertInto(AUDIT_CHECKPOINTS)
+        .set(AUDIT_CHECKPOINTS.OWNER_ID, owner)
+        .set(AUDIT_CHECKPOINTS.SEQ, seq)
+        .set(AUDIT_CHECKPOINTS.HASH, hash)
+        .set(AUDIT_CHECKPOINTS.SIGNED_AT, signedAt)
+        .set(AUDIT_CHECKPOINTS.KEY_ID, keyId)
+        .set(AUDIT_CHECKPOINTS.SIGNATURE, signature)
+        .onConflictDoNothing()
+        .execute() == 1;
   }
 
   Optional<Head> head(DSLContext sql, UUID owner) {

@@ -25,11 +25,13 @@ final class AuditService {
 
   private final Database database;
   private final PageTokens pageTokens;
+  private final CheckpointSigner signer;
   private final AuditRepository repository = new AuditRepository();
 
-  AuditService(Database database, PageTokens pageTokens) {
+  AuditService(Database database, PageTokens pageTokens, CheckpointSigner signer) {
     this.database = requireNonNull(database, "database");
     this.pageTokens = requireNonNull(pageTokens, "pageTokens");
+    this.signer = requireNonNull(signer, "signer");
   }
 
   AuditEvents.Page list(
@@ -60,7 +62,8 @@ final class AuditService {
    * Re-walks {@code startSeq..endSeq} (0: from the start / to the end) of the owner's chain.
    * The head row is read before the events, in the same transaction, so the walk's snapshot
    * holds at least every event the head counts: an append racing the check cannot make an
-   * intact chain look truncated.
+   * intact chain look truncated. The latest signed checkpoint is read in the same snapshot,
+   * its signature checked, and the chain held to it.
    */
   AuditEvents.Verification verify(
       Principal caller, String parent, long startSeq, long endSeq, byte @Nullable [] expectedHash, long expectedSeq) {
@@ -72,9 +75,19 @@ final class AuditService {
           "expected_seq", expectedSeq + " (expected: within the checked range " + from + ".." + (endSeq == 0 ? "end" : endSeq) + ")");
     }
     return database.transaction(caller, sql -> {
-      var walker = new ChainWalker(from, expectedSeq, expectedHash, repository.head(sql, owner).orElse(null));
+      var head = repository.head(sql, owner).orElse(null);
+      var checkpoint = repository.latestCheckpoint(sql, owner).orElse(null);
+      var anchor = checkpoint == null ? null
+          : new ChainWalker.Anchor(checkpoint.seq(), checkpoint.hash(), signer.verifies(owner, checkpoint));
+      var walker = new ChainWalker(from, expectedSeq, expectedHash, head, anchor);
       repository.walk(sql, owner, from, to, VERIFY_BATCH, walker::accept);
-      return walker.result(to);
+      var result = walker.result(to);
+      if (checkpoint == null) {
+        return result;
+      }
+      byte[] payload = CheckpointSigner.payload(owner, checkpoint.seq(), checkpoint.hash(), checkpoint.signedAt(), checkpoint.keyId());
+      return new AuditEvents.Verification(result.verified(), result.eventsChecked(), result.firstBrokenSeq(),
+          result.reason(), result.headSeq(), result.headHash(), checkpoint, payload);
     });
   }
 

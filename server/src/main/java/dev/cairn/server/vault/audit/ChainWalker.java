@@ -9,7 +9,9 @@ import org.jspecify.annotations.Nullable;
  * event's seq and hash: each event must follow the previous one without a gap, link to its
  * hash, and hash to what it stores. Stops at the first break. Afterwards, {@link #result}
  * also checks that the chain still reaches its head row and, if the caller sent one, still
- * holds the hash it recorded earlier: together they catch a truncated or rewritten tail.
+ * holds the hash it recorded earlier: together they catch a truncated or rewritten tail. A
+ * signed checkpoint is held to the same rule, so a rewrite that is consistent with itself
+ * (hashes and head recomputed, as only someone with the database's keys could) still fails.
  */
 final class ChainWalker {
   private static final byte[] GENESIS = new byte[32];
@@ -18,6 +20,11 @@ final class ChainWalker {
   private final long expectedSeq;
   private final byte @Nullable [] expectedHash;
   private final AuditRepository.@Nullable Head head;
+  private final @Nullable Anchor checkpoint;
+  private boolean checkpointSeen;
+
+  /** A signed checkpoint: the event at {@code seq} must have {@code hash}; its signature checked by the caller. */
+  record Anchor(long seq, byte[] hash, boolean signatureValid) {}
 
   private long checked;
   private long lastSeq;
@@ -33,16 +40,29 @@ final class ChainWalker {
    *     later: its stored prev_hash is trusted)
    * @param expectedSeq with {@code expectedHash}: the event that must still carry that hash; 0 for none
    * @param head the owner's head row, read before the walk (so the walk sees at least as much)
+   * @param checkpoint the latest signed checkpoint, or null when there is none
    */
-  ChainWalker(long fromSeq, long expectedSeq, byte @Nullable [] expectedHash, AuditRepository.@Nullable Head head) {
+  ChainWalker(
+      long fromSeq,
+      long expectedSeq,
+      byte @Nullable [] expectedHash,
+      AuditRepository.@Nullable Head head,
+      @Nullable Anchor checkpoint) {
     this.fromSeq = fromSeq;
     this.expectedSeq = expectedHash == null ? 0 : expectedSeq;
     this.expectedHash = expectedHash;
     this.head = head;
+    this.checkpoint = checkpoint;
+    if (checkpoint != null && !checkpoint.signatureValid()) {
+      fail(checkpoint.seq(), "the checkpoint at seq " + checkpoint.seq() + " does not carry this server's signature");
+    }
   }
 
   /** Checks the next event; false (stop) once the chain is broken. */
   boolean accept(AuditRepository.Link link) {
+    if (brokenSeq != 0) {
+      return false;
+    }
     checked++;
     long seq = link.seq();
     long wanted = lastHash == null ? fromSeq : lastSeq + 1;
@@ -61,6 +81,12 @@ final class ChainWalker {
     }
     if (head != null && seq == head.seq() && !MessageDigest.isEqual(head.hash(), link.storedHash())) {
       return fail(seq, "the chain's head records a different hash for seq " + seq);
+    }
+    if (checkpoint != null && seq == checkpoint.seq()) {
+      checkpointSeen = true;
+      if (!MessageDigest.isEqual(checkpoint.hash(), link.storedHash())) {
+        return fail(seq, "seq " + seq + " is not the event the server signed in its checkpoint: the chain was rewritten");
+      }
     }
     if (seq == expectedSeq) {
       expectedSeen = true;
@@ -83,11 +109,14 @@ final class ChainWalker {
     if (brokenSeq == 0 && expectedSeq > 0 && !expectedSeen) {
       fail(expectedSeq, "expected_hash not found at seq " + expectedSeq + ": " + endsAt());
     }
+    if (brokenSeq == 0 && checkpoint != null && checkpoint.seq() >= fromSeq && checkpoint.seq() <= toSeq && !checkpointSeen) {
+      fail(checkpoint.seq(), "events removed: " + endsAt() + " but a signed checkpoint records seq " + checkpoint.seq());
+    }
     if (brokenSeq == 0 && head != null && head.seq() >= fromSeq && head.seq() <= toSeq && lastSeq < head.seq()) {
       fail(lastSeq + 1, "events removed: " + endsAt() + " but its head records seq " + head.seq());
     }
     byte[] headHash = lastHash == null ? new byte[0] : lastHash;
-    return new AuditEvents.Verification(brokenSeq == 0, checked, brokenSeq, reason, lastSeq, headHash);
+    return new AuditEvents.Verification(brokenSeq == 0, checked, brokenSeq, reason, lastSeq, headHash, null, new byte[0]);
   }
 
   private String endsAt() {

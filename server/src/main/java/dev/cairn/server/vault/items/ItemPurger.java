@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.core.Principal;
+import dev.cairn.server.db.LoggableErrors;
 import dev.cairn.server.vault.AuditLog.Entry;
 import dev.cairn.server.vault.VaultContext;
 import java.time.Duration;
@@ -59,7 +60,7 @@ public final class ItemPurger implements AutoCloseable {
         log.info("purged {} deleted items past retention", purged);
       }
     } catch (RuntimeException e) {
-      log.warn("item purge round failed; retrying next round", e);
+      log.warn("item purge round failed; retrying next round", LoggableErrors.scrub(e));
     }
   }
 

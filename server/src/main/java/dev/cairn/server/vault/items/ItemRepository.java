@@ -217,6 +217,15 @@ final class ItemRepository {
     sql.deleteFrom(ITEM_CHUNKS).where(ITEM_CHUNKS.OWNER_ID.eq(owner)).and(ITEM_CHUNKS.BLOB_ID.eq(blob)).execute();
   }
 
+  /** Deletes a blob's chunks unless a version points at it. */
+  void deleteUnattachedBlob(DSLContext sql, UUID owner, UUID blob) {
+    sql.deleteFrom(ITEM_CHUNKS)
+        .where(ITEM_CHUNKS.OWNER_ID.eq(owner))
+        .and(ITEM_CHUNKS.BLOB_ID.eq(blob))
+        .andNotExists(sql.selectOne().from(ITEM_VERSIONS).where(ITEM_VERSIONS.BLOB_ID.eq(blob)))
+        .execute();
+  }
+
   // ---------------------------------------------------------------- mapping
 
   static Item toItem(ItemsRecord r) {

@@ -308,14 +308,15 @@ final class ItemService {
     return updated;
   }
 
-  /** Removes the chunks of an upload that will not be stored (best effort; the purge job is the backstop). */
-  void discardBlob(Principal caller, UUID owner, UUID blob) {
-    if (!owner.equals(caller.userId())) {
-      return; // a grantee may not delete the owner's rows; the purge job collects them
-    }
+  /**
+   * Removes the chunks of an upload that will not be stored. Runs as the owner: a grantee
+   * writing a new version may not delete the owner's rows, yet a cancelled upload must leave
+   * nothing. Only a blob no version points at goes (ours: its id was made for this upload).
+   */
+  void discardBlob(UUID owner, UUID blob) {
     // outside the call's context: a cancelled call must not cancel its own clean-up
-    Context.ROOT.run(() -> vault.database().transaction(caller, sql -> {
-      repository.deleteBlob(sql, owner, blob);
+    Context.ROOT.run(() -> vault.database().transaction(Principal.system(owner), sql -> {
+      repository.deleteUnattachedBlob(sql, owner, blob);
       return null;
     }));
   }

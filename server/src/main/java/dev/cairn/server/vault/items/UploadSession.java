@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * full 1 MiB encrypted and stored in its own short transaction), then one transaction that
  * stores the item or version. Memory stays at one chunk: grpc-java asks for the next message
  * only when {@link #onNext} returns, so a slow database slows the client instead of filling
- * the heap. A failed or cancelled upload removes the chunks it wrote.
+ * the heap. A failed or cancelled upload removes the chunks it wrote (a grantee's too), so it leaves nothing.
  */
 final class UploadSession implements StreamObserver<UploadItemRequest> {
   private final ItemService service;
@@ -118,7 +118,7 @@ final class UploadSession implements StreamObserver<UploadItemRequest> {
       if (!finishing) {
         service.giveBackWrite(caller);
       }
-      service.discardBlob(caller, target.owner(), writer.blobId());
+      service.discardBlob(target.owner(), writer.blobId());
     }
   }
 }

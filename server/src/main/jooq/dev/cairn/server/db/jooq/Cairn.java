@@ -6,6 +6,7 @@ package dev.cairn.server.db.jooq;
 
 import dev.cairn.server.db.jooq.tables.AccessLinks;
 import dev.cairn.server.db.jooq.tables.ApiTokens;
+import dev.cairn.server.db.jooq.tables.AuditCheckpoints;
 import dev.cairn.server.db.jooq.tables.AuditEvents;
 import dev.cairn.server.db.jooq.tables.AuditHeads;
 import dev.cairn.server.db.jooq.tables.AuthenticateToken;
@@ -20,12 +21,14 @@ import dev.cairn.server.db.jooq.tables.ItemCounts;
 import dev.cairn.server.db.jooq.tables.ItemVersions;
 import dev.cairn.server.db.jooq.tables.Items;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
+import dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads;
 import dev.cairn.server.db.jooq.tables.RecordValues;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
 import dev.cairn.server.db.jooq.tables.records.FindUserRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
+import dev.cairn.server.db.jooq.tables.records.OwnersWithUnsignedHeadsRecord;
 
 import java.util.Arrays;
 import java.util.List;
@@ -62,6 +65,11 @@ public class Cairn extends SchemaImpl {
      * The table <code>cairn.api_tokens</code>.
      */
     public final ApiTokens API_TOKENS = ApiTokens.API_TOKENS;
+
+    /**
+     * The table <code>cairn.audit_checkpoints</code>.
+     */
+    public final AuditCheckpoints AUDIT_CHECKPOINTS = AuditCheckpoints.AUDIT_CHECKPOINTS;
 
     /**
      * The table <code>cairn.audit_events</code>.
@@ -270,6 +278,45 @@ public class Cairn extends SchemaImpl {
     }
 
     /**
+     * The table <code>cairn.owners_with_unsigned_heads</code>.
+     */
+    public final OwnersWithUnsignedHeads OWNERS_WITH_UNSIGNED_HEADS = OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS;
+
+    /**
+     * Call <code>cairn.owners_with_unsigned_heads</code>.
+     */
+    public static Result<OwnersWithUnsignedHeadsRecord> OWNERS_WITH_UNSIGNED_HEADS(
+          Configuration configuration
+        , Integer pLimit
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS.call(
+              pLimit
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.owners_with_unsigned_heads</code> as a table.
+     */
+    public static OwnersWithUnsignedHeads OWNERS_WITH_UNSIGNED_HEADS(
+          Integer pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS.call(
+            pLimit
+        );
+    }
+
+    /**
+     * Get <code>cairn.owners_with_unsigned_heads</code> as a table.
+     */
+    public static OwnersWithUnsignedHeads OWNERS_WITH_UNSIGNED_HEADS(
+          Field<Integer> pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS.call(
+            pLimit
+        );
+    }
+
+    /**
      * The table <code>cairn.record_values</code>.
      */
     public final RecordValues RECORD_VALUES = RecordValues.RECORD_VALUES;
@@ -297,6 +344,7 @@ public class Cairn extends SchemaImpl {
         return Arrays.asList(
             AccessLinks.ACCESS_LINKS,
             ApiTokens.API_TOKENS,
+            AuditCheckpoints.AUDIT_CHECKPOINTS,
             AuditEvents.AUDIT_EVENTS,
             AuditHeads.AUDIT_HEADS,
             AuthenticateToken.AUTHENTICATE_TOKEN,
@@ -311,6 +359,7 @@ public class Cairn extends SchemaImpl {
             ItemVersions.ITEM_VERSIONS,
             Items.ITEMS,
             OwnersWithPurgeableItems.OWNERS_WITH_PURGEABLE_ITEMS,
+            OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS,
             RecordValues.RECORD_VALUES,
             Users.USERS
         );

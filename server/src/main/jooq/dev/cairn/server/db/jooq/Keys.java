@@ -6,6 +6,7 @@ package dev.cairn.server.db.jooq;
 
 import dev.cairn.server.db.jooq.tables.AccessLinks;
 import dev.cairn.server.db.jooq.tables.ApiTokens;
+import dev.cairn.server.db.jooq.tables.AuditCheckpoints;
 import dev.cairn.server.db.jooq.tables.AuditEvents;
 import dev.cairn.server.db.jooq.tables.AuditHeads;
 import dev.cairn.server.db.jooq.tables.Collections;
@@ -20,6 +21,7 @@ import dev.cairn.server.db.jooq.tables.RecordValues;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AccessLinksRecord;
 import dev.cairn.server.db.jooq.tables.records.ApiTokensRecord;
+import dev.cairn.server.db.jooq.tables.records.AuditCheckpointsRecord;
 import dev.cairn.server.db.jooq.tables.records.AuditEventsRecord;
 import dev.cairn.server.db.jooq.tables.records.AuditHeadsRecord;
 import dev.cairn.server.db.jooq.tables.records.CollectionsRecord;
@@ -55,6 +57,7 @@ public class Keys {
     public static final UniqueKey<AccessLinksRecord> ACCESS_LINKS_PKEY = Internal.createUniqueKey(AccessLinks.ACCESS_LINKS, DSL.name("access_links_pkey"), new TableField[] { AccessLinks.ACCESS_LINKS.ID }, true);
     public static final UniqueKey<AccessLinksRecord> ACCESS_LINKS_REQUEST_KEY = Internal.createUniqueKey(AccessLinks.ACCESS_LINKS, DSL.name("access_links_request_key"), new TableField[] { AccessLinks.ACCESS_LINKS.CREATOR_ID, AccessLinks.ACCESS_LINKS.CREATE_REQUEST_ID }, true);
     public static final UniqueKey<ApiTokensRecord> API_TOKENS_PKEY = Internal.createUniqueKey(ApiTokens.API_TOKENS, DSL.name("api_tokens_pkey"), new TableField[] { ApiTokens.API_TOKENS.ID }, true);
+    public static final UniqueKey<AuditCheckpointsRecord> AUDIT_CHECKPOINTS_PKEY = Internal.createUniqueKey(AuditCheckpoints.AUDIT_CHECKPOINTS, DSL.name("audit_checkpoints_pkey"), new TableField[] { AuditCheckpoints.AUDIT_CHECKPOINTS.OWNER_ID, AuditCheckpoints.AUDIT_CHECKPOINTS.SEQ }, true);
     public static final UniqueKey<AuditEventsRecord> AUDIT_EVENTS_PKEY = Internal.createUniqueKey(AuditEvents.AUDIT_EVENTS, DSL.name("audit_events_pkey"), new TableField[] { AuditEvents.AUDIT_EVENTS.OWNER_ID, AuditEvents.AUDIT_EVENTS.SEQ }, true);
     public static final UniqueKey<AuditHeadsRecord> AUDIT_HEADS_PKEY = Internal.createUniqueKey(AuditHeads.AUDIT_HEADS, DSL.name("audit_heads_pkey"), new TableField[] { AuditHeads.AUDIT_HEADS.OWNER_ID }, true);
     public static final UniqueKey<CollectionsRecord> COLLECTIONS_OWNER_ID_ID_KEY = Internal.createUniqueKey(Collections.COLLECTIONS, DSL.name("collections_owner_id_id_key"), new TableField[] { Collections.COLLECTIONS.OWNER_ID, Collections.COLLECTIONS.ID }, true);
@@ -83,6 +86,7 @@ public class Keys {
     public static final ForeignKey<AccessLinksRecord, ItemsRecord> ACCESS_LINKS__ACCESS_LINKS_ITEM_ID_FKEY = Internal.createForeignKey(AccessLinks.ACCESS_LINKS, DSL.name("access_links_item_id_fkey"), new TableField[] { AccessLinks.ACCESS_LINKS.ITEM_ID }, Keys.ITEMS_PKEY, new TableField[] { Items.ITEMS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
     public static final ForeignKey<AccessLinksRecord, UsersRecord> ACCESS_LINKS__ACCESS_LINKS_OWNER_ID_FKEY = Internal.createForeignKey(AccessLinks.ACCESS_LINKS, DSL.name("access_links_owner_id_fkey"), new TableField[] { AccessLinks.ACCESS_LINKS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
     public static final ForeignKey<ApiTokensRecord, UsersRecord> API_TOKENS__API_TOKENS_OWNER_ID_FKEY = Internal.createForeignKey(ApiTokens.API_TOKENS, DSL.name("api_tokens_owner_id_fkey"), new TableField[] { ApiTokens.API_TOKENS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<AuditCheckpointsRecord, UsersRecord> AUDIT_CHECKPOINTS__AUDIT_CHECKPOINTS_OWNER_ID_FKEY = Internal.createForeignKey(AuditCheckpoints.AUDIT_CHECKPOINTS, DSL.name("audit_checkpoints_owner_id_fkey"), new TableField[] { AuditCheckpoints.AUDIT_CHECKPOINTS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
     public static final ForeignKey<AuditHeadsRecord, UsersRecord> AUDIT_HEADS__AUDIT_HEADS_OWNER_ID_FKEY = Internal.createForeignKey(AuditHeads.AUDIT_HEADS, DSL.name("audit_heads_owner_id_fkey"), new TableField[] { AuditHeads.AUDIT_HEADS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
     public static final ForeignKey<CollectionsRecord, UsersRecord> COLLECTIONS__COLLECTIONS_OWNER_ID_FKEY = Internal.createForeignKey(Collections.COLLECTIONS, DSL.name("collections_owner_id_fkey"), new TableField[] { Collections.COLLECTIONS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
     public static final ForeignKey<ConsentsRecord, UsersRecord> CONSENTS__CONSENTS_OWNER_ID_FKEY = Internal.createForeignKey(Consents.CONSENTS, DSL.name("consents_owner_id_fkey"), new TableField[] { Consents.CONSENTS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);

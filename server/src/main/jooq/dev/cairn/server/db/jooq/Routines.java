@@ -6,20 +6,24 @@ package dev.cairn.server.db.jooq;
 
 import dev.cairn.server.db.jooq.routines.ConsumeAccessLink;
 import dev.cairn.server.db.jooq.routines.CurrentUserId;
+import dev.cairn.server.db.jooq.routines.EndSharingOfDeletedUser;
 import dev.cairn.server.db.jooq.routines.GrantRoleOn;
 import dev.cairn.server.db.jooq.routines.HasLiveGrantFrom;
 import dev.cairn.server.db.jooq.routines.IsAdmin;
 import dev.cairn.server.db.jooq.routines.ItemOwner;
+import dev.cairn.server.db.jooq.routines.MayAppendAuditFor;
 import dev.cairn.server.db.jooq.routines.Now;
 import dev.cairn.server.db.jooq.routines.TouchToken;
 import dev.cairn.server.db.jooq.tables.AuthenticateToken;
 import dev.cairn.server.db.jooq.tables.FindAccessLink;
 import dev.cairn.server.db.jooq.tables.FindUser;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
+import dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
 import dev.cairn.server.db.jooq.tables.records.FindUserRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
+import dev.cairn.server.db.jooq.tables.records.OwnersWithUnsignedHeadsRecord;
 
 import java.time.OffsetDateTime;
 import java.util.UUID;
@@ -90,6 +94,44 @@ public class Routines {
      */
     public static Field<UUID> currentUserId() {
         CurrentUserId f = new CurrentUserId();
+
+        return f.asField();
+    }
+
+    /**
+     * Call <code>cairn.end_sharing_of_deleted_user</code>
+     */
+    public static Integer endSharingOfDeletedUser(
+          Configuration configuration
+        , UUID pUser
+    ) {
+        EndSharingOfDeletedUser f = new EndSharingOfDeletedUser();
+        f.setPUser(pUser);
+
+        f.execute(configuration);
+        return f.getReturnValue();
+    }
+
+    /**
+     * Get <code>cairn.end_sharing_of_deleted_user</code> as a field.
+     */
+    public static Field<Integer> endSharingOfDeletedUser(
+          UUID pUser
+    ) {
+        EndSharingOfDeletedUser f = new EndSharingOfDeletedUser();
+        f.setPUser(pUser);
+
+        return f.asField();
+    }
+
+    /**
+     * Get <code>cairn.end_sharing_of_deleted_user</code> as a field.
+     */
+    public static Field<Integer> endSharingOfDeletedUser(
+          Field<UUID> pUser
+    ) {
+        EndSharingOfDeletedUser f = new EndSharingOfDeletedUser();
+        f.setPUser(pUser);
 
         return f.asField();
     }
@@ -237,6 +279,44 @@ public class Routines {
     ) {
         ItemOwner f = new ItemOwner();
         f.setPItem(pItem);
+
+        return f.asField();
+    }
+
+    /**
+     * Call <code>cairn.may_append_audit_for</code>
+     */
+    public static Boolean mayAppendAuditFor(
+          Configuration configuration
+        , UUID pOwner
+    ) {
+        MayAppendAuditFor f = new MayAppendAuditFor();
+        f.setPOwner(pOwner);
+
+        f.execute(configuration);
+        return f.getReturnValue();
+    }
+
+    /**
+     * Get <code>cairn.may_append_audit_for</code> as a field.
+     */
+    public static Field<Boolean> mayAppendAuditFor(
+          UUID pOwner
+    ) {
+        MayAppendAuditFor f = new MayAppendAuditFor();
+        f.setPOwner(pOwner);
+
+        return f.asField();
+    }
+
+    /**
+     * Get <code>cairn.may_append_audit_for</code> as a field.
+     */
+    public static Field<Boolean> mayAppendAuditFor(
+          Field<UUID> pOwner
+    ) {
+        MayAppendAuditFor f = new MayAppendAuditFor();
+        f.setPOwner(pOwner);
 
         return f.asField();
     }
@@ -407,6 +487,40 @@ public class Routines {
           Field<Integer> pLimit
     ) {
         return dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems.OWNERS_WITH_PURGEABLE_ITEMS.call(
+            pLimit
+        );
+    }
+
+    /**
+     * Call <code>cairn.owners_with_unsigned_heads</code>.
+     */
+    public static Result<OwnersWithUnsignedHeadsRecord> ownersWithUnsignedHeads(
+          Configuration configuration
+        , Integer pLimit
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS.call(
+              pLimit
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.owners_with_unsigned_heads</code> as a table.
+     */
+    public static OwnersWithUnsignedHeads ownersWithUnsignedHeads(
+          Integer pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS.call(
+            pLimit
+        );
+    }
+
+    /**
+     * Get <code>cairn.owners_with_unsigned_heads</code> as a table.
+     */
+    public static OwnersWithUnsignedHeads ownersWithUnsignedHeads(
+          Field<Integer> pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS.call(
             pLimit
         );
     }

@@ -6,6 +6,7 @@ package dev.cairn.server.db.jooq;
 
 import dev.cairn.server.db.jooq.tables.AccessLinks;
 import dev.cairn.server.db.jooq.tables.ApiTokens;
+import dev.cairn.server.db.jooq.tables.AuditCheckpoints;
 import dev.cairn.server.db.jooq.tables.AuditEvents;
 import dev.cairn.server.db.jooq.tables.AuditHeads;
 import dev.cairn.server.db.jooq.tables.AuthenticateToken;
@@ -20,12 +21,14 @@ import dev.cairn.server.db.jooq.tables.ItemCounts;
 import dev.cairn.server.db.jooq.tables.ItemVersions;
 import dev.cairn.server.db.jooq.tables.Items;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
+import dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads;
 import dev.cairn.server.db.jooq.tables.RecordValues;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
 import dev.cairn.server.db.jooq.tables.records.FindUserRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
+import dev.cairn.server.db.jooq.tables.records.OwnersWithUnsignedHeadsRecord;
 
 import java.util.UUID;
 
@@ -49,6 +52,11 @@ public class Tables {
      * The table <code>cairn.api_tokens</code>.
      */
     public static final ApiTokens API_TOKENS = ApiTokens.API_TOKENS;
+
+    /**
+     * The table <code>cairn.audit_checkpoints</code>.
+     */
+    public static final AuditCheckpoints AUDIT_CHECKPOINTS = AuditCheckpoints.AUDIT_CHECKPOINTS;
 
     /**
      * The table <code>cairn.audit_events</code>.
@@ -252,6 +260,45 @@ public class Tables {
           Field<Integer> pLimit
     ) {
         return dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems.OWNERS_WITH_PURGEABLE_ITEMS.call(
+            pLimit
+        );
+    }
+
+    /**
+     * The table <code>cairn.owners_with_unsigned_heads</code>.
+     */
+    public static final OwnersWithUnsignedHeads OWNERS_WITH_UNSIGNED_HEADS = OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS;
+
+    /**
+     * Call <code>cairn.owners_with_unsigned_heads</code>.
+     */
+    public static Result<OwnersWithUnsignedHeadsRecord> OWNERS_WITH_UNSIGNED_HEADS(
+          Configuration configuration
+        , Integer pLimit
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS.call(
+              pLimit
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.owners_with_unsigned_heads</code> as a table.
+     */
+    public static OwnersWithUnsignedHeads OWNERS_WITH_UNSIGNED_HEADS(
+          Integer pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS.call(
+            pLimit
+        );
+    }
+
+    /**
+     * Get <code>cairn.owners_with_unsigned_heads</code> as a table.
+     */
+    public static OwnersWithUnsignedHeads OWNERS_WITH_UNSIGNED_HEADS(
+          Field<Integer> pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS.call(
             pLimit
         );
     }

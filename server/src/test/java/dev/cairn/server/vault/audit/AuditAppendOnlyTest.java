@@ -19,7 +19,7 @@ class AuditAppendOnlyTest {
   @Test
   void theApplicationRoleCannotUpdateOrDeleteAuditEvents() throws SQLException {
     var owner = CairnTestServer.get().newUser("audit-append-only");
-    append(owner, id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_CREATE", "items/" + UUID.randomUUID(), "r"));
+    append(id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_CREATE", "items/" + UUID.randomUUID(), "r"));
 
     for (String statement : new String[] {
         "UPDATE cairn.audit_events SET actor = 'system' WHERE owner_id = ?",

@@ -44,7 +44,7 @@ class AuditCliEndToEndTest {
   void auditLsPrintsJsonWithGrantAndConsent() {
     TestUser owner = server.newUser("cli-audit-json");
     UUID grant = UUID.randomUUID();
-    append(owner, id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_READ", "items/x", "req-9")
+    append(id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_READ", "items/x", "req-9")
         .withVia(grant, null, null));
 
     CliRun run = CliRun.as(owner, "audit", "ls", "-o", "json", "--via", "grants/" + grant);
@@ -60,7 +60,7 @@ class AuditCliEndToEndTest {
   void auditVerifyPassesThenCatchesATamperedEventWithExitThree() {
     TestUser owner = server.newUser("cli-audit-verify");
     for (int i = 1; i <= 3; i++) {
-      append(owner, id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_READ", "items/x" + i, "r")
+      append(id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_READ", "items/x" + i, "r")
           .withDetails(Map.of("version", "1")));
     }
 

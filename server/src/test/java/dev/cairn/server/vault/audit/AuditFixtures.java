@@ -34,18 +34,21 @@ final class AuditFixtures {
         .withCallCredentials(CairnTestServer.bearer(user.token()));
   }
 
-  /** Appends {@code entry} to {@code owner}'s chain as {@code actor} would (any user may append). */
-  static long append(CairnTestServer.TestUser actingUser, UUID owner, AuditLog.Entry entry) {
-    return append(actingUser, owner, entry, Clock.systemUTC());
+  /**
+   * Appends {@code entry} (whatever actor it names) to {@code owner}'s chain, in a transaction
+   * of the owner's: RLS lets a transaction append only to chains it has a part in.
+   */
+  static long append(UUID owner, AuditLog.Entry entry) {
+    return append(owner, entry, Clock.systemUTC());
   }
 
-  static long append(CairnTestServer.TestUser actingUser, UUID owner, AuditLog.Entry entry, Instant at) {
-    return append(actingUser, owner, entry, Clock.fixed(at, ZoneOffset.UTC));
+  static long append(UUID owner, AuditLog.Entry entry, Instant at) {
+    return append(owner, entry, Clock.fixed(at, ZoneOffset.UTC));
   }
 
-  private static long append(CairnTestServer.TestUser actingUser, UUID owner, AuditLog.Entry entry, Clock clock) {
+  private static long append(UUID owner, AuditLog.Entry entry, Clock clock) {
     var log = new AuditLog(HMAC_KEY, clock);
-    return TestDatabase.get().app().transaction(as(actingUser), sql -> log.append(sql, owner, entry));
+    return TestDatabase.get().app().transaction(Principal.system(owner), sql -> log.append(sql, owner, entry));
   }
 
   /** A bare document row owned by {@code owner} (the items service is not needed to be refused one). */

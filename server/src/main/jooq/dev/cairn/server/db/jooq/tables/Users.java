@@ -8,6 +8,7 @@ import dev.cairn.server.db.jooq.Cairn;
 import dev.cairn.server.db.jooq.Keys;
 import dev.cairn.server.db.jooq.tables.AccessLinks.AccessLinksPath;
 import dev.cairn.server.db.jooq.tables.ApiTokens.ApiTokensPath;
+import dev.cairn.server.db.jooq.tables.AuditCheckpoints.AuditCheckpointsPath;
 import dev.cairn.server.db.jooq.tables.AuditHeads.AuditHeadsPath;
 import dev.cairn.server.db.jooq.tables.Collections.CollectionsPath;
 import dev.cairn.server.db.jooq.tables.Consents.ConsentsPath;
@@ -213,6 +214,19 @@ public class Users extends TableImpl<UsersRecord> {
             _apiTokens = new ApiTokensPath(this, null, Keys.API_TOKENS__API_TOKENS_OWNER_ID_FKEY.getInverseKey());
 
         return _apiTokens;
+    }
+
+    private transient AuditCheckpointsPath _auditCheckpoints;
+
+    /**
+     * Get the implicit to-many join path to the
+     * <code>cairn.audit_checkpoints</code> table
+     */
+    public AuditCheckpointsPath auditCheckpoints() {
+        if (_auditCheckpoints == null)
+            _auditCheckpoints = new AuditCheckpointsPath(this, null, Keys.AUDIT_CHECKPOINTS__AUDIT_CHECKPOINTS_OWNER_ID_FKEY.getInverseKey());
+
+        return _auditCheckpoints;
     }
 
     private transient AuditHeadsPath _auditHeads;
