@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Unary-call benchmark: Cairn's IdentityService.GetUser(users/me) against a bare grpc-java server that
-# answers the same RPC with a fixed User (tools/src/main/java/dev/cairn/tools/bench/BareIdentityServer),
+# Unary-call benchmark: Cairn's IdentityService.GetUser(users/me) and VaultService.GetItem (a 4 KiB
+# document, FULL view) against a bare grpc-java server that answers the same RPCs with a fixed User
+# and a fixed 4 KiB Item (tools/src/main/java/dev/cairn/tools/bench/BareIdentityServer),
 # measured in the same run with the same ghz settings, so the ratio is what Cairn adds per call
 # (authentication, validation, metrics, logging, PostgreSQL) rather than a number this noisy machine
 # cannot reproduce. Not a test: it prints figures; it fails only if a server fails to start or a
@@ -84,27 +85,43 @@ grep -q "listening on $BASE_TARGET" "$BASE_LOG" || { echo "baseline did not star
 TOKEN="$(tr -d '\n' <"$CAIRN_TOKEN_FILE")"
 
 # ghz NAME TARGET LOAD... : one bounded run, JSON report to $OUT/NAME.json.
+# The document GetItem reads: 4 KiB, made through the CLI (which prints its name).
+head -c 4096 /dev/urandom >"$WORK/doc.bin"
+ITEM="$(CAIRN_TARGET="$CAIRN_TARGET" CAIRN_TOKEN="$TOKEN" "$(cairn_java)" -jar "$CAIRN_REPO/client/target/cairn.jar" \
+  vault put "$WORK/doc.bin" -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["item"]["name"])')"
+
+# ghz_run NAME TARGET METHOD ARGS...: METHOD is GetUser (users/me) or GetItem (the 4 KiB document, FULL view)
 ghz_run() {
-  local name="$1" target="$2"
-  shift 2
+  local name="$1" target="$2" method="$3"
+  shift 3
+  local proto call data
+  case "$method" in
+    GetUser) proto=identity/v1/identity_service.proto; call=cairn.identity.v1.IdentityService.GetUser
+             data='{"name":"users/me"}' ;;
+    GetItem) proto=vault/v1/vault_service.proto; call=cairn.vault.v1.VaultService.GetItem
+             data="{\"name\":\"$ITEM\",\"view\":\"ITEM_VIEW_FULL\"}" ;;
+  esac
+  mkdir -p "$OUT/$method"
   timeout "$RUN_LIMIT_S" "$GHZ" --insecure \
-    --proto "$CAIRN_REPO/proto/src/main/proto/cairn/identity/v1/identity_service.proto" \
+    --proto "$CAIRN_REPO/proto/src/main/proto/cairn/$proto" \
     --import-paths "$CAIRN_REPO/proto/src/main/proto,$CAIRN_REPO/proto/target/proto-deps" \
-    --call cairn.identity.v1.IdentityService.GetUser \
-    -d '{"name":"users/me"}' \
+    --call "$call" \
+    -d "$data" \
     -m "{\"authorization\":\"Bearer $TOKEN\"}" \
     -c "$CONCURRENCY" --connections 1 --timeout 20s \
-    --format json -o "$OUT/$name.json" \
+    --format json -o "$OUT/$method/$name.json" \
     "$@" "$target"
 }
 
-echo "warm-up: $WARMUP each at concurrency $CONCURRENCY"
-ghz_run warmup-cairn "$CAIRN_TARGET" -z "$WARMUP"
-ghz_run warmup-baseline "$BASE_TARGET" -z "$WARMUP"
-echo "measuring: $ROUNDS rounds x ${SECONDS_PER_RUN}s per server, concurrency $CONCURRENCY, 1 connection"
-for ((r = 1; r <= ROUNDS; r++)); do
-  ghz_run "round$r-cairn" "$CAIRN_TARGET" -z "${SECONDS_PER_RUN}s"
-  ghz_run "round$r-baseline" "$BASE_TARGET" -z "${SECONDS_PER_RUN}s"
+for method in ${BENCH_METHODS:-GetUser GetItem}; do
+  echo "== $method: warm-up $WARMUP each at concurrency $CONCURRENCY"
+  ghz_run warmup-cairn "$CAIRN_TARGET" "$method" -z "$WARMUP"
+  ghz_run warmup-baseline "$BASE_TARGET" "$method" -z "$WARMUP"
+  echo "== $method: $ROUNDS rounds x ${SECONDS_PER_RUN}s per server, concurrency $CONCURRENCY, 1 connection"
+  for ((r = 1; r <= ROUNDS; r++)); do
+    ghz_run "round$r-cairn" "$CAIRN_TARGET" "$method" -z "${SECONDS_PER_RUN}s"
+    ghz_run "round$r-baseline" "$BASE_TARGET" "$method" -z "${SECONDS_PER_RUN}s"
+  done
+  echo "== $method"
+  python3 "$HERE/ghz_report.py" "$OUT/$method" "$ROUNDS" "$CONCURRENCY"
 done
-
-python3 "$HERE/ghz_report.py" "$OUT" "$ROUNDS" "$CONCURRENCY"
