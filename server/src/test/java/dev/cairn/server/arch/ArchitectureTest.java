@@ -39,6 +39,13 @@ class ArchitectureTest {
   }
 
   @Test
+  void cryptoKnowsOnlyTheCoreAndTheDatabase() {
+    check(noClasses().that().resideInAPackage(SERVER + ".crypto..")
+        .should().dependOnClassesThat().resideInAnyPackage(
+            SERVER + ".grpc..", SERVER + ".vault..", SERVER + ".identity..", SERVER + ".app.."));
+  }
+
+  @Test
   void onlyTheCompositionRootAndTheGrpcEdgeUseTheGrpcPackage() {
     check(noClasses().that(belowTheGrpcEdge())
         .should().dependOnClassesThat().resideInAPackage(SERVER + ".grpc.."));

@@ -8,7 +8,7 @@ import com.google.crypto.tink.Aead;
 import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
-import dev.cairn.server.vault.ContentCipher;
+import dev.cairn.server.crypto.ContentCipher;
 import dev.cairn.server.vault.VaultContext;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import dev.cairn.server.app.CairnServer;
 import dev.cairn.server.testing.CairnTestServer;
-import dev.cairn.server.vault.KeyEncryptionKeys;
+import dev.cairn.server.crypto.KeyEncryptionKeys;
 import dev.cairn.vault.v1.CreateItemRequest;
 import dev.cairn.vault.v1.GetItemRequest;
 import dev.cairn.vault.v1.Item;

@@ -1,4 +1,4 @@
-package dev.cairn.server.vault;
+package dev.cairn.server.crypto;
 
 import com.google.crypto.tink.Aead;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package dev.cairn.server.vault;
+package dev.cairn.server.crypto;
 
 import static dev.cairn.server.db.jooq.Tables.DATA_KEYS;
 import static java.util.Objects.requireNonNull;

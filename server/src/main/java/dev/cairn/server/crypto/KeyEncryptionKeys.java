@@ -1,4 +1,4 @@
-package dev.cairn.server.vault;
+package dev.cairn.server.crypto;
 
 import static java.util.Objects.requireNonNull;
 
