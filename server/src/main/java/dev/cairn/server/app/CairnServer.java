@@ -22,7 +22,7 @@ import dev.cairn.server.crypto.Attestations;
 import dev.cairn.server.vault.AuditLog;
 import dev.cairn.server.crypto.DataKeys;
 import dev.cairn.server.crypto.KeyEncryptionKeys;
-import dev.cairn.server.vault.VaultAccess;
+import dev.cairn.server.access.VaultAccess;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.VaultModule;
 import io.grpc.BindableService;

@@ -27,7 +27,7 @@ class ArchitectureTest {
    */
   static final Set<String> READ_CALL_CONTEXT = Set.of(
       SERVER + ".vault.AccessDenials",
-      SERVER + ".vault.VaultAccess",
+      SERVER + ".access.VaultAccess",
       SERVER + ".vault.items.ItemService");
 
   @Test

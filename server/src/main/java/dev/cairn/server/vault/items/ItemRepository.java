@@ -33,7 +33,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The jOOQ queries of the item RPCs. Every query that reads user data carries the caller's
- * ownership (owner_id = caller) or goes through {@link dev.cairn.server.vault.VaultAccess};
+ * ownership (owner_id = caller) or goes through {@link dev.cairn.server.access.VaultAccess};
  * row-level security applies underneath.
  */
 final class ItemRepository {

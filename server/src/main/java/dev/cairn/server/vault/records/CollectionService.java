@@ -8,7 +8,7 @@ import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.vault.AuditLog;
-import dev.cairn.server.vault.VaultAccess.Role;
+import dev.cairn.server.access.VaultAccess.Role;
 import dev.cairn.server.vault.VaultContext;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;

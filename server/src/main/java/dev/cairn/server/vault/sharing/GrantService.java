@@ -12,7 +12,7 @@ import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.vault.AuditLog;
-import dev.cairn.server.vault.VaultAccess.Role;
+import dev.cairn.server.access.VaultAccess.Role;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.sharing.Sharing.Grant;
 import dev.cairn.server.vault.sharing.Sharing.GrantFilter;

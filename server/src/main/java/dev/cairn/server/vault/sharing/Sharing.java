@@ -1,7 +1,7 @@
 package dev.cairn.server.vault.sharing;
 
 import dev.cairn.server.core.ResourceNames;
-import dev.cairn.server.vault.VaultAccess.Role;
+import dev.cairn.server.access.VaultAccess.Role;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;

@@ -8,7 +8,7 @@ import dev.cairn.server.core.CairnException;
 import dev.cairn.server.grpc.CallContext;
 import dev.cairn.server.grpc.ProtoTime;
 import dev.cairn.server.vault.AccessDenials;
-import dev.cairn.server.vault.VaultAccess;
+import dev.cairn.server.access.VaultAccess;
 import dev.cairn.server.vault.RecordJson;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.items.ItemStore;

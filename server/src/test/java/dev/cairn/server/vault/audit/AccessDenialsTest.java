@@ -12,7 +12,7 @@ import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.TestDatabase;
 import dev.cairn.server.vault.AccessDenials;
 import dev.cairn.server.vault.AuditLog;
-import dev.cairn.server.vault.VaultAccess;
+import dev.cairn.server.access.VaultAccess;
 import dev.cairn.vault.v1.AuditEvent;
 import dev.cairn.vault.v1.ListAuditEventsRequest;
 import io.grpc.Status;

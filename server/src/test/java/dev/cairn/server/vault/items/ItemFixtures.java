@@ -12,7 +12,7 @@ import dev.cairn.server.crypto.Attestations;
 import dev.cairn.server.vault.AuditLog;
 import dev.cairn.server.crypto.DataKeys;
 import dev.cairn.server.crypto.KeyEncryptionKeys;
-import dev.cairn.server.vault.VaultAccess;
+import dev.cairn.server.access.VaultAccess;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.vault.v1.CreateItemRequest;
 import dev.cairn.vault.v1.DownloadItemRequest;

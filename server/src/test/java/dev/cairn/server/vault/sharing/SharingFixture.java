@@ -11,7 +11,7 @@ import dev.cairn.server.core.Principal;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.server.testing.TestDatabase;
-import dev.cairn.server.vault.VaultAccess;
+import dev.cairn.server.access.VaultAccess;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.items.ItemStore;
 import dev.cairn.vault.v1.SharingServiceGrpc;

@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.FieldMask;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
-import dev.cairn.server.vault.VaultAccess;
+import dev.cairn.server.access.VaultAccess;
 import dev.cairn.vault.v1.AccessLink;
 import dev.cairn.vault.v1.Consent;
 import dev.cairn.vault.v1.GetItemRequest;

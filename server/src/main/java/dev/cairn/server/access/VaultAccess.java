@@ -1,4 +1,4 @@
-package dev.cairn.server.vault;
+package dev.cairn.server.access;
 
 import static dev.cairn.server.db.jooq.Tables.GRANTS;
 import static dev.cairn.server.db.jooq.Tables.ITEMS;
