@@ -16,6 +16,8 @@ import dev.cairn.server.grpc.ValidationInterceptor;
 import dev.cairn.server.identity.IdentityGrpcService;
 import dev.cairn.server.identity.IdentityService;
 import dev.cairn.server.identity.TokenAuthenticator;
+import dev.cairn.server.jobs.JobQueue;
+import dev.cairn.server.jobs.JobWorker;
 import dev.cairn.server.observability.Metrics;
 import dev.cairn.server.vault.AccessDenials;
 import dev.cairn.server.crypto.Attestations;
@@ -76,6 +78,8 @@ public final class CairnServer implements AutoCloseable {
   private @Nullable Server server;
   private @Nullable Database database;
   private @Nullable VaultContext vaultContext;
+  private @Nullable JobQueue jobQueue;
+  private @Nullable JobWorker jobWorker;
   private int metricsPort = -1;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -123,8 +127,14 @@ public final class CairnServer implements AutoCloseable {
 
     var random = new SecureRandom();
     vaultContext = vaultContext(database, clock, random);
-    var vault = new VaultModule(vaultContext);
+    jobQueue = new JobQueue(database, clock, UUID::randomUUID, config.jobs().maxAttempts());
+    var vault = new VaultModule(vaultContext, jobQueue);
     resources.add(vault);
+    if (config.jobs().concurrency() > 0) {
+      // closed before the vault module and the pool (resources close in reverse)
+      jobWorker = new JobWorker(jobQueue, vault.jobHandlers(), config.jobs(), metrics.registry(), random).start();
+      resources.add(jobWorker);
+    }
     var identity =
         new IdentityService(
             database, vaultContext.pageTokens(), random, clock, UUID::randomUUID, List.of(vault.cryptoShredder()));
@@ -258,6 +268,16 @@ public final class CairnServer implements AutoCloseable {
   /** The vault's shared context (keys, audit), for test fixtures that write vault rows directly. */
   public VaultContext vault() {
     return requireNonNull(vaultContext, "vaultContext");
+  }
+
+  /** The job queue, for tests and tools that enqueue directly. */
+  public JobQueue jobQueue() {
+    return requireNonNull(jobQueue, "jobQueue");
+  }
+
+  /** This replica's job worker (tests run due jobs through it), or null when it runs none. */
+  public @Nullable JobWorker jobWorker() {
+    return jobWorker;
   }
 
   /** Re-wraps every owner's data key with the current KEK (after a KEK rotation). */

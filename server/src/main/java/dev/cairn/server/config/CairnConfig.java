@@ -26,6 +26,7 @@ import org.jspecify.annotations.Nullable;
  * @param logFormat {@code json} or {@code text}
  * @param keys key material; values not configured are generated once into the data folder
  * @param vault vault limits and retention
+ * @param jobs the background job queue's workers, retries and retention
  */
 public record CairnConfig(
     int grpcPort,
@@ -37,7 +38,8 @@ public record CairnConfig(
     boolean createDemoUser,
     String logFormat,
     KeyConfig keys,
-    VaultConfig vault) {
+    VaultConfig vault,
+    JobsConfig jobs) {
 
   private static final Pattern ROLE = Pattern.compile("^[a-z_][a-z0-9_]{0,62}$");
 
@@ -108,6 +110,41 @@ public record CairnConfig(
       PiiController piiController,
       Duration auditCheckpointEvery) {}
 
+  /**
+   * The background job queue (see the jobs package).
+   *
+   * @param concurrency jobs one replica runs at once (0: this replica runs none, only enqueues)
+   * @param pollInterval how long an idle worker waits before looking for due jobs again
+   * @param lease how long a claimed job is held before another worker may take it over; the
+   *     worker renews it every third of it while the job runs, so it bounds only how long a
+   *     dead replica's jobs wait
+   * @param maxAttempts attempts before a job is dead-lettered (state DEAD, kept for inspection)
+   * @param backoffBase the delay before the first retry; it doubles with each attempt (jittered)
+   * @param backoffMax the longest delay between two attempts
+   * @param doneRetention how long finished jobs are kept before they are deleted
+   */
+  public record JobsConfig(
+      int concurrency,
+      Duration pollInterval,
+      Duration lease,
+      int maxAttempts,
+      Duration backoffBase,
+      Duration backoffMax,
+      Duration doneRetention) {
+    public JobsConfig {
+      requireNonNull(pollInterval, "pollInterval");
+      requireNonNull(lease, "lease");
+      requireNonNull(backoffBase, "backoffBase");
+      requireNonNull(backoffMax, "backoffMax");
+      requireNonNull(doneRetention, "doneRetention");
+    }
+
+    /** The same settings on a replica that only enqueues (a one-off command). */
+    public JobsConfig withoutWorkers() {
+      return new JobsConfig(0, pollInterval, lease, maxAttempts, backoffBase, backoffMax, doneRetention);
+    }
+  }
+
   /** The operator of this deployment, as consent receipts name it (Kantara piiControllers). */
   public record PiiController(String name, String contact, String email, String url) {}
 
@@ -116,6 +153,7 @@ public record CairnConfig(
     requireNonNull(database, "database");
     requireNonNull(shutdownGrace, "shutdownGrace");
     requireNonNull(logFormat, "logFormat");
+    requireNonNull(jobs, "jobs");
   }
 
   /** The process environment. */
@@ -177,6 +215,7 @@ public record CairnConfig(
                 reader.string("CAIRN_PII_CONTROLLER_EMAIL", ""),
                 reader.string("CAIRN_PII_CONTROLLER_URL", "")),
             Duration.ofSeconds(reader.integer("CAIRN_AUDIT_CHECKPOINT_SECONDS", 300, 1, 86_400)));
+    var jobs = jobs(reader);
     reader.throwIfProblems();
     return new CairnConfig(
         grpcPort,
@@ -189,7 +228,25 @@ public record CairnConfig(
         demo,
         logFormat,
         keys,
-        vault);
+        vault,
+        jobs);
+  }
+
+  private static JobsConfig jobs(Reader reader) {
+    var jobs =
+        new JobsConfig(
+            reader.integer("CAIRN_JOBS_CONCURRENCY", 4, 0, 256),
+            Duration.ofMillis(reader.integer("CAIRN_JOBS_POLL_MILLIS", 1000, 10, 60_000)),
+            Duration.ofSeconds(reader.integer("CAIRN_JOBS_LEASE_SECONDS", 60, 3, 86_400)),
+            reader.integer("CAIRN_JOBS_MAX_ATTEMPTS", 8, 1, 100),
+            Duration.ofSeconds(reader.integer("CAIRN_JOBS_BACKOFF_BASE_SECONDS", 5, 1, 86_400)),
+            Duration.ofSeconds(reader.integer("CAIRN_JOBS_BACKOFF_MAX_SECONDS", 3600, 1, 604_800)),
+            Duration.ofHours(reader.integer("CAIRN_JOBS_DONE_RETENTION_HOURS", 24, 0, 8760)));
+    if (jobs.backoffMax().compareTo(jobs.backoffBase()) < 0) {
+      reader.problem("CAIRN_JOBS_BACKOFF_MAX_SECONDS: " + jobs.backoffMax().toSeconds()
+          + " (expected: at least CAIRN_JOBS_BACKOFF_BASE_SECONDS, " + jobs.backoffBase().toSeconds() + ")");
+    }
+    return jobs;
   }
 
   /** Collects problems instead of failing on the first. */

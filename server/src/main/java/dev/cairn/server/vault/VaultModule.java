@@ -1,6 +1,9 @@
 package dev.cairn.server.vault;
 
 import dev.cairn.server.identity.IdentityService;
+import dev.cairn.server.jobs.JobHandler;
+import dev.cairn.server.jobs.JobQueue;
+import dev.cairn.server.jobs.Periodic;
 import dev.cairn.server.vault.audit.AuditCheckpointer;
 import dev.cairn.server.vault.audit.AuditGrpcService;
 import dev.cairn.server.vault.items.ItemPurger;
@@ -13,16 +16,18 @@ import java.util.List;
 
 /** Builds the vault's gRPC services and its hooks into other areas from one context. */
 public final class VaultModule implements AutoCloseable {
-  /** How often deleted items past retention are purged. */
+  /** How often owners with deleted items past retention get a purge job. */
   private static final Duration PURGE_EVERY = Duration.ofMinutes(1);
 
   private final VaultContext context;
   private final ItemPurger purger;
+  private final Periodic purgeScheduling;
   private final AuditCheckpointer checkpointer;
 
-  public VaultModule(VaultContext context) {
+  public VaultModule(VaultContext context, JobQueue jobs) {
     this.context = context;
-    this.purger = ItemPurger.start(context, PURGE_EVERY);
+    this.purger = new ItemPurger(context);
+    this.purgeScheduling = Periodic.every(PURGE_EVERY, "item-purge-scheduling", () -> purger.enqueueDue(jobs));
     this.checkpointer = new AuditCheckpointer(context).every(context.limits().auditCheckpointEvery());
   }
 
@@ -33,15 +38,20 @@ public final class VaultModule implements AutoCloseable {
         new AuditGrpcService(context));
   }
 
+  /** The handlers of the vault's background jobs. */
+  public List<JobHandler> jobHandlers() {
+    return List.of(purger.handler());
+  }
+
   /** Account deletion destroys the owner's data key in the same transaction (crypto-shredding). */
   public IdentityService.UserDeletionListener cryptoShredder() {
     return (sql, userId) -> context.dataKeys().destroy(sql, userId);
   }
 
-  /** Stops the background work (the purge job, the audit checkpointer). */
+  /** Stops the background work (purge scheduling, the audit checkpointer). */
   @Override
   public void close() {
     checkpointer.close();
-    purger.close();
+    purgeScheduling.close();
   }
 }

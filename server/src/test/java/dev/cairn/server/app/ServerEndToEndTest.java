@@ -67,4 +67,17 @@ class ServerEndToEndTest {
         .contains("hikaricp_connections_active")
         .contains("jvm_memory_used_bytes");
   }
+
+  @Test
+  void metricsShowTheJobQueuePerKind() throws Exception {
+    var body = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://localhost:" + cairn.server().metricsPort() + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(body)
+        .contains("cairn_jobs_depth{kind=\"purge-owner\"}")
+        .contains("cairn_jobs_oldest_age_seconds{kind=\"purge-owner\"}")
+        .contains("cairn_jobs_failures_total{kind=\"purge-owner\"}")
+        .contains("cairn_jobs_dead_total{kind=\"purge-owner\"}")
+        .contains("cairn_jobs_completed_total{kind=\"purge-owner\"}");
+  }
 }

@@ -52,4 +52,20 @@ class CairnConfigTest {
     assertThat(CairnConfig.fromMap(Map.of("CAIRN_PAGE_TOKEN_KEY", key)).keys().pageTokenKey()).isEqualTo(key);
     assertThat(CairnConfig.fromMap(Map.of()).keys().pageTokenKey()).isNull();
   }
+
+  @Test
+  void jobSettingsHaveDefaultsAndAreValidated() {
+    var jobs = CairnConfig.fromMap(Map.of()).jobs();
+    assertThat(jobs.concurrency()).isEqualTo(4);
+    assertThat(jobs.maxAttempts()).isEqualTo(8);
+    assertThat(jobs.lease()).isEqualTo(java.time.Duration.ofSeconds(60));
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of(
+            "CAIRN_JOBS_MAX_ATTEMPTS", "0",
+            "CAIRN_JOBS_BACKOFF_BASE_SECONDS", "60",
+            "CAIRN_JOBS_BACKOFF_MAX_SECONDS", "10")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CAIRN_JOBS_MAX_ATTEMPTS: 0 (expected: 1..100)")
+        .hasMessageContaining("CAIRN_JOBS_BACKOFF_MAX_SECONDS: 10 (expected: at least CAIRN_JOBS_BACKOFF_BASE_SECONDS, 60)");
+    assertThat(CairnConfig.fromMap(Map.of("CAIRN_JOBS_CONCURRENCY", "0")).jobs().concurrency()).isZero();
+  }
 }

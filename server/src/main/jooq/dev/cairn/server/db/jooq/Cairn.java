@@ -10,6 +10,7 @@ import dev.cairn.server.db.jooq.tables.AuditCheckpoints;
 import dev.cairn.server.db.jooq.tables.AuditEvents;
 import dev.cairn.server.db.jooq.tables.AuditHeads;
 import dev.cairn.server.db.jooq.tables.AuthenticateToken;
+import dev.cairn.server.db.jooq.tables.ClaimJobs;
 import dev.cairn.server.db.jooq.tables.Collections;
 import dev.cairn.server.db.jooq.tables.Consents;
 import dev.cairn.server.db.jooq.tables.DataKeys;
@@ -20,16 +21,21 @@ import dev.cairn.server.db.jooq.tables.ItemChunks;
 import dev.cairn.server.db.jooq.tables.ItemCounts;
 import dev.cairn.server.db.jooq.tables.ItemVersions;
 import dev.cairn.server.db.jooq.tables.Items;
+import dev.cairn.server.db.jooq.tables.JobQueueStats;
+import dev.cairn.server.db.jooq.tables.Jobs;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
 import dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads;
 import dev.cairn.server.db.jooq.tables.RecordValues;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
+import dev.cairn.server.db.jooq.tables.records.ClaimJobsRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
 import dev.cairn.server.db.jooq.tables.records.FindUserRecord;
+import dev.cairn.server.db.jooq.tables.records.JobQueueStatsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithUnsignedHeadsRecord;
 
+import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -117,6 +123,63 @@ public class Cairn extends SchemaImpl {
     ) {
         return dev.cairn.server.db.jooq.tables.AuthenticateToken.AUTHENTICATE_TOKEN.call(
             pTokenId
+        );
+    }
+
+    /**
+     * The table <code>cairn.claim_jobs</code>.
+     */
+    public final ClaimJobs CLAIM_JOBS = ClaimJobs.CLAIM_JOBS;
+
+    /**
+     * Call <code>cairn.claim_jobs</code>.
+     */
+    public static Result<ClaimJobsRecord> CLAIM_JOBS(
+          Configuration configuration
+        , String[] pKinds
+        , String pWorker
+        , Integer pLimit
+        , OffsetDateTime pLockedUntil
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.ClaimJobs.CLAIM_JOBS.call(
+              pKinds
+            , pWorker
+            , pLimit
+            , pLockedUntil
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.claim_jobs</code> as a table.
+     */
+    public static ClaimJobs CLAIM_JOBS(
+          String[] pKinds
+        , String pWorker
+        , Integer pLimit
+        , OffsetDateTime pLockedUntil
+    ) {
+        return dev.cairn.server.db.jooq.tables.ClaimJobs.CLAIM_JOBS.call(
+            pKinds,
+            pWorker,
+            pLimit,
+            pLockedUntil
+        );
+    }
+
+    /**
+     * Get <code>cairn.claim_jobs</code> as a table.
+     */
+    public static ClaimJobs CLAIM_JOBS(
+          Field<String[]> pKinds
+        , Field<String> pWorker
+        , Field<Integer> pLimit
+        , Field<OffsetDateTime> pLockedUntil
+    ) {
+        return dev.cairn.server.db.jooq.tables.ClaimJobs.CLAIM_JOBS.call(
+            pKinds,
+            pWorker,
+            pLimit,
+            pLockedUntil
         );
     }
 
@@ -239,6 +302,34 @@ public class Cairn extends SchemaImpl {
     public final Items ITEMS = Items.ITEMS;
 
     /**
+     * The table <code>cairn.job_queue_stats</code>.
+     */
+    public final JobQueueStats JOB_QUEUE_STATS = JobQueueStats.JOB_QUEUE_STATS;
+
+    /**
+     * Call <code>cairn.job_queue_stats</code>.
+     */
+    public static Result<JobQueueStatsRecord> JOB_QUEUE_STATS(
+          Configuration configuration
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.JobQueueStats.JOB_QUEUE_STATS.call(
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.job_queue_stats</code> as a table.
+     */
+    public static JobQueueStats JOB_QUEUE_STATS() {
+        return dev.cairn.server.db.jooq.tables.JobQueueStats.JOB_QUEUE_STATS.call(
+        );
+    }
+
+    /**
+     * The table <code>cairn.jobs</code>.
+     */
+    public final Jobs JOBS = Jobs.JOBS;
+
+    /**
      * The table <code>cairn.owners_with_purgeable_items</code>.
      */
     public final OwnersWithPurgeableItems OWNERS_WITH_PURGEABLE_ITEMS = OwnersWithPurgeableItems.OWNERS_WITH_PURGEABLE_ITEMS;
@@ -348,6 +439,7 @@ public class Cairn extends SchemaImpl {
             AuditEvents.AUDIT_EVENTS,
             AuditHeads.AUDIT_HEADS,
             AuthenticateToken.AUTHENTICATE_TOKEN,
+            ClaimJobs.CLAIM_JOBS,
             Collections.COLLECTIONS,
             Consents.CONSENTS,
             DataKeys.DATA_KEYS,
@@ -358,6 +450,8 @@ public class Cairn extends SchemaImpl {
             ItemCounts.ITEM_COUNTS,
             ItemVersions.ITEM_VERSIONS,
             Items.ITEMS,
+            JobQueueStats.JOB_QUEUE_STATS,
+            Jobs.JOBS,
             OwnersWithPurgeableItems.OWNERS_WITH_PURGEABLE_ITEMS,
             OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS,
             RecordValues.RECORD_VALUES,

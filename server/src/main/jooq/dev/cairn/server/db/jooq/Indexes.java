@@ -12,6 +12,7 @@ import dev.cairn.server.db.jooq.tables.Consents;
 import dev.cairn.server.db.jooq.tables.Grants;
 import dev.cairn.server.db.jooq.tables.ItemChunks;
 import dev.cairn.server.db.jooq.tables.Items;
+import dev.cairn.server.db.jooq.tables.Jobs;
 import dev.cairn.server.db.jooq.tables.RecordValues;
 
 import org.jooq.Index;
@@ -49,6 +50,9 @@ public class Indexes {
     public static final Index ITEMS_OWNER_COLLECTION_IDX = Internal.createIndex(DSL.name("items_owner_collection_idx"), Items.ITEMS, new OrderField[] { Items.ITEMS.OWNER_ID, Items.ITEMS.COLLECTION_ID, Items.ITEMS.CREATED_AT.desc(), Items.ITEMS.ID.desc() }, false);
     public static final Index ITEMS_OWNER_CREATED_IDX = Internal.createIndex(DSL.name("items_owner_created_idx"), Items.ITEMS, new OrderField[] { Items.ITEMS.OWNER_ID, Items.ITEMS.CREATED_AT.desc(), Items.ITEMS.ID.desc() }, false);
     public static final Index ITEMS_PURGE_IDX = Internal.createIndex(DSL.name("items_purge_idx"), Items.ITEMS, new OrderField[] { Items.ITEMS.PURGE_AFTER }, false);
+    public static final Index JOBS_LEASE_IDX = Internal.createIndex(DSL.name("jobs_lease_idx"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.LOCKED_UNTIL }, false);
+    public static final Index JOBS_OWNER_IDX = Internal.createIndex(DSL.name("jobs_owner_idx"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.OWNER_ID }, false);
+    public static final Index JOBS_STATE_RUN_AT_IDX = Internal.createIndex(DSL.name("jobs_state_run_at_idx"), Jobs.JOBS, new OrderField[] { Jobs.JOBS.STATE, Jobs.JOBS.RUN_AT }, false);
     public static final Index RECORD_VALUES_ITEM_IDX = Internal.createIndex(DSL.name("record_values_item_idx"), RecordValues.RECORD_VALUES, new OrderField[] { RecordValues.RECORD_VALUES.ITEM_ID }, false);
     public static final Index RECORD_VALUES_NUM_IDX = Internal.createIndex(DSL.name("record_values_num_idx"), RecordValues.RECORD_VALUES, new OrderField[] { RecordValues.RECORD_VALUES.COLLECTION_ID, RecordValues.RECORD_VALUES.FIELD, RecordValues.RECORD_VALUES.NUM_VALUE, RecordValues.RECORD_VALUES.ITEM_ID }, false);
     public static final Index RECORD_VALUES_TEXT_IDX = Internal.createIndex(DSL.name("record_values_text_idx"), RecordValues.RECORD_VALUES, new OrderField[] { RecordValues.RECORD_VALUES.COLLECTION_ID, RecordValues.RECORD_VALUES.FIELD, RecordValues.RECORD_VALUES.TEXT_VALUE, RecordValues.RECORD_VALUES.ITEM_ID }, false);

@@ -17,6 +17,7 @@ import dev.cairn.server.db.jooq.tables.ItemChunks;
 import dev.cairn.server.db.jooq.tables.ItemCounts;
 import dev.cairn.server.db.jooq.tables.ItemVersions;
 import dev.cairn.server.db.jooq.tables.Items;
+import dev.cairn.server.db.jooq.tables.Jobs;
 import dev.cairn.server.db.jooq.tables.RecordValues;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AccessLinksRecord;
@@ -32,6 +33,7 @@ import dev.cairn.server.db.jooq.tables.records.ItemChunksRecord;
 import dev.cairn.server.db.jooq.tables.records.ItemCountsRecord;
 import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
+import dev.cairn.server.db.jooq.tables.records.JobsRecord;
 import dev.cairn.server.db.jooq.tables.records.RecordValuesRecord;
 import dev.cairn.server.db.jooq.tables.records.UsersRecord;
 
@@ -74,6 +76,7 @@ public class Keys {
     public static final UniqueKey<ItemsRecord> ITEMS_OWNER_ID_ID_KEY = Internal.createUniqueKey(Items.ITEMS, DSL.name("items_owner_id_id_key"), new TableField[] { Items.ITEMS.OWNER_ID, Items.ITEMS.ID }, true);
     public static final UniqueKey<ItemsRecord> ITEMS_PKEY = Internal.createUniqueKey(Items.ITEMS, DSL.name("items_pkey"), new TableField[] { Items.ITEMS.ID }, true);
     public static final UniqueKey<ItemsRecord> ITEMS_REQUEST_KEY = Internal.createUniqueKey(Items.ITEMS, DSL.name("items_request_key"), new TableField[] { Items.ITEMS.OWNER_ID, Items.ITEMS.CREATE_REQUEST_ID }, true);
+    public static final UniqueKey<JobsRecord> JOBS_PKEY = Internal.createUniqueKey(Jobs.JOBS, DSL.name("jobs_pkey"), new TableField[] { Jobs.JOBS.ID }, true);
     public static final UniqueKey<UsersRecord> USERS_CREATE_REQUEST_ID_KEY = Internal.createUniqueKey(Users.USERS, DSL.name("users_create_request_id_key"), new TableField[] { Users.USERS.CREATE_REQUEST_ID }, true);
     public static final UniqueKey<UsersRecord> USERS_PKEY = Internal.createUniqueKey(Users.USERS, DSL.name("users_pkey"), new TableField[] { Users.USERS.ID }, true);
     public static final UniqueKey<UsersRecord> USERS_USERNAME_KEY = Internal.createUniqueKey(Users.USERS, DSL.name("users_username_key"), new TableField[] { Users.USERS.USERNAME }, true);
@@ -101,5 +104,6 @@ public class Keys {
     public static final ForeignKey<ItemVersionsRecord, ItemsRecord> ITEM_VERSIONS__ITEM_VERSIONS_ITEM_ID_FKEY = Internal.createForeignKey(ItemVersions.ITEM_VERSIONS, DSL.name("item_versions_item_id_fkey"), new TableField[] { ItemVersions.ITEM_VERSIONS.ITEM_ID }, Keys.ITEMS_PKEY, new TableField[] { Items.ITEMS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
     public static final ForeignKey<ItemsRecord, CollectionsRecord> ITEMS__ITEMS_COLLECTION_FK = Internal.createForeignKey(Items.ITEMS, DSL.name("items_collection_fk"), new TableField[] { Items.ITEMS.OWNER_ID, Items.ITEMS.COLLECTION_ID }, Keys.COLLECTIONS_OWNER_ID_ID_KEY, new TableField[] { Collections.COLLECTIONS.OWNER_ID, Collections.COLLECTIONS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
     public static final ForeignKey<ItemsRecord, UsersRecord> ITEMS__ITEMS_OWNER_ID_FKEY = Internal.createForeignKey(Items.ITEMS, DSL.name("items_owner_id_fkey"), new TableField[] { Items.ITEMS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<JobsRecord, UsersRecord> JOBS__JOBS_OWNER_ID_FKEY = Internal.createForeignKey(Jobs.JOBS, DSL.name("jobs_owner_id_fkey"), new TableField[] { Jobs.JOBS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
     public static final ForeignKey<RecordValuesRecord, ItemsRecord> RECORD_VALUES__RECORD_VALUES_ITEM_ID_FKEY = Internal.createForeignKey(RecordValues.RECORD_VALUES, DSL.name("record_values_item_id_fkey"), new TableField[] { RecordValues.RECORD_VALUES.ITEM_ID }, Keys.ITEMS_PKEY, new TableField[] { Items.ITEMS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
 }

@@ -6,22 +6,30 @@ package dev.cairn.server.db.jooq;
 
 import dev.cairn.server.db.jooq.routines.ConsumeAccessLink;
 import dev.cairn.server.db.jooq.routines.CurrentUserId;
+import dev.cairn.server.db.jooq.routines.DeleteDoneJobs;
 import dev.cairn.server.db.jooq.routines.EndSharingOfDeletedUser;
+import dev.cairn.server.db.jooq.routines.FailJob;
+import dev.cairn.server.db.jooq.routines.FinishJob;
 import dev.cairn.server.db.jooq.routines.GrantRoleOn;
 import dev.cairn.server.db.jooq.routines.HasLiveGrantFrom;
 import dev.cairn.server.db.jooq.routines.IsAdmin;
 import dev.cairn.server.db.jooq.routines.ItemOwner;
 import dev.cairn.server.db.jooq.routines.MayAppendAuditFor;
 import dev.cairn.server.db.jooq.routines.Now;
+import dev.cairn.server.db.jooq.routines.RenewJobLeases;
 import dev.cairn.server.db.jooq.routines.TouchToken;
 import dev.cairn.server.db.jooq.tables.AuthenticateToken;
+import dev.cairn.server.db.jooq.tables.ClaimJobs;
 import dev.cairn.server.db.jooq.tables.FindAccessLink;
 import dev.cairn.server.db.jooq.tables.FindUser;
+import dev.cairn.server.db.jooq.tables.JobQueueStats;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
 import dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
+import dev.cairn.server.db.jooq.tables.records.ClaimJobsRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
 import dev.cairn.server.db.jooq.tables.records.FindUserRecord;
+import dev.cairn.server.db.jooq.tables.records.JobQueueStatsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithUnsignedHeadsRecord;
 
@@ -99,6 +107,50 @@ public class Routines {
     }
 
     /**
+     * Call <code>cairn.delete_done_jobs</code>
+     */
+    public static Integer deleteDoneJobs(
+          Configuration configuration
+        , OffsetDateTime pBefore
+        , Integer pLimit
+    ) {
+        DeleteDoneJobs f = new DeleteDoneJobs();
+        f.setPBefore(pBefore);
+        f.setPLimit(pLimit);
+
+        f.execute(configuration);
+        return f.getReturnValue();
+    }
+
+    /**
+     * Get <code>cairn.delete_done_jobs</code> as a field.
+     */
+    public static Field<Integer> deleteDoneJobs(
+          OffsetDateTime pBefore
+        , Integer pLimit
+    ) {
+        DeleteDoneJobs f = new DeleteDoneJobs();
+        f.setPBefore(pBefore);
+        f.setPLimit(pLimit);
+
+        return f.asField();
+    }
+
+    /**
+     * Get <code>cairn.delete_done_jobs</code> as a field.
+     */
+    public static Field<Integer> deleteDoneJobs(
+          Field<OffsetDateTime> pBefore
+        , Field<Integer> pLimit
+    ) {
+        DeleteDoneJobs f = new DeleteDoneJobs();
+        f.setPBefore(pBefore);
+        f.setPLimit(pLimit);
+
+        return f.asField();
+    }
+
+    /**
      * Call <code>cairn.end_sharing_of_deleted_user</code>
      */
     public static Integer endSharingOfDeletedUser(
@@ -132,6 +184,118 @@ public class Routines {
     ) {
         EndSharingOfDeletedUser f = new EndSharingOfDeletedUser();
         f.setPUser(pUser);
+
+        return f.asField();
+    }
+
+    /**
+     * Call <code>cairn.fail_job</code>
+     */
+    public static String failJob(
+          Configuration configuration
+        , UUID pId
+        , String pWorker
+        , Integer pAttempt
+        , String pError
+        , OffsetDateTime pRetryAt
+    ) {
+        FailJob f = new FailJob();
+        f.setPId(pId);
+        f.setPWorker(pWorker);
+        f.setPAttempt(pAttempt);
+        f.setPError(pError);
+        f.setPRetryAt(pRetryAt);
+
+        f.execute(configuration);
+        return f.getReturnValue();
+    }
+
+    /**
+     * Get <code>cairn.fail_job</code> as a field.
+     */
+    public static Field<String> failJob(
+          UUID pId
+        , String pWorker
+        , Integer pAttempt
+        , String pError
+        , OffsetDateTime pRetryAt
+    ) {
+        FailJob f = new FailJob();
+        f.setPId(pId);
+        f.setPWorker(pWorker);
+        f.setPAttempt(pAttempt);
+        f.setPError(pError);
+        f.setPRetryAt(pRetryAt);
+
+        return f.asField();
+    }
+
+    /**
+     * Get <code>cairn.fail_job</code> as a field.
+     */
+    public static Field<String> failJob(
+          Field<UUID> pId
+        , Field<String> pWorker
+        , Field<Integer> pAttempt
+        , Field<String> pError
+        , Field<OffsetDateTime> pRetryAt
+    ) {
+        FailJob f = new FailJob();
+        f.setPId(pId);
+        f.setPWorker(pWorker);
+        f.setPAttempt(pAttempt);
+        f.setPError(pError);
+        f.setPRetryAt(pRetryAt);
+
+        return f.asField();
+    }
+
+    /**
+     * Call <code>cairn.finish_job</code>
+     */
+    public static Boolean finishJob(
+          Configuration configuration
+        , UUID pId
+        , String pWorker
+        , Integer pAttempt
+    ) {
+        FinishJob f = new FinishJob();
+        f.setPId(pId);
+        f.setPWorker(pWorker);
+        f.setPAttempt(pAttempt);
+
+        f.execute(configuration);
+        return f.getReturnValue();
+    }
+
+    /**
+     * Get <code>cairn.finish_job</code> as a field.
+     */
+    public static Field<Boolean> finishJob(
+          UUID pId
+        , String pWorker
+        , Integer pAttempt
+    ) {
+        FinishJob f = new FinishJob();
+        f.setPId(pId);
+        f.setPWorker(pWorker);
+        f.setPAttempt(pAttempt);
+
+        return f.asField();
+    }
+
+    /**
+     * Get <code>cairn.finish_job</code> as a field.
+     */
+    public static Field<Boolean> finishJob(
+          Field<UUID> pId
+        , Field<String> pWorker
+        , Field<Integer> pAttempt
+    ) {
+        FinishJob f = new FinishJob();
+        f.setPId(pId);
+        f.setPWorker(pWorker);
+        f.setPAttempt(pAttempt);
 
         return f.asField();
     }
@@ -343,6 +507,50 @@ public class Routines {
     }
 
     /**
+     * Call <code>cairn.renew_job_leases</code>
+     */
+    public static Integer renewJobLeases(
+          Configuration configuration
+        , String pWorker
+        , OffsetDateTime pLockedUntil
+    ) {
+        RenewJobLeases f = new RenewJobLeases();
+        f.setPWorker(pWorker);
+        f.setPLockedUntil(pLockedUntil);
+
+        f.execute(configuration);
+        return f.getReturnValue();
+    }
+
+    /**
+     * Get <code>cairn.renew_job_leases</code> as a field.
+     */
+    public static Field<Integer> renewJobLeases(
+          String pWorker
+        , OffsetDateTime pLockedUntil
+    ) {
+        RenewJobLeases f = new RenewJobLeases();
+        f.setPWorker(pWorker);
+        f.setPLockedUntil(pLockedUntil);
+
+        return f.asField();
+    }
+
+    /**
+     * Get <code>cairn.renew_job_leases</code> as a field.
+     */
+    public static Field<Integer> renewJobLeases(
+          Field<String> pWorker
+        , Field<OffsetDateTime> pLockedUntil
+    ) {
+        RenewJobLeases f = new RenewJobLeases();
+        f.setPWorker(pWorker);
+        f.setPLockedUntil(pLockedUntil);
+
+        return f.asField();
+    }
+
+    /**
      * Call <code>cairn.touch_token</code>
      */
     public static void touchToken(
@@ -386,6 +594,58 @@ public class Routines {
     ) {
         return dev.cairn.server.db.jooq.tables.AuthenticateToken.AUTHENTICATE_TOKEN.call(
             pTokenId
+        );
+    }
+
+    /**
+     * Call <code>cairn.claim_jobs</code>.
+     */
+    public static Result<ClaimJobsRecord> claimJobs(
+          Configuration configuration
+        , String[] pKinds
+        , String pWorker
+        , Integer pLimit
+        , OffsetDateTime pLockedUntil
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.ClaimJobs.CLAIM_JOBS.call(
+              pKinds
+            , pWorker
+            , pLimit
+            , pLockedUntil
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.claim_jobs</code> as a table.
+     */
+    public static ClaimJobs claimJobs(
+          String[] pKinds
+        , String pWorker
+        , Integer pLimit
+        , OffsetDateTime pLockedUntil
+    ) {
+        return dev.cairn.server.db.jooq.tables.ClaimJobs.CLAIM_JOBS.call(
+            pKinds,
+            pWorker,
+            pLimit,
+            pLockedUntil
+        );
+    }
+
+    /**
+     * Get <code>cairn.claim_jobs</code> as a table.
+     */
+    public static ClaimJobs claimJobs(
+          Field<String[]> pKinds
+        , Field<String> pWorker
+        , Field<Integer> pLimit
+        , Field<OffsetDateTime> pLockedUntil
+    ) {
+        return dev.cairn.server.db.jooq.tables.ClaimJobs.CLAIM_JOBS.call(
+            pKinds,
+            pWorker,
+            pLimit,
+            pLockedUntil
         );
     }
 
@@ -454,6 +714,24 @@ public class Routines {
     ) {
         return dev.cairn.server.db.jooq.tables.FindUser.FIND_USER.call(
             pRef
+        );
+    }
+
+    /**
+     * Call <code>cairn.job_queue_stats</code>.
+     */
+    public static Result<JobQueueStatsRecord> jobQueueStats(
+          Configuration configuration
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.JobQueueStats.JOB_QUEUE_STATS.call(
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.job_queue_stats</code> as a table.
+     */
+    public static JobQueueStats jobQueueStats() {
+        return dev.cairn.server.db.jooq.tables.JobQueueStats.JOB_QUEUE_STATS.call(
         );
     }
 

@@ -102,13 +102,12 @@ class ItemCountLimitTest {
     var full = failure(() -> createText(alice, "still full"));
     assertThat(full.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
 
-    var purger = ItemPurger.manual(ItemFixtures.contextFor(cairn));
+    var purger = new ItemPurger(ItemFixtures.contextFor(cairn));
     try {
       CairnTestServer.CLOCK.advance(Duration.ofDays(31));
       assertThat(purger.purgeOwner(owner)).isEqualTo(1);
     } finally {
       CairnTestServer.CLOCK.reset();
-      purger.close();
     }
     createText(alice, "the purged item's place");
     assertThat(failure(() -> createText(alice, "full again")).getStatus().getCode())

@@ -17,6 +17,7 @@ import dev.cairn.server.db.jooq.tables.Grants.GrantsPath;
 import dev.cairn.server.db.jooq.tables.ItemChunks.ItemChunksPath;
 import dev.cairn.server.db.jooq.tables.ItemCounts.ItemCountsPath;
 import dev.cairn.server.db.jooq.tables.Items.ItemsPath;
+import dev.cairn.server.db.jooq.tables.Jobs.JobsPath;
 import dev.cairn.server.db.jooq.tables.records.UsersRecord;
 
 import java.time.OffsetDateTime;
@@ -369,6 +370,18 @@ public class Users extends TableImpl<UsersRecord> {
             _items = new ItemsPath(this, null, Keys.ITEMS__ITEMS_OWNER_ID_FKEY.getInverseKey());
 
         return _items;
+    }
+
+    private transient JobsPath _jobs;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.jobs</code> table
+     */
+    public JobsPath jobs() {
+        if (_jobs == null)
+            _jobs = new JobsPath(this, null, Keys.JOBS__JOBS_OWNER_ID_FKEY.getInverseKey());
+
+        return _jobs;
     }
 
     @Override

@@ -1,0 +1,27 @@
+package dev.cairn.server.jobs;
+
+import dev.cairn.server.core.Principal;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A job a worker holds the lease of, as its handler sees it.
+ *
+ * @param attempt this attempt's number, from 1 (a retry or a takeover after a lost lease counts one)
+ */
+public record ClaimedJob(
+    UUID id, String kind, @Nullable UUID ownerId, String payload, int attempt, int maxAttempts) {
+
+  /** Whom the handler's transactions run as: the owner, so row-level security applies. */
+  public Principal principal() {
+    return ownerId == null ? Principal.anonymous() : Principal.system(ownerId);
+  }
+
+  /** The owner; for handlers of kinds that are always enqueued with one. */
+  public UUID requireOwner() {
+    if (ownerId == null) {
+      throw new IllegalStateException("job " + id + " (" + kind + ") has no owner");
+    }
+    return ownerId;
+  }
+}
