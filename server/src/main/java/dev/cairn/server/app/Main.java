@@ -39,7 +39,8 @@ public final class Main {
   private static int rewrapKeys(CairnConfig config) {
     var quiet =
         new CairnConfig(0, -1, config.dataDir(), config.database(), config.adminToken(),
-            config.shutdownGrace(), false, config.logFormat(), config.keys(), config.vault());
+            config.shutdownGrace(), false, config.logFormat(), config.keys(), config.vault(),
+            config.authCacheTtl());
     try (CairnServer server = CairnServer.start(quiet, Clock.systemUTC(), System.out)) {
       var result = server.rewrapDataKeys();
       System.out.println("re-wrapped " + result.rewrapped() + " data keys with the current KEK"

@@ -26,6 +26,9 @@ import org.jspecify.annotations.Nullable;
  * @param logFormat {@code json} or {@code text}
  * @param keys key material; values not configured are generated once into the data folder
  * @param vault vault limits and retention
+ * @param authCacheTtl how long a replica may answer for a verified API token from memory;
+ *     revocation and deletion evict it at once on every replica (LISTEN/NOTIFY), so this only
+ *     bounds staleness when a notification cannot arrive. Zero: every call asks the database
  */
 public record CairnConfig(
     int grpcPort,
@@ -37,7 +40,8 @@ public record CairnConfig(
     boolean createDemoUser,
     String logFormat,
     KeyConfig keys,
-    VaultConfig vault) {
+    VaultConfig vault,
+    Duration authCacheTtl) {
 
   private static final Pattern ROLE = Pattern.compile("^[a-z_][a-z0-9_]{0,62}$");
 
@@ -111,6 +115,7 @@ public record CairnConfig(
     requireNonNull(database, "database");
     requireNonNull(shutdownGrace, "shutdownGrace");
     requireNonNull(logFormat, "logFormat");
+    requireNonNull(authCacheTtl, "authCacheTtl");
   }
 
   /** The process environment. */
@@ -170,6 +175,7 @@ public record CairnConfig(
                 reader.string("CAIRN_PII_CONTROLLER_CONTACT", ""),
                 reader.string("CAIRN_PII_CONTROLLER_EMAIL", ""),
                 reader.string("CAIRN_PII_CONTROLLER_URL", "")));
+    Duration authCacheTtl = Duration.ofSeconds(reader.integer("CAIRN_AUTH_CACHE_SECONDS", 5, 0, 300));
     reader.throwIfProblems();
     return new CairnConfig(
         grpcPort,
@@ -182,7 +188,8 @@ public record CairnConfig(
         demo,
         logFormat,
         keys,
-        vault);
+        vault,
+        authCacheTtl);
   }
 
   /** Collects problems instead of failing on the first. */

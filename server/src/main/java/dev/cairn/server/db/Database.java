@@ -18,6 +18,7 @@ import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
 import org.postgresql.PGConnection;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,10 +41,15 @@ public final class Database implements AutoCloseable {
   }
 
   private final Clock clock;
+  private final PGSimpleDataSource unpooled = new PGSimpleDataSource();
 
   public Database(
       String url, String user, String password, int poolSize, MeterRegistry metrics, Clock clock) {
     this.clock = requireNonNull(clock, "clock");
+    unpooled.setUrl(url);
+    unpooled.setUser(user);
+    unpooled.setPassword(password);
+    unpooled.setTcpKeepAlive(true);
     var config = new HikariConfig();
     config.setPoolName("cairn");
     config.setJdbcUrl(requireNonNull(url, "url"));
@@ -61,6 +67,23 @@ public final class Database implements AutoCloseable {
 
   public DataSource dataSource() {
     return dataSource;
+  }
+
+  /**
+   * A new connection outside the pool, as the same role, for a session that must stay open
+   * (LISTEN): a pooled one would be held for ever and its LISTEN could leak to a borrower.
+   * The caller closes it.
+   */
+  public Connection openDedicatedConnection(String applicationName) throws SQLException {
+    Connection connection = unpooled.getConnection();
+    try {
+      connection.setClientInfo("ApplicationName", applicationName);
+      connection.setAutoCommit(true);
+      return connection;
+    } catch (SQLException | RuntimeException e) {
+      connection.close();
+      throw e;
+    }
   }
 
   /**

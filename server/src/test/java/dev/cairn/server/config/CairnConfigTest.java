@@ -39,4 +39,12 @@ class CairnConfigTest {
     assertThat(config.database().embedded()).isFalse();
     assertThat(config.createDemoUser()).isFalse();
   }
+
+  @Test
+  void authCacheDefaultsToFiveSecondsAndZeroTurnsItOff() {
+    assertThat(CairnConfig.fromMap(Map.of()).authCacheTtl()).hasSeconds(5);
+    assertThat(CairnConfig.fromMap(Map.of("CAIRN_AUTH_CACHE_SECONDS", "0")).authCacheTtl()).isZero();
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_AUTH_CACHE_SECONDS", "-1")))
+        .hasMessageContaining("CAIRN_AUTH_CACHE_SECONDS: -1 (expected: 0..300)");
+  }
 }
