@@ -74,7 +74,8 @@ public final class NotificationListener implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition asked = lock.newCondition();
   private final Condition finished = lock.newCondition();
-  private boolean listening;
+  /** Written under the lock; read without it by {@link #listening}, on every cached lookup. */
+  private volatile boolean listening;
   private long roundAsked;
   private long roundBegun;
   private long roundFinished;
@@ -110,12 +111,7 @@ public final class NotificationListener implements AutoCloseable {
 
   /** True while LISTEN is in place (a cheap hint; only {@link #sync} is a guarantee). */
   public boolean listening() {
-    lock.lock();
-    try {
-      return listening;
-    } finally {
-      lock.unlock();
-    }
+    return listening;
   }
 
   /**
