@@ -13,7 +13,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
-import org.postgresql.PGConnection;
+import org.postgresql.core.BaseConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,9 +29,11 @@ import org.slf4j.LoggerFactory;
  * backend signals the listening one before its COMMIT returns, and a backend sends the
  * notifications it was signalled about before it reports the next query done (PostgreSQL 15+),
  * so once a {@code SELECT 1} sent after this call has been answered, every notification of
- * an acknowledged commit has arrived. Concurrent callers share one round trip.
+ * an acknowledged commit has arrived. Concurrent callers share one round trip, which the
+ * first of them runs on its own thread (a hand-off to the listener thread would cost two
+ * wake-ups per call).
  *
- * <p>The round trip doubles as a heartbeat when nobody asks. When the connection fails,
+ * <p>The listener thread runs a round itself as a heartbeat when none ran for a while. When the connection fails,
  * pending and new syncs fail (callers must not trust what they hold), the subscriber hears
  * {@link Subscriber#lost}, and the thread reconnects with capped exponential backoff; after
  * each LISTEN it hears {@link Subscriber#subscribed}, since what was sent in the gap is lost.
@@ -70,16 +72,21 @@ public final class NotificationListener implements AutoCloseable {
   private volatile boolean closed;
   private volatile @Nullable Connection current;
 
-  // Rounds (round trips) are numbered; a caller needs one that began after it asked.
+  // Rounds (round trips) are numbered; a caller needs one that began after it asked. The
+  // caller that finds none in flight runs it itself on the listening connection (no hand-off
+  // to another thread); callers arriving meanwhile wait for the next and share it.
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition asked = lock.newCondition();
   private final Condition finished = lock.newCondition();
+  private final Condition changed = lock.newCondition();
   /** Written under the lock; read without it by {@link #listening}, on every cached lookup. */
   private volatile boolean listening;
-  private long roundAsked;
+  private @Nullable Connection listeningConnection;
+  private boolean roundInFlight;
+  private boolean broken;
   private long roundBegun;
   private long roundFinished;
   private long roundFailed;
+  private long lastRoundNanos;
 
   private NotificationListener(
       Connector connector, String channel, Subscriber subscriber, Duration heartbeat, MeterRegistry metrics) {
@@ -120,22 +127,26 @@ public final class NotificationListener implements AutoCloseable {
    * listening, the connection failed, or it is slow.
    */
   public boolean sync(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     lock.lock();
     try {
       if (!listening) {
         return false;
       }
-      long needed = roundBegun + 1;
-      if (roundAsked < needed) {
-        roundAsked = needed;
-        asked.signal();
-      }
-      long nanos = timeout.toNanos();
+      long needed = roundInFlight ? roundBegun + 1 : roundFinished + 1;
       while (roundFinished < needed) {
+        if (!listening) {
+          return false;
+        }
+        if (!roundInFlight) {
+          lead();
+          continue;
+        }
+        long nanos = deadline - System.nanoTime();
         if (nanos <= 0) {
           return false;
         }
-        nanos = finished.awaitNanos(nanos);
+        finished.awaitNanos(nanos);
       }
       return roundFailed < needed;
     } catch (InterruptedException e) {
@@ -143,6 +154,54 @@ public final class NotificationListener implements AutoCloseable {
       return false;
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Runs the next round: called with the lock held while listening and no round is in flight;
+   * releases it for the round trip. A failed round trip marks the connection broken.
+   */
+  private void lead() {
+    long round = roundFinished + 1;
+    roundBegun = round;
+    roundInFlight = true;
+    Connection connection = requireNonNull(listeningConnection, "listeningConnection");
+    boolean ok = false;
+    lock.unlock();
+    try {
+      roundTrip(connection);
+      ok = true;
+    } catch (SQLException | RuntimeException e) {
+      log.debug("round trip on the LISTEN connection for {} failed", channel, e);
+    } finally {
+      lock.lock();
+      roundInFlight = false;
+      roundFinished = Math.max(roundFinished, round);
+      lastRoundNanos = System.nanoTime();
+      if (!ok) {
+        roundFailed = Math.max(roundFailed, round);
+        broken = true;
+        listening = false;
+        changed.signalAll();
+      }
+      finished.signalAll();
+    }
+  }
+
+  /** SELECT 1, then hand over what arrived before its answer. */
+  private void roundTrip(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("SELECT 1");
+    }
+    // The driver queued every notification that came before the answer. Take that queue
+    // as it is: PGConnection.getNotifications() also peeks at the socket, and that peek
+    // waits a full millisecond whenever nothing more is there (pgjdbc 42.7), on every call.
+    PGNotification[] notifications =
+        connection.unwrap(BaseConnection.class).getQueryExecutor().getNotifications();
+    if (notifications != null) {
+      for (PGNotification notification : notifications) {
+        subscriber.notified(notification.getParameter());
+      }
     }
   }
 
@@ -157,26 +216,26 @@ public final class NotificationListener implements AutoCloseable {
         }
         listen(connection);
         subscriber.subscribed();
-        setListening(true);
+        startListening(connection);
         if (everListened) {
           reconnects.increment();
           log.info("listening on {} again", channel);
         }
         everListened = true;
         backoff = MIN_BACKOFF;
-        serve(connection);
+        serve();
       } catch (SQLException | RuntimeException e) {
         if (closed) {
           return;
         }
-        setListening(false);
+        stopListening();
         subscriber.lost();
         log.warn("lost the LISTEN connection for {}; retrying in {} ms: {}", channel, backoff.toMillis(), e.toString());
       } catch (InterruptedException e) {
         return;
       } finally {
         current = null;
-        setListening(false);
+        stopListening();
       }
       backoff = sleep(backoff);
     }
@@ -192,60 +251,48 @@ public final class NotificationListener implements AutoCloseable {
     }
   }
 
-  /** One round trip per round: when asked, or a heartbeat after the last. */
-  private void serve(Connection connection) throws SQLException, InterruptedException {
-    PGConnection pg = connection.unwrap(PGConnection.class);
-    while (!closed) {
-      long round = awaitRound();
-      try (Statement statement = connection.createStatement()) {
-        statement.execute("SELECT 1");
-      }
-      PGNotification[] notifications = pg.getNotifications();
-      if (notifications != null) {
-        for (PGNotification notification : notifications) {
-          subscriber.notified(notification.getParameter());
+  private void startListening(Connection connection) {
+    lock.lock();
+    try {
+      listeningConnection = connection;
+      broken = false;
+      lastRoundNanos = System.nanoTime();
+      listening = true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Heartbeats (a round when none ran for a while) until a round fails or the listener closes. */
+  private void serve() throws SQLException, InterruptedException {
+    lock.lock();
+    try {
+      while (!closed && !broken) {
+        long idle = heartbeat.toNanos() - (System.nanoTime() - lastRoundNanos);
+        if (idle <= 0 && !roundInFlight) {
+          lead();
+        } else {
+          changed.awaitNanos(idle > 0 ? idle : heartbeat.toNanos());
         }
       }
-      finishRound(round);
-    }
-  }
-
-  private long awaitRound() throws InterruptedException {
-    lock.lock();
-    try {
-      long nanos = heartbeat.toNanos();
-      while (roundAsked <= roundFinished && nanos > 0 && !closed) {
-        nanos = asked.awaitNanos(nanos);
-      }
-      roundBegun = roundFinished + 1;
-      return roundBegun;
     } finally {
       lock.unlock();
     }
+    if (broken && !closed) {
+      throw new SQLException("a round trip on the LISTEN connection failed");
+    }
   }
 
-  private void finishRound(long round) {
+  /** Going down fails every round begun, so no waiter trusts a lost connection. */
+  private void stopListening() {
     lock.lock();
     try {
-      roundFinished = Math.max(roundFinished, round);
+      listening = false;
+      listeningConnection = null;
+      roundFailed = Math.max(roundFailed, roundBegun);
+      roundFinished = Math.max(roundFinished, roundBegun);
       finished.signalAll();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Going down fails every round asked or begun, so no waiter trusts a lost connection. */
-  private void setListening(boolean value) {
-    lock.lock();
-    try {
-      listening = value;
-      if (!value) {
-        long last = Math.max(roundAsked, roundBegun);
-        roundFailed = Math.max(roundFailed, last);
-        roundFinished = Math.max(roundFinished, last);
-        roundBegun = roundFinished;
-        finished.signalAll();
-      }
+      changed.signalAll();
     } finally {
       lock.unlock();
     }
@@ -265,6 +312,12 @@ public final class NotificationListener implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    lock.lock();
+    try {
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
     Connection connection = current;
     if (connection != null) {
       try {
@@ -279,6 +332,6 @@ public final class NotificationListener implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    setListening(false);
+    stopListening();
   }
 }
