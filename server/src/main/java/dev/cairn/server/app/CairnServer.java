@@ -18,6 +18,7 @@ import dev.cairn.server.identity.IdentityService;
 import dev.cairn.server.identity.TokenAuthenticator;
 import dev.cairn.server.jobs.JobQueue;
 import dev.cairn.server.jobs.JobWorker;
+import dev.cairn.server.identity.TokenCache;
 import dev.cairn.server.observability.Metrics;
 import dev.cairn.server.vault.AccessDenials;
 import dev.cairn.server.crypto.Attestations;
@@ -138,7 +139,7 @@ public final class CairnServer implements AutoCloseable {
     var identity =
         new IdentityService(
             database, vaultContext.pageTokens(), random, clock, UUID::randomUUID, List.of(vault.cryptoShredder()));
-    var auth = new AuthInterceptor(new TokenAuthenticator(database, config.adminToken(), clock), ANONYMOUS_METHODS);
+    var auth = new AuthInterceptor(tokenAuthenticator(database, clock, metrics), ANONYMOUS_METHODS);
     var validation = new ValidationInterceptor();
 
     List<BindableService> cairnServices = new ArrayList<>();
@@ -188,6 +189,15 @@ public final class CairnServer implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     log.info("Cairn is serving gRPC on port {} (metrics on {})", grpcPort(), metricsPort);
+  }
+
+  /** The authenticator, and while caching is on, the listener that keeps its cache honest. */
+  private TokenAuthenticator tokenAuthenticator(Database db, Clock clock, Metrics metrics) {
+    var cache =
+        TokenCache.start(
+            config.authCacheTtl(), clock, metrics.registry(), () -> db.openDedicatedConnection("cairn-auth-listener"));
+    resources.add(cache);
+    return new TokenAuthenticator(db, config.adminToken(), clock, cache);
   }
 
   private VaultContext vaultContext(Database db, Clock clock, SecureRandom random) {

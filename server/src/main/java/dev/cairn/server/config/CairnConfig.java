@@ -27,6 +27,9 @@ import org.jspecify.annotations.Nullable;
  * @param keys key material; values not configured are generated once into the data folder
  * @param vault vault limits and retention
  * @param jobs the background job queue's workers, retries and retention
+ * @param authCacheTtl how long a replica may answer for a verified API token from memory;
+ *     revocation and deletion evict it at once on every replica (LISTEN/NOTIFY), so this only
+ *     bounds staleness when a notification cannot arrive. Zero: every call asks the database
  */
 public record CairnConfig(
     int grpcPort,
@@ -39,7 +42,8 @@ public record CairnConfig(
     String logFormat,
     KeyConfig keys,
     VaultConfig vault,
-    JobsConfig jobs) {
+    JobsConfig jobs,
+    Duration authCacheTtl) {
 
   private static final Pattern ROLE = Pattern.compile("^[a-z_][a-z0-9_]{0,62}$");
 
@@ -154,6 +158,7 @@ public record CairnConfig(
     requireNonNull(shutdownGrace, "shutdownGrace");
     requireNonNull(logFormat, "logFormat");
     requireNonNull(jobs, "jobs");
+    requireNonNull(authCacheTtl, "authCacheTtl");
   }
 
   /** The process environment. */
@@ -216,6 +221,7 @@ public record CairnConfig(
                 reader.string("CAIRN_PII_CONTROLLER_URL", "")),
             Duration.ofSeconds(reader.integer("CAIRN_AUDIT_CHECKPOINT_SECONDS", 300, 1, 86_400)));
     var jobs = jobs(reader);
+    Duration authCacheTtl = Duration.ofSeconds(reader.integer("CAIRN_AUTH_CACHE_SECONDS", 5, 0, 300));
     reader.throwIfProblems();
     return new CairnConfig(
         grpcPort,
@@ -229,7 +235,8 @@ public record CairnConfig(
         logFormat,
         keys,
         vault,
-        jobs);
+        jobs,
+        authCacheTtl);
   }
 
   private static JobsConfig jobs(Reader reader) {

@@ -20,6 +20,7 @@ import org.jooq.impl.DSL;
 import dev.cairn.server.core.CairnException;
 import org.postgresql.PGConnection;
 import org.postgresql.util.PSQLException;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,7 @@ public final class Database implements AutoCloseable {
 
   private final Clock clock;
   private final long maxItemsPerUser;
+  private final PGSimpleDataSource unpooled = new PGSimpleDataSource();
 
   public Database(
       String url, String user, String password, int poolSize, MeterRegistry metrics, Clock clock) {
@@ -59,6 +61,10 @@ public final class Database implements AutoCloseable {
       long maxItemsPerUser) {
     this.clock = requireNonNull(clock, "clock");
     this.maxItemsPerUser = maxItemsPerUser;
+    unpooled.setUrl(url);
+    unpooled.setUser(user);
+    unpooled.setPassword(password);
+    unpooled.setTcpKeepAlive(true);
     var config = new HikariConfig();
     config.setPoolName("cairn");
     config.setJdbcUrl(requireNonNull(url, "url"));
@@ -79,6 +85,23 @@ public final class Database implements AutoCloseable {
 
   public DataSource dataSource() {
     return dataSource;
+  }
+
+  /**
+   * A new connection outside the pool, as the same role, for a session that must stay open
+   * (LISTEN): a pooled one would be held for ever and its LISTEN could leak to a borrower.
+   * The caller closes it.
+   */
+  public Connection openDedicatedConnection(String applicationName) throws SQLException {
+    Connection connection = unpooled.getConnection();
+    try {
+      connection.setClientInfo("ApplicationName", applicationName);
+      connection.setAutoCommit(true);
+      return connection;
+    } catch (SQLException | RuntimeException e) {
+      connection.close();
+      throw e;
+    }
   }
 
   /**

@@ -11,6 +11,9 @@ import dev.cairn.type.v1.ErrorReason;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
@@ -18,17 +21,23 @@ import org.jspecify.annotations.Nullable;
  * Checks bearer tokens: the configured admin token, or a user's API token looked up by id
  * and compared by the SHA-256 of its secret in constant time. Unknown, malformed, wrong,
  * expired and revoked tokens, and tokens of deleted users, are all UNAUTHENTICATED.
+ *
+ * <p>The row comes from a {@link TokenCache} while it may serve (revocation and deletion
+ * evict it on every replica when they commit), else from the database; the secret and the
+ * expiry are judged on every call either way.
  */
 public final class TokenAuthenticator implements Authenticator {
   private final Database database;
   private final IdentityRepository repository = new IdentityRepository();
   private final byte @Nullable [] adminTokenSha256;
   private final Clock clock;
+  private final TokenCache cache;
 
-  public TokenAuthenticator(Database database, @Nullable String adminToken, Clock clock) {
+  public TokenAuthenticator(Database database, @Nullable String adminToken, Clock clock, TokenCache cache) {
     this.database = requireNonNull(database, "database");
     this.adminTokenSha256 = adminToken == null ? null : TokenCodec.sha256(adminToken);
     this.clock = requireNonNull(clock, "clock");
+    this.cache = requireNonNull(cache, "cache");
   }
 
   @Override
@@ -39,35 +48,48 @@ public final class TokenAuthenticator implements Authenticator {
     }
     TokenCodec.Parsed parsed =
         TokenCodec.parse(bearer).orElseThrow(() -> invalid("malformed token"));
-    // one autocommit read; a write only when the recorded last use is over a minute old
-    AuthenticateTokenRecord row =
-        database
-            .withoutTransaction(sql -> repository.findTokenForAuthentication(sql, parsed.tokenId()))
-            .orElseThrow(() -> invalid("unknown token"));
-    verify(row, parsed);
-    if (row.getLastUsedAt() == null
-        || row.getLastUsedAt().toInstant().isBefore(clock.instant().minusSeconds(60))) {
+    StoredToken token =
+        cache.find(parsed.tokenId(), this::load).orElseThrow(() -> invalid("unknown token"));
+    verify(token, parsed);
+    // a write only when this replica last saw a use over a minute ago (the SQL re-checks)
+    if (token.claimTouch(clock.instant())) {
       database.withoutTransaction(
           sql -> {
             repository.touchToken(sql, parsed.tokenId());
             return null;
           });
     }
-    return Principal.user(
-        row.getOwnerId(),
-        parsed.tokenId(),
-        Arrays.stream(row.getScopes()).map(Principal.Scope::valueOf).collect(Collectors.toSet()));
+    return Principal.user(token.ownerId(), parsed.tokenId(), token.scopes());
   }
 
-  private void verify(AuthenticateTokenRecord row, TokenCodec.Parsed parsed) {
-    if (!TokenCodec.matches(row.getSecretSha256(), TokenCodec.sha256(parsed.secret()))) {
+  /** One autocommit read through the SECURITY DEFINER function. */
+  private Optional<StoredToken> load(UUID tokenId) {
+    return database
+        .withoutTransaction(sql -> repository.findTokenForAuthentication(sql, tokenId))
+        .map(row -> stored(tokenId, row));
+  }
+
+  private static StoredToken stored(UUID tokenId, AuthenticateTokenRecord row) {
+    return new StoredToken(
+        tokenId,
+        row.getOwnerId(),
+        row.getSecretSha256(),
+        Arrays.stream(row.getScopes()).map(Principal.Scope::valueOf).collect(Collectors.toSet()),
+        row.getExpiresAt() == null ? null : row.getExpiresAt().toInstant(),
+        row.getRevokedAt() != null,
+        Boolean.TRUE.equals(row.getOwnerDeleted()),
+        new AtomicReference<>(row.getLastUsedAt() == null ? null : row.getLastUsedAt().toInstant()));
+  }
+
+  private void verify(StoredToken token, TokenCodec.Parsed parsed) {
+    if (!TokenCodec.matches(token.secretSha256(), TokenCodec.sha256(parsed.secret()))) {
       throw invalid("unknown token");
     }
-    if (row.getRevokedAt() != null || Boolean.TRUE.equals(row.getOwnerDeleted())) {
+    if (token.revoked() || token.ownerDeleted()) {
       throw CairnException.unauthenticated(
           ErrorReason.ERROR_REASON_TOKEN_REVOKED, "token has been revoked");
     }
-    if (row.getExpiresAt() != null && !row.getExpiresAt().toInstant().isAfter(clock.instant())) {
+    if (token.expiresAt() != null && !token.expiresAt().isAfter(clock.instant())) {
       throw CairnException.unauthenticated(
           ErrorReason.ERROR_REASON_TOKEN_EXPIRED, "token has expired");
     }
@@ -76,5 +98,4 @@ public final class TokenAuthenticator implements Authenticator {
   private static CairnException invalid(String message) {
     return CairnException.unauthenticated(ErrorReason.ERROR_REASON_CREDENTIAL_INVALID, message);
   }
-
 }

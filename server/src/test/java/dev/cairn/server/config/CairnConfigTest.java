@@ -68,4 +68,12 @@ class CairnConfigTest {
         .hasMessageContaining("CAIRN_JOBS_BACKOFF_MAX_SECONDS: 10 (expected: at least CAIRN_JOBS_BACKOFF_BASE_SECONDS, 60)");
     assertThat(CairnConfig.fromMap(Map.of("CAIRN_JOBS_CONCURRENCY", "0")).jobs().concurrency()).isZero();
   }
+
+  @Test
+  void authCacheDefaultsToFiveSecondsAndZeroTurnsItOff() {
+    assertThat(CairnConfig.fromMap(Map.of()).authCacheTtl()).hasSeconds(5);
+    assertThat(CairnConfig.fromMap(Map.of("CAIRN_AUTH_CACHE_SECONDS", "0")).authCacheTtl()).isZero();
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_AUTH_CACHE_SECONDS", "-1")))
+        .hasMessageContaining("CAIRN_AUTH_CACHE_SECONDS: -1 (expected: 0..300)");
+  }
 }
