@@ -89,6 +89,28 @@ final class ItemFixtures {
     return out.toByteArray();
   }
 
+  /** An UploadItem response observer that completes {@code done} with the answer or the failure. */
+  static io.grpc.stub.ClientResponseObserver<dev.cairn.vault.v1.UploadItemRequest, dev.cairn.vault.v1.UploadItemResponse>
+      completing(java.util.concurrent.CompletableFuture<dev.cairn.vault.v1.UploadItemResponse> done) {
+    return new io.grpc.stub.ClientResponseObserver<>() {
+      @Override
+      public void beforeStart(io.grpc.stub.ClientCallStreamObserver<dev.cairn.vault.v1.UploadItemRequest> request) {}
+
+      @Override
+      public void onNext(dev.cairn.vault.v1.UploadItemResponse value) {
+        done.complete(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        done.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {}
+    };
+  }
+
   static StatusRuntimeException failure(Runnable call) {
     return catchThrowableOfType(StatusRuntimeException.class, call::run);
   }

@@ -40,23 +40,7 @@ class LargeUploadTest {
     // upload: generated on the fly, sent only as fast as the transport is ready
     MessageDigest sent = MessageDigest.getInstance("SHA-256");
     var done = new CompletableFuture<UploadItemResponse>();
-    var observer = new ClientResponseObserver<UploadItemRequest, UploadItemResponse>() {
-      @Override
-      public void beforeStart(ClientCallStreamObserver<UploadItemRequest> request) {}
-
-      @Override
-      public void onNext(UploadItemResponse value) {
-        done.complete(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        done.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    };
+    var observer = ItemFixtures.completing(done);
     var request = (ClientCallStreamObserver<UploadItemRequest>)
         ItemFixtures.vaultAsync(cairn.channel(), user.token()).uploadItem(observer);
     request.onNext(UploadItemRequest.newBuilder().setMetadata(UploadItemMetadata.newBuilder()

@@ -99,23 +99,7 @@ class UploadCancellationTest {
       TestUser user,
       Function<dev.cairn.vault.v1.VaultServiceGrpc.VaultServiceStub, dev.cairn.vault.v1.VaultServiceGrpc.VaultServiceStub> configure) {
     var done = new CompletableFuture<UploadItemResponse>();
-    var observer = new ClientResponseObserver<UploadItemRequest, UploadItemResponse>() {
-      @Override
-      public void beforeStart(ClientCallStreamObserver<UploadItemRequest> request) {}
-
-      @Override
-      public void onNext(UploadItemResponse value) {
-        done.complete(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        done.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    };
+    var observer = ItemFixtures.completing(done);
     var request = (ClientCallStreamObserver<UploadItemRequest>)
         configure.apply(ItemFixtures.vaultAsync(cairn.channel(), user.token())).uploadItem(observer);
     return new Upload(request, done);
