@@ -19,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Purges soft-deleted items whose retention has run out: content chunks, versions, record
+ * Purges soft-deleted items whose retention has run out: content segments, versions, record
  * values and the item row go, and an ITEM_PURGE event is appended to the owner's chain. Also
- * removes chunks of abandoned uploads older than a day. Finds owners through the one
+ * removes segments of abandoned uploads older than a day. Finds owners through the one
  * SECURITY DEFINER function made for it, then acts as each owner, so row-level security
  * still applies to every delete. Safe with several replicas (rows are taken with SKIP LOCKED).
  */
@@ -87,7 +87,7 @@ public final class ItemPurger implements AutoCloseable {
       }
       OffsetDateTime cutoff =
           OffsetDateTime.ofInstant(vault.clock().instant().minus(ABANDONED_UPLOAD_AGE), ZoneOffset.UTC);
-      repository.deleteAbandonedChunks(sql, owner, cutoff);
+      repository.deleteAbandonedSegments(sql, owner, cutoff);
       return items.size();
     });
   }

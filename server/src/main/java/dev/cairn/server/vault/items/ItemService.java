@@ -309,7 +309,7 @@ final class ItemService {
   }
 
   /**
-   * Removes the chunks of an upload that will not be stored. Runs as the owner: a grantee
+   * Removes the segments of an upload that will not be stored. Runs as the owner: a grantee
    * writing a new version may not delete the owner's rows, yet a cancelled upload must leave
    * nothing. Only a blob no version points at goes (ours: its id was made for this upload).
    */
@@ -348,7 +348,7 @@ final class ItemService {
   /** What a download sends: the item, the version row, and for records their JSON. */
   record Download(Item item, ItemVersionsRecord version, byte @Nullable [] recordJson) {}
 
-  /** Authorises and audits a download; the content then streams chunk by chunk. */
+  /** Authorises and audits a download; the content then streams in `chunk` messages, one per stored segment. */
   Download openDownload(Principal caller, UUID id, long version) {
     return vault.database().transaction(caller, sql -> {
       Access access = vault.access().item(sql, caller, id, Role.READ, false, false);

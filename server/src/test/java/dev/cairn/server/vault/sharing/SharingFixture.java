@@ -89,7 +89,7 @@ final class SharingFixture {
           .set(ITEM_VERSIONS.SIZE_BYTES, blob.sizeBytes())
           .set(ITEM_VERSIONS.CONTENT_SHA256, blob.sha256())
           .set(ITEM_VERSIONS.BLOB_ID, blob.id())
-          .set(ITEM_VERSIONS.CHUNK_COUNT, blob.chunkCount())
+          .set(ITEM_VERSIONS.SEGMENT_COUNT, blob.segmentCount())
           .execute();
       return null;
     });
