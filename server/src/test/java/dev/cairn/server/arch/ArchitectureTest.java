@@ -1,6 +1,7 @@
 package dev.cairn.server.arch;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -56,6 +57,18 @@ class ArchitectureTest {
     check(noClasses().that().resideInAnyPackage(SERVER + ".core..", SERVER + ".grpc..")
         .or().haveSimpleNameEndingWith("GrpcService")
         .should().dependOnClassesThat().resideInAPackage(SERVER + ".db.jooq.tables.records.."));
+  }
+
+  @Test
+  void itemsDoNotDependOnRecords() {
+    // records hang off items through ItemListener (indexing) and RecordValidator (schemas)
+    check(noClasses().that().resideInAPackage(SERVER + ".vault.items..")
+        .should().dependOnClassesThat().resideInAPackage(SERVER + ".vault.records.."));
+  }
+
+  @Test
+  void vaultFeaturesAreFreeOfCycles() {
+    check(slices().matching(SERVER + ".vault.(*)..").should().beFreeOfCycles());
   }
 
   @Test

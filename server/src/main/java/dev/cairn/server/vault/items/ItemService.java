@@ -27,7 +27,6 @@ import dev.cairn.server.vault.items.Items.NewItem;
 import dev.cairn.server.vault.items.Items.Page;
 import dev.cairn.server.vault.items.Items.Read;
 import dev.cairn.server.vault.items.Items.Version;
-import dev.cairn.server.vault.records.RecordRules;
 import dev.cairn.type.v1.ErrorReason;
 import io.grpc.Context;
 import io.grpc.Status;
@@ -55,13 +54,15 @@ final class ItemService {
 
   private final VaultContext vault;
   private final ItemStore store;
-  private final RecordRules records;
+  private final RecordValidator records;
+  private final List<ItemListener> listeners;
   private final ItemRepository repository = new ItemRepository();
   private final WriteLimiter limiter;
 
-  ItemService(VaultContext vault, RecordRules records) {
+  ItemService(VaultContext vault, RecordValidator records, List<ItemListener> listeners) {
     this.vault = requireNonNull(vault, "vault");
     this.records = requireNonNull(records, "records");
+    this.listeners = List.copyOf(listeners);
     this.store = new ItemStore(vault);
     this.limiter = new WriteLimiter(vault.limits().writesPerMinute(), vault.clock());
   }
@@ -132,10 +133,10 @@ final class ItemService {
       created = inserted.get();
       ItemStore.Blob blob = store.writeSmall(sql, owner, id, content);
       repository.insertVersion(sql, id, 1, owner, owner, facts, blob, null, now);
+      changed(sql, ItemListener.What.NEW_VERSION, caller, created, null);
     } else {
       UUID collection = requireNonNull(item.collectionId());
-      RecordRules.Checked checked = checkRecord(sql, caller, owner, collection, requireNonNull(item.data()));
-      byte[] json = checked.json();
+      byte[] json = checkRecord(sql, caller, owner, collection, requireNonNull(item.data()));
       var facts = new Content(RECORD_MEDIA_TYPE, json.length, ItemStore.sha256().digest(json));
       Optional<Item> inserted = repository.insertItem(sql, id, owner, item, facts, now);
       if (inserted.isEmpty()) {
@@ -143,7 +144,7 @@ final class ItemService {
       }
       created = inserted.get();
       repository.insertVersion(sql, id, 1, owner, owner, facts, null, store.encryptRecord(sql, owner, id, 1, json), now);
-      records.index(sql, owner, collection, id, checked.values());
+      changed(sql, ItemListener.What.NEW_VERSION, caller, created, json);
     }
     // the items-per-owner limit is enforced at commit by the item-count trigger (V13)
     audit(sql, caller, created, "ITEM_CREATE", null, Map.of("kind", item.kind().name(), "version", "1"),
@@ -165,23 +166,23 @@ final class ItemService {
     }
   }
 
-  private RecordRules.Checked checkRecord(DSLContext sql, Principal caller, UUID owner, UUID collection, Struct data) {
+  private byte[] checkRecord(DSLContext sql, Principal caller, UUID owner, UUID collection, Struct data) {
     if (!repository.ownsCollection(sql, owner, collection)) {
       throw CairnException.notFound("collections/" + collection);
     }
-    RecordRules.Checked checked = records.check(sql, caller, owner, collection, data);
-    if (checked.json().length > RECORD_MAX_BYTES) {
+    byte[] json = records.canonicalJson(sql, caller, owner, collection, data);
+    if (json.length > RECORD_MAX_BYTES) {
       throw new CairnException(
           CairnException.Kind.INVALID_ARGUMENT,
           ErrorReason.ERROR_REASON_LIMIT_EXCEEDED,
-          "item.data: " + checked.json().length + " bytes of JSON (expected: at most " + RECORD_MAX_BYTES + ")",
+          "item.data: " + json.length + " bytes of JSON (expected: at most " + RECORD_MAX_BYTES + ")",
           Map.of("limit", "record_max_bytes"),
           List.of(BadRequest.FieldViolation.newBuilder()
               .setField("item.data")
               .setDescription("at most " + RECORD_MAX_BYTES + " bytes as canonical JSON")
               .build()));
     }
-    return checked;
+    return json;
   }
 
   // ---------------------------------------------------------------- upload
@@ -280,6 +281,7 @@ final class ItemService {
     }
     Item created = inserted.get();
     repository.insertVersion(sql, target.itemId(), 1, owner, owner, facts, blob, null, now);
+    changed(sql, ItemListener.What.NEW_VERSION, caller, created, null);
     audit(sql, caller, created, "ITEM_CREATE", null,
         Map.of("kind", Kind.DOCUMENT.name(), "version", "1", "size_bytes", Long.toString(blob.sizeBytes())),
         sensitiveName(item.displayName()));
@@ -302,6 +304,7 @@ final class ItemService {
     row.setRevision(row.getRevision() + 1);
     row.setUpdatedAt(now);
     Item updated = repository.store(sql, row);
+    changed(sql, ItemListener.What.NEW_VERSION, caller, updated, null);
     audit(sql, caller, updated, "ITEM_UPDATE", access,
         Map.of("fields", "content", "version", Integer.toString(version), "size_bytes", Long.toString(blob.sizeBytes())),
         Map.of());
@@ -462,12 +465,11 @@ final class ItemService {
       row.setMediaType(changes.mediaType());
     }
     OffsetDateTime now = now();
-    if (changes.newVersion()) {
-      newVersion(sql, caller, row, changes, now);
-    }
+    byte[] recordJson = changes.newVersion() ? newVersion(sql, caller, row, changes, now) : null;
     row.setRevision(row.getRevision() + 1);
     row.setUpdatedAt(now);
     Item updated = repository.store(sql, row);
+    changed(sql, changes.newVersion() ? ItemListener.What.NEW_VERSION : ItemListener.What.METADATA, caller, updated, recordJson);
     audit(sql, caller, updated, "ITEM_UPDATE", access,
         Map.of("fields", String.join(",", new TreeSet<>(changes.paths())), "version", Integer.toString(updated.version())),
         sensitive);
@@ -492,12 +494,14 @@ final class ItemService {
     }
   }
 
-  private void newVersion(DSLContext sql, Principal caller, ItemsRecord row, Changes changes, OffsetDateTime now) {
+  /** Stores the next version; returns a record's canonical JSON (null for a document). */
+  private byte @Nullable [] newVersion(DSLContext sql, Principal caller, ItemsRecord row, Changes changes, OffsetDateTime now) {
     UUID owner = row.getOwnerId();
     UUID id = row.getId();
     int version = row.getCurrentVersion() + 1;
     UUID author = caller.requireUserId();
     Content facts;
+    byte[] json = null;
     if (changes.has("content")) {
       byte[] content = changes.content();
       facts = new Content(row.getMediaType(), content.length, ItemStore.sha256().digest(content));
@@ -505,15 +509,14 @@ final class ItemService {
       repository.insertVersion(sql, id, version, owner, author, facts, blob, null, now);
     } else {
       UUID collection = requireNonNull(row.getCollectionId());
-      RecordRules.Checked checked = checkRecord(sql, caller, owner, collection, requireNonNull(changes.data()));
-      byte[] json = checked.json();
+      json = checkRecord(sql, caller, owner, collection, requireNonNull(changes.data()));
       facts = new Content(RECORD_MEDIA_TYPE, json.length, ItemStore.sha256().digest(json));
       repository.insertVersion(sql, id, version, owner, author, facts, null, store.encryptRecord(sql, owner, id, version, json), now);
-      records.index(sql, owner, collection, id, checked.values());
     }
     row.setCurrentVersion(version);
     row.setSizeBytes(facts.sizeBytes());
     row.setContentSha256(facts.sha256());
+    return json;
   }
 
   Item delete(Principal caller, UUID id, String etag) {
@@ -526,6 +529,7 @@ final class ItemService {
       row.setRevision(row.getRevision() + 1);
       row.setUpdatedAt(now);
       Item deleted = repository.store(sql, row);
+      changed(sql, ItemListener.What.DELETED, caller, deleted, null);
       audit(sql, caller, deleted, "ITEM_DELETE", null, Map.of("purge_after", String.valueOf(deleted.purgeAfter())), Map.of());
       return deleted;
     }));
@@ -547,6 +551,7 @@ final class ItemService {
       row.setRevision(row.getRevision() + 1);
       row.setUpdatedAt(now);
       Item restored = repository.store(sql, row);
+      changed(sql, ItemListener.What.UNDELETED, caller, restored, null);
       audit(sql, caller, restored, "ITEM_UNDELETE", null, Map.of(), Map.of());
       return restored;
     }));
@@ -584,7 +589,15 @@ final class ItemService {
     }
   }
 
-  // ---------------------------------------------------------------- audit, time
+  // ---------------------------------------------------------------- listeners, audit, time
+
+  private void changed(DSLContext sql, ItemListener.What what, Principal caller, Item item, byte @Nullable [] recordJson) {
+    var change = new ItemListener.Change(
+        what, caller, item.ownerId(), item.id(), item.collectionId(), item.version(), item.searchable(), recordJson);
+    for (ItemListener listener : listeners) {
+      listener.itemChanged(sql, change);
+    }
+  }
 
   private void audit(
       DSLContext sql, Principal caller, Item item, String action, @Nullable Access via,
