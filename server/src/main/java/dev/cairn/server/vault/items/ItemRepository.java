@@ -8,8 +8,7 @@ import static dev.cairn.server.db.jooq.Tables.ITEM_SEGMENTS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
 import static dev.cairn.server.db.jooq.Tables.RECORD_VALUES;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.db.PageToken;
 import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
@@ -21,13 +20,11 @@ import dev.cairn.server.vault.items.Items.Version;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 import org.jspecify.annotations.Nullable;
 
@@ -69,7 +66,7 @@ final class ItemRepository {
             .set(ITEMS.COLLECTION_ID, item.collectionId())
             .set(ITEMS.DISPLAY_NAME, item.displayName())
             .set(ITEMS.MEDIA_TYPE, content.mediaType())
-            .set(ITEMS.LABELS, labelsJson(item.labels()))
+            .set(ITEMS.LABELS, Jsonb.of(item.labels()))
             .set(ITEMS.SEARCHABLE, item.searchable())
             .set(ITEMS.CURRENT_VERSION, 1)
             .set(ITEMS.SIZE_BYTES, content.sizeBytes())
@@ -151,7 +148,7 @@ final class ItemRepository {
         var one = new TreeMap<String, String>();
         one.put(label.substring(0, eq), label.substring(eq + 1));
         // containment (@>) is what the GIN jsonb_path_ops index answers
-        c = c.and(DSL.condition("{0} @> {1}", ITEMS.LABELS, DSL.val(labelsJson(one))));
+        c = c.and(DSL.condition("{0} @> {1}", ITEMS.LABELS, DSL.val(Jsonb.of(one))));
       }
     }
     if (!filter.mediaType().isEmpty()) {
@@ -236,7 +233,7 @@ final class ItemRepository {
         r.getCollectionId(),
         r.getDisplayName(),
         r.getMediaType(),
-        labels(r.getLabels()),
+        Jsonb.stringMap(r.getLabels()),
         r.getSearchable(),
         r.getCurrentVersion(),
         r.getSizeBytes(),
@@ -252,20 +249,5 @@ final class ItemRepository {
     return new Version(
         r.getItemId(), r.getVersion(), r.getAuthorId(), r.getMediaType(), r.getSizeBytes(),
         r.getContentSha256(), r.getCreatedAt());
-  }
-
-  static JSONB labelsJson(Map<String, String> labels) {
-    var obj = new JsonObject();
-    new TreeMap<>(labels).forEach(obj::addProperty);
-    return JSONB.valueOf(obj.toString());
-  }
-
-  private static Map<String, String> labels(@Nullable JSONB json) {
-    var map = new TreeMap<String, String>();
-    if (json != null) {
-      JsonParser.parseString(json.data()).getAsJsonObject().entrySet()
-          .forEach(e -> map.put(e.getKey(), e.getValue().getAsString()));
-    }
-    return map;
   }
 }

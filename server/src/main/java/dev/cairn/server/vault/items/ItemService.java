@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Struct;
 import com.google.rpc.BadRequest;
+import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PagePosition;
 import dev.cairn.server.db.PageToken;
@@ -456,7 +457,7 @@ final class ItemService {
       sensitive.putAll(sensitiveName(changes.displayName()));
     }
     if (changes.has("labels")) {
-      row.setLabels(ItemRepository.labelsJson(changes.labels()));
+      row.setLabels(Jsonb.of(changes.labels()));
     }
     if (changes.has("searchable")) {
       row.setSearchable(changes.searchable());
