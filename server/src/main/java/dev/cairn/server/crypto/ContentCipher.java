@@ -8,18 +8,18 @@ import java.util.UUID;
 
 /**
  * Encrypts vault payloads with an owner's data key. The associated data names exactly where
- * a ciphertext belongs (kind, owner, item, and blob+chunk or version), so a ciphertext copied
+ * a ciphertext belongs (kind, owner, item, and blob+segment or version), so a ciphertext copied
  * into another row, item or owner fails to decrypt instead of being served.
  */
 public final class ContentCipher {
   private ContentCipher() {}
 
-  public static byte[] encryptChunk(Aead aead, UUID owner, UUID item, UUID blob, int seq, byte[] plaintext) {
-    return encrypt(aead, plaintext, chunkAad(owner, item, blob, seq));
+  public static byte[] encryptSegment(Aead aead, UUID owner, UUID item, UUID blob, int seq, byte[] plaintext) {
+    return encrypt(aead, plaintext, segmentAad(owner, item, blob, seq));
   }
 
-  public static byte[] decryptChunk(Aead aead, UUID owner, UUID item, UUID blob, int seq, byte[] ciphertext) {
-    return decrypt(aead, ciphertext, chunkAad(owner, item, blob, seq));
+  public static byte[] decryptSegment(Aead aead, UUID owner, UUID item, UUID blob, int seq, byte[] ciphertext) {
+    return decrypt(aead, ciphertext, segmentAad(owner, item, blob, seq));
   }
 
   public static byte[] encryptRecord(Aead aead, UUID owner, UUID item, int version, byte[] json) {
@@ -30,9 +30,14 @@ public final class ContentCipher {
     return decrypt(aead, ciphertext, recordAad(owner, item, version));
   }
 
-  static byte[] chunkAad(UUID owner, UUID item, UUID blob, int seq) {
+  /**
+   * A document segment's associated data. Its prefix is still "chunk:", the storage's name
+   * before segments: every stored ciphertext was authenticated with these exact bytes, so a
+   * new word here would make all existing content undecryptable.
+   */
+  static byte[] segmentAad(UUID owner, UUID item, UUID blob, int seq) {
     return ByteBuffer.allocate(6 + 48 + 4)
-        .put("chunk:".getBytes(StandardCharsets.US_ASCII))
+        .put("chunk:".getBytes(StandardCharsets.US_ASCII)) // the old word, kept: see above
         .put(KeyEncryptionKeys.ownerBytes(owner))
         .put(KeyEncryptionKeys.ownerBytes(item))
         .put(KeyEncryptionKeys.ownerBytes(blob))

@@ -8,6 +8,7 @@ import dev.cairn.server.vault.audit.AuditCheckpointer;
 import dev.cairn.server.vault.audit.AuditGrpcService;
 import dev.cairn.server.vault.items.ItemPurger;
 import dev.cairn.server.vault.items.ItemsRpc;
+import dev.cairn.server.vault.records.RecordRules;
 import dev.cairn.server.vault.records.RecordsRpc;
 import dev.cairn.server.vault.sharing.SharingGrpcService;
 import io.grpc.BindableService;
@@ -32,8 +33,10 @@ public final class VaultModule implements AutoCloseable {
   }
 
   public List<BindableService> services() {
+    // items know collections only through the validator and listener wired here
+    RecordRules records = new RecordRules(context);
     return List.of(
-        new VaultGrpcService(new ItemsRpc(context), new RecordsRpc(context)),
+        new VaultGrpcService(new ItemsRpc(context, records, List.of(records.indexer())), new RecordsRpc(context, records)),
         new SharingGrpcService(context),
         new AuditGrpcService(context));
   }

@@ -18,9 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Purges soft-deleted items whose retention has run out: content chunks, versions, record
+ * Purges soft-deleted items whose retention has run out: content segments, versions, record
  * values and the item row go, and an ITEM_PURGE event is appended to the owner's chain. Also
- * removes chunks of abandoned uploads older than a day. It runs as jobs: {@link #enqueueDue}
+ * removes segments of abandoned uploads older than a day. It runs as jobs: {@link #enqueueDue}
  * (called periodically on every replica) finds owners with items due through the one SECURITY
  * DEFINER function made for it and enqueues one {@value #KIND} job per owner, deduplicated by
  * owner; the {@link #handler} then acts as that owner, so row-level security still applies
@@ -88,7 +88,7 @@ public final class ItemPurger {
       }
       OffsetDateTime cutoff =
           OffsetDateTime.ofInstant(vault.clock().instant().minus(ABANDONED_UPLOAD_AGE), ZoneOffset.UTC);
-      repository.deleteAbandonedChunks(sql, owner, cutoff);
+      repository.deleteAbandonedSegments(sql, owner, cutoff);
       return items.size();
     });
   }

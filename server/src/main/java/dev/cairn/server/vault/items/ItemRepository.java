@@ -4,12 +4,11 @@ import dev.cairn.server.core.ResourceNames;
 import static dev.cairn.server.db.jooq.Tables.COLLECTIONS;
 import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_COUNTS;
-import static dev.cairn.server.db.jooq.Tables.ITEM_CHUNKS;
+import static dev.cairn.server.db.jooq.Tables.ITEM_SEGMENTS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
 import static dev.cairn.server.db.jooq.Tables.RECORD_VALUES;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.db.PageToken;
 import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
@@ -21,13 +20,11 @@ import dev.cairn.server.vault.items.Items.Version;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 import org.jspecify.annotations.Nullable;
 
@@ -69,7 +66,7 @@ final class ItemRepository {
             .set(ITEMS.COLLECTION_ID, item.collectionId())
             .set(ITEMS.DISPLAY_NAME, item.displayName())
             .set(ITEMS.MEDIA_TYPE, content.mediaType())
-            .set(ITEMS.LABELS, labelsJson(item.labels()))
+            .set(ITEMS.LABELS, Jsonb.of(item.labels()))
             .set(ITEMS.SEARCHABLE, item.searchable())
             .set(ITEMS.CURRENT_VERSION, 1)
             .set(ITEMS.SIZE_BYTES, content.sizeBytes())
@@ -104,7 +101,7 @@ final class ItemRepository {
         .set(ITEM_VERSIONS.SIZE_BYTES, content.sizeBytes())
         .set(ITEM_VERSIONS.CONTENT_SHA256, content.sha256())
         .set(ITEM_VERSIONS.BLOB_ID, blob == null ? null : blob.id())
-        .set(ITEM_VERSIONS.CHUNK_COUNT, blob == null ? 0 : blob.chunkCount())
+        .set(ITEM_VERSIONS.SEGMENT_COUNT, blob == null ? 0 : blob.segmentCount())
         .set(ITEM_VERSIONS.RECORD_CIPHERTEXT, recordCiphertext)
         .set(ITEM_VERSIONS.CREATED_AT, now)
         .execute();
@@ -151,7 +148,7 @@ final class ItemRepository {
         var one = new TreeMap<String, String>();
         one.put(label.substring(0, eq), label.substring(eq + 1));
         // containment (@>) is what the GIN jsonb_path_ops index answers
-        c = c.and(DSL.condition("{0} @> {1}", ITEMS.LABELS, DSL.val(labelsJson(one))));
+        c = c.and(DSL.condition("{0} @> {1}", ITEMS.LABELS, DSL.val(Jsonb.of(one))));
       }
     }
     if (!filter.mediaType().isEmpty()) {
@@ -193,35 +190,35 @@ final class ItemRepository {
         .fetch(ITEMS.ID);
   }
 
-  /** Removes an item and everything stored for it (content chunks of every blob included). */
+  /** Removes an item and everything stored for it (content segments of every blob included). */
   void purge(DSLContext sql, UUID owner, UUID item) {
-    sql.deleteFrom(ITEM_CHUNKS).where(ITEM_CHUNKS.OWNER_ID.eq(owner)).and(ITEM_CHUNKS.ITEM_ID.eq(item)).execute();
+    sql.deleteFrom(ITEM_SEGMENTS).where(ITEM_SEGMENTS.OWNER_ID.eq(owner)).and(ITEM_SEGMENTS.ITEM_ID.eq(item)).execute();
     sql.deleteFrom(RECORD_VALUES).where(RECORD_VALUES.OWNER_ID.eq(owner)).and(RECORD_VALUES.ITEM_ID.eq(item)).execute();
     sql.deleteFrom(ITEM_VERSIONS).where(ITEM_VERSIONS.OWNER_ID.eq(owner)).and(ITEM_VERSIONS.ITEM_ID.eq(item)).execute();
     sql.deleteFrom(ITEMS).where(ITEMS.OWNER_ID.eq(owner)).and(ITEMS.ID.eq(item)).execute();
   }
 
-  /** Chunks of uploads that never became a version, older than {@code before}. */
-  int deleteAbandonedChunks(DSLContext sql, UUID owner, OffsetDateTime before) {
+  /** Segments of uploads that never became a version, older than {@code before}. */
+  int deleteAbandonedSegments(DSLContext sql, UUID owner, OffsetDateTime before) {
     var v = ITEM_VERSIONS.as("v");
-    return sql.deleteFrom(ITEM_CHUNKS)
-        .where(ITEM_CHUNKS.OWNER_ID.eq(owner))
-        .and(ITEM_CHUNKS.CREATED_AT.lt(before))
+    return sql.deleteFrom(ITEM_SEGMENTS)
+        .where(ITEM_SEGMENTS.OWNER_ID.eq(owner))
+        .and(ITEM_SEGMENTS.CREATED_AT.lt(before))
         .andNotExists(
-            DSL.selectOne().from(v).where(v.ITEM_ID.eq(ITEM_CHUNKS.ITEM_ID)).and(v.BLOB_ID.eq(ITEM_CHUNKS.BLOB_ID)))
+            DSL.selectOne().from(v).where(v.ITEM_ID.eq(ITEM_SEGMENTS.ITEM_ID)).and(v.BLOB_ID.eq(ITEM_SEGMENTS.BLOB_ID)))
         .execute();
   }
 
-  /** Drops the chunks of one blob (a failed or duplicate upload). */
+  /** Drops the segments of one blob (a failed or duplicate upload). */
   void deleteBlob(DSLContext sql, UUID owner, UUID blob) {
-    sql.deleteFrom(ITEM_CHUNKS).where(ITEM_CHUNKS.OWNER_ID.eq(owner)).and(ITEM_CHUNKS.BLOB_ID.eq(blob)).execute();
+    sql.deleteFrom(ITEM_SEGMENTS).where(ITEM_SEGMENTS.OWNER_ID.eq(owner)).and(ITEM_SEGMENTS.BLOB_ID.eq(blob)).execute();
   }
 
-  /** Deletes a blob's chunks unless a version points at it. */
+  /** Deletes a blob's segments unless a version points at it. */
   void deleteUnattachedBlob(DSLContext sql, UUID owner, UUID blob) {
-    sql.deleteFrom(ITEM_CHUNKS)
-        .where(ITEM_CHUNKS.OWNER_ID.eq(owner))
-        .and(ITEM_CHUNKS.BLOB_ID.eq(blob))
+    sql.deleteFrom(ITEM_SEGMENTS)
+        .where(ITEM_SEGMENTS.OWNER_ID.eq(owner))
+        .and(ITEM_SEGMENTS.BLOB_ID.eq(blob))
         .andNotExists(sql.selectOne().from(ITEM_VERSIONS).where(ITEM_VERSIONS.BLOB_ID.eq(blob)))
         .execute();
   }
@@ -236,7 +233,7 @@ final class ItemRepository {
         r.getCollectionId(),
         r.getDisplayName(),
         r.getMediaType(),
-        labels(r.getLabels()),
+        Jsonb.stringMap(r.getLabels()),
         r.getSearchable(),
         r.getCurrentVersion(),
         r.getSizeBytes(),
@@ -252,20 +249,5 @@ final class ItemRepository {
     return new Version(
         r.getItemId(), r.getVersion(), r.getAuthorId(), r.getMediaType(), r.getSizeBytes(),
         r.getContentSha256(), r.getCreatedAt());
-  }
-
-  static JSONB labelsJson(Map<String, String> labels) {
-    var obj = new JsonObject();
-    new TreeMap<>(labels).forEach(obj::addProperty);
-    return JSONB.valueOf(obj.toString());
-  }
-
-  private static Map<String, String> labels(@Nullable JSONB json) {
-    var map = new TreeMap<String, String>();
-    if (json != null) {
-      JsonParser.parseString(json.data()).getAsJsonObject().entrySet()
-          .forEach(e -> map.put(e.getKey(), e.getValue().getAsString()));
-    }
-    return map;
   }
 }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Struct;
 import com.google.rpc.BadRequest;
+import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PagePosition;
 import dev.cairn.server.db.PageToken;
@@ -27,7 +28,6 @@ import dev.cairn.server.vault.items.Items.NewItem;
 import dev.cairn.server.vault.items.Items.Page;
 import dev.cairn.server.vault.items.Items.Read;
 import dev.cairn.server.vault.items.Items.Version;
-import dev.cairn.server.vault.records.RecordRules;
 import dev.cairn.type.v1.ErrorReason;
 import io.grpc.Context;
 import io.grpc.Status;
@@ -55,13 +55,15 @@ final class ItemService {
 
   private final VaultContext vault;
   private final ItemStore store;
-  private final RecordRules records;
+  private final RecordValidator records;
+  private final List<ItemListener> listeners;
   private final ItemRepository repository = new ItemRepository();
   private final WriteLimiter limiter;
 
-  ItemService(VaultContext vault, RecordRules records) {
+  ItemService(VaultContext vault, RecordValidator records, List<ItemListener> listeners) {
     this.vault = requireNonNull(vault, "vault");
     this.records = requireNonNull(records, "records");
+    this.listeners = List.copyOf(listeners);
     this.store = new ItemStore(vault);
     this.limiter = new WriteLimiter(vault.limits().writesPerMinute(), vault.clock());
   }
@@ -132,10 +134,10 @@ final class ItemService {
       created = inserted.get();
       ItemStore.Blob blob = store.writeSmall(sql, owner, id, content);
       repository.insertVersion(sql, id, 1, owner, owner, facts, blob, null, now);
+      changed(sql, ItemListener.What.NEW_VERSION, caller, created, null);
     } else {
       UUID collection = requireNonNull(item.collectionId());
-      RecordRules.Checked checked = checkRecord(sql, caller, owner, collection, requireNonNull(item.data()));
-      byte[] json = checked.json();
+      byte[] json = checkRecord(sql, caller, owner, collection, requireNonNull(item.data()));
       var facts = new Content(RECORD_MEDIA_TYPE, json.length, ItemStore.sha256().digest(json));
       Optional<Item> inserted = repository.insertItem(sql, id, owner, item, facts, now);
       if (inserted.isEmpty()) {
@@ -143,7 +145,7 @@ final class ItemService {
       }
       created = inserted.get();
       repository.insertVersion(sql, id, 1, owner, owner, facts, null, store.encryptRecord(sql, owner, id, 1, json), now);
-      records.index(sql, owner, collection, id, checked.values());
+      changed(sql, ItemListener.What.NEW_VERSION, caller, created, json);
     }
     // the items-per-owner limit is enforced at commit by the item-count trigger (V13)
     audit(sql, caller, created, "ITEM_CREATE", null, Map.of("kind", item.kind().name(), "version", "1"),
@@ -165,23 +167,23 @@ final class ItemService {
     }
   }
 
-  private RecordRules.Checked checkRecord(DSLContext sql, Principal caller, UUID owner, UUID collection, Struct data) {
+  private byte[] checkRecord(DSLContext sql, Principal caller, UUID owner, UUID collection, Struct data) {
     if (!repository.ownsCollection(sql, owner, collection)) {
       throw CairnException.notFound("collections/" + collection);
     }
-    RecordRules.Checked checked = records.check(sql, caller, owner, collection, data);
-    if (checked.json().length > RECORD_MAX_BYTES) {
+    byte[] json = records.canonicalJson(sql, caller, owner, collection, data);
+    if (json.length > RECORD_MAX_BYTES) {
       throw new CairnException(
           CairnException.Kind.INVALID_ARGUMENT,
           ErrorReason.ERROR_REASON_LIMIT_EXCEEDED,
-          "item.data: " + checked.json().length + " bytes of JSON (expected: at most " + RECORD_MAX_BYTES + ")",
+          "item.data: " + json.length + " bytes of JSON (expected: at most " + RECORD_MAX_BYTES + ")",
           Map.of("limit", "record_max_bytes"),
           List.of(BadRequest.FieldViolation.newBuilder()
               .setField("item.data")
               .setDescription("at most " + RECORD_MAX_BYTES + " bytes as canonical JSON")
               .build()));
     }
-    return checked;
+    return json;
   }
 
   // ---------------------------------------------------------------- upload
@@ -280,6 +282,7 @@ final class ItemService {
     }
     Item created = inserted.get();
     repository.insertVersion(sql, target.itemId(), 1, owner, owner, facts, blob, null, now);
+    changed(sql, ItemListener.What.NEW_VERSION, caller, created, null);
     audit(sql, caller, created, "ITEM_CREATE", null,
         Map.of("kind", Kind.DOCUMENT.name(), "version", "1", "size_bytes", Long.toString(blob.sizeBytes())),
         sensitiveName(item.displayName()));
@@ -302,6 +305,7 @@ final class ItemService {
     row.setRevision(row.getRevision() + 1);
     row.setUpdatedAt(now);
     Item updated = repository.store(sql, row);
+    changed(sql, ItemListener.What.NEW_VERSION, caller, updated, null);
     audit(sql, caller, updated, "ITEM_UPDATE", access,
         Map.of("fields", "content", "version", Integer.toString(version), "size_bytes", Long.toString(blob.sizeBytes())),
         Map.of());
@@ -309,7 +313,7 @@ final class ItemService {
   }
 
   /**
-   * Removes the chunks of an upload that will not be stored. Runs as the owner: a grantee
+   * Removes the segments of an upload that will not be stored. Runs as the owner: a grantee
    * writing a new version may not delete the owner's rows, yet a cancelled upload must leave
    * nothing. Only a blob no version points at goes (ours: its id was made for this upload).
    */
@@ -348,7 +352,7 @@ final class ItemService {
   /** What a download sends: the item, the version row, and for records their JSON. */
   record Download(Item item, ItemVersionsRecord version, byte @Nullable [] recordJson) {}
 
-  /** Authorises and audits a download; the content then streams chunk by chunk. */
+  /** Authorises and audits a download; the content then streams in `chunk` messages, one per stored segment. */
   Download openDownload(Principal caller, UUID id, long version) {
     return vault.database().transaction(caller, sql -> {
       Access access = vault.access().item(sql, caller, id, Role.READ, false, false);
@@ -453,7 +457,7 @@ final class ItemService {
       sensitive.putAll(sensitiveName(changes.displayName()));
     }
     if (changes.has("labels")) {
-      row.setLabels(ItemRepository.labelsJson(changes.labels()));
+      row.setLabels(Jsonb.of(changes.labels()));
     }
     if (changes.has("searchable")) {
       row.setSearchable(changes.searchable());
@@ -462,12 +466,11 @@ final class ItemService {
       row.setMediaType(changes.mediaType());
     }
     OffsetDateTime now = now();
-    if (changes.newVersion()) {
-      newVersion(sql, caller, row, changes, now);
-    }
+    byte[] recordJson = changes.newVersion() ? newVersion(sql, caller, row, changes, now) : null;
     row.setRevision(row.getRevision() + 1);
     row.setUpdatedAt(now);
     Item updated = repository.store(sql, row);
+    changed(sql, changes.newVersion() ? ItemListener.What.NEW_VERSION : ItemListener.What.METADATA, caller, updated, recordJson);
     audit(sql, caller, updated, "ITEM_UPDATE", access,
         Map.of("fields", String.join(",", new TreeSet<>(changes.paths())), "version", Integer.toString(updated.version())),
         sensitive);
@@ -492,12 +495,14 @@ final class ItemService {
     }
   }
 
-  private void newVersion(DSLContext sql, Principal caller, ItemsRecord row, Changes changes, OffsetDateTime now) {
+  /** Stores the next version; returns a record's canonical JSON (null for a document). */
+  private byte @Nullable [] newVersion(DSLContext sql, Principal caller, ItemsRecord row, Changes changes, OffsetDateTime now) {
     UUID owner = row.getOwnerId();
     UUID id = row.getId();
     int version = row.getCurrentVersion() + 1;
     UUID author = caller.requireUserId();
     Content facts;
+    byte[] json = null;
     if (changes.has("content")) {
       byte[] content = changes.content();
       facts = new Content(row.getMediaType(), content.length, ItemStore.sha256().digest(content));
@@ -505,15 +510,14 @@ final class ItemService {
       repository.insertVersion(sql, id, version, owner, author, facts, blob, null, now);
     } else {
       UUID collection = requireNonNull(row.getCollectionId());
-      RecordRules.Checked checked = checkRecord(sql, caller, owner, collection, requireNonNull(changes.data()));
-      byte[] json = checked.json();
+      json = checkRecord(sql, caller, owner, collection, requireNonNull(changes.data()));
       facts = new Content(RECORD_MEDIA_TYPE, json.length, ItemStore.sha256().digest(json));
       repository.insertVersion(sql, id, version, owner, author, facts, null, store.encryptRecord(sql, owner, id, version, json), now);
-      records.index(sql, owner, collection, id, checked.values());
     }
     row.setCurrentVersion(version);
     row.setSizeBytes(facts.sizeBytes());
     row.setContentSha256(facts.sha256());
+    return json;
   }
 
   Item delete(Principal caller, UUID id, String etag) {
@@ -526,6 +530,7 @@ final class ItemService {
       row.setRevision(row.getRevision() + 1);
       row.setUpdatedAt(now);
       Item deleted = repository.store(sql, row);
+      changed(sql, ItemListener.What.DELETED, caller, deleted, null);
       audit(sql, caller, deleted, "ITEM_DELETE", null, Map.of("purge_after", String.valueOf(deleted.purgeAfter())), Map.of());
       return deleted;
     }));
@@ -547,6 +552,7 @@ final class ItemService {
       row.setRevision(row.getRevision() + 1);
       row.setUpdatedAt(now);
       Item restored = repository.store(sql, row);
+      changed(sql, ItemListener.What.UNDELETED, caller, restored, null);
       audit(sql, caller, restored, "ITEM_UNDELETE", null, Map.of(), Map.of());
       return restored;
     }));
@@ -584,7 +590,15 @@ final class ItemService {
     }
   }
 
-  // ---------------------------------------------------------------- audit, time
+  // ---------------------------------------------------------------- listeners, audit, time
+
+  private void changed(DSLContext sql, ItemListener.What what, Principal caller, Item item, byte @Nullable [] recordJson) {
+    var change = new ItemListener.Change(
+        what, caller, item.ownerId(), item.id(), item.collectionId(), item.version(), item.searchable(), recordJson);
+    for (ItemListener listener : listeners) {
+      listener.itemChanged(sql, change);
+    }
+  }
 
   private void audit(
       DSLContext sql, Principal caller, Item item, String action, @Nullable Access via,

@@ -1,6 +1,6 @@
 package dev.cairn.server.vault.items;
 
-import static dev.cairn.server.db.jooq.Tables.ITEM_CHUNKS;
+import static dev.cairn.server.db.jooq.Tables.ITEM_SEGMENTS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
 import static java.util.Objects.requireNonNull;
 
@@ -20,11 +20,11 @@ import org.jooq.DSLContext;
 /**
  * Storage primitives for item content, shared by every path that writes or reads it
  * (items, records, access links, later search ingestion): documents as encrypted 1 MiB
- * chunks of a blob, records as one encrypted JSON value on their version row.
+ * segments of a blob, records as one encrypted JSON value on their version row.
  */
 public final class ItemStore {
-  /** Plaintext bytes per stored chunk. */
-  public static final int CHUNK_BYTES = 1024 * 1024;
+  /** Plaintext bytes per stored segment. */
+  public static final int SEGMENT_BYTES = 1024 * 1024;
 
   private final VaultContext vault;
 
@@ -33,10 +33,10 @@ public final class ItemStore {
   }
 
   /**
-   * Writes a document's content as it streams in, each full chunk encrypted and stored in its
+   * Writes a document's content as it streams in, each full segment encrypted and stored in its
    * own short transaction (so a large upload holds neither the content in memory nor a
    * connection for its whole duration). Nothing is visible until a version row points at the
-   * blob; chunks of an abandoned upload are garbage the purge job removes.
+   * blob; segments of an abandoned upload are garbage the purge job removes.
    */
   public final class BlobWriter {
     private final Principal writer;
@@ -44,9 +44,9 @@ public final class ItemStore {
     private final UUID item;
     private final UUID blob = vault.ids().get();
     private final MessageDigest sha256 = sha256();
-    private final byte[] buffer = new byte[CHUNK_BYTES];
+    private final byte[] buffer = new byte[SEGMENT_BYTES];
     private int buffered;
-    private int chunks;
+    private int segments;
     private long size;
 
     private BlobWriter(Principal writer, UUID owner, UUID item) {
@@ -55,7 +55,7 @@ public final class ItemStore {
       this.item = item;
     }
 
-    /** The blob's id (to discard its chunks when the upload fails). */
+    /** The blob's id (to discard its segments when the upload fails). */
     public UUID blobId() {
       return blob;
     }
@@ -70,11 +70,11 @@ public final class ItemStore {
       size += bytes.length;
       int offset = 0;
       while (offset < bytes.length) {
-        int n = Math.min(bytes.length - offset, CHUNK_BYTES - buffered);
+        int n = Math.min(bytes.length - offset, SEGMENT_BYTES - buffered);
         System.arraycopy(bytes, offset, buffer, buffered, n);
         buffered += n;
         offset += n;
-        if (buffered == CHUNK_BYTES) {
+        if (buffered == SEGMENT_BYTES) {
           flush();
         }
       }
@@ -82,33 +82,33 @@ public final class ItemStore {
 
     /** Stores what is buffered; returns the finished blob's facts. */
     public Blob finish() {
-      if (buffered > 0 || chunks == 0) {
+      if (buffered > 0 || segments == 0) {
         flush();
       }
-      return new Blob(blob, chunks, size, sha256.digest());
+      return new Blob(blob, segments, size, sha256.digest());
     }
 
     private void flush() {
       byte[] plain = Arrays.copyOf(buffer, buffered);
-      int seq = chunks;
+      int seq = segments;
       vault.database().transaction(writer, sql -> {
         Aead aead = vault.dataKeys().forOwner(sql, owner);
-        sql.insertInto(ITEM_CHUNKS)
-            .set(ITEM_CHUNKS.BLOB_ID, blob)
-            .set(ITEM_CHUNKS.SEQ, seq)
-            .set(ITEM_CHUNKS.OWNER_ID, owner)
-            .set(ITEM_CHUNKS.ITEM_ID, item)
-            .set(ITEM_CHUNKS.CIPHERTEXT, ContentCipher.encryptChunk(aead, owner, item, blob, seq, plain))
+        sql.insertInto(ITEM_SEGMENTS)
+            .set(ITEM_SEGMENTS.BLOB_ID, blob)
+            .set(ITEM_SEGMENTS.SEQ, seq)
+            .set(ITEM_SEGMENTS.OWNER_ID, owner)
+            .set(ITEM_SEGMENTS.ITEM_ID, item)
+            .set(ITEM_SEGMENTS.CIPHERTEXT, ContentCipher.encryptSegment(aead, owner, item, blob, seq, plain))
             .execute();
         return null;
       });
-      chunks++;
+      segments++;
       buffered = 0;
     }
   }
 
-  /** Finished content: which blob, how many chunks, how big, its SHA-256. */
-  public record Blob(UUID id, int chunkCount, long sizeBytes, byte[] sha256) {}
+  /** Finished content: which blob, how many segments, how big, its SHA-256. */
+  public record Blob(UUID id, int segmentCount, long sizeBytes, byte[] sha256) {}
 
   /** A writer for content of {@code owner}'s item {@code item}, written by {@code writer}. */
   public BlobWriter newBlob(Principal writer, UUID owner, UUID item) {
@@ -119,32 +119,32 @@ public final class ItemStore {
   public Blob writeSmall(DSLContext sql, UUID owner, UUID item, byte[] content) {
     UUID blob = vault.ids().get();
     Aead aead = vault.dataKeys().forOwner(sql, owner);
-    int chunks = 0;
-    for (int offset = 0; offset < content.length || chunks == 0; offset += CHUNK_BYTES) {
-      byte[] plain = Arrays.copyOfRange(content, offset, Math.min(content.length, offset + CHUNK_BYTES));
-      sql.insertInto(ITEM_CHUNKS)
-          .set(ITEM_CHUNKS.BLOB_ID, blob)
-          .set(ITEM_CHUNKS.SEQ, chunks)
-          .set(ITEM_CHUNKS.OWNER_ID, owner)
-          .set(ITEM_CHUNKS.ITEM_ID, item)
-          .set(ITEM_CHUNKS.CIPHERTEXT, ContentCipher.encryptChunk(aead, owner, item, blob, chunks, plain))
+    int segments = 0;
+    for (int offset = 0; offset < content.length || segments == 0; offset += SEGMENT_BYTES) {
+      byte[] plain = Arrays.copyOfRange(content, offset, Math.min(content.length, offset + SEGMENT_BYTES));
+      sql.insertInto(ITEM_SEGMENTS)
+          .set(ITEM_SEGMENTS.BLOB_ID, blob)
+          .set(ITEM_SEGMENTS.SEQ, segments)
+          .set(ITEM_SEGMENTS.OWNER_ID, owner)
+          .set(ITEM_SEGMENTS.ITEM_ID, item)
+          .set(ITEM_SEGMENTS.CIPHERTEXT, ContentCipher.encryptSegment(aead, owner, item, blob, segments, plain))
           .execute();
-      chunks++;
+      segments++;
     }
-    return new Blob(blob, chunks, content.length, sha256().digest(content));
+    return new Blob(blob, segments, content.length, sha256().digest(content));
   }
 
   /**
-   * Reads a document version's chunks in order, one query per chunk, handing each decrypted
-   * chunk to {@code sink}: memory stays at one chunk whatever the size. Each read runs as
+   * Reads a document version's segments in order, one query per segment, handing each decrypted
+   * segment to {@code sink}: memory stays at one segment whatever the size. Each read runs as
    * {@code reader}, so row-level security still applies (a grant revoked mid-download stops
    * it). Checks the SHA-256 at the end: a swapped or damaged blob fails rather than pass.
    */
   public void readDocument(Principal reader, UUID owner, ItemVersionsRecord version, Consumer<byte[]> sink) {
     MessageDigest sha = sha256();
-    for (int seq = 0; seq < version.getChunkCount(); seq++) {
+    for (int seq = 0; seq < version.getSegmentCount(); seq++) {
       int s = seq;
-      byte[] plain = vault.database().transaction(reader, sql -> readChunk(sql, owner, version, s));
+      byte[] plain = vault.database().transaction(reader, sql -> readSegment(sql, owner, version, s));
       sha.update(plain);
       sink.accept(plain);
     }
@@ -160,8 +160,8 @@ public final class ItemStore {
           "items/" + version.getItemId() + " is " + version.getSizeBytes() + " bytes; use DownloadItem");
     }
     var out = new java.io.ByteArrayOutputStream((int) (long) version.getSizeBytes());
-    for (int seq = 0; seq < version.getChunkCount(); seq++) {
-      out.writeBytes(readChunk(sql, owner, version, seq));
+    for (int seq = 0; seq < version.getSegmentCount(); seq++) {
+      out.writeBytes(readSegment(sql, owner, version, seq));
     }
     byte[] content = out.toByteArray();
     if (!MessageDigest.isEqual(sha256().digest(content), version.getContentSha256())) {
@@ -170,16 +170,16 @@ public final class ItemStore {
     return content;
   }
 
-  private byte[] readChunk(DSLContext sql, UUID owner, ItemVersionsRecord version, int seq) {
+  private byte[] readSegment(DSLContext sql, UUID owner, ItemVersionsRecord version, int seq) {
     byte[] ciphertext =
-        sql.select(ITEM_CHUNKS.CIPHERTEXT)
-            .from(ITEM_CHUNKS)
-            .where(ITEM_CHUNKS.BLOB_ID.eq(version.getBlobId()))
-            .and(ITEM_CHUNKS.SEQ.eq(seq))
-            .fetchOptional(ITEM_CHUNKS.CIPHERTEXT)
+        sql.select(ITEM_SEGMENTS.CIPHERTEXT)
+            .from(ITEM_SEGMENTS)
+            .where(ITEM_SEGMENTS.BLOB_ID.eq(version.getBlobId()))
+            .and(ITEM_SEGMENTS.SEQ.eq(seq))
+            .fetchOptional(ITEM_SEGMENTS.CIPHERTEXT)
             .orElseThrow(() -> CairnException.notFound("items/" + version.getItemId()));
     Aead aead = vault.dataKeys().existing(sql, owner);
-    return ContentCipher.decryptChunk(aead, owner, version.getItemId(), version.getBlobId(), seq, ciphertext);
+    return ContentCipher.decryptSegment(aead, owner, version.getItemId(), version.getBlobId(), seq, ciphertext);
   }
 
   /** Encrypts a record's JSON for its version row. */

@@ -15,7 +15,6 @@ import dev.cairn.server.vault.items.Items.Filter;
 import dev.cairn.server.vault.items.Items.Kind;
 import dev.cairn.server.vault.items.Items.NewItem;
 import dev.cairn.server.vault.items.Items.Version;
-import dev.cairn.server.vault.records.RecordRules;
 import dev.cairn.vault.v1.CreateItemRequest;
 import dev.cairn.vault.v1.CreateItemResponse;
 import dev.cairn.vault.v1.DeleteItemRequest;
@@ -42,6 +41,7 @@ import dev.cairn.vault.v1.UploadItemResponse;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.HashSet;
+import java.util.List;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
@@ -49,12 +49,13 @@ import org.jspecify.annotations.Nullable;
 public final class ItemsRpc {
   private final ItemService service;
 
-  public ItemsRpc(VaultContext vault) {
-    this(vault, new RecordRules(requireNonNull(vault, "vault")));
-  }
-
-  public ItemsRpc(VaultContext vault, RecordRules records) {
-    this.service = new ItemService(requireNonNull(vault, "vault"), requireNonNull(records, "records"));
+  /**
+   * @param records checks record data against collection schemas
+   * @param listeners told of every item change, in its transaction, in this order
+   */
+  public ItemsRpc(VaultContext vault, RecordValidator records, List<ItemListener> listeners) {
+    this.service = new ItemService(
+        requireNonNull(vault, "vault"), requireNonNull(records, "records"), requireNonNull(listeners, "listeners"));
   }
 
   public void createItem(CreateItemRequest request, StreamObserver<CreateItemResponse> response) {

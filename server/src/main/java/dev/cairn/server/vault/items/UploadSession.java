@@ -10,11 +10,11 @@ import io.grpc.stub.StreamObserver;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One UploadItem stream: metadata first, then chunks written through as they arrive (each
- * full 1 MiB encrypted and stored in its own short transaction), then one transaction that
- * stores the item or version. Memory stays at one chunk: grpc-java asks for the next message
+ * One UploadItem stream: metadata first, then `chunk` messages written through as they arrive
+ * (each full 1 MiB segment encrypted and stored in its own short transaction), then one
+ * transaction that stores the item or version. Memory stays at one segment: grpc-java asks for the next message
  * only when {@link #onNext} returns, so a slow database slows the client instead of filling
- * the heap. A failed or cancelled upload removes the chunks it wrote (a grantee's too), so it leaves nothing.
+ * the heap. A failed or cancelled upload removes the segments it wrote (a grantee's too), so it leaves nothing.
  */
 final class UploadSession implements StreamObserver<UploadItemRequest> {
   private final ItemService service;

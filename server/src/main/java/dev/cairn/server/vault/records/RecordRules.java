@@ -15,6 +15,7 @@ import com.networknt.schema.ValidationMessage;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.vault.VaultContext;
+import dev.cairn.server.vault.items.RecordValidator;
 import dev.cairn.type.v1.ErrorReason;
 import io.grpc.Status;
 import java.math.BigDecimal;
@@ -31,10 +32,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What the items path asks of collections when it stores a record: validate the data
- * against the collection's JSON Schema, and pick out the queryable field values (stored in
- * plaintext in record_values so QueryRecords is index-backed).
+ * against the collection's JSON Schema ({@link RecordValidator}), and pick out the queryable
+ * field values (stored in plaintext in record_values so QueryRecords is index-backed; see
+ * {@link #indexer()}).
  */
-public final class RecordRules {
+public final class RecordRules implements RecordValidator {
   /** Largest record, as canonical JSON (item.proto: "At most 1 MiB as canonical JSON"). */
   public static final int MAX_RECORD_BYTES = 1024 * 1024;
   /** Schema errors reported per record; the rest are counted, not listed. */
@@ -79,6 +81,34 @@ public final class RecordRules {
             .findForRecordWrite(sql, caller, owner, collectionId)
             .orElseThrow(() -> CairnException.notFound("collections/" + collectionId));
     return check(schemas.get(collection), data);
+  }
+
+  @Override
+  public byte[] canonicalJson(DSLContext sql, Principal caller, UUID owner, UUID collectionId, Struct data) {
+    return check(sql, caller, owner, collectionId, data).json();
+  }
+
+  /**
+   * The queryable values of a record's canonical JSON (as {@link #canonicalJson} made it), read
+   * with the collection's schema as {@code caller} may see it for writing.
+   */
+  List<FieldValue> values(DSLContext sql, Principal caller, UUID owner, UUID collectionId, byte[] canonicalJson) {
+    CollectionInfo collection =
+        collections
+            .findForRecordWrite(sql, caller, owner, collectionId)
+            .orElseThrow(() -> CairnException.notFound("collections/" + collectionId));
+    JsonNode json;
+    try {
+      json = canonical(CollectionSchema.JSON.readTree(canonicalJson));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("canonical record JSON did not parse", e);
+    }
+    return values(schemas.get(collection), json);
+  }
+
+  /** The listener that keeps record_values in step with each record's current version. */
+  public RecordIndexer indexer() {
+    return new RecordIndexer(this);
   }
 
   /** Validates {@code data} against an already loaded schema. */

@@ -26,11 +26,11 @@ public final class RecordsRpc {
   private final CollectionService collections;
   private final RecordQueryService queries;
 
-  public RecordsRpc(VaultContext vault) {
+  /** {@code rules} is the one the items path validates with: they share its compiled schemas. */
+  public RecordsRpc(VaultContext vault, RecordRules rules) {
     requireNonNull(vault, "vault");
-    SchemaCache schemas = new SchemaCache();
     this.collections = new CollectionService(vault);
-    this.queries = new RecordQueryService(vault, schemas);
+    this.queries = new RecordQueryService(vault, requireNonNull(rules, "rules").schemas());
   }
 
   public void createCollection(CreateCollectionRequest request, StreamObserver<CreateCollectionResponse> response) {

@@ -5,7 +5,7 @@ import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import static java.util.Objects.requireNonNull;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PageToken;
 import dev.cairn.server.db.PageTokens;
@@ -314,11 +314,7 @@ final class AccessLinkService {
   }
 
   private static RedeemedItem redeemedItem(ItemsRecord item, ItemVersionsRecord version, byte[] content) {
-    Map<String, String> labels = new TreeMap<>();
-    if (item.getLabels() != null) {
-      JsonParser.parseString(item.getLabels().data()).getAsJsonObject().entrySet()
-          .forEach(e -> labels.put(e.getKey(), e.getValue().getAsString()));
-    }
+    Map<String, String> labels = Jsonb.stringMap(item.getLabels());
     return new RedeemedItem(
         item.getId(),
         item.getOwnerId(),

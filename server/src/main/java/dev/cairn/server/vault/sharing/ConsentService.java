@@ -3,8 +3,6 @@ package dev.cairn.server.vault.sharing;
 import dev.cairn.server.core.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PageToken;
 import dev.cairn.server.db.PageTokens;
@@ -22,11 +20,8 @@ import dev.cairn.server.vault.sharing.Sharing.Grant;
 import dev.cairn.server.vault.sharing.Sharing.Receipt;
 import dev.cairn.server.vault.sharing.Sharing.Target;
 import dev.cairn.server.vault.sharing.Sharing.UserInfo;
-import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -39,7 +34,6 @@ import org.jspecify.annotations.Nullable;
  * audited with the consent) in the same transaction; revoking it revokes them at once.
  */
 final class ConsentService {
-  static final String RECEIPT_VERSION = "KI-CR-v1.1.0";
   /** Labels may match at most this many items (Consent.LabelScope). */
   static final int MAX_LABEL_MATCHES = 1000;
 
@@ -205,87 +199,14 @@ final class ConsentService {
       String recipient = repository.findUser(sql, consent.recipientId().toString())
           .map(u -> (u.displayName().isEmpty() ? u.username() : u.displayName()) + " (" + Sharing.userName(u.id()) + ")")
           .orElse(Sharing.userName(consent.recipientId()));
-      Sharing.Signed signed = signer.sign(receiptJson(consent, recipient));
+      KantaraReceipt receipt = KantaraReceipt.of(consent, recipient, vault.limits().piiController());
+      Sharing.Signed signed = signer.sign(receipt.json());
       vault.audit().append(sql, consent.ownerId(),
           AuditLog.Entry.of("users/" + me, "CONSENT_RECEIPT_ISSUE", name, auditRequestId)
               .withVia(null, null, id)
               .withDetails(Map.of("key_id", signed.keyId())));
-      return new Receipt(consent, recipient, signed);
+      return new Receipt(receipt, signed);
     });
-  }
-
-  /** How the consent ends, for the receipt's {@code termination}. */
-  static String termination(Consent c) {
-    return "Ends " + c.endsAt().toInstant() + " or when revoked by the owner";
-  }
-
-  /**
-   * The Kantara Consent Receipt v1.1 JSON (field names and order as in the specification),
-   * with Cairn's extensions under {@code "cairn"}. These exact bytes are signed.
-   */
-  byte[] receiptJson(Consent c, String recipientName) {
-    var json = new JsonObject();
-    json.addProperty("version", RECEIPT_VERSION);
-    json.addProperty("jurisdiction", c.jurisdiction());
-    json.addProperty("consentTimestamp", c.createdAt().toEpochSecond());
-    json.addProperty("collectionMethod", c.agreement().collectionMethod());
-    json.addProperty("consentReceiptID", c.id().toString());
-    json.addProperty("language", "en");
-    json.addProperty("piiPrincipalId", Sharing.userName(c.ownerId()));
-    var controller = new JsonObject();
-    var operator = vault.limits().piiController();
-    controller.addProperty("piiController", operator.name());
-    controller.addProperty("contact", operator.contact());
-    controller.addProperty("email", operator.email());
-    controller.addProperty("piiControllerUrl", operator.url());
-    controller.addProperty("onBehalf", false);
-    var controllers = new JsonArray();
-    controllers.add(controller);
-    json.add("piiControllers", controllers);
-    json.addProperty("policyUrl", c.policyUrl());
-    var purpose = new JsonObject();
-    purpose.addProperty("purpose", c.purpose());
-    purpose.add("purposeCategory", array(c.purposeCategories()));
-    purpose.addProperty("consentType", "EXPLICIT");
-    purpose.add("piiCategory", array(c.piiCategories()));
-    purpose.addProperty("primaryPurpose", true);
-    purpose.addProperty("termination", termination(c));
-    purpose.addProperty("thirdPartyDisclosure", true);
-    purpose.addProperty("thirdPartyName", recipientName);
-    var purposes = new JsonArray();
-    purposes.add(purpose);
-    var service = new JsonObject();
-    service.addProperty("service", "Cairn vault sharing");
-    service.add("purposes", purposes);
-    var services = new JsonArray();
-    services.add(service);
-    json.add("services", services);
-    json.addProperty("sensitive", c.sensitive());
-    json.add("spiCat", array(c.sensitiveCategories()));
-    var cairn = new JsonObject();
-    cairn.addProperty("consent", "consents/" + c.id());
-    cairn.addProperty("recipient", Sharing.userName(c.recipientId()));
-    cairn.addProperty("role", c.role().name());
-    cairn.add("scope", array(c.scope()));
-    cairn.addProperty("startTime", c.startsAt().toInstant().toString());
-    cairn.addProperty("endTime", c.endsAt().toInstant().toString());
-    cairn.addProperty("agreementTextVersion", c.agreement().textVersion());
-    cairn.addProperty("agreementTextSha256", HexFormat.of().formatHex(agreementSha256(c)));
-    if (c.revokedAt() != null) {
-      cairn.addProperty("revokeTime", c.revokedAt().toInstant().toString());
-    }
-    json.add("cairn", cairn);
-    return json.toString().getBytes(StandardCharsets.UTF_8);
-  }
-
-  static byte[] agreementSha256(Consent c) {
-    return Signer.sha256(c.agreement().text().getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static JsonArray array(List<String> values) {
-    var array = new JsonArray();
-    new ArrayList<>(values).forEach(array::add);
-    return array;
   }
 
   private OffsetDateTime now() {

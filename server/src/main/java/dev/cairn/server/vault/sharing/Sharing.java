@@ -160,8 +160,8 @@ final class Sharing {
 
   record ConsentPage(List<Consent> consents, String nextPageToken) {}
 
-  /** A receipt: the consent, who is named in it, and its signed Kantara JSON. */
-  record Receipt(Consent consent, String recipientName, Signed signed) {}
+  /** A receipt and its signed Kantara JSON. */
+  record Receipt(KantaraReceipt receipt, Signed signed) {}
 
   static String userName(UUID id) {
     return "users/" + id;

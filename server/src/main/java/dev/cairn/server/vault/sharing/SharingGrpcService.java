@@ -268,7 +268,7 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
     var receipt = consents.receipt(CallContext.principal(), request.getName(), CallContext.requestId());
     response.onNext(
         GetConsentReceiptResponse.newBuilder()
-            .setReceipt(toProto(receipt))
+            .setReceipt(toProto(receipt.receipt()))
             .setReceiptJson(ByteString.copyFrom(receipt.signed().payload()))
             .setSignature(ByteString.copyFrom(receipt.signed().signature()))
             .setKeyId(receipt.signed().keyId())
@@ -425,54 +425,48 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
     return b.build();
   }
 
-  private ConsentReceipt.PiiController controller() {
-    var operator = vault.limits().piiController();
-    return ConsentReceipt.PiiController.newBuilder()
-        .setPiiController(operator.name())
-        .setContact(operator.contact())
-        .setEmail(operator.email())
-        .setPiiControllerUrl(operator.url())
-        .build();
-  }
-
-  private ConsentReceipt toProto(Sharing.Receipt r) {
-    var c = r.consent();
+  private static ConsentReceipt toProto(KantaraReceipt r) {
     var b =
         ConsentReceipt.newBuilder()
-            .setVersion(ConsentService.RECEIPT_VERSION)
-            .setJurisdiction(c.jurisdiction())
-            .setConsentTimestamp(ProtoTime.timestamp(c.createdAt()))
-            .setCollectionMethod(c.agreement().collectionMethod())
-            .setConsentReceiptId(c.id().toString())
-            .setLanguage("en")
-            .setPiiPrincipalId(Sharing.userName(c.ownerId()))
-            .addPiiControllers(controller())
-            .setPolicyUrl(c.policyUrl())
-            .addServices(
-                ConsentReceipt.Service.newBuilder()
-                    .setService("Cairn vault sharing")
-                    .addPurposes(
-                        ConsentReceipt.Purpose.newBuilder()
-                            .setPurpose(c.purpose())
-                            .addAllPurposeCategories(c.purposeCategories())
-                            .setConsentType("EXPLICIT")
-                            .addAllPiiCategories(c.piiCategories())
-                            .setPrimaryPurpose(true)
-                            .setTermination(ConsentService.termination(c))
-                            .setThirdPartyDisclosure(true)
-                            .setThirdPartyName(r.recipientName())))
-            .setSensitive(c.sensitive())
-            .addAllSpiCategories(c.sensitiveCategories())
-            .setConsent("consents/" + c.id())
-            .setRecipient(Sharing.userName(c.recipientId()))
-            .setRole(toProto(c.role()))
-            .addAllScope(c.scope())
-            .setStartTime(ProtoTime.timestamp(c.startsAt()))
-            .setEndTime(ProtoTime.timestamp(c.endsAt()))
-            .setAgreementTextVersion(c.agreement().textVersion())
-            .setAgreementTextSha256(ByteString.copyFrom(ConsentService.agreementSha256(c)));
-    if (c.revokedAt() != null) {
-      b.setRevokeTime(ProtoTime.timestamp(c.revokedAt()));
+            .setVersion(r.version())
+            .setJurisdiction(r.jurisdiction())
+            .setConsentTimestamp(ProtoTime.timestamp(r.consentTime()))
+            .setCollectionMethod(r.collectionMethod())
+            .setConsentReceiptId(r.consentReceiptId())
+            .setLanguage(r.language())
+            .setPiiPrincipalId(r.piiPrincipalId())
+            .setPolicyUrl(r.policyUrl())
+            .setSensitive(r.sensitive())
+            .addAllSpiCategories(r.spiCategories())
+            .setConsent(r.consent())
+            .setRecipient(r.recipient())
+            .setRole(toProto(r.role()))
+            .addAllScope(r.scope())
+            .setStartTime(ProtoTime.timestamp(r.startTime()))
+            .setEndTime(ProtoTime.timestamp(r.endTime()))
+            .setAgreementTextVersion(r.agreementTextVersion())
+            .setAgreementTextSha256(ByteString.copyFrom(r.agreementTextSha256()));
+    r.piiControllers().forEach(c -> b.addPiiControllers(ConsentReceipt.PiiController.newBuilder()
+        .setPiiController(c.name())
+        .setContact(c.contact())
+        .setEmail(c.email())
+        .setPiiControllerUrl(c.url())
+        .setOnBehalf(c.onBehalf())));
+    for (var s : r.services()) {
+      var service = ConsentReceipt.Service.newBuilder().setService(s.service());
+      s.purposes().forEach(p -> service.addPurposes(ConsentReceipt.Purpose.newBuilder()
+          .setPurpose(p.purpose())
+          .addAllPurposeCategories(p.purposeCategories())
+          .setConsentType(p.consentType())
+          .addAllPiiCategories(p.piiCategories())
+          .setPrimaryPurpose(p.primaryPurpose())
+          .setTermination(p.termination())
+          .setThirdPartyDisclosure(p.thirdPartyDisclosure())
+          .setThirdPartyName(p.thirdPartyName())));
+      b.addServices(service);
+    }
+    if (r.revokeTime() != null) {
+      b.setRevokeTime(ProtoTime.timestamp(r.revokeTime()));
     }
     return b.build();
   }

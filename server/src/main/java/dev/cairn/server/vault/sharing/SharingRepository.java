@@ -10,7 +10,7 @@ import static dev.cairn.server.db.jooq.Tables.ITEMS;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.db.PageToken;
 import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.db.jooq.tables.records.AccessLinksRecord;
@@ -30,11 +30,9 @@ import dev.cairn.server.vault.sharing.Sharing.UserInfo;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -342,13 +340,11 @@ final class SharingRepository {
 
   /** Up to {@code limit} of the owner's live items carrying all {@code labels}, oldest first. */
   List<UUID> itemsWithLabels(DSLContext sql, UUID owner, Map<String, String> labels, int limit) {
-    var json = new JsonObject();
-    new TreeMap<>(labels).forEach(json::addProperty);
     return sql.select(ITEMS.ID)
         .from(ITEMS)
         .where(ITEMS.OWNER_ID.eq(owner))
         .and(ITEMS.DELETED_AT.isNull())
-        .and(DSL.condition("{0} @> {1}", ITEMS.LABELS, DSL.val(JSONB.valueOf(json.toString()))))
+        .and(DSL.condition("{0} @> {1}", ITEMS.LABELS, DSL.val(Jsonb.of(labels))))
         .orderBy(ITEMS.CREATED_AT, ITEMS.ID)
         .limit(limit)
         .fetch(ITEMS.ID);
@@ -416,11 +412,9 @@ final class SharingRepository {
     names.forEach(array::add);
     json.add("names", array);
     if (!labels.isEmpty()) {
-      var l = new JsonObject();
-      new TreeMap<>(labels).forEach(l::addProperty);
-      json.add("labels", l);
+      json.add("labels", Jsonb.object(labels));
     }
-    return JSONB.valueOf(json.toString());
+    return Jsonb.of(json);
   }
 
   static JSONB agreementJson(Agreement a, OffsetDateTime agreedAt) {
@@ -430,18 +424,15 @@ final class SharingRepository {
     json.addProperty("text_version", a.textVersion());
     json.addProperty("collection_method", a.collectionMethod());
     json.addProperty("agree_time", agreedAt.toInstant().toString());
-    return JSONB.valueOf(json.toString());
+    return Jsonb.of(json);
   }
 
   static Consent consent(ConsentsRecord r, List<UUID> grants) {
-    var scope = JsonParser.parseString(r.getScope().data()).getAsJsonObject();
+    var scope = Jsonb.object(r.getScope());
     List<String> names = new ArrayList<>();
     scope.getAsJsonArray("names").forEach(e -> names.add(e.getAsString()));
-    Map<String, String> labels = new LinkedHashMap<>();
-    if (scope.has("labels")) {
-      scope.getAsJsonObject("labels").entrySet().forEach(e -> labels.put(e.getKey(), e.getValue().getAsString()));
-    }
-    var agreement = JsonParser.parseString(r.getAgreement().data()).getAsJsonObject();
+    Map<String, String> labels = scope.has("labels") ? Jsonb.stringMap(scope.getAsJsonObject("labels")) : Map.of();
+    var agreement = Jsonb.object(r.getAgreement());
     return new Consent(
         r.getId(),
         r.getOwnerId(),

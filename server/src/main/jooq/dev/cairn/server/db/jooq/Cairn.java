@@ -17,8 +17,8 @@ import dev.cairn.server.db.jooq.tables.DataKeys;
 import dev.cairn.server.db.jooq.tables.FindAccessLink;
 import dev.cairn.server.db.jooq.tables.FindUser;
 import dev.cairn.server.db.jooq.tables.Grants;
-import dev.cairn.server.db.jooq.tables.ItemChunks;
 import dev.cairn.server.db.jooq.tables.ItemCounts;
+import dev.cairn.server.db.jooq.tables.ItemSegments;
 import dev.cairn.server.db.jooq.tables.ItemVersions;
 import dev.cairn.server.db.jooq.tables.Items;
 import dev.cairn.server.db.jooq.tables.JobQueueStats;
@@ -282,14 +282,14 @@ public class Cairn extends SchemaImpl {
     public final Grants GRANTS = Grants.GRANTS;
 
     /**
-     * The table <code>cairn.item_chunks</code>.
-     */
-    public final ItemChunks ITEM_CHUNKS = ItemChunks.ITEM_CHUNKS;
-
-    /**
      * The table <code>cairn.item_counts</code>.
      */
     public final ItemCounts ITEM_COUNTS = ItemCounts.ITEM_COUNTS;
+
+    /**
+     * The table <code>cairn.item_segments</code>.
+     */
+    public final ItemSegments ITEM_SEGMENTS = ItemSegments.ITEM_SEGMENTS;
 
     /**
      * The table <code>cairn.item_versions</code>.
@@ -446,8 +446,8 @@ public class Cairn extends SchemaImpl {
             FindAccessLink.FIND_ACCESS_LINK,
             FindUser.FIND_USER,
             Grants.GRANTS,
-            ItemChunks.ITEM_CHUNKS,
             ItemCounts.ITEM_COUNTS,
+            ItemSegments.ITEM_SEGMENTS,
             ItemVersions.ITEM_VERSIONS,
             Items.ITEMS,
             JobQueueStats.JOB_QUEUE_STATS,

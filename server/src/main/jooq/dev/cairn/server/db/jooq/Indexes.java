@@ -10,7 +10,7 @@ import dev.cairn.server.db.jooq.tables.AuditEvents;
 import dev.cairn.server.db.jooq.tables.Collections;
 import dev.cairn.server.db.jooq.tables.Consents;
 import dev.cairn.server.db.jooq.tables.Grants;
-import dev.cairn.server.db.jooq.tables.ItemChunks;
+import dev.cairn.server.db.jooq.tables.ItemSegments;
 import dev.cairn.server.db.jooq.tables.Items;
 import dev.cairn.server.db.jooq.tables.Jobs;
 import dev.cairn.server.db.jooq.tables.RecordValues;
@@ -45,7 +45,7 @@ public class Indexes {
     public static final Index GRANTS_GRANTEE_IDX = Internal.createIndex(DSL.name("grants_grantee_idx"), Grants.GRANTS, new OrderField[] { Grants.GRANTS.GRANTEE_ID, Grants.GRANTS.OWNER_ID, Grants.GRANTS.ITEM_ID, Grants.GRANTS.COLLECTION_ID }, false);
     public static final Index GRANTS_GRANTOR_CREATED_IDX = Internal.createIndex(DSL.name("grants_grantor_created_idx"), Grants.GRANTS, new OrderField[] { Grants.GRANTS.GRANTOR_ID, Grants.GRANTS.CREATED_AT.desc(), Grants.GRANTS.ID.desc() }, false);
     public static final Index GRANTS_OWNER_CREATED_IDX = Internal.createIndex(DSL.name("grants_owner_created_idx"), Grants.GRANTS, new OrderField[] { Grants.GRANTS.OWNER_ID, Grants.GRANTS.CREATED_AT.desc(), Grants.GRANTS.ID.desc() }, false);
-    public static final Index ITEM_CHUNKS_ITEM_IDX = Internal.createIndex(DSL.name("item_chunks_item_idx"), ItemChunks.ITEM_CHUNKS, new OrderField[] { ItemChunks.ITEM_CHUNKS.OWNER_ID, ItemChunks.ITEM_CHUNKS.ITEM_ID }, false);
+    public static final Index ITEM_SEGMENTS_ITEM_IDX = Internal.createIndex(DSL.name("item_segments_item_idx"), ItemSegments.ITEM_SEGMENTS, new OrderField[] { ItemSegments.ITEM_SEGMENTS.OWNER_ID, ItemSegments.ITEM_SEGMENTS.ITEM_ID }, false);
     public static final Index ITEMS_LABELS_IDX = Internal.createIndex(DSL.name("items_labels_idx"), Items.ITEMS, new OrderField[] { Items.ITEMS.LABELS }, false);
     public static final Index ITEMS_OWNER_COLLECTION_IDX = Internal.createIndex(DSL.name("items_owner_collection_idx"), Items.ITEMS, new OrderField[] { Items.ITEMS.OWNER_ID, Items.ITEMS.COLLECTION_ID, Items.ITEMS.CREATED_AT.desc(), Items.ITEMS.ID.desc() }, false);
     public static final Index ITEMS_OWNER_CREATED_IDX = Internal.createIndex(DSL.name("items_owner_created_idx"), Items.ITEMS, new OrderField[] { Items.ITEMS.OWNER_ID, Items.ITEMS.CREATED_AT.desc(), Items.ITEMS.ID.desc() }, false);

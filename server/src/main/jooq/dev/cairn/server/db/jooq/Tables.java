@@ -17,8 +17,8 @@ import dev.cairn.server.db.jooq.tables.DataKeys;
 import dev.cairn.server.db.jooq.tables.FindAccessLink;
 import dev.cairn.server.db.jooq.tables.FindUser;
 import dev.cairn.server.db.jooq.tables.Grants;
-import dev.cairn.server.db.jooq.tables.ItemChunks;
 import dev.cairn.server.db.jooq.tables.ItemCounts;
+import dev.cairn.server.db.jooq.tables.ItemSegments;
 import dev.cairn.server.db.jooq.tables.ItemVersions;
 import dev.cairn.server.db.jooq.tables.Items;
 import dev.cairn.server.db.jooq.tables.JobQueueStats;
@@ -269,14 +269,14 @@ public class Tables {
     public static final Grants GRANTS = Grants.GRANTS;
 
     /**
-     * The table <code>cairn.item_chunks</code>.
-     */
-    public static final ItemChunks ITEM_CHUNKS = ItemChunks.ITEM_CHUNKS;
-
-    /**
      * The table <code>cairn.item_counts</code>.
      */
     public static final ItemCounts ITEM_COUNTS = ItemCounts.ITEM_COUNTS;
+
+    /**
+     * The table <code>cairn.item_segments</code>.
+     */
+    public static final ItemSegments ITEM_SEGMENTS = ItemSegments.ITEM_SEGMENTS;
 
     /**
      * The table <code>cairn.item_versions</code>.

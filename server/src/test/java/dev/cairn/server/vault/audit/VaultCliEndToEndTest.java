@@ -1,58 +1,20 @@
 package dev.cairn.server.vault.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.cairn.client.cli.CairnCli;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
-import dev.cairn.vault.v1.ListGrantsRequest;
-import dev.cairn.vault.v1.ListItemsRequest;
-import dev.cairn.vault.v1.SharingServiceGrpc;
-import dev.cairn.vault.v1.VaultServiceGrpc;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/**
- * {@code cairn vault|share|link|consent} end to end, in process, against the real server.
- *
- * <p>GUARDED: the items and sharing RPCs are written on other branches. Each test first asks
- * the server whether the service it needs answers (ListItems / ListGrants with an empty
- * request) and is SKIPPED, not failed, while it still says UNIMPLEMENTED. Once the branches
- * are merged they run for real; nothing here fakes a server response.
- */
+/** {@code cairn vault|share|link|consent} end to end, in process, against the real server. */
 class VaultCliEndToEndTest {
   private final CairnTestServer server = CairnTestServer.get();
   @TempDir Path dir;
-
-  private void assumeItemsImplemented(TestUser user) {
-    assumeTrue(implemented(() -> VaultServiceGrpc.newBlockingStub(server.channel())
-            .withCallCredentials(CairnTestServer.bearer(user.token()))
-            .listItems(ListItemsRequest.getDefaultInstance())),
-        "VaultService items RPCs are not implemented on this branch yet");
-  }
-
-  private void assumeSharingImplemented(TestUser user) {
-    assumeItemsImplemented(user);
-    assumeTrue(implemented(() -> SharingServiceGrpc.newBlockingStub(server.channel())
-            .withCallCredentials(CairnTestServer.bearer(user.token()))
-            .listGrants(ListGrantsRequest.getDefaultInstance())),
-        "SharingService RPCs are not implemented on this branch yet");
-  }
-
-  private static boolean implemented(Runnable probe) {
-    try {
-      probe.run();
-      return true;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus().getCode() != Status.Code.UNIMPLEMENTED;
-    }
-  }
 
   private Path randomFile(String name, int size) throws Exception {
     byte[] bytes = new byte[size];
@@ -75,9 +37,8 @@ class VaultCliEndToEndTest {
   }
 
   @Test
-  void guardedVaultPutGetLsVersionsRmRoundTripsALargeFile() throws Exception {
+  void vaultPutGetLsVersionsRmRoundTripsALargeFile() throws Exception {
     TestUser owner = server.newUser("cli-vault");
-    assumeItemsImplemented(owner);
     Path file = randomFile("scan.bin", 3 * 1024 * 1024 + 17);
 
     String id = put(owner, file, "--label", "kind=test", "--media-type", "application/octet-stream");
@@ -106,10 +67,9 @@ class VaultCliEndToEndTest {
   }
 
   @Test
-  void guardedVaultGetOfSomeoneElsesItemIsNotFoundAndLandsInTheOwnersAuditLog() throws Exception {
+  void vaultGetOfSomeoneElsesItemIsNotFoundAndLandsInTheOwnersAuditLog() throws Exception {
     TestUser owner = server.newUser("cli-vault-owner");
     TestUser stranger = server.newUser("cli-vault-stranger");
-    assumeItemsImplemented(owner);
     String id = put(owner, randomFile("private.bin", 1000));
 
     CliRun get = CliRun.as(stranger, "vault", "get", id, "-O", dir.resolve("stolen").toString());
@@ -129,10 +89,9 @@ class VaultCliEndToEndTest {
   }
 
   @Test
-  void guardedShareGrantOpensTheItemAndRevokeClosesIt() throws Exception {
+  void shareGrantOpensTheItemAndRevokeClosesIt() throws Exception {
     TestUser owner = server.newUser("cli-share-owner");
     TestUser friend = server.newUser("cli-share-friend");
-    assumeSharingImplemented(owner);
     Path file = randomFile("shared.bin", 5000);
     String id = put(owner, file);
 
@@ -156,9 +115,8 @@ class VaultCliEndToEndTest {
   }
 
   @Test
-  void guardedLinkCreateRedeemsOnceWithoutAnAccount() throws Exception {
+  void linkCreateRedeemsOnceWithoutAnAccount() throws Exception {
     TestUser owner = server.newUser("cli-link");
-    assumeSharingImplemented(owner);
     Path file = randomFile("given.bin", 4000);
     String id = put(owner, file);
 
@@ -181,10 +139,9 @@ class VaultCliEndToEndTest {
   }
 
   @Test
-  void guardedConsentCreateListReceiptRevoke() throws Exception {
+  void consentCreateListReceiptRevoke() throws Exception {
     TestUser owner = server.newUser("cli-consent");
     TestUser recipient = server.newUser("cli-consent-to");
-    assumeSharingImplemented(owner);
     String id = put(owner, randomFile("payslip.bin", 100));
 
     CliRun create = CliRun.as(owner, "consent", "create", recipient.id(), "--purpose", "mortgage application",

@@ -43,16 +43,16 @@ class CryptoShreddingTest {
         cairn.admin().deleteUser(DeleteUserRequest.newBuilder().setName(victim.user().getName()).build());
 
         assertThat(count("SELECT count(*) FROM cairn.data_keys WHERE owner_id = ?", victimId)).isZero();
-        assertThat(count("SELECT count(*) FROM cairn.item_chunks WHERE item_id = ?", itemId)).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM cairn.item_segments WHERE item_id = ?", itemId)).isEqualTo(1);
         assertThat(count("SELECT count(*) FROM cairn.item_versions WHERE item_id = ?", itemId)).isEqualTo(1);
 
-        // a new user gets a new key: it opens neither the old chunk as it is nor as if it were theirs
+        // a new user gets a new key: it opens neither the old segment as it is nor as if it were theirs
         var other = cairn.newUser("heir");
         UUID otherId = UUID.fromString(other.id());
         createText(ItemFixtures.vault(channel, other.token()), "mine");
         Aead otherKey = dataKey(new KeyEncryptionKeys(kek, List.of()), otherId);
         try (var c = superuser(); var st = c.prepareStatement(
-            "SELECT blob_id, seq, ciphertext FROM cairn.item_chunks WHERE item_id = ?")) {
+            "SELECT blob_id, seq, ciphertext FROM cairn.item_segments WHERE item_id = ?")) {
           st.setObject(1, itemId);
           try (var rs = st.executeQuery()) {
             rs.next();
@@ -60,9 +60,9 @@ class CryptoShreddingTest {
             int seq = rs.getInt(2);
             byte[] ciphertext = rs.getBytes(3);
             assertThat(new String(ciphertext, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("private words");
-            assertThatThrownBy(() -> ContentCipher.decryptChunk(otherKey, victimId, itemId, blob, seq, ciphertext))
+            assertThatThrownBy(() -> ContentCipher.decryptSegment(otherKey, victimId, itemId, blob, seq, ciphertext))
                 .isInstanceOf(IllegalStateException.class);
-            assertThatThrownBy(() -> ContentCipher.decryptChunk(otherKey, otherId, itemId, blob, seq, ciphertext))
+            assertThatThrownBy(() -> ContentCipher.decryptSegment(otherKey, otherId, itemId, blob, seq, ciphertext))
                 .isInstanceOf(IllegalStateException.class);
           }
         }

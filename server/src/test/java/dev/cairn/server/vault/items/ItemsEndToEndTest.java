@@ -222,8 +222,8 @@ class ItemsEndToEndTest {
     UUID goneId = id(gone);
     assertThat(count("SELECT count(*) FROM cairn.items WHERE id = ?", goneId)).isZero();
     assertThat(count("SELECT count(*) FROM cairn.item_versions WHERE item_id = ?", goneId)).isZero();
-    assertThat(count("SELECT count(*) FROM cairn.item_chunks WHERE item_id = ?", goneId)).isZero();
-    assertThat(count("SELECT count(*) FROM cairn.item_chunks WHERE item_id = ?", id(kept))).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM cairn.item_segments WHERE item_id = ?", goneId)).isZero();
+    assertThat(count("SELECT count(*) FROM cairn.item_segments WHERE item_id = ?", id(kept))).isEqualTo(1);
     assertThat(count("SELECT count(*) FROM cairn.audit_events WHERE owner_id = ? AND action = 'ITEM_PURGE'", owner)).isEqualTo(1);
     assertThat(failure(() -> get(alice, gone.getName())).getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
     assertThat(get(alice, kept.getName()).getState()).isEqualTo(Item.State.STATE_ACTIVE);

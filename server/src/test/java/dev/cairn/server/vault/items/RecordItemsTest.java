@@ -1,6 +1,5 @@
 package dev.cairn.server.vault.items;
 
-import static dev.cairn.server.vault.items.ItemFixtures.superuser;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.FieldMask;
@@ -12,27 +11,22 @@ import dev.cairn.vault.v1.GetItemRequest;
 import dev.cairn.vault.v1.Item;
 import dev.cairn.vault.v1.ItemView;
 import dev.cairn.vault.v1.UpdateItemRequest;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-/** Records through the item RPCs (collection row made directly; schema rules from RecordRules). */
+/** Records through the item RPCs, in collections made through CreateCollection. */
 class RecordItemsTest {
   private final CairnTestServer cairn = CairnTestServer.get();
 
   @Test
-  void recordIsStoredEncryptedAndReadBackAsData() throws Exception {
+  void recordIsStoredEncryptedAndReadBackAsData() {
     var user = cairn.newUser("rec");
     var alice = ItemFixtures.vault(cairn.channel(), user.token());
-    UUID collection = UUID.randomUUID();
-    try (var c = superuser(); var st = c.prepareStatement(
-        "INSERT INTO cairn.collections (id, owner_id, display_name, json_schema) VALUES (?, ?, 'people', '{\"type\":\"object\"}')")) {
-      st.setObject(1, collection);
-      st.setObject(2, UUID.fromString(user.id()));
-      st.executeUpdate();
-    }
+    String collection = alice.createCollection(dev.cairn.vault.v1.CreateCollectionRequest.newBuilder()
+        .setCollection(dev.cairn.vault.v1.Collection.newBuilder().setDisplayName("people")
+            .setJsonSchema("{\"type\":\"object\"}")).build()).getCollection().getName();
     Struct data = Struct.newBuilder().putFields("name", Value.newBuilder().setStringValue("Ada").build()).build();
     Item created = alice.createItem(CreateItemRequest.newBuilder().setItem(Item.newBuilder()
-        .setKind(Item.Kind.KIND_RECORD).setCollection("collections/" + collection).setData(data)).build()).getItem();
+        .setKind(Item.Kind.KIND_RECORD).setCollection(collection).setData(data)).build()).getItem();
     assertThat(created.getMediaType()).isEqualTo("application/json");
 
     Item read = alice.getItem(GetItemRequest.newBuilder().setName(created.getName()).setView(ItemView.ITEM_VIEW_FULL).build()).getItem();

@@ -26,23 +26,23 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An upload that never half-closes (the client cancels, or its deadline passes) leaves
- * nothing: no item, no version, no chunk, nothing in ListItems.
+ * nothing: no item, no version, no segment, nothing in ListItems.
  */
 class UploadCancellationTest {
   private static final int MIB = 1024 * 1024;
   private final CairnTestServer cairn = CairnTestServer.get();
 
   @Test
-  void cancelledUploadLeavesNoItemVersionOrChunk() throws Exception {
+  void cancelledUploadLeavesNoItemVersionOrSegment() throws Exception {
     TestUser user = cairn.newUser("cancel");
     UUID owner = UUID.fromString(user.id());
     var upload = start(user, stub -> stub);
     sendMetadataAndChunks(upload.request(), 3);
-    awaitChunks(owner, 2); // the server has stored content: the upload is well under way
+    awaitSegments(owner, 2); // the server has stored content: the upload is well under way
 
     upload.request().cancel("the user closed the tab", null);
 
-    awaitNoChunks(owner);
+    awaitNoSegments(owner);
     assertNothingStored(user, owner);
   }
 
@@ -52,16 +52,16 @@ class UploadCancellationTest {
     UUID owner = UUID.fromString(user.id());
     var upload = start(user, stub -> stub.withDeadlineAfter(3, TimeUnit.SECONDS));
     sendMetadataAndChunks(upload.request(), 3);
-    awaitChunks(owner, 2);
+    awaitSegments(owner, 2);
 
     assertThat(upload.done()).failsWithin(10, TimeUnit.SECONDS); // DEADLINE_EXCEEDED, never half-closed
 
-    awaitNoChunks(owner);
+    awaitNoSegments(owner);
     assertNothingStored(user, owner);
   }
 
   @Test
-  void granteesCancelledNewVersionLeavesNoChunkOnTheOwnersItem() throws Exception {
+  void granteesCancelledNewVersionLeavesNoSegmentOnTheOwnersItem() throws Exception {
     TestUser owner = cairn.newUser("owner");
     TestUser editor = cairn.newUser("editor");
     Item item = ItemFixtures.createText(ItemFixtures.vault(cairn.channel(), owner.token()), "v1");
@@ -77,18 +77,18 @@ class UploadCancellationTest {
     for (int i = 0; i < 3; i++) {
       upload.request().onNext(UploadItemRequest.newBuilder().setChunk(ByteString.copyFrom(chunk)).build());
     }
-    String chunksOfItem = "SELECT count(*) FROM cairn.item_chunks WHERE item_id = ?";
-    for (int i = 0; i < 1000 && count(chunksOfItem, itemId) < 3; i++) {
+    String segmentsOfItem = "SELECT count(*) FROM cairn.item_segments WHERE item_id = ?";
+    for (int i = 0; i < 1000 && count(segmentsOfItem, itemId) < 3; i++) {
       Thread.sleep(10);
     }
-    assertThat(count(chunksOfItem, itemId)).isGreaterThanOrEqualTo(3); // v1's chunk and two of the upload's
+    assertThat(count(segmentsOfItem, itemId)).isGreaterThanOrEqualTo(3); // v1's segment and two of the upload's
 
     upload.request().cancel("changed my mind", null);
 
-    for (int i = 0; i < 500 && count(chunksOfItem, itemId) > 1; i++) {
+    for (int i = 0; i < 500 && count(segmentsOfItem, itemId) > 1; i++) {
       Thread.sleep(10);
     }
-    assertThat(count(chunksOfItem, itemId)).isEqualTo(1); // only v1's
+    assertThat(count(segmentsOfItem, itemId)).isEqualTo(1); // only v1's
     assertThat(count("SELECT count(*) FROM cairn.item_versions WHERE item_id = ?", itemId)).isEqualTo(1);
     assertThat(ItemFixtures.get(ItemFixtures.vault(cairn.channel(), owner.token()), item.getName()).getVersion()).isEqualTo(1);
   }
@@ -119,19 +119,19 @@ class UploadCancellationTest {
     }
   }
 
-  private static void awaitChunks(UUID owner, long atLeast) throws Exception {
-    for (int i = 0; i < 1000 && chunks(owner) < atLeast; i++) {
+  private static void awaitSegments(UUID owner, long atLeast) throws Exception {
+    for (int i = 0; i < 1000 && segments(owner) < atLeast; i++) {
       Thread.sleep(10);
     }
-    assertThat(chunks(owner)).isGreaterThanOrEqualTo(atLeast);
+    assertThat(segments(owner)).isGreaterThanOrEqualTo(atLeast);
   }
 
-  /** The server has processed the cancellation once its clean-up has removed the chunks. */
-  private static void awaitNoChunks(UUID owner) throws Exception {
-    for (int i = 0; i < 1000 && chunks(owner) > 0; i++) {
+  /** The server has processed the cancellation once its clean-up has removed the segments. */
+  private static void awaitNoSegments(UUID owner) throws Exception {
+    for (int i = 0; i < 1000 && segments(owner) > 0; i++) {
       Thread.sleep(10);
     }
-    assertThat(chunks(owner)).isZero();
+    assertThat(segments(owner)).isZero();
   }
 
   private void assertNothingStored(TestUser user, UUID owner) throws SQLException {
@@ -141,7 +141,7 @@ class UploadCancellationTest {
         .listItems(ListItemsRequest.newBuilder().setShowDeleted(true).build()).getItemsList()).isEmpty();
   }
 
-  private static long chunks(UUID owner) throws SQLException {
-    return count("SELECT count(*) FROM cairn.item_chunks WHERE owner_id = ?", owner);
+  private static long segments(UUID owner) throws SQLException {
+    return count("SELECT count(*) FROM cairn.item_segments WHERE owner_id = ?", owner);
   }
 }

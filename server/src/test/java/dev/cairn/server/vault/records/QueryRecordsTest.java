@@ -128,15 +128,13 @@ class QueryRecordsTest {
 
   @Test
   void labelsAndUpdateTimeAreFilterable() {
-    UUID ownerId = UUID.fromString(owner.id());
-    fixture.vault.database().transaction(Principal.system(ownerId), sql ->
-        sql.update(dev.cairn.server.db.jooq.Tables.ITEMS)
-            .set(dev.cairn.server.db.jooq.Tables.ITEMS.LABELS, org.jooq.JSONB.valueOf("{\"team\":\"blue\"}"))
-            .where(dev.cairn.server.db.jooq.Tables.ITEMS.COLLECTION_ID.eq(collection))
-            .and(dev.cairn.server.db.jooq.Tables.ITEMS.ID.in(
-                query(owner, "data.name = \"Bob\" OR data.name = \"Dan\"", "", 10, "").getRecordsList().stream()
-                    .map(r -> UUID.fromString(r.getName().substring(6))).toList()))
-            .execute());
+    for (var r : query(owner, "data.name = \"Bob\" OR data.name = \"Dan\"", "", 10, "").getRecordsList()) {
+      fixture.vault(owner).updateItem(dev.cairn.vault.v1.UpdateItemRequest.newBuilder()
+          .setItem(dev.cairn.vault.v1.Item.newBuilder().setName(r.getName()).putLabels("team", "blue"))
+          .setUpdateMask(com.google.protobuf.FieldMask.newBuilder().addPaths("labels"))
+          .setEtag(r.getEtag())
+          .build());
+    }
     assertThat(names(owner, "labels.team = \"blue\"")).containsExactly("Bob", "Dan");
     assertThat(names(owner, "labels.team:*")).containsExactly("Bob", "Dan");
     assertThat(names(owner, "labels.team = \"red\"")).isEmpty();
@@ -253,8 +251,14 @@ class QueryRecordsTest {
   @Test
   void expiredOrRevokedGrantIsNotFound() {
     TestUser expired = fixture.server.newUser("rq-expired");
-    fixture.grant(owner, expired, collection, "READ", OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(1));
-    assertNotFound(() -> query(expired, "", "", 10, ""));
+    // CreateGrant refuses an expiry already past: the grant expires as the server's clock moves on
+    fixture.grant(owner, expired, collection, "READ", OffsetDateTime.now(ZoneOffset.UTC).plusMinutes(1));
+    try {
+      CairnTestServer.CLOCK.advance(java.time.Duration.ofMinutes(2));
+      assertNotFound(() -> query(expired, "", "", 10, ""));
+    } finally {
+      CairnTestServer.CLOCK.reset();
+    }
 
     TestUser revoked = fixture.server.newUser("rq-revoked");
     UUID grant = fixture.grant(owner, revoked, collection, "READ", null);

@@ -156,6 +156,69 @@ class ConsentsTest {
   }
 
   @Test
+  void receiptMessageSaysWhatItsSignedJsonSays() {
+    TestUser owner = SERVER.newUser("owner");
+    TestUser bank = SERVER.newUser("bank");
+    UUID a = document(owner, "x");
+    Consent c = create(owner, consent(bank).setItems(Consent.ItemScope.newBuilder().addItems("items/" + a)));
+    sharing(owner).revokeConsent(dev.cairn.vault.v1.RevokeConsentRequest.newBuilder().setName(c.getName()).build());
+    var response = sharing(owner).getConsentReceipt(GetConsentReceiptRequest.newBuilder().setName(c.getName()).build());
+    var r = response.getReceipt();
+    var json = JsonParser.parseString(response.getReceiptJson().toStringUtf8()).getAsJsonObject();
+
+    assertThat(json.get("version").getAsString()).isEqualTo(r.getVersion());
+    assertThat(json.get("jurisdiction").getAsString()).isEqualTo(r.getJurisdiction());
+    assertThat(json.get("consentTimestamp").getAsLong()).isEqualTo(r.getConsentTimestamp().getSeconds());
+    assertThat(json.get("collectionMethod").getAsString()).isEqualTo(r.getCollectionMethod());
+    assertThat(json.get("consentReceiptID").getAsString()).isEqualTo(r.getConsentReceiptId());
+    assertThat(json.get("language").getAsString()).isEqualTo(r.getLanguage());
+    assertThat(json.get("piiPrincipalId").getAsString()).isEqualTo(r.getPiiPrincipalId());
+    var controller = json.getAsJsonArray("piiControllers").get(0).getAsJsonObject();
+    assertThat(json.getAsJsonArray("piiControllers").size()).isEqualTo(r.getPiiControllersCount());
+    assertThat(controller.get("piiController").getAsString()).isEqualTo(r.getPiiControllers(0).getPiiController());
+    assertThat(controller.get("contact").getAsString()).isEqualTo(r.getPiiControllers(0).getContact());
+    assertThat(controller.get("email").getAsString()).isEqualTo(r.getPiiControllers(0).getEmail());
+    assertThat(controller.get("piiControllerUrl").getAsString()).isEqualTo(r.getPiiControllers(0).getPiiControllerUrl());
+    assertThat(controller.get("onBehalf").getAsBoolean()).isEqualTo(r.getPiiControllers(0).getOnBehalf());
+    assertThat(json.get("policyUrl").getAsString()).isEqualTo(r.getPolicyUrl());
+    var service = json.getAsJsonArray("services").get(0).getAsJsonObject();
+    assertThat(service.get("service").getAsString()).isEqualTo(r.getServices(0).getService());
+    var purpose = service.getAsJsonArray("purposes").get(0).getAsJsonObject();
+    var p = r.getServices(0).getPurposes(0);
+    assertThat(purpose.get("purpose").getAsString()).isEqualTo(p.getPurpose());
+    assertThat(strings(purpose.getAsJsonArray("purposeCategory"))).isEqualTo(p.getPurposeCategoriesList());
+    assertThat(purpose.get("consentType").getAsString()).isEqualTo(p.getConsentType());
+    assertThat(strings(purpose.getAsJsonArray("piiCategory"))).isEqualTo(p.getPiiCategoriesList());
+    assertThat(purpose.get("primaryPurpose").getAsBoolean()).isEqualTo(p.getPrimaryPurpose());
+    assertThat(purpose.get("termination").getAsString()).isEqualTo(p.getTermination());
+    assertThat(purpose.get("thirdPartyDisclosure").getAsBoolean()).isEqualTo(p.getThirdPartyDisclosure());
+    assertThat(purpose.get("thirdPartyName").getAsString()).isEqualTo(p.getThirdPartyName());
+    assertThat(json.get("sensitive").getAsBoolean()).isEqualTo(r.getSensitive());
+    assertThat(strings(json.getAsJsonArray("spiCat"))).isEqualTo(r.getSpiCategoriesList());
+    var cairn = json.getAsJsonObject("cairn");
+    assertThat(cairn.get("consent").getAsString()).isEqualTo(r.getConsent());
+    assertThat(cairn.get("recipient").getAsString()).isEqualTo(r.getRecipient());
+    assertThat("ROLE_" + cairn.get("role").getAsString()).isEqualTo(r.getRole().name());
+    assertThat(strings(cairn.getAsJsonArray("scope"))).isEqualTo(r.getScopeList());
+    assertThat(java.time.Instant.parse(cairn.get("startTime").getAsString())).isEqualTo(instant(r.getStartTime()));
+    assertThat(java.time.Instant.parse(cairn.get("endTime").getAsString())).isEqualTo(instant(r.getEndTime()));
+    assertThat(java.time.Instant.parse(cairn.get("revokeTime").getAsString())).isEqualTo(instant(r.getRevokeTime()));
+    assertThat(cairn.get("agreementTextVersion").getAsString()).isEqualTo(r.getAgreementTextVersion());
+    assertThat(cairn.get("agreementTextSha256").getAsString())
+        .isEqualTo(java.util.HexFormat.of().formatHex(r.getAgreementTextSha256().toByteArray()));
+  }
+
+  private static java.util.List<String> strings(com.google.gson.JsonArray array) {
+    var out = new java.util.ArrayList<String>();
+    array.forEach(e -> out.add(e.getAsString()));
+    return out;
+  }
+
+  private static java.time.Instant instant(com.google.protobuf.Timestamp t) {
+    return java.time.Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+  }
+
+  @Test
   void consentOnItemsNotOwnedIsNotFoundAndStrangersSeeNothing() {
     TestUser owner = SERVER.newUser("owner");
     TestUser bank = SERVER.newUser("bank");

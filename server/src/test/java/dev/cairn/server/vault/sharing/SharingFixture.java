@@ -1,10 +1,8 @@
 package dev.cairn.server.vault.sharing;
 
-import static dev.cairn.server.db.jooq.Tables.ITEMS;
-import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
-
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
@@ -13,8 +11,12 @@ import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.server.testing.TestDatabase;
 import dev.cairn.server.access.VaultAccess;
 import dev.cairn.server.vault.VaultContext;
-import dev.cairn.server.vault.items.ItemStore;
+import dev.cairn.vault.v1.CreateItemRequest;
+import dev.cairn.vault.v1.Item;
 import dev.cairn.vault.v1.SharingServiceGrpc;
+import dev.cairn.vault.v1.UploadItemMetadata;
+import dev.cairn.vault.v1.UploadItemRequest;
+import dev.cairn.vault.v1.UploadItemResponse;
 import dev.cairn.vault.v1.SharingServiceGrpc.SharingServiceBlockingStub;
 import dev.cairn.vault.v1.VaultServiceGrpc;
 import dev.cairn.vault.v1.VaultServiceGrpc.VaultServiceBlockingStub;
@@ -28,12 +30,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
-import org.jooq.JSONB;
 
 /**
- * Test helpers for sharing: items written straight into the vault (the items RPCs are built
- * in parallel), access checks through VaultAccess as a given user, and audit rows read as the
- * database superuser.
+ * Test helpers for sharing: items made through the items RPCs, access checks through
+ * VaultAccess as a given user, and audit rows read as the database superuser.
  */
 final class SharingFixture {
   static final CairnTestServer SERVER = CairnTestServer.get();
@@ -60,40 +60,52 @@ final class SharingFixture {
     return UUID.fromString(user.id());
   }
 
-  /** A document owned by {@code owner}, version 1 with {@code content}, as CreateItem would store it. */
+  /**
+   * A document owned by {@code owner}, version 1 with {@code content}: made through CreateItem,
+   * or UploadItem when it is larger than CreateItem takes inline.
+   */
   static UUID document(TestUser owner, byte[] content, Map<String, String> labels) {
-    UUID ownerId = id(owner);
-    UUID item = UUID.randomUUID();
-    var store = new ItemStore(vault());
-    vault().database().transaction(Principal.system(ownerId), sql -> {
-      var json = new com.google.gson.JsonObject();
-      labels.forEach(json::addProperty);
-      var blob = store.writeSmall(sql, ownerId, item, content);
-      sql.insertInto(ITEMS)
-          .set(ITEMS.ID, item)
-          .set(ITEMS.OWNER_ID, ownerId)
-          .set(ITEMS.KIND, "DOCUMENT")
-          .set(ITEMS.DISPLAY_NAME, "doc")
-          .set(ITEMS.MEDIA_TYPE, "text/plain")
-          .set(ITEMS.LABELS, JSONB.valueOf(json.toString()))
-          .set(ITEMS.CURRENT_VERSION, 1)
-          .set(ITEMS.SIZE_BYTES, blob.sizeBytes())
-          .set(ITEMS.CONTENT_SHA256, blob.sha256())
-          .execute();
-      sql.insertInto(ITEM_VERSIONS)
-          .set(ITEM_VERSIONS.ITEM_ID, item)
-          .set(ITEM_VERSIONS.VERSION, 1)
-          .set(ITEM_VERSIONS.OWNER_ID, ownerId)
-          .set(ITEM_VERSIONS.AUTHOR_ID, ownerId)
-          .set(ITEM_VERSIONS.MEDIA_TYPE, "text/plain")
-          .set(ITEM_VERSIONS.SIZE_BYTES, blob.sizeBytes())
-          .set(ITEM_VERSIONS.CONTENT_SHA256, blob.sha256())
-          .set(ITEM_VERSIONS.BLOB_ID, blob.id())
-          .set(ITEM_VERSIONS.CHUNK_COUNT, blob.chunkCount())
-          .execute();
-      return null;
-    });
-    return item;
+    Item item = Item.newBuilder()
+        .setKind(Item.Kind.KIND_DOCUMENT)
+        .setDisplayName("doc")
+        .setMediaType("text/plain")
+        .putAllLabels(labels)
+        .build();
+    Item created = content.length > vault().limits().inlineMaxBytes()
+        ? upload(owner, item, content)
+        : items(owner).createItem(CreateItemRequest.newBuilder()
+            .setItem(item.toBuilder().setContent(ByteString.copyFrom(content))).build()).getItem();
+    return UUID.fromString(created.getName().substring("items/".length()));
+  }
+
+  private static Item upload(TestUser owner, Item item, byte[] content) {
+    var done = new java.util.concurrent.CompletableFuture<Item>();
+    var requests = VaultServiceGrpc.newStub(SERVER.channel()).withCallCredentials(CairnTestServer.bearer(owner.token()))
+        .uploadItem(new io.grpc.stub.StreamObserver<UploadItemResponse>() {
+          @Override
+          public void onNext(UploadItemResponse response) {
+            done.complete(response.getItem());
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            done.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    requests.onNext(UploadItemRequest.newBuilder().setMetadata(UploadItemMetadata.newBuilder().setItem(item)).build());
+    for (int at = 0; at < content.length; at += 1024 * 1024) {
+      requests.onNext(UploadItemRequest.newBuilder()
+          .setChunk(ByteString.copyFrom(content, at, Math.min(1024 * 1024, content.length - at))).build());
+    }
+    requests.onCompleted();
+    try {
+      return done.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("UploadItem failed", e);
+    }
   }
 
   static UUID document(TestUser owner, String content) {

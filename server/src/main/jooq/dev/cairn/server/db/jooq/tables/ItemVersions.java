@@ -101,9 +101,9 @@ public class ItemVersions extends TableImpl<ItemVersionsRecord> {
     public final TableField<ItemVersionsRecord, UUID> BLOB_ID = createField(DSL.name("blob_id"), SQLDataType.UUID, this, "");
 
     /**
-     * The column <code>cairn.item_versions.chunk_count</code>.
+     * The column <code>cairn.item_versions.segment_count</code>.
      */
-    public final TableField<ItemVersionsRecord, Integer> CHUNK_COUNT = createField(DSL.name("chunk_count"), SQLDataType.INTEGER.nullable(false).defaultValue(DSL.field(DSL.raw("0"), SQLDataType.INTEGER)), this, "");
+    public final TableField<ItemVersionsRecord, Integer> SEGMENT_COUNT = createField(DSL.name("segment_count"), SQLDataType.INTEGER.nullable(false).defaultValue(DSL.field(DSL.raw("0"), SQLDataType.INTEGER)), this, "");
 
     /**
      * The column <code>cairn.item_versions.record_ciphertext</code>.

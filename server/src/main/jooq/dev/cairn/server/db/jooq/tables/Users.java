@@ -14,8 +14,8 @@ import dev.cairn.server.db.jooq.tables.Collections.CollectionsPath;
 import dev.cairn.server.db.jooq.tables.Consents.ConsentsPath;
 import dev.cairn.server.db.jooq.tables.DataKeys.DataKeysPath;
 import dev.cairn.server.db.jooq.tables.Grants.GrantsPath;
-import dev.cairn.server.db.jooq.tables.ItemChunks.ItemChunksPath;
 import dev.cairn.server.db.jooq.tables.ItemCounts.ItemCountsPath;
+import dev.cairn.server.db.jooq.tables.ItemSegments.ItemSegmentsPath;
 import dev.cairn.server.db.jooq.tables.Items.ItemsPath;
 import dev.cairn.server.db.jooq.tables.Jobs.JobsPath;
 import dev.cairn.server.db.jooq.tables.records.UsersRecord;
@@ -334,19 +334,6 @@ public class Users extends TableImpl<UsersRecord> {
         return _grantsOwnerIdFkey;
     }
 
-    private transient ItemChunksPath _itemChunks;
-
-    /**
-     * Get the implicit to-many join path to the <code>cairn.item_chunks</code>
-     * table
-     */
-    public ItemChunksPath itemChunks() {
-        if (_itemChunks == null)
-            _itemChunks = new ItemChunksPath(this, null, Keys.ITEM_CHUNKS__ITEM_CHUNKS_OWNER_ID_FKEY.getInverseKey());
-
-        return _itemChunks;
-    }
-
     private transient ItemCountsPath _itemCounts;
 
     /**
@@ -358,6 +345,19 @@ public class Users extends TableImpl<UsersRecord> {
             _itemCounts = new ItemCountsPath(this, null, Keys.ITEM_COUNTS__ITEM_COUNTS_OWNER_ID_FKEY.getInverseKey());
 
         return _itemCounts;
+    }
+
+    private transient ItemSegmentsPath _itemSegments;
+
+    /**
+     * Get the implicit to-many join path to the
+     * <code>cairn.item_segments</code> table
+     */
+    public ItemSegmentsPath itemSegments() {
+        if (_itemSegments == null)
+            _itemSegments = new ItemSegmentsPath(this, null, Keys.ITEM_SEGMENTS__ITEM_SEGMENTS_OWNER_ID_FKEY.getInverseKey());
+
+        return _itemSegments;
     }
 
     private transient ItemsPath _items;

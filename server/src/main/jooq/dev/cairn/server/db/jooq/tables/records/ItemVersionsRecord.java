@@ -142,17 +142,17 @@ public class ItemVersionsRecord extends UpdatableRecordImpl<ItemVersionsRecord> 
     }
 
     /**
-     * Setter for <code>cairn.item_versions.chunk_count</code>.
+     * Setter for <code>cairn.item_versions.segment_count</code>.
      */
-    public ItemVersionsRecord setChunkCount(Integer value) {
+    public ItemVersionsRecord setSegmentCount(Integer value) {
         set(8, value);
         return this;
     }
 
     /**
-     * Getter for <code>cairn.item_versions.chunk_count</code>.
+     * Getter for <code>cairn.item_versions.segment_count</code>.
      */
-    public Integer getChunkCount() {
+    public Integer getSegmentCount() {
         return (Integer) get(8);
     }
 
@@ -209,7 +209,7 @@ public class ItemVersionsRecord extends UpdatableRecordImpl<ItemVersionsRecord> 
     /**
      * Create a detached, initialised ItemVersionsRecord
      */
-    public ItemVersionsRecord(UUID itemId, Integer version, UUID ownerId, UUID authorId, String mediaType, Long sizeBytes, byte[] contentSha256, UUID blobId, Integer chunkCount, byte[] recordCiphertext, OffsetDateTime createdAt) {
+    public ItemVersionsRecord(UUID itemId, Integer version, UUID ownerId, UUID authorId, String mediaType, Long sizeBytes, byte[] contentSha256, UUID blobId, Integer segmentCount, byte[] recordCiphertext, OffsetDateTime createdAt) {
         super(ItemVersions.ITEM_VERSIONS);
 
         setItemId(itemId);
@@ -220,7 +220,7 @@ public class ItemVersionsRecord extends UpdatableRecordImpl<ItemVersionsRecord> 
         setSizeBytes(sizeBytes);
         setContentSha256(contentSha256);
         setBlobId(blobId);
-        setChunkCount(chunkCount);
+        setSegmentCount(segmentCount);
         setRecordCiphertext(recordCiphertext);
         setCreatedAt(createdAt);
         resetTouchedOnNotNull();
