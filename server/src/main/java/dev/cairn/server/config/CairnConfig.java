@@ -98,6 +98,8 @@ public record CairnConfig(
    * @param retention how long a deleted item can be undeleted before it is purged
    * @param piiController the data controller consent receipts name
    * @param auditCheckpointEvery how often each moved audit head is signed (a checkpoint)
+   * @param auditChainEvery how often queued audit events are linked into their chains when
+   *     nothing wakes the chainer sooner (events queued on another replica)
    */
   public record VaultConfig(
       long inlineMaxBytes,
@@ -106,7 +108,8 @@ public record CairnConfig(
       int writesPerMinute,
       Duration retention,
       PiiController piiController,
-      Duration auditCheckpointEvery) {}
+      Duration auditCheckpointEvery,
+      Duration auditChainEvery) {}
 
   /** The operator of this deployment, as consent receipts name it (Kantara piiControllers). */
   public record PiiController(String name, String contact, String email, String url) {}
@@ -176,7 +179,8 @@ public record CairnConfig(
                 reader.string("CAIRN_PII_CONTROLLER_CONTACT", ""),
                 reader.string("CAIRN_PII_CONTROLLER_EMAIL", ""),
                 reader.string("CAIRN_PII_CONTROLLER_URL", "")),
-            Duration.ofSeconds(reader.integer("CAIRN_AUDIT_CHECKPOINT_SECONDS", 300, 1, 86_400)));
+            Duration.ofSeconds(reader.integer("CAIRN_AUDIT_CHECKPOINT_SECONDS", 300, 1, 86_400)),
+            Duration.ofMillis(reader.integer("CAIRN_AUDIT_CHAIN_MILLIS", 100, 10, 60_000)));
     reader.throwIfProblems();
     return new CairnConfig(
         grpcPort,

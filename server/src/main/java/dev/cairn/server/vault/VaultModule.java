@@ -1,6 +1,7 @@
 package dev.cairn.server.vault;
 
 import dev.cairn.server.identity.IdentityService;
+import dev.cairn.server.vault.audit.AuditChainer;
 import dev.cairn.server.vault.audit.AuditCheckpointer;
 import dev.cairn.server.vault.audit.AuditGrpcService;
 import dev.cairn.server.vault.items.ItemPurger;
@@ -19,10 +20,12 @@ public final class VaultModule implements AutoCloseable {
   private final VaultContext context;
   private final ItemPurger purger;
   private final AuditCheckpointer checkpointer;
+  private final AuditChainer chainer;
 
   public VaultModule(VaultContext context) {
     this.context = context;
     this.purger = ItemPurger.start(context, PURGE_EVERY);
+    this.chainer = new AuditChainer(context.database()).start(context.audit(), context.limits().auditChainEvery());
     this.checkpointer = new AuditCheckpointer(context).every(context.limits().auditCheckpointEvery());
   }
 
@@ -30,7 +33,7 @@ public final class VaultModule implements AutoCloseable {
     return List.of(
         new VaultGrpcService(new ItemsRpc(context), new RecordsRpc(context)),
         new SharingGrpcService(context),
-        new AuditGrpcService(context));
+        new AuditGrpcService(context, chainer));
   }
 
   /** Account deletion destroys the owner's data key in the same transaction (crypto-shredding). */
@@ -38,10 +41,11 @@ public final class VaultModule implements AutoCloseable {
     return (sql, userId) -> context.dataKeys().destroy(sql, userId);
   }
 
-  /** Stops the background work (the purge job, the audit checkpointer). */
+  /** Stops the background work (the purge job, the audit chainer and checkpointer). */
   @Override
   public void close() {
     checkpointer.close();
     purger.close();
+    chainer.close(); // last: what the others queued is chained by the next start if not now
   }
 }
