@@ -104,6 +104,8 @@ public record CairnConfig(
    * @param retention how long a deleted item can be undeleted before it is purged
    * @param piiController the data controller consent receipts name
    * @param auditCheckpointEvery how often each moved audit head is signed (a checkpoint)
+   * @param auditChainEvery how often queued audit events are linked into their chains when
+   *     nothing wakes the chainer sooner (events queued on another replica)
    */
   public record VaultConfig(
       long inlineMaxBytes,
@@ -112,7 +114,8 @@ public record CairnConfig(
       int writesPerMinute,
       Duration retention,
       PiiController piiController,
-      Duration auditCheckpointEvery) {}
+      Duration auditCheckpointEvery,
+      Duration auditChainEvery) {}
 
   /**
    * The background job queue (see the jobs package).
@@ -219,7 +222,8 @@ public record CairnConfig(
                 reader.string("CAIRN_PII_CONTROLLER_CONTACT", ""),
                 reader.string("CAIRN_PII_CONTROLLER_EMAIL", ""),
                 reader.string("CAIRN_PII_CONTROLLER_URL", "")),
-            Duration.ofSeconds(reader.integer("CAIRN_AUDIT_CHECKPOINT_SECONDS", 300, 1, 86_400)));
+            Duration.ofSeconds(reader.integer("CAIRN_AUDIT_CHECKPOINT_SECONDS", 300, 1, 86_400)),
+            Duration.ofMillis(reader.integer("CAIRN_AUDIT_CHAIN_MILLIS", 100, 10, 60_000)));
     var jobs = jobs(reader);
     Duration authCacheTtl = Duration.ofSeconds(reader.integer("CAIRN_AUTH_CACHE_SECONDS", 5, 0, 300));
     reader.throwIfProblems();

@@ -32,6 +32,16 @@ public final class Jsonb {
     return JSONB.valueOf(json.toString());
   }
 
+  /** A JSON object given as text (a job payload), checked to be one object and stored compact. */
+  public static JSONB ofObjectText(String json) {
+    return of(JsonParser.parseString(json).getAsJsonObject());
+  }
+
+  /** The JSON text of a JSONB value, as PostgreSQL returned it. */
+  public static String text(JSONB json) {
+    return json.data();
+  }
+
   /** The map a JSONB object of strings holds, keys sorted; empty for SQL NULL. */
   public static SortedMap<String, String> stringMap(@Nullable JSONB json) {
     return json == null ? new TreeMap<>() : stringMap(object(json));

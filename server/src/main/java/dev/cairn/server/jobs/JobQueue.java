@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.db.Database;
+import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.db.jooq.Routines;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -56,7 +56,7 @@ public final class JobQueue {
             .set(JOBS.ID, ids.get())
             .set(JOBS.KIND, job.kind())
             .set(JOBS.OWNER_ID, job.ownerId())
-            .set(JOBS.PAYLOAD, JSONB.valueOf(job.payload()))
+            .set(JOBS.PAYLOAD, Jsonb.ofObjectText(job.payload()))
             .set(JOBS.DEDUPE_KEY, job.dedupeKey())
             .set(JOBS.MAX_ATTEMPTS, job.maxAttempts() == 0 ? defaultMaxAttempts : job.maxAttempts())
             .set(JOBS.RUN_AT, now.plus(job.delay()))
@@ -73,7 +73,7 @@ public final class JobQueue {
     return database.transaction(Principal.anonymous(), sql -> {
       var claimed = Routines.claimJobs(kinds.toArray(String[]::new), worker, limit, utc(clock.instant().plus(lease)));
       return sql.selectFrom(claimed).fetch(r -> new ClaimedJob(
-          r.getId(), r.getKind(), r.getOwnerId(), r.getPayload().data(), r.getAttempts(), r.getMaxAttempts()));
+          r.getId(), r.getKind(), r.getOwnerId(), Jsonb.text(r.getPayload()), r.getAttempts(), r.getMaxAttempts()));
     });
   }
 

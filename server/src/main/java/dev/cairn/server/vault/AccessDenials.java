@@ -73,7 +73,7 @@ public final class AccessDenials {
       // a transaction of the owner's: RLS lets a transaction append only to chains it has a
       // part in, and the refused caller has none in this owner's
       return appendAsOwner(owner, new AuditLog.Entry(
-          actor(caller), "ACCESS_DENIED", "items/" + itemId, null, null, null, "DENIED",
+          actor(caller), AuditAction.ACCESS_DENIED, "items/" + itemId, null, null, null, "DENIED",
           Map.of("action", attemptedAction), Map.of(), requestId));
     });
   }

@@ -1,7 +1,6 @@
 package dev.cairn.server.vault;
 
-import static dev.cairn.server.db.jooq.Tables.AUDIT_EVENTS;
-import static dev.cairn.server.db.jooq.Tables.AUDIT_HEADS;
+import static dev.cairn.server.db.jooq.Tables.AUDIT_PENDING;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.jooq.tables.records.AuditEventsRecord;
@@ -25,18 +24,24 @@ import org.jooq.JSONB;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Appends to an owner's tamper-evident audit chain, inside the caller's transaction: if the
- * append fails, so does the action it records. The owner's head row is locked for the
- * append ({@code SELECT ... FOR UPDATE}), so concurrent actions on one owner's data queue
- * up and the chain never forks. Sensitive detail values are stored as HMAC-SHA256 (under a
- * server key), so the log can prove "this value" without storing it.
+ * Records events in an owner's tamper-evident audit log, inside the caller's transaction: if
+ * the record fails, so does the action it records, and once the action commits, so has its
+ * event. The event is queued ({@code cairn.audit_pending}, one prepared INSERT): the action
+ * neither reads nor locks the owner's chain head, so one owner's concurrent calls do not
+ * queue behind each other. The chainer ({@code vault.audit.AuditChainer}) links queued
+ * events into the hash chain shortly after, with {@link #canonical} and {@link #hash}.
+ * Sensitive detail values are stored as HMAC-SHA256 (under a server key), so the log can
+ * prove "this value" without storing it.
  */
 public final class AuditLog {
-  static final byte[] GENESIS = new byte[32];
+  /** The prev_hash of an owner's first event. */
+  public static final byte[] GENESIS = new byte[32];
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'");
 
   private final byte[] hmacKey;
   private final Clock clock;
+  /** Wakes the chainer when an event was queued (set once, by the chainer). */
+  private volatile Runnable queued = () -> {};
 
   public AuditLog(byte[] hmacKey, Clock clock) {
     this.hmacKey = requireNonNull(hmacKey, "hmacKey").clone();
@@ -47,14 +52,14 @@ public final class AuditLog {
    * One event to record.
    *
    * @param actor {@code users/{id}}, {@code accessLinks/{id}} or {@code anonymous}
-   * @param action an {@code AuditEvent.Action} name without its prefix, e.g. {@code ITEM_READ}
+   * @param action what happened
    * @param target the resource acted on, e.g. {@code items/{id}}
    * @param details plain facts (media type, version...)
    * @param sensitive facts stored only as HMACs (under the key {@code <name>_hmac})
    */
   public record Entry(
       String actor,
-      String action,
+      AuditAction action,
       String target,
       @Nullable UUID viaGrant,
       @Nullable UUID viaLink,
@@ -65,12 +70,13 @@ public final class AuditLog {
       String requestId) {
 
     public Entry {
+      requireNonNull(action, "action");
       details = Map.copyOf(details);
       sensitive = Map.copyOf(sensitive);
     }
 
     /** A successful action with no grant, link or consent involved. */
-    public static Entry of(String actor, String action, String target, String requestId) {
+    public static Entry of(String actor, AuditAction action, String target, String requestId) {
       return new Entry(actor, action, target, null, null, null, "OK", Map.of(), Map.of(), requestId);
     }
 
@@ -96,62 +102,34 @@ public final class AuditLog {
   }
 
   /**
-   * Appends {@code entry} to {@code owner}'s chain; returns its sequence number. Call it last
-   * in the action's transaction: from the head update on, the owner's other actions queue
-   * behind this one until it commits, which keeps the chain linear. Two round trips.
+   * Records {@code entry} in {@code owner}'s log, in the caller's transaction: one INSERT with
+   * bind values into the queue, no lock held beyond the row itself. It gets its seq and hash
+   * when the chainer links it (ListAuditEvents and VerifyAuditLog link what is queued first).
    */
-  public long append(DSLContext sql, UUID owner, Entry entry) {
-    var head = advanceHead(sql, owner);
-    if (head == null) {
-      sql.insertInto(AUDIT_HEADS)
-          .set(AUDIT_HEADS.OWNER_ID, owner)
-          .set(AUDIT_HEADS.SEQ, 0L)
-          .set(AUDIT_HEADS.HASH, GENESIS)
-          .onConflictDoNothing()
-          .execute();
-      head = advanceHead(sql, owner);
-      if (head == null) {
-        throw new IllegalStateException("audit head of " + owner + " vanished");
-      }
-    }
-    long seq = head.value1();
-    byte[] prevHash = head.value2();
-    OffsetDateTime time = OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+  public void append(DSLContext sql, UUID owner, Entry entry) {
+    requireNonNull(owner, "owner");
     var details = new TreeMap<>(entry.details());
     entry.sensitive().forEach((k, v) -> details.put(k + "_hmac", hmac(v)));
-    var row = sql.newRecord(AUDIT_EVENTS);
-    row.setOwnerId(owner);
-    row.setSeq(seq);
-    row.setEventTime(time);
-    row.setActor(entry.actor());
-    row.setAction(entry.action());
-    row.setTarget(entry.target());
-    row.setViaGrant(entry.viaGrant());
-    row.setViaLink(entry.viaLink());
-    row.setViaConsent(entry.viaConsent());
-    row.setOutcome(entry.outcome());
-    row.setDetails(JSONB.valueOf(json(details)));
-    row.setRequestId(entry.requestId());
-    row.setPrevHash(prevHash);
-    row.setHash(hash(prevHash, canonical(row)));
-    // the event and the head's new hash go in one round trip
-    sql.batch(
-            sql.insertInto(AUDIT_EVENTS).set(row),
-            sql.update(AUDIT_HEADS).set(AUDIT_HEADS.HASH, row.getHash()).where(AUDIT_HEADS.OWNER_ID.eq(owner)))
+    sql.insertInto(AUDIT_PENDING)
+        .set(AUDIT_PENDING.OWNER_ID, owner)
+        .set(AUDIT_PENDING.EVENT_TIME, OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC))
+        .set(AUDIT_PENDING.ACTOR, entry.actor())
+        .set(AUDIT_PENDING.ACTION, entry.action().name())
+        .set(AUDIT_PENDING.TARGET, entry.target())
+        .set(AUDIT_PENDING.VIA_GRANT, entry.viaGrant())
+        .set(AUDIT_PENDING.VIA_LINK, entry.viaLink())
+        .set(AUDIT_PENDING.VIA_CONSENT, entry.viaConsent())
+        .set(AUDIT_PENDING.OUTCOME, entry.outcome())
+        .set(AUDIT_PENDING.DETAILS, JSONB.valueOf(json(details)))
+        .set(AUDIT_PENDING.REQUEST_ID, entry.requestId())
         .execute();
-    return seq;
+    // before the commit, so the chainer may find nothing yet; it then finds it on its next poll
+    queued.run();
   }
 
-  /**
-   * Takes the next sequence number of the owner's chain and the previous event's hash in one
-   * statement; the row lock it takes serialises appends to this chain until commit.
-   */
-  private static org.jooq.@Nullable Record2<Long, byte[]> advanceHead(DSLContext sql, UUID owner) {
-    return sql.update(AUDIT_HEADS)
-        .set(AUDIT_HEADS.SEQ, AUDIT_HEADS.SEQ.plus(1L))
-        .where(AUDIT_HEADS.OWNER_ID.eq(owner))
-        .returningResult(AUDIT_HEADS.SEQ, AUDIT_HEADS.HASH)
-        .fetchOne();
+  /** Registers what to run when an event was queued (the chainer's wake-up); replaces the last. */
+  public void whenQueued(Runnable nudge) {
+    this.queued = requireNonNull(nudge, "nudge");
   }
 
   /** HMAC-SHA256 of a sensitive value, hex. */
@@ -213,7 +191,7 @@ public final class AuditLog {
   }
 
   /** Sorted, compact JSON of string pairs. */
-  static String json(Map<String, String> sorted) {
+  public static String json(Map<String, String> sorted) {
     var obj = new com.google.gson.JsonObject();
     new TreeMap<>(sorted).forEach(obj::addProperty);
     return obj.toString();

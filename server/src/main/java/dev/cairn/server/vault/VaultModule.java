@@ -4,6 +4,7 @@ import dev.cairn.server.identity.IdentityService;
 import dev.cairn.server.jobs.JobHandler;
 import dev.cairn.server.jobs.JobQueue;
 import dev.cairn.server.jobs.Periodic;
+import dev.cairn.server.vault.audit.AuditChainer;
 import dev.cairn.server.vault.audit.AuditCheckpointer;
 import dev.cairn.server.vault.audit.AuditGrpcService;
 import dev.cairn.server.vault.items.ItemPurger;
@@ -24,11 +25,13 @@ public final class VaultModule implements AutoCloseable {
   private final ItemPurger purger;
   private final Periodic purgeScheduling;
   private final AuditCheckpointer checkpointer;
+  private final AuditChainer chainer;
 
   public VaultModule(VaultContext context, JobQueue jobs) {
     this.context = context;
     this.purger = new ItemPurger(context);
     this.purgeScheduling = Periodic.every(PURGE_EVERY, "item-purge-scheduling", () -> purger.enqueueDue(jobs));
+    this.chainer = new AuditChainer(context.database()).start(context.audit(), context.limits().auditChainEvery());
     this.checkpointer = new AuditCheckpointer(context).every(context.limits().auditCheckpointEvery());
   }
 
@@ -38,7 +41,7 @@ public final class VaultModule implements AutoCloseable {
     return List.of(
         new VaultGrpcService(new ItemsRpc(context, records, List.of(records.indexer())), new RecordsRpc(context, records)),
         new SharingGrpcService(context),
-        new AuditGrpcService(context));
+        new AuditGrpcService(context, chainer));
   }
 
   /** The handlers of the vault's background jobs. */
@@ -51,10 +54,11 @@ public final class VaultModule implements AutoCloseable {
     return (sql, userId) -> context.dataKeys().destroy(sql, userId);
   }
 
-  /** Stops the background work (purge scheduling, the audit checkpointer). */
+  /** Stops the background work (purge scheduling, the audit chainer and checkpointer). */
   @Override
   public void close() {
     checkpointer.close();
     purgeScheduling.close();
+    chainer.close(); // last: what the others queued is chained by the next start if not now
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.TestDatabase;
+import dev.cairn.server.vault.AuditAction;
 import dev.cairn.server.vault.AuditLog;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -23,8 +24,11 @@ class AuditChainSecurityTest {
   private UUID ownerWithAChain() {
     UUID owner = UUID.fromString(cairn.newUser("chain-owner").id());
     var vault = cairn.server().vault();
-    vault.database().transaction(Principal.system(owner), sql ->
-        vault.audit().append(sql, owner, AuditLog.Entry.of("users/" + owner, "ITEM_CREATE", "items/x", "")));
+    vault.database().transaction(Principal.system(owner), sql -> {
+      vault.audit().append(sql, owner, AuditLog.Entry.of("users/" + owner, AuditAction.ITEM_CREATE, "items/x", ""));
+      return null;
+    });
+    cairn.chainAudit();
     return owner;
   }
 
@@ -72,8 +76,18 @@ class AuditChainSecurityTest {
   void theOwnersOwnTransactionStillAppends() throws Exception {
     UUID owner = ownerWithAChain();
     var vault = cairn.server().vault();
-    long seq = vault.database().transaction(Principal.system(owner), sql ->
-        vault.audit().append(sql, owner, AuditLog.Entry.of("users/" + owner, "ITEM_READ", "items/x", "")));
-    assertThat(seq).isEqualTo(2);
+    vault.database().transaction(Principal.system(owner), sql -> {
+      vault.audit().append(sql, owner, AuditLog.Entry.of("users/" + owner, AuditAction.ITEM_READ, "items/x", ""));
+      return null;
+    });
+    cairn.chainAudit();
+    try (Connection c = DriverManager.getConnection(TestDatabase.get().url(), "postgres", "");
+        var head = c.prepareStatement("SELECT seq FROM cairn.audit_heads WHERE owner_id = ?")) {
+      head.setObject(1, owner);
+      try (var rs = head.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isEqualTo(2);
+      }
+    }
   }
 }

@@ -71,7 +71,17 @@ final class AuditEvents {
       long headSeq,
       byte[] headHash,
       @Nullable Checkpoint checkpoint,
-      byte[] checkpointPayload) {}
+      byte[] checkpointPayload,
+      long pendingEvents) {
+
+    Verification withCheckpoint(Checkpoint signed, byte[] payload) {
+      return new Verification(verified, eventsChecked, firstBrokenSeq, reason, headSeq, headHash, signed, payload, pendingEvents);
+    }
+
+    Verification withPending(long pending) {
+      return new Verification(verified, eventsChecked, firstBrokenSeq, reason, headSeq, headHash, checkpoint, checkpointPayload, pending);
+    }
+  }
 
   /** A signed statement that the event at {@code seq} of an owner's chain has {@code hash}. */
   record Checkpoint(long seq, byte[] hash, OffsetDateTime signedAt, String keyId, byte[] signature) {}

@@ -23,9 +23,10 @@ public final class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBas
 
   private final AuditService service;
 
-  public AuditGrpcService(VaultContext vault) {
+  public AuditGrpcService(VaultContext vault, AuditChainer chainer) {
     requireNonNull(vault, "vault");
-    this.service = new AuditService(vault.database(), vault.pageTokens(), new CheckpointSigner(vault.attestationKey()));
+    this.service = new AuditService(
+        vault.database(), vault.pageTokens(), new CheckpointSigner(vault.attestationKey()), chainer);
   }
 
   @Override
@@ -57,7 +58,8 @@ public final class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBas
             .setFirstBrokenSeq(result.firstBrokenSeq())
             .setReason(result.reason())
             .setHeadSeq(result.headSeq())
-            .setHeadHash(ByteString.copyFrom(result.headHash()));
+            .setHeadHash(ByteString.copyFrom(result.headHash()))
+            .setPendingEvents(result.pendingEvents());
     var checkpoint = result.checkpoint();
     if (checkpoint != null) {
       out.setCheckpoint(AuditCheckpoint.newBuilder()

@@ -116,7 +116,7 @@ final class ChainWalker {
       fail(lastSeq + 1, "events removed: " + endsAt() + " but its head records seq " + head.seq());
     }
     byte[] headHash = lastHash == null ? new byte[0] : lastHash;
-    return new AuditEvents.Verification(brokenSeq == 0, checked, brokenSeq, reason, lastSeq, headHash, null, new byte[0]);
+    return new AuditEvents.Verification(brokenSeq == 0, checked, brokenSeq, reason, lastSeq, headHash, null, new byte[0], 0);
   }
 
   private String endsAt() {

@@ -7,6 +7,8 @@ import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.jobs.Job;
 import dev.cairn.server.jobs.JobHandler;
 import dev.cairn.server.jobs.JobQueue;
+import dev.cairn.server.db.LoggableErrors;
+import dev.cairn.server.vault.AuditAction;
 import dev.cairn.server.vault.AuditLog.Entry;
 import dev.cairn.server.vault.VaultContext;
 import java.time.Duration;
@@ -84,7 +86,7 @@ public final class ItemPurger {
       List<UUID> items = repository.lockPurgeable(sql, owner, ITEMS_PER_OWNER);
       for (UUID item : items) {
         repository.purge(sql, owner, item);
-        vault.audit().append(sql, owner, Entry.of("system", "ITEM_PURGE", Items.name(item), ""));
+        vault.audit().append(sql, owner, Entry.of("system", AuditAction.ITEM_PURGE, Items.name(item), ""));
       }
       OffsetDateTime cutoff =
           OffsetDateTime.ofInstant(vault.clock().instant().minus(ABANDONED_UPLOAD_AGE), ZoneOffset.UTC);

@@ -14,6 +14,7 @@ import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.grpc.CallContext;
 import dev.cairn.server.core.Principal;
+import dev.cairn.server.vault.AuditAction;
 import dev.cairn.server.vault.AuditLog.Entry;
 import dev.cairn.server.access.VaultAccess.Access;
 import dev.cairn.server.access.VaultAccess.Role;
@@ -148,7 +149,7 @@ final class ItemService {
       changed(sql, ItemListener.What.NEW_VERSION, caller, created, json);
     }
     // the items-per-owner limit is enforced at commit by the item-count trigger (V13)
-    audit(sql, caller, created, "ITEM_CREATE", null, Map.of("kind", item.kind().name(), "version", "1"),
+    audit(sql, caller, created, AuditAction.ITEM_CREATE, null, Map.of("kind", item.kind().name(), "version", "1"),
         sensitiveName(item.displayName()));
     return created;
   }
@@ -283,7 +284,7 @@ final class ItemService {
     Item created = inserted.get();
     repository.insertVersion(sql, target.itemId(), 1, owner, owner, facts, blob, null, now);
     changed(sql, ItemListener.What.NEW_VERSION, caller, created, null);
-    audit(sql, caller, created, "ITEM_CREATE", null,
+    audit(sql, caller, created, AuditAction.ITEM_CREATE, null,
         Map.of("kind", Kind.DOCUMENT.name(), "version", "1", "size_bytes", Long.toString(blob.sizeBytes())),
         sensitiveName(item.displayName()));
     return created;
@@ -306,7 +307,7 @@ final class ItemService {
     row.setUpdatedAt(now);
     Item updated = repository.store(sql, row);
     changed(sql, ItemListener.What.NEW_VERSION, caller, updated, null);
-    audit(sql, caller, updated, "ITEM_UPDATE", access,
+    audit(sql, caller, updated, AuditAction.ITEM_UPDATE, access,
         Map.of("fields", "content", "version", Integer.toString(version), "size_bytes", Long.toString(blob.sizeBytes())),
         Map.of());
     return updated;
@@ -343,7 +344,7 @@ final class ItemService {
             : store.decryptRecord(sql, item.ownerId(), row);
       }
       // metadata is the owner's data too: every GetItem is a read in the owner's log
-      audit(sql, caller, item, "ITEM_READ", access,
+      audit(sql, caller, item, AuditAction.ITEM_READ, access,
           Map.of("version", Integer.toString(row.getVersion()), "view", full ? "FULL" : "BASIC"), Map.of());
       return new Read(item, ItemRepository.toVersion(row), payload);
     });
@@ -359,7 +360,7 @@ final class ItemService {
       Item item = ItemRepository.toItem(access.item());
       ItemVersionsRecord row = versionRow(sql, item, version);
       byte[] json = item.kind() == Kind.RECORD ? store.decryptRecord(sql, item.ownerId(), row) : null;
-      audit(sql, caller, item, "ITEM_DOWNLOAD", access, Map.of("version", Integer.toString(row.getVersion())), Map.of());
+      audit(sql, caller, item, AuditAction.ITEM_DOWNLOAD, access, Map.of("version", Integer.toString(row.getVersion())), Map.of());
       return new Download(item, row, json);
     });
   }
@@ -392,7 +393,7 @@ final class ItemService {
     for (Item item : items) {
       if (!item.ownerId().equals(caller.userId())) {
         Access access = vault.access().item(sql, caller, item.id(), VaultAccess.Role.READ, false, false);
-        audit(sql, caller, item, "ITEM_READ", access, Map.of("view", view), Map.of());
+        audit(sql, caller, item, AuditAction.ITEM_READ, access, Map.of("view", view), Map.of());
       }
     }
   }
@@ -404,7 +405,7 @@ final class ItemService {
     List<Version> rows = vault.database().transaction(caller, sql -> {
       Access access = readable(sql, caller, id);
       if (!access.isOwner()) {
-        audit(sql, caller, ItemRepository.toItem(access.item()), "ITEM_READ", access, Map.of("view", "VERSIONS"), Map.of());
+        audit(sql, caller, ItemRepository.toItem(access.item()), AuditAction.ITEM_READ, access, Map.of("view", "VERSIONS"), Map.of());
       }
       return repository.versions(sql, id, before, size + 1);
     });
@@ -471,7 +472,7 @@ final class ItemService {
     row.setUpdatedAt(now);
     Item updated = repository.store(sql, row);
     changed(sql, changes.newVersion() ? ItemListener.What.NEW_VERSION : ItemListener.What.METADATA, caller, updated, recordJson);
-    audit(sql, caller, updated, "ITEM_UPDATE", access,
+    audit(sql, caller, updated, AuditAction.ITEM_UPDATE, access,
         Map.of("fields", String.join(",", new TreeSet<>(changes.paths())), "version", Integer.toString(updated.version())),
         sensitive);
     return updated;
@@ -531,7 +532,7 @@ final class ItemService {
       row.setUpdatedAt(now);
       Item deleted = repository.store(sql, row);
       changed(sql, ItemListener.What.DELETED, caller, deleted, null);
-      audit(sql, caller, deleted, "ITEM_DELETE", null, Map.of("purge_after", String.valueOf(deleted.purgeAfter())), Map.of());
+      audit(sql, caller, deleted, AuditAction.ITEM_DELETE, null, Map.of("purge_after", String.valueOf(deleted.purgeAfter())), Map.of());
       return deleted;
     }));
   }
@@ -553,7 +554,7 @@ final class ItemService {
       row.setUpdatedAt(now);
       Item restored = repository.store(sql, row);
       changed(sql, ItemListener.What.UNDELETED, caller, restored, null);
-      audit(sql, caller, restored, "ITEM_UNDELETE", null, Map.of(), Map.of());
+      audit(sql, caller, restored, AuditAction.ITEM_UNDELETE, null, Map.of(), Map.of());
       return restored;
     }));
   }
@@ -601,7 +602,7 @@ final class ItemService {
   }
 
   private void audit(
-      DSLContext sql, Principal caller, Item item, String action, @Nullable Access via,
+      DSLContext sql, Principal caller, Item item, AuditAction action, @Nullable Access via,
       Map<String, String> details, Map<String, String> sensitive) {
     Entry entry = Entry.of("users/" + caller.requireUserId(), action, item.name(), CallContext.requestId())
         .withDetails(details)

@@ -7,6 +7,7 @@ import dev.cairn.server.db.PageToken;
 import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
+import dev.cairn.server.vault.AuditAction;
 import dev.cairn.server.vault.AuditLog;
 import dev.cairn.server.access.VaultAccess.Role;
 import dev.cairn.server.vault.VaultContext;
@@ -65,7 +66,7 @@ final class CollectionService {
             .orElseThrow(() -> new IllegalStateException("collection insert conflicted without a request id"));
       }
       vault.audit().append(sql, owner,
-          AuditLog.Entry.of("users/" + owner, "COLLECTION_CREATE", collection.name(), callId)
+          AuditLog.Entry.of("users/" + owner, AuditAction.COLLECTION_CREATE, collection.name(), callId)
               .withDetails(Map.of("queryable_fields", String.join(",", collection.queryableFields()))));
       return collection;
     });

@@ -6,6 +6,7 @@ import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
+import dev.cairn.server.vault.AuditAction;
 import dev.cairn.server.vault.AuditLog;
 import dev.cairn.server.access.VaultAccess.Role;
 import dev.cairn.server.vault.VaultContext;
@@ -112,7 +113,7 @@ final class RecordQueryService {
     }
     var via = records.grantOnCollection(sql, me, collection);
     var entry =
-        AuditLog.Entry.of("users/" + me, "RECORD_QUERY", collection.name(), requestId)
+        AuditLog.Entry.of("users/" + me, AuditAction.RECORD_QUERY, collection.name(), requestId)
             .withVia(via == null ? null : via.grantId(), null, via == null ? null : via.consentId())
             .withDetails(Map.of("results", Integer.toString(count), "order_by", orderBy))
             .withSensitive(filter.isEmpty() ? Map.of() : Map.of("filter", filter));

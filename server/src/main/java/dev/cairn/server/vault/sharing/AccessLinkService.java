@@ -17,6 +17,7 @@ import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.vault.AccessDenials;
+import dev.cairn.server.vault.AuditAction;
 import dev.cairn.server.vault.AuditLog;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.items.ItemStore;
@@ -113,7 +114,7 @@ final class AccessLinkService {
         return new NewLink(link, ""); // a concurrent retry with the same request id won
       }
       vault.audit().append(sql, right.ownerId(),
-          AuditLog.Entry.of("users/" + me, "LINK_CREATE", "accessLinks/" + id, auditRequestId)
+          AuditLog.Entry.of("users/" + me, AuditAction.LINK_CREATE, "accessLinks/" + id, auditRequestId)
               .withVia(right.viaGrant(), id, null)
               .withDetails(Map.of(
                   "item", "items/" + itemId,
@@ -161,7 +162,7 @@ final class AccessLinkService {
       }
       repository.revokeLink(sql, id);
       vault.audit().append(sql, link.ownerId(),
-          AuditLog.Entry.of("users/" + me, "LINK_REVOKE", name, auditRequestId)
+          AuditLog.Entry.of("users/" + me, AuditAction.LINK_REVOKE, name, auditRequestId)
               .withVia(null, id, null)
               .withDetails(Map.of("item", "items/" + link.itemId())));
       return repository.linkFor(sql, me, id, false).orElseThrow();
@@ -230,7 +231,7 @@ final class AccessLinkService {
     byte[] content = record ? store.decryptRecord(sql, owner, version) : store.readSmall(sql, owner, version);
     boolean attested = attest || link.requireAttestation();
     vault.audit().append(sql, owner,
-        AuditLog.Entry.of("accessLinks/" + id, "LINK_REDEEM", "items/" + item.getId(), auditRequestId)
+        AuditLog.Entry.of("accessLinks/" + id, AuditAction.LINK_REDEEM, "items/" + item.getId(), auditRequestId)
             .withVia(null, id, null)
             .withDetails(Map.of(
                 "version", Integer.toString(versionNumber),
@@ -246,7 +247,7 @@ final class AccessLinkService {
           "accessLinks/" + id);
       signed = signer.sign(attestationPayload(facts, signer.keyId()));
       vault.audit().append(sql, owner,
-          AuditLog.Entry.of("accessLinks/" + id, "ATTESTATION_ISSUE", "items/" + item.getId(), auditRequestId)
+          AuditLog.Entry.of("accessLinks/" + id, AuditAction.ATTESTATION_ISSUE, "items/" + item.getId(), auditRequestId)
               .withVia(null, id, null)
               .withDetails(Map.of("key_id", signer.keyId(), "content_sha256", HEX.formatHex(version.getContentSha256()))));
     }
@@ -269,7 +270,7 @@ final class AccessLinkService {
   /** A refused redemption of a real link is a failed access attempt on the owner's data. */
   private void denied(UUID owner, String actor, String target, UUID link, String reason, String auditRequestId) {
     denials.submitFor(owner,
-        AuditLog.Entry.of(actor, "ACCESS_DENIED", target, auditRequestId)
+        AuditLog.Entry.of(actor, AuditAction.ACCESS_DENIED, target, auditRequestId)
             .withVia(null, link, null)
             .withOutcome("DENIED")
             .withDetails(Map.of("action", "RedeemAccessLink", "access_link", "accessLinks/" + link, "reason", reason)));

@@ -11,6 +11,7 @@ import dev.cairn.server.db.jooq.tables.records.ConsentsRecord;
 import dev.cairn.server.db.jooq.tables.records.GrantsRecord;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
+import dev.cairn.server.vault.AuditAction;
 import dev.cairn.server.vault.AuditLog;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.sharing.Sharing.Consent;
@@ -107,7 +108,7 @@ final class ConsentService {
         repository.insertGrant(sql, grant);
       }
       vault.audit().append(sql, me,
-          AuditLog.Entry.of("users/" + me, "CONSENT_CREATE", "consents/" + id, auditRequestId)
+          AuditLog.Entry.of("users/" + me, AuditAction.CONSENT_CREATE, "consents/" + id, auditRequestId)
               .withVia(null, null, id)
               .withDetails(Map.of(
                   "recipient", Sharing.userName(recipient.id()),
@@ -183,7 +184,7 @@ final class ConsentService {
       List<Grant> revoked = repository.grantsOfConsent(sql, id);
       grants.revokeWithCascade(sql, revoked, "users/" + me, auditRequestId, Map.of("cause", name));
       vault.audit().append(sql, me,
-          AuditLog.Entry.of("users/" + me, "CONSENT_REVOKE", name, auditRequestId)
+          AuditLog.Entry.of("users/" + me, AuditAction.CONSENT_REVOKE, name, auditRequestId)
               .withVia(null, null, id)
               .withDetails(Map.of("grants", Integer.toString(revoked.size()))));
       return repository.consentFor(sql, me, id, false).orElseThrow();
@@ -202,7 +203,7 @@ final class ConsentService {
       KantaraReceipt receipt = KantaraReceipt.of(consent, recipient, vault.limits().piiController());
       Sharing.Signed signed = signer.sign(receipt.json());
       vault.audit().append(sql, consent.ownerId(),
-          AuditLog.Entry.of("users/" + me, "CONSENT_RECEIPT_ISSUE", name, auditRequestId)
+          AuditLog.Entry.of("users/" + me, AuditAction.CONSENT_RECEIPT_ISSUE, name, auditRequestId)
               .withVia(null, null, id)
               .withDetails(Map.of("key_id", signed.keyId())));
       return new Receipt(receipt, signed);

@@ -11,6 +11,7 @@ import dev.cairn.server.db.jooq.tables.records.GrantsRecord;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
+import dev.cairn.server.vault.AuditAction;
 import dev.cairn.server.vault.AuditLog;
 import dev.cairn.server.access.VaultAccess.Role;
 import dev.cairn.server.vault.VaultContext;
@@ -237,7 +238,7 @@ final class GrantService {
     for (Revocation r : going.values()) {
       Grant grant = r.grant();
       vault.audit().append(sql, grant.ownerId(),
-          AuditLog.Entry.of(actor, "GRANT_REVOKE", "grants/" + grant.id(), auditRequestId)
+          AuditLog.Entry.of(actor, AuditAction.GRANT_REVOKE, "grants/" + grant.id(), auditRequestId)
               .withVia(grant.id(), null, grant.consentId())
               .withDetails(r.details())
               .withDetails(Map.of("grantee", Sharing.userName(grant.granteeId()), "on", grant.target().name())));
@@ -256,7 +257,7 @@ final class GrantService {
     if (grant.expiresAt() != null) {
       details.put("expire_time", grant.expiresAt().toInstant().toString());
     }
-    return AuditLog.Entry.of("users/" + me, "GRANT_CREATE", "grants/" + grant.id(), auditRequestId)
+    return AuditLog.Entry.of("users/" + me, AuditAction.GRANT_CREATE, "grants/" + grant.id(), auditRequestId)
         .withDetails(details);
   }
 

@@ -7,6 +7,7 @@ package dev.cairn.server.db.jooq;
 import dev.cairn.server.db.jooq.tables.AccessLinks;
 import dev.cairn.server.db.jooq.tables.ApiTokens;
 import dev.cairn.server.db.jooq.tables.AuditEvents;
+import dev.cairn.server.db.jooq.tables.AuditPending;
 import dev.cairn.server.db.jooq.tables.Collections;
 import dev.cairn.server.db.jooq.tables.Consents;
 import dev.cairn.server.db.jooq.tables.Grants;
@@ -37,6 +38,8 @@ public class Indexes {
     public static final Index AUDIT_EVENTS_OWNER_ACTOR_IDX = Internal.createIndex(DSL.name("audit_events_owner_actor_idx"), AuditEvents.AUDIT_EVENTS, new OrderField[] { AuditEvents.AUDIT_EVENTS.OWNER_ID, AuditEvents.AUDIT_EVENTS.ACTOR, AuditEvents.AUDIT_EVENTS.SEQ.desc() }, false);
     public static final Index AUDIT_EVENTS_OWNER_TARGET_IDX = Internal.createIndex(DSL.name("audit_events_owner_target_idx"), AuditEvents.AUDIT_EVENTS, new OrderField[] { AuditEvents.AUDIT_EVENTS.OWNER_ID, AuditEvents.AUDIT_EVENTS.TARGET, AuditEvents.AUDIT_EVENTS.SEQ.desc() }, false);
     public static final Index AUDIT_EVENTS_OWNER_TIME_IDX = Internal.createIndex(DSL.name("audit_events_owner_time_idx"), AuditEvents.AUDIT_EVENTS, new OrderField[] { AuditEvents.AUDIT_EVENTS.OWNER_ID, AuditEvents.AUDIT_EVENTS.EVENT_TIME.desc(), AuditEvents.AUDIT_EVENTS.SEQ.desc() }, false);
+    public static final Index AUDIT_EVENTS_QUEUE_IDX = Internal.createIndex(DSL.name("audit_events_queue_idx"), AuditEvents.AUDIT_EVENTS, new OrderField[] { AuditEvents.AUDIT_EVENTS.OWNER_ID, AuditEvents.AUDIT_EVENTS.QUEUE_ID }, true);
+    public static final Index AUDIT_PENDING_OWNER_IDX = Internal.createIndex(DSL.name("audit_pending_owner_idx"), AuditPending.AUDIT_PENDING, new OrderField[] { AuditPending.AUDIT_PENDING.OWNER_ID, AuditPending.AUDIT_PENDING.ID }, false);
     public static final Index COLLECTIONS_OWNER_CREATED_IDX = Internal.createIndex(DSL.name("collections_owner_created_idx"), Collections.COLLECTIONS, new OrderField[] { Collections.COLLECTIONS.OWNER_ID, Collections.COLLECTIONS.CREATED_AT.desc(), Collections.COLLECTIONS.ID.desc() }, false);
     public static final Index CONSENTS_OWNER_CREATED_IDX = Internal.createIndex(DSL.name("consents_owner_created_idx"), Consents.CONSENTS, new OrderField[] { Consents.CONSENTS.OWNER_ID, Consents.CONSENTS.CREATED_AT.desc(), Consents.CONSENTS.ID.desc() }, false);
     public static final Index CONSENTS_RECIPIENT_CREATED_IDX = Internal.createIndex(DSL.name("consents_recipient_created_idx"), Consents.CONSENTS, new OrderField[] { Consents.CONSENTS.RECIPIENT_ID, Consents.CONSENTS.CREATED_AT.desc(), Consents.CONSENTS.ID.desc() }, false);

@@ -23,6 +23,7 @@ import dev.cairn.server.db.jooq.tables.ClaimJobs;
 import dev.cairn.server.db.jooq.tables.FindAccessLink;
 import dev.cairn.server.db.jooq.tables.FindUser;
 import dev.cairn.server.db.jooq.tables.JobQueueStats;
+import dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
 import dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
@@ -30,6 +31,7 @@ import dev.cairn.server.db.jooq.tables.records.ClaimJobsRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
 import dev.cairn.server.db.jooq.tables.records.FindUserRecord;
 import dev.cairn.server.db.jooq.tables.records.JobQueueStatsRecord;
+import dev.cairn.server.db.jooq.tables.records.OwnersWithPendingAuditRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithUnsignedHeadsRecord;
 
@@ -732,6 +734,40 @@ public class Routines {
      */
     public static JobQueueStats jobQueueStats() {
         return dev.cairn.server.db.jooq.tables.JobQueueStats.JOB_QUEUE_STATS.call(
+        );
+    }
+
+    /**
+     * Call <code>cairn.owners_with_pending_audit</code>.
+     */
+    public static Result<OwnersWithPendingAuditRecord> ownersWithPendingAudit(
+          Configuration configuration
+        , Integer pLimit
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit.OWNERS_WITH_PENDING_AUDIT.call(
+              pLimit
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.owners_with_pending_audit</code> as a table.
+     */
+    public static OwnersWithPendingAudit ownersWithPendingAudit(
+          Integer pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit.OWNERS_WITH_PENDING_AUDIT.call(
+            pLimit
+        );
+    }
+
+    /**
+     * Get <code>cairn.owners_with_pending_audit</code> as a table.
+     */
+    public static OwnersWithPendingAudit ownersWithPendingAudit(
+          Field<Integer> pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit.OWNERS_WITH_PENDING_AUDIT.call(
+            pLimit
         );
     }
 

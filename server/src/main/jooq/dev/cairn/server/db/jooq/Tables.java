@@ -9,6 +9,7 @@ import dev.cairn.server.db.jooq.tables.ApiTokens;
 import dev.cairn.server.db.jooq.tables.AuditCheckpoints;
 import dev.cairn.server.db.jooq.tables.AuditEvents;
 import dev.cairn.server.db.jooq.tables.AuditHeads;
+import dev.cairn.server.db.jooq.tables.AuditPending;
 import dev.cairn.server.db.jooq.tables.AuthenticateToken;
 import dev.cairn.server.db.jooq.tables.ClaimJobs;
 import dev.cairn.server.db.jooq.tables.Collections;
@@ -23,6 +24,7 @@ import dev.cairn.server.db.jooq.tables.ItemVersions;
 import dev.cairn.server.db.jooq.tables.Items;
 import dev.cairn.server.db.jooq.tables.JobQueueStats;
 import dev.cairn.server.db.jooq.tables.Jobs;
+import dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
 import dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads;
 import dev.cairn.server.db.jooq.tables.RecordValues;
@@ -32,6 +34,7 @@ import dev.cairn.server.db.jooq.tables.records.ClaimJobsRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
 import dev.cairn.server.db.jooq.tables.records.FindUserRecord;
 import dev.cairn.server.db.jooq.tables.records.JobQueueStatsRecord;
+import dev.cairn.server.db.jooq.tables.records.OwnersWithPendingAuditRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithUnsignedHeadsRecord;
 
@@ -73,6 +76,11 @@ public class Tables {
      * The table <code>cairn.audit_heads</code>.
      */
     public static final AuditHeads AUDIT_HEADS = AuditHeads.AUDIT_HEADS;
+
+    /**
+     * The table <code>cairn.audit_pending</code>.
+     */
+    public static final AuditPending AUDIT_PENDING = AuditPending.AUDIT_PENDING;
 
     /**
      * The table <code>cairn.authenticate_token</code>.
@@ -315,6 +323,45 @@ public class Tables {
      * The table <code>cairn.jobs</code>.
      */
     public static final Jobs JOBS = Jobs.JOBS;
+
+    /**
+     * The table <code>cairn.owners_with_pending_audit</code>.
+     */
+    public static final OwnersWithPendingAudit OWNERS_WITH_PENDING_AUDIT = OwnersWithPendingAudit.OWNERS_WITH_PENDING_AUDIT;
+
+    /**
+     * Call <code>cairn.owners_with_pending_audit</code>.
+     */
+    public static Result<OwnersWithPendingAuditRecord> OWNERS_WITH_PENDING_AUDIT(
+          Configuration configuration
+        , Integer pLimit
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit.OWNERS_WITH_PENDING_AUDIT.call(
+              pLimit
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.owners_with_pending_audit</code> as a table.
+     */
+    public static OwnersWithPendingAudit OWNERS_WITH_PENDING_AUDIT(
+          Integer pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit.OWNERS_WITH_PENDING_AUDIT.call(
+            pLimit
+        );
+    }
+
+    /**
+     * Get <code>cairn.owners_with_pending_audit</code> as a table.
+     */
+    public static OwnersWithPendingAudit OWNERS_WITH_PENDING_AUDIT(
+          Field<Integer> pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit.OWNERS_WITH_PENDING_AUDIT.call(
+            pLimit
+        );
+    }
 
     /**
      * The table <code>cairn.owners_with_purgeable_items</code>.

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.TestDatabase;
+import dev.cairn.server.vault.AuditAction;
 import dev.cairn.server.vault.AuditLog;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -19,7 +20,7 @@ class AuditAppendOnlyTest {
   @Test
   void theApplicationRoleCannotUpdateOrDeleteAuditEvents() throws SQLException {
     var owner = CairnTestServer.get().newUser("audit-append-only");
-    append(id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_CREATE", "items/" + UUID.randomUUID(), "r"));
+    append(id(owner), AuditLog.Entry.of("users/" + owner.id(), AuditAction.ITEM_CREATE, "items/" + UUID.randomUUID(), "r"));
 
     for (String statement : new String[] {
         "UPDATE cairn.audit_events SET actor = 'system' WHERE owner_id = ?",

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
+import dev.cairn.server.vault.AuditAction;
 import dev.cairn.server.vault.AuditLog;
 import dev.cairn.vault.v1.VerifyAuditLogRequest;
 import dev.cairn.vault.v1.VerifyAuditLogResponse;
@@ -40,7 +41,7 @@ class AuditCheckpointTest {
 
   private static void threeEvents(TestUser owner) {
     for (int i = 1; i <= 3; i++) {
-      append(id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_READ", "items/x" + i, "r" + i));
+      append(id(owner), AuditLog.Entry.of("users/" + owner.id(), AuditAction.ITEM_READ, "items/x" + i, "r" + i));
     }
   }
 
@@ -83,7 +84,7 @@ class AuditCheckpointTest {
     assertThat(verifier.verify(checkpoint.getSignature().toByteArray())).isTrue();
 
     // the head moves on: the next round signs the new head, anchored on the old checkpoint
-    append(id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_READ", "items/x4", "r4"));
+    append(id(owner), AuditLog.Entry.of("users/" + owner.id(), AuditAction.ITEM_READ, "items/x4", "r4"));
     assertThat(checkpointer.checkpoint(id(owner))).isTrue();
     assertThat(verify(owner).getCheckpoint().getSeq()).isEqualTo(4);
   }
@@ -94,7 +95,7 @@ class AuditCheckpointTest {
     threeEvents(owner);
     assertThat(checkpointer.checkpoint(id(owner))).isTrue();
     rewriteAndRehash(id(owner), 2);
-    append(id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_READ", "items/x4", "r4"));
+    append(id(owner), AuditLog.Entry.of("users/" + owner.id(), AuditAction.ITEM_READ, "items/x4", "r4"));
     assertThat(checkpointer.checkpoint(id(owner))).isFalse(); // it will not vouch for the rewrite
 
     TestUser cut = server.newUser("checkpoint-cut2");

@@ -10,6 +10,7 @@ import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.server.testing.TestDatabase;
 import dev.cairn.server.vault.AccessDenials;
+import dev.cairn.server.vault.AuditAction;
 import dev.cairn.server.vault.AuditLog;
 import java.time.Clock;
 import java.util.Map;
@@ -44,7 +45,7 @@ class AuditCliEndToEndTest {
   void auditLsPrintsJsonWithGrantAndConsent() {
     TestUser owner = server.newUser("cli-audit-json");
     UUID grant = UUID.randomUUID();
-    append(id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_READ", "items/x", "req-9")
+    append(id(owner), AuditLog.Entry.of("users/" + owner.id(), AuditAction.ITEM_READ, "items/x", "req-9")
         .withVia(grant, null, null));
 
     CliRun run = CliRun.as(owner, "audit", "ls", "-o", "json", "--via", "grants/" + grant);
@@ -60,7 +61,7 @@ class AuditCliEndToEndTest {
   void auditVerifyPassesThenCatchesATamperedEventWithExitThree() {
     TestUser owner = server.newUser("cli-audit-verify");
     for (int i = 1; i <= 3; i++) {
-      append(id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_READ", "items/x" + i, "r")
+      append(id(owner), AuditLog.Entry.of("users/" + owner.id(), AuditAction.ITEM_READ, "items/x" + i, "r")
           .withDetails(Map.of("version", "1")));
     }
 

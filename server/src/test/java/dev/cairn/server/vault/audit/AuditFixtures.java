@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.UUID;
@@ -46,9 +47,25 @@ final class AuditFixtures {
     return append(owner, entry, Clock.fixed(at, ZoneOffset.UTC));
   }
 
+  /** Records {@code entry} as an action would, links it into the chain, and returns its seq. */
   private static long append(UUID owner, AuditLog.Entry entry, Clock clock) {
+    queue(owner, entry, clock);
+    new AuditChainer(TestDatabase.get().app()).chain(owner, Long.MAX_VALUE, Duration.ofSeconds(10));
+    return TestDatabase.get().app().transaction(Principal.system(owner),
+        sql -> new AuditRepository().head(sql, owner).orElseThrow().seq());
+  }
+
+  /** Records {@code entry} as an action would, and leaves it queued (not yet in the chain). */
+  static void queue(UUID owner, AuditLog.Entry entry) {
+    queue(owner, entry, Clock.systemUTC());
+  }
+
+  private static void queue(UUID owner, AuditLog.Entry entry, Clock clock) {
     var log = new AuditLog(HMAC_KEY, clock);
-    return TestDatabase.get().app().transaction(Principal.system(owner), sql -> log.append(sql, owner, entry));
+    TestDatabase.get().app().transaction(Principal.system(owner), sql -> {
+      log.append(sql, owner, entry);
+      return null;
+    });
   }
 
   /** A bare document row owned by {@code owner} (the items service is not needed to be refused one). */

@@ -11,6 +11,7 @@ import com.google.protobuf.ByteString;
 import dev.cairn.server.grpc.ProtoTime;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
+import dev.cairn.server.vault.AuditAction;
 import dev.cairn.server.vault.AuditLog;
 import dev.cairn.vault.v1.AuditEvent;
 import dev.cairn.vault.v1.ListAuditEventsRequest;
@@ -45,8 +46,8 @@ class AuditServiceEndToEndTest {
     UUID item = UUID.randomUUID();
     UUID grant = UUID.randomUUID();
     UUID consent = UUID.randomUUID();
-    append(id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_CREATE", "items/" + item, "req-1"));
-    append(id(owner), AuditLog.Entry.of("users/" + reader.id(), "ITEM_READ", "items/" + item + "/versions/1", "req-2")
+    append(id(owner), AuditLog.Entry.of("users/" + owner.id(), AuditAction.ITEM_CREATE, "items/" + item, "req-1"));
+    append(id(owner), AuditLog.Entry.of("users/" + reader.id(), AuditAction.ITEM_READ, "items/" + item + "/versions/1", "req-2")
         .withVia(grant, null, consent)
         .withDetails(Map.of("version", "1"))
         .withSensitive(Map.of("client_ip", "203.0.113.9")));
@@ -81,13 +82,13 @@ class AuditServiceEndToEndTest {
     UUID other = UUID.randomUUID();
     UUID link = UUID.randomUUID();
     Instant t0 = Instant.parse("2030-01-01T00:00:00Z");
-    append(id(owner), AuditLog.Entry.of(me, "ITEM_CREATE", "items/" + item, "r"), t0);
-    append(id(owner), AuditLog.Entry.of(them, "ITEM_READ", "items/" + item + "/versions/1", "r"), t0.plusSeconds(60));
-    append(id(owner), AuditLog.Entry.of(them, "ITEM_DOWNLOAD", "items/" + other, "r"), t0.plusSeconds(120));
-    append(id(owner), AuditLog.Entry.of("accessLinks/" + link, "LINK_REDEEM", "items/" + item, "r")
+    append(id(owner), AuditLog.Entry.of(me, AuditAction.ITEM_CREATE, "items/" + item, "r"), t0);
+    append(id(owner), AuditLog.Entry.of(them, AuditAction.ITEM_READ, "items/" + item + "/versions/1", "r"), t0.plusSeconds(60));
+    append(id(owner), AuditLog.Entry.of(them, AuditAction.ITEM_DOWNLOAD, "items/" + other, "r"), t0.plusSeconds(120));
+    append(id(owner), AuditLog.Entry.of("accessLinks/" + link, AuditAction.LINK_REDEEM, "items/" + item, "r")
         .withVia(null, link, null), t0.plusSeconds(180));
     // an id that shares items/<item>'s text as a prefix but is another resource
-    append(id(owner), AuditLog.Entry.of(me, "ITEM_CREATE", "items/" + item + "x", "r"), t0.plusSeconds(240));
+    append(id(owner), AuditLog.Entry.of(me, AuditAction.ITEM_CREATE, "items/" + item + "x", "r"), t0.plusSeconds(240));
 
     assertThat(seqs(owner, mine().setActor(them))).containsExactly(3L, 2L);
     assertThat(seqs(owner, mine().setTarget("items/" + item))).containsExactly(4L, 2L, 1L);
@@ -105,7 +106,7 @@ class AuditServiceEndToEndTest {
   void pagesWalkTheWholeLogAndTokensAreBoundToTheirFilters() {
     TestUser owner = server.newUser("audit-pages");
     for (int i = 0; i < 7; i++) {
-      append(id(owner), AuditLog.Entry.of("users/" + owner.id(), i % 2 == 0 ? "ITEM_READ" : "ITEM_UPDATE",
+      append(id(owner), AuditLog.Entry.of("users/" + owner.id(), i % 2 == 0 ? AuditAction.ITEM_READ : AuditAction.ITEM_UPDATE,
           "items/" + UUID.randomUUID(), "r" + i));
     }
 
@@ -133,9 +134,9 @@ class AuditServiceEndToEndTest {
   void anotherUsersLogIsNotFoundAndMyListNeverShowsTheirEvents() {
     TestUser alice = server.newUser("audit-alice");
     TestUser mallory = server.newUser("audit-mallory");
-    append(id(alice), AuditLog.Entry.of("users/" + alice.id(), "ITEM_CREATE", "items/" + UUID.randomUUID(), "r"));
+    append(id(alice), AuditLog.Entry.of("users/" + alice.id(), AuditAction.ITEM_CREATE, "items/" + UUID.randomUUID(), "r"));
     // mallory acts on her own data; alice's events must not leak into her list, nor hers into alice's
-    append(id(mallory), AuditLog.Entry.of("users/" + mallory.id(), "ITEM_CREATE", "items/" + UUID.randomUUID(), "r"));
+    append(id(mallory), AuditLog.Entry.of("users/" + mallory.id(), AuditAction.ITEM_CREATE, "items/" + UUID.randomUUID(), "r"));
 
     for (String parent : new String[] {"users/" + alice.id(), "users/" + UUID.randomUUID(), "users/someone"}) {
       assertThatThrownBy(() -> audit(mallory).listAuditEvents(ListAuditEventsRequest.newBuilder().setParent(parent).build()))
@@ -169,7 +170,7 @@ class AuditServiceEndToEndTest {
     assertThat(verify(owner).getVerified()).isTrue();
     assertThat(verify(owner).getEventsChecked()).isZero();
     for (int i = 0; i < 5; i++) {
-      append(id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_READ", "items/" + UUID.randomUUID(), "r"));
+      append(id(owner), AuditLog.Entry.of("users/" + owner.id(), AuditAction.ITEM_READ, "items/" + UUID.randomUUID(), "r"));
     }
 
     VerifyAuditLogResponse result = verify(owner);
@@ -261,7 +262,7 @@ class AuditServiceEndToEndTest {
   void deletingAMiddleEventIsAGap() {
     TestUser owner = server.newUser("audit-gap");
     appendThree(owner);
-    append(id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_READ", "items/" + UUID.randomUUID(), "r"));
+    append(id(owner), AuditLog.Entry.of("users/" + owner.id(), AuditAction.ITEM_READ, "items/" + UUID.randomUUID(), "r"));
     AuditFixtures.superuserUpdate("DELETE FROM cairn.audit_events WHERE owner_id = ? AND seq = 2", id(owner));
 
     VerifyAuditLogResponse result = verify(owner);
@@ -294,7 +295,7 @@ class AuditServiceEndToEndTest {
     var log = new AuditLog(AuditFixtures.HMAC_KEY, java.time.Clock.systemUTC());
     dev.cairn.server.testing.TestDatabase.get().app().transaction(AuditFixtures.as(owner), sql -> {
       for (int i = 0; i < n; i++) {
-        log.append(sql, id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_READ", "items/x" + i, "r"));
+        log.append(sql, id(owner), AuditLog.Entry.of("users/" + owner.id(), AuditAction.ITEM_READ, "items/x" + i, "r"));
       }
       return null;
     });
@@ -308,7 +309,7 @@ class AuditServiceEndToEndTest {
 
   private static void appendThree(TestUser owner) {
     for (int i = 1; i <= 3; i++) {
-      append(id(owner), AuditLog.Entry.of("users/" + owner.id(), "ITEM_READ", "items/" + UUID.randomUUID(), "r" + i)
+      append(id(owner), AuditLog.Entry.of("users/" + owner.id(), AuditAction.ITEM_READ, "items/" + UUID.randomUUID(), "r" + i)
           .withDetails(Map.of("version", Integer.toString(i))));
     }
   }

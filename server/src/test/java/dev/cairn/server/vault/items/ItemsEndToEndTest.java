@@ -224,6 +224,7 @@ class ItemsEndToEndTest {
     assertThat(count("SELECT count(*) FROM cairn.item_versions WHERE item_id = ?", goneId)).isZero();
     assertThat(count("SELECT count(*) FROM cairn.item_segments WHERE item_id = ?", goneId)).isZero();
     assertThat(count("SELECT count(*) FROM cairn.item_segments WHERE item_id = ?", id(kept))).isEqualTo(1);
+    CairnTestServer.get().chainAudit();
     assertThat(count("SELECT count(*) FROM cairn.audit_events WHERE owner_id = ? AND action = 'ITEM_PURGE'", owner)).isEqualTo(1);
     assertThat(failure(() -> get(alice, gone.getName())).getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
     assertThat(get(alice, kept.getName()).getState()).isEqualTo(Item.State.STATE_ACTIVE);

@@ -235,6 +235,7 @@ class QueryRecordsTest {
         GetCollectionRequest.newBuilder().setName("collections/" + collection).build()).getCollection().getJsonSchema())
         .isEqualTo(SCHEMA);
 
+    CairnTestServer.get().chainAudit();
     var events = fixture.vault.database().transaction(Principal.system(UUID.fromString(owner.id())), sql ->
         sql.selectFrom(AUDIT_EVENTS)
             .where(AUDIT_EVENTS.OWNER_ID.eq(UUID.fromString(owner.id())))

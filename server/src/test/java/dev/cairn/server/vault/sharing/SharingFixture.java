@@ -167,6 +167,7 @@ final class SharingFixture {
   }
 
   private static List<AuditRow> auditWhere(String where, Object value) {
+    CairnTestServer.get().chainAudit(); // what was recorded so far, linked into the chains
     try (var c = DriverManager.getConnection(TestDatabase.get().url(), "postgres", "");
         var s = c.prepareStatement(
             "SELECT actor, action, target, via_grant, via_link, via_consent, outcome, details::text"

@@ -128,6 +128,11 @@ public class AuditEvents extends TableImpl<AuditEventsRecord> {
      */
     public final TableField<AuditEventsRecord, byte[]> HASH = createField(DSL.name("hash"), SQLDataType.BLOB.nullable(false), this, "");
 
+    /**
+     * The column <code>cairn.audit_events.queue_id</code>.
+     */
+    public final TableField<AuditEventsRecord, Long> QUEUE_ID = createField(DSL.name("queue_id"), SQLDataType.BIGINT, this, "");
+
     private AuditEvents(Name alias, Table<AuditEventsRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
     }
@@ -164,7 +169,7 @@ public class AuditEvents extends TableImpl<AuditEventsRecord> {
 
     @Override
     public List<Index> getIndexes() {
-        return Arrays.asList(Indexes.AUDIT_EVENTS_OWNER_ACTOR_IDX, Indexes.AUDIT_EVENTS_OWNER_TARGET_IDX, Indexes.AUDIT_EVENTS_OWNER_TIME_IDX);
+        return Arrays.asList(Indexes.AUDIT_EVENTS_OWNER_ACTOR_IDX, Indexes.AUDIT_EVENTS_OWNER_TARGET_IDX, Indexes.AUDIT_EVENTS_OWNER_TIME_IDX, Indexes.AUDIT_EVENTS_QUEUE_IDX);
     }
 
     @Override

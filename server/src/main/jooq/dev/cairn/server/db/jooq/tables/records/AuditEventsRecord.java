@@ -232,6 +232,21 @@ public class AuditEventsRecord extends UpdatableRecordImpl<AuditEventsRecord> {
         return (byte[]) get(13);
     }
 
+    /**
+     * Setter for <code>cairn.audit_events.queue_id</code>.
+     */
+    public AuditEventsRecord setQueueId(Long value) {
+        set(14, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>cairn.audit_events.queue_id</code>.
+     */
+    public Long getQueueId() {
+        return (Long) get(14);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -255,7 +270,7 @@ public class AuditEventsRecord extends UpdatableRecordImpl<AuditEventsRecord> {
     /**
      * Create a detached, initialised AuditEventsRecord
      */
-    public AuditEventsRecord(UUID ownerId, Long seq, OffsetDateTime eventTime, String actor, String action, String target, UUID viaGrant, UUID viaLink, UUID viaConsent, String outcome, JSONB details, String requestId, byte[] prevHash, byte[] hash) {
+    public AuditEventsRecord(UUID ownerId, Long seq, OffsetDateTime eventTime, String actor, String action, String target, UUID viaGrant, UUID viaLink, UUID viaConsent, String outcome, JSONB details, String requestId, byte[] prevHash, byte[] hash, Long queueId) {
         super(AuditEvents.AUDIT_EVENTS);
 
         setOwnerId(ownerId);
@@ -272,6 +287,7 @@ public class AuditEventsRecord extends UpdatableRecordImpl<AuditEventsRecord> {
         setRequestId(requestId);
         setPrevHash(prevHash);
         setHash(hash);
+        setQueueId(queueId);
         resetTouchedOnNotNull();
     }
 }
