@@ -1,5 +1,6 @@
 package dev.cairn.server.vault;
 
+import dev.cairn.server.audit.AuditLog;
 import dev.cairn.server.access.VaultAccess;
 import dev.cairn.server.crypto.DataKeys;
 import static java.util.Objects.requireNonNull;

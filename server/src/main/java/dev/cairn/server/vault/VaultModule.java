@@ -4,9 +4,9 @@ import dev.cairn.server.identity.IdentityService;
 import dev.cairn.server.jobs.JobHandler;
 import dev.cairn.server.jobs.JobQueue;
 import dev.cairn.server.jobs.Periodic;
-import dev.cairn.server.vault.audit.AuditChainer;
-import dev.cairn.server.vault.audit.AuditCheckpointer;
-import dev.cairn.server.vault.audit.AuditGrpcService;
+import dev.cairn.server.audit.AuditChainer;
+import dev.cairn.server.audit.AuditCheckpointer;
+import dev.cairn.server.audit.AuditGrpcService;
 import dev.cairn.server.vault.items.ItemPurger;
 import dev.cairn.server.vault.items.ItemsRpc;
 import dev.cairn.server.vault.records.RecordRules;
@@ -32,7 +32,7 @@ public final class VaultModule implements AutoCloseable {
     this.purger = new ItemPurger(context);
     this.purgeScheduling = Periodic.every(PURGE_EVERY, "item-purge-scheduling", () -> purger.enqueueDue(jobs));
     this.chainer = new AuditChainer(context.database()).start(context.audit(), context.limits().auditChainEvery());
-    this.checkpointer = new AuditCheckpointer(context).every(context.limits().auditCheckpointEvery());
+    this.checkpointer = new AuditCheckpointer(context.database(), context.attestationKey(), context.clock()).every(context.limits().auditCheckpointEvery());
   }
 
   public List<BindableService> services() {
@@ -41,7 +41,7 @@ public final class VaultModule implements AutoCloseable {
     return List.of(
         new VaultGrpcService(new ItemsRpc(context, records, List.of(records.indexer())), new RecordsRpc(context, records)),
         new SharingGrpcService(context),
-        new AuditGrpcService(context, chainer));
+        new AuditGrpcService(context.database(), context.pageTokens(), context.attestationKey(), chainer));
   }
 
   /** The handlers of the vault's background jobs. */

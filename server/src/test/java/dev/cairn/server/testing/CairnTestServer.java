@@ -182,6 +182,6 @@ public final class CairnTestServer {
    * where it holds a chain): for tests that read audit rows straight from the tables.
    */
   public long chainAudit() {
-    return new dev.cairn.server.vault.audit.AuditChainer(server().vault().database()).chainAll();
+    return new dev.cairn.server.audit.AuditChainer(server().vault().database()).chainAll();
   }
 }

@@ -7,7 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.grpc.CallContext;
 import dev.cairn.server.grpc.ProtoTime;
-import dev.cairn.server.vault.AccessDenials;
+import dev.cairn.server.audit.AccessDenials;
 import dev.cairn.server.access.VaultAccess;
 import dev.cairn.server.vault.RecordJson;
 import dev.cairn.server.vault.VaultContext;
@@ -68,7 +68,7 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
     var repository = new SharingRepository();
     this.signer = new Signer(vault.attestationKey());
     this.grants = new GrantService(vault, repository);
-    this.links = new AccessLinkService(vault, repository, grants, new ItemStore(vault), signer, new AccessDenials(vault));
+    this.links = new AccessLinkService(vault, repository, grants, new ItemStore(vault), signer, new AccessDenials(vault.database(), vault.audit()));
     this.consents = new ConsentService(vault, repository, grants, signer);
   }
 

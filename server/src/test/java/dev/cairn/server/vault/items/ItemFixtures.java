@@ -9,7 +9,7 @@ import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.TestDatabase;
 import dev.cairn.server.crypto.Attestations;
-import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.audit.AuditLog;
 import dev.cairn.server.crypto.DataKeys;
 import dev.cairn.server.crypto.KeyEncryptionKeys;
 import dev.cairn.server.access.VaultAccess;

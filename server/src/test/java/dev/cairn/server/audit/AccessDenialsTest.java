@@ -1,8 +1,8 @@
-package dev.cairn.server.vault.audit;
+package dev.cairn.server.audit;
 
-import static dev.cairn.server.vault.audit.AuditFixtures.as;
-import static dev.cairn.server.vault.audit.AuditFixtures.audit;
-import static dev.cairn.server.vault.audit.AuditFixtures.id;
+import static dev.cairn.server.audit.AuditFixtures.as;
+import static dev.cairn.server.audit.AuditFixtures.audit;
+import static dev.cairn.server.audit.AuditFixtures.id;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,8 +10,8 @@ import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.TestDatabase;
-import dev.cairn.server.vault.AccessDenials;
-import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.audit.AccessDenials;
+import dev.cairn.server.audit.AuditLog;
 import dev.cairn.server.access.VaultAccess;
 import dev.cairn.vault.v1.AuditEvent;
 import dev.cairn.vault.v1.ListAuditEventsRequest;

@@ -1,4 +1,4 @@
-package dev.cairn.server.vault;
+package dev.cairn.server.audit;
 
 /**
  * What an audit event records. The stored (and hashed) string is {@link #name()}, which is

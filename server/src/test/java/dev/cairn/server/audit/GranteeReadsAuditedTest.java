@@ -1,4 +1,4 @@
-package dev.cairn.server.vault.audit;
+package dev.cairn.server.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.cairn.server.vault.audit;
+package dev.cairn.server.audit;
 
 import static java.util.Objects.requireNonNull;
 
@@ -7,7 +7,7 @@ import dev.cairn.server.db.Database;
 import dev.cairn.server.db.LoggableErrors;
 import dev.cairn.server.db.jooq.tables.records.AuditEventsRecord;
 import dev.cairn.server.db.jooq.tables.records.AuditPendingRecord;
-import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.audit.AuditLog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

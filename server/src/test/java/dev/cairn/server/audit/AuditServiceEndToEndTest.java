@@ -1,9 +1,9 @@
-package dev.cairn.server.vault.audit;
+package dev.cairn.server.audit;
 
 import static dev.cairn.server.db.jooq.Tables.AUDIT_EVENTS;
-import static dev.cairn.server.vault.audit.AuditFixtures.append;
-import static dev.cairn.server.vault.audit.AuditFixtures.audit;
-import static dev.cairn.server.vault.audit.AuditFixtures.id;
+import static dev.cairn.server.audit.AuditFixtures.append;
+import static dev.cairn.server.audit.AuditFixtures.audit;
+import static dev.cairn.server.audit.AuditFixtures.id;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,8 +11,8 @@ import com.google.protobuf.ByteString;
 import dev.cairn.server.grpc.ProtoTime;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
-import dev.cairn.server.vault.AuditAction;
-import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.audit.AuditAction;
+import dev.cairn.server.audit.AuditLog;
 import dev.cairn.vault.v1.AuditEvent;
 import dev.cairn.vault.v1.ListAuditEventsRequest;
 import dev.cairn.vault.v1.ListAuditEventsResponse;

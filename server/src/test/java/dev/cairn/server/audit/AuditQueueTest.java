@@ -1,10 +1,10 @@
-package dev.cairn.server.vault.audit;
+package dev.cairn.server.audit;
 
-import static dev.cairn.server.vault.audit.AuditFixtures.append;
-import static dev.cairn.server.vault.audit.AuditFixtures.audit;
-import static dev.cairn.server.vault.audit.AuditFixtures.id;
-import static dev.cairn.server.vault.audit.AuditFixtures.queue;
-import static dev.cairn.server.vault.audit.AuditFixtures.superuser;
+import static dev.cairn.server.audit.AuditFixtures.append;
+import static dev.cairn.server.audit.AuditFixtures.audit;
+import static dev.cairn.server.audit.AuditFixtures.id;
+import static dev.cairn.server.audit.AuditFixtures.queue;
+import static dev.cairn.server.audit.AuditFixtures.superuser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,8 +13,8 @@ import dev.cairn.server.core.Principal;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.server.testing.TestDatabase;
-import dev.cairn.server.vault.AuditAction;
-import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.audit.AuditAction;
+import dev.cairn.server.audit.AuditLog;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.vault.v1.AuditEvent;
 import dev.cairn.vault.v1.CreateItemRequest;

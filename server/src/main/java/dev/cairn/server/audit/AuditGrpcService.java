@@ -1,4 +1,4 @@
-package dev.cairn.server.vault.audit;
+package dev.cairn.server.audit;
 
 import dev.cairn.server.core.ResourceNames;
 import static java.util.Objects.requireNonNull;
@@ -6,7 +6,9 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.ByteString;
 import dev.cairn.server.grpc.CallContext;
 import dev.cairn.server.grpc.ProtoTime;
-import dev.cairn.server.vault.VaultContext;
+import com.google.crypto.tink.KeysetHandle;
+import dev.cairn.server.db.Database;
+import dev.cairn.server.db.PageTokens;
 import dev.cairn.vault.v1.AuditEvent;
 import dev.cairn.vault.v1.AuditServiceGrpc;
 import dev.cairn.vault.v1.ListAuditEventsRequest;
@@ -23,10 +25,10 @@ public final class AuditGrpcService extends AuditServiceGrpc.AuditServiceImplBas
 
   private final AuditService service;
 
-  public AuditGrpcService(VaultContext vault, AuditChainer chainer) {
-    requireNonNull(vault, "vault");
+  public AuditGrpcService(Database database, PageTokens pageTokens, KeysetHandle attestationKey, AuditChainer chainer) {
     this.service = new AuditService(
-        vault.database(), vault.pageTokens(), new CheckpointSigner(vault.attestationKey()), chainer);
+        requireNonNull(database, "database"), requireNonNull(pageTokens, "pageTokens"),
+        new CheckpointSigner(requireNonNull(attestationKey, "attestationKey")), requireNonNull(chainer, "chainer"));
   }
 
   @Override

@@ -1,4 +1,4 @@
-package dev.cairn.server.vault;
+package dev.cairn.server.audit;
 
 import static dev.cairn.server.db.jooq.Tables.AUDIT_PENDING;
 import static java.util.Objects.requireNonNull;
@@ -28,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  * the record fails, so does the action it records, and once the action commits, so has its
  * event. The event is queued ({@code cairn.audit_pending}, one prepared INSERT): the action
  * neither reads nor locks the owner's chain head, so one owner's concurrent calls do not
- * queue behind each other. The chainer ({@code vault.audit.AuditChainer}) links queued
+ * queue behind each other. The chainer ({@link AuditChainer}) links queued
  * events into the hash chain shortly after, with {@link #canonical} and {@link #hash}.
  * Sensitive detail values are stored as HMAC-SHA256 (under a server key), so the log can
  * prove "this value" without storing it.

@@ -1,4 +1,4 @@
-package dev.cairn.server.vault.audit;
+package dev.cairn.server.audit;
 
 import static dev.cairn.server.db.jooq.Tables.AUDIT_EVENTS;
 import static dev.cairn.server.db.jooq.Tables.AUDIT_HEADS;
@@ -7,7 +7,7 @@ import static dev.cairn.server.db.jooq.Tables.AUDIT_PENDING;
 import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.db.jooq.tables.records.AuditEventsRecord;
 import dev.cairn.server.db.jooq.tables.records.AuditPendingRecord;
-import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.audit.AuditLog;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

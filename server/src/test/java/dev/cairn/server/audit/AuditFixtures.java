@@ -1,11 +1,11 @@
-package dev.cairn.server.vault.audit;
+package dev.cairn.server.audit;
 
 import static dev.cairn.server.db.jooq.Tables.ITEMS;
 
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.TestDatabase;
-import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.audit.AuditLog;
 import dev.cairn.vault.v1.AuditServiceGrpc;
 import java.sql.Connection;
 import java.sql.DriverManager;

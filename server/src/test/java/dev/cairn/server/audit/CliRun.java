@@ -1,4 +1,4 @@
-package dev.cairn.server.vault.audit;
+package dev.cairn.server.audit;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;

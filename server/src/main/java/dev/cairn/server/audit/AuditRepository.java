@@ -1,4 +1,4 @@
-package dev.cairn.server.vault.audit;
+package dev.cairn.server.audit;
 
 import static dev.cairn.server.db.jooq.Tables.AUDIT_CHECKPOINTS;
 import static dev.cairn.server.db.jooq.Tables.AUDIT_EVENTS;
@@ -6,7 +6,7 @@ import static dev.cairn.server.db.jooq.Tables.AUDIT_HEADS;
 
 import com.google.gson.JsonParser;
 import dev.cairn.server.db.jooq.tables.records.AuditEventsRecord;
-import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.audit.AuditLog;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.cairn.server.vault.audit;
+package dev.cairn.server.audit;
 
 import static java.util.Objects.requireNonNull;
 
@@ -6,7 +6,7 @@ import dev.cairn.server.db.Database;
 import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.db.LoggableErrors;
 import dev.cairn.server.core.Principal;
-import dev.cairn.server.vault.VaultContext;
+import com.google.crypto.tink.KeysetHandle;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -39,11 +39,11 @@ public final class AuditCheckpointer implements AutoCloseable {
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("cairn-audit-checkpointer").factory());
 
-  public AuditCheckpointer(VaultContext vault) {
-    requireNonNull(vault, "vault");
-    this.database = vault.database();
-    this.signer = new CheckpointSigner(vault.attestationKey());
-    this.clock = vault.clock();
+  /** @param attestationKey the Ed25519 keyset (private) checkpoints are signed with */
+  public AuditCheckpointer(Database database, KeysetHandle attestationKey, Clock clock) {
+    this.database = requireNonNull(database, "database");
+    this.signer = new CheckpointSigner(requireNonNull(attestationKey, "attestationKey"));
+    this.clock = requireNonNull(clock, "clock");
   }
 
   /** Runs {@link #checkpointOnce} every {@code every} until {@link #close}. */

@@ -1,4 +1,4 @@
-package dev.cairn.server.vault;
+package dev.cairn.server.audit;
 
 import static java.util.Objects.requireNonNull;
 
@@ -45,10 +45,6 @@ public final class AccessDenials {
   public AccessDenials(Database database, AuditLog audit) {
     this.database = requireNonNull(database, "database");
     this.audit = requireNonNull(audit, "audit");
-  }
-
-  public AccessDenials(VaultContext vault) {
-    this(vault.database(), vault.audit());
   }
 
   /** Records, in the background, that {@code caller} was refused {@code attemptedAction} on the item. */

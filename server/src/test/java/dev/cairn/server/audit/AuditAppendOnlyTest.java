@@ -1,14 +1,14 @@
-package dev.cairn.server.vault.audit;
+package dev.cairn.server.audit;
 
-import static dev.cairn.server.vault.audit.AuditFixtures.append;
-import static dev.cairn.server.vault.audit.AuditFixtures.id;
+import static dev.cairn.server.audit.AuditFixtures.append;
+import static dev.cairn.server.audit.AuditFixtures.id;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.TestDatabase;
-import dev.cairn.server.vault.AuditAction;
-import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.audit.AuditAction;
+import dev.cairn.server.audit.AuditLog;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.UUID;

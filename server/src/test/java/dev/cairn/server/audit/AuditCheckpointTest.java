@@ -1,16 +1,16 @@
-package dev.cairn.server.vault.audit;
+package dev.cairn.server.audit;
 
 import static dev.cairn.server.db.jooq.Tables.AUDIT_EVENTS;
 import static dev.cairn.server.db.jooq.Tables.AUDIT_HEADS;
-import static dev.cairn.server.vault.audit.AuditFixtures.append;
-import static dev.cairn.server.vault.audit.AuditFixtures.audit;
-import static dev.cairn.server.vault.audit.AuditFixtures.id;
+import static dev.cairn.server.audit.AuditFixtures.append;
+import static dev.cairn.server.audit.AuditFixtures.audit;
+import static dev.cairn.server.audit.AuditFixtures.id;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
-import dev.cairn.server.vault.AuditAction;
-import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.audit.AuditAction;
+import dev.cairn.server.audit.AuditLog;
 import dev.cairn.vault.v1.VerifyAuditLogRequest;
 import dev.cairn.vault.v1.VerifyAuditLogResponse;
 import dev.cairn.vault.v1.GetAttestationKeyRequest;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class AuditCheckpointTest {
   private final CairnTestServer server = CairnTestServer.get();
-  private final AuditCheckpointer checkpointer = new AuditCheckpointer(server.server().vault());
+  private final AuditCheckpointer checkpointer = new AuditCheckpointer(server.server().vault().database(), server.server().vault().attestationKey(), server.server().vault().clock());
 
   private static VerifyAuditLogResponse verify(TestUser owner) {
     return audit(owner).verifyAuditLog(VerifyAuditLogRequest.newBuilder().setParent("users/me").build());

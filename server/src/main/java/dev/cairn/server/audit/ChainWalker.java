@@ -1,6 +1,6 @@
-package dev.cairn.server.vault.audit;
+package dev.cairn.server.audit;
 
-import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.audit.AuditLog;
 import java.security.MessageDigest;
 import org.jspecify.annotations.Nullable;
 

@@ -1,17 +1,17 @@
-package dev.cairn.server.vault.audit;
+package dev.cairn.server.audit;
 
-import static dev.cairn.server.vault.audit.AuditFixtures.append;
-import static dev.cairn.server.vault.audit.AuditFixtures.as;
-import static dev.cairn.server.vault.audit.AuditFixtures.id;
+import static dev.cairn.server.audit.AuditFixtures.append;
+import static dev.cairn.server.audit.AuditFixtures.as;
+import static dev.cairn.server.audit.AuditFixtures.id;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.client.cli.CairnCli;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.server.testing.TestDatabase;
-import dev.cairn.server.vault.AccessDenials;
-import dev.cairn.server.vault.AuditAction;
-import dev.cairn.server.vault.AuditLog;
+import dev.cairn.server.audit.AccessDenials;
+import dev.cairn.server.audit.AuditAction;
+import dev.cairn.server.audit.AuditLog;
 import java.time.Clock;
 import java.util.Map;
 import java.util.UUID;

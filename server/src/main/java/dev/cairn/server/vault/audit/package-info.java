@@ -1,4 +1,0 @@
-@NullMarked
-package dev.cairn.server.vault.audit;
-
-import org.jspecify.annotations.NullMarked;
