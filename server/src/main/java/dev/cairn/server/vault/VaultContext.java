@@ -2,6 +2,7 @@ package dev.cairn.server.vault;
 
 import dev.cairn.server.audit.AuditLog;
 import dev.cairn.server.access.VaultAccess;
+import dev.cairn.server.content.ContentStore;
 import dev.cairn.server.crypto.DataKeys;
 import static java.util.Objects.requireNonNull;
 
@@ -32,6 +33,11 @@ public record VaultContext(
     Clock clock,
     Supplier<UUID> ids,
     SecureRandom random) {
+
+  /** The store of item content under the vault's keys (stateless; cheap to make). */
+  public ContentStore contentStore() {
+    return new ContentStore(database, dataKeys, ids, limits.inlineMaxBytes());
+  }
 
   public VaultContext {
     requireNonNull(database, "database");

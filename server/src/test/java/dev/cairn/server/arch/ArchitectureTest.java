@@ -56,6 +56,17 @@ class ArchitectureTest {
   }
 
   @Test
+  void contentIsEncryptedAndDecryptedOnlyByTheContentStore() {
+    // the one plaintext reader: search ingestion and chat citations read through it too
+    check(noClasses().that().resideOutsideOfPackages(SERVER + ".content..", SERVER + ".crypto..", SERVER + ".db.jooq..")
+        .should().dependOnClassesThat().haveFullyQualifiedName(SERVER + ".crypto.ContentCipher")
+        .orShould().dependOnClassesThat().haveFullyQualifiedName(SERVER + ".db.jooq.tables.ItemSegments"));
+    check(noClasses().that().resideInAPackage(SERVER + ".content..")
+        .should().dependOnClassesThat().resideInAnyPackage(
+            SERVER + ".vault..", SERVER + ".grpc..", SERVER + ".search..", SERVER + ".chat..", SERVER + ".app.."));
+  }
+
+  @Test
   void auditKnowsNoFeature() {
     // every feature writes to the audit log; the log may not know them back
     check(noClasses().that().resideInAPackage(SERVER + ".audit..")

@@ -1,5 +1,6 @@
 package dev.cairn.server.vault.items;
 
+import dev.cairn.server.content.ContentStore;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.core.Principal;
@@ -40,9 +41,11 @@ public final class ItemPurger {
 
   private final VaultContext vault;
   private final ItemRepository repository = new ItemRepository();
+  private final ContentStore content;
 
   public ItemPurger(VaultContext vault) {
     this.vault = requireNonNull(vault, "vault");
+    this.content = vault.contentStore();
   }
 
   /** Enqueues a purge job for each owner with items due (up to a bound); returns how many were added. */
@@ -85,12 +88,13 @@ public final class ItemPurger {
     return vault.database().transaction(Principal.system(owner), sql -> {
       List<UUID> items = repository.lockPurgeable(sql, owner, ITEMS_PER_OWNER);
       for (UUID item : items) {
+        content.deleteItemContent(sql, owner, item);
         repository.purge(sql, owner, item);
         vault.audit().append(sql, owner, Entry.of("system", AuditAction.ITEM_PURGE, Items.name(item), ""));
       }
       OffsetDateTime cutoff =
           OffsetDateTime.ofInstant(vault.clock().instant().minus(ABANDONED_UPLOAD_AGE), ZoneOffset.UTC);
-      repository.deleteAbandonedSegments(sql, owner, cutoff);
+      content.deleteAbandonedSegments(sql, owner, cutoff);
       return items.size();
     });
   }

@@ -1,10 +1,12 @@
 package dev.cairn.server.vault.items;
 
+import dev.cairn.server.content.ContentRepository;
+import dev.cairn.server.content.StoredVersion;
+import dev.cairn.server.content.ContentStore;
 import dev.cairn.server.core.ResourceNames;
 import static dev.cairn.server.db.jooq.Tables.COLLECTIONS;
 import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_COUNTS;
-import static dev.cairn.server.db.jooq.Tables.ITEM_SEGMENTS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
 import static dev.cairn.server.db.jooq.Tables.RECORD_VALUES;
 
@@ -89,7 +91,7 @@ final class ItemRepository {
       UUID owner,
       UUID author,
       Content content,
-      ItemStore.@Nullable Blob blob,
+      ContentStore.@Nullable Blob blob,
       byte @Nullable [] recordCiphertext,
       OffsetDateTime now) {
     sql.insertInto(ITEM_VERSIONS)
@@ -190,37 +192,11 @@ final class ItemRepository {
         .fetch(ITEMS.ID);
   }
 
-  /** Removes an item and everything stored for it (content segments of every blob included). */
+  /** Removes an item, its versions and record values (its content goes through ContentStore first). */
   void purge(DSLContext sql, UUID owner, UUID item) {
-    sql.deleteFrom(ITEM_SEGMENTS).where(ITEM_SEGMENTS.OWNER_ID.eq(owner)).and(ITEM_SEGMENTS.ITEM_ID.eq(item)).execute();
     sql.deleteFrom(RECORD_VALUES).where(RECORD_VALUES.OWNER_ID.eq(owner)).and(RECORD_VALUES.ITEM_ID.eq(item)).execute();
     sql.deleteFrom(ITEM_VERSIONS).where(ITEM_VERSIONS.OWNER_ID.eq(owner)).and(ITEM_VERSIONS.ITEM_ID.eq(item)).execute();
     sql.deleteFrom(ITEMS).where(ITEMS.OWNER_ID.eq(owner)).and(ITEMS.ID.eq(item)).execute();
-  }
-
-  /** Segments of uploads that never became a version, older than {@code before}. */
-  int deleteAbandonedSegments(DSLContext sql, UUID owner, OffsetDateTime before) {
-    var v = ITEM_VERSIONS.as("v");
-    return sql.deleteFrom(ITEM_SEGMENTS)
-        .where(ITEM_SEGMENTS.OWNER_ID.eq(owner))
-        .and(ITEM_SEGMENTS.CREATED_AT.lt(before))
-        .andNotExists(
-            DSL.selectOne().from(v).where(v.ITEM_ID.eq(ITEM_SEGMENTS.ITEM_ID)).and(v.BLOB_ID.eq(ITEM_SEGMENTS.BLOB_ID)))
-        .execute();
-  }
-
-  /** Drops the segments of one blob (a failed or duplicate upload). */
-  void deleteBlob(DSLContext sql, UUID owner, UUID blob) {
-    sql.deleteFrom(ITEM_SEGMENTS).where(ITEM_SEGMENTS.OWNER_ID.eq(owner)).and(ITEM_SEGMENTS.BLOB_ID.eq(blob)).execute();
-  }
-
-  /** Deletes a blob's segments unless a version points at it. */
-  void deleteUnattachedBlob(DSLContext sql, UUID owner, UUID blob) {
-    sql.deleteFrom(ITEM_SEGMENTS)
-        .where(ITEM_SEGMENTS.OWNER_ID.eq(owner))
-        .and(ITEM_SEGMENTS.BLOB_ID.eq(blob))
-        .andNotExists(sql.selectOne().from(ITEM_VERSIONS).where(ITEM_VERSIONS.BLOB_ID.eq(blob)))
-        .execute();
   }
 
   // ---------------------------------------------------------------- mapping
@@ -246,8 +222,11 @@ final class ItemRepository {
   }
 
   static Version toVersion(ItemVersionsRecord r) {
+    return toVersion(ContentRepository.toStoredVersion(r));
+  }
+
+  static Version toVersion(StoredVersion v) {
     return new Version(
-        r.getItemId(), r.getVersion(), r.getAuthorId(), r.getMediaType(), r.getSizeBytes(),
-        r.getContentSha256(), r.getCreatedAt());
+        v.itemId(), v.version(), v.authorId(), v.mediaType(), v.sizeBytes(), v.contentSha256(), v.createdAt());
   }
 }

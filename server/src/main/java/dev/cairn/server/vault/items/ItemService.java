@@ -1,5 +1,6 @@
 package dev.cairn.server.vault.items;
 
+import dev.cairn.server.content.ContentStore;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Struct;
@@ -9,7 +10,7 @@ import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PagePosition;
 import dev.cairn.server.db.PageToken;
 import dev.cairn.server.db.PageTokens;
-import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
+import dev.cairn.server.content.StoredVersion;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.grpc.CallContext;
@@ -55,7 +56,7 @@ final class ItemService {
   static final String RECORD_MEDIA_TYPE = "application/json";
 
   private final VaultContext vault;
-  private final ItemStore store;
+  private final ContentStore store;
   private final RecordValidator records;
   private final List<ItemListener> listeners;
   private final ItemRepository repository = new ItemRepository();
@@ -65,11 +66,11 @@ final class ItemService {
     this.vault = requireNonNull(vault, "vault");
     this.records = requireNonNull(records, "records");
     this.listeners = List.copyOf(listeners);
-    this.store = new ItemStore(vault);
+    this.store = vault.contentStore();
     this.limiter = new WriteLimiter(vault.limits().writesPerMinute(), vault.clock());
   }
 
-  ItemStore store() {
+  ContentStore store() {
     return store;
   }
 
@@ -127,19 +128,19 @@ final class ItemService {
     Item created;
     if (item.kind() == Kind.DOCUMENT) {
       byte[] content = requireNonNull(item.content());
-      var facts = new Content(item.mediaType(), content.length, ItemStore.sha256().digest(content));
+      var facts = new Content(item.mediaType(), content.length, ContentStore.sha256().digest(content));
       Optional<Item> inserted = repository.insertItem(sql, id, owner, item, facts, now);
       if (inserted.isEmpty()) {
         return replay(sql, owner, item);
       }
       created = inserted.get();
-      ItemStore.Blob blob = store.writeSmall(sql, owner, id, content);
+      ContentStore.Blob blob = store.writeSmall(sql, owner, id, content);
       repository.insertVersion(sql, id, 1, owner, owner, facts, blob, null, now);
       changed(sql, ItemListener.What.NEW_VERSION, caller, created, null);
     } else {
       UUID collection = requireNonNull(item.collectionId());
       byte[] json = checkRecord(sql, caller, owner, collection, requireNonNull(item.data()));
-      var facts = new Content(RECORD_MEDIA_TYPE, json.length, ItemStore.sha256().digest(json));
+      var facts = new Content(RECORD_MEDIA_TYPE, json.length, ContentStore.sha256().digest(json));
       Optional<Item> inserted = repository.insertItem(sql, id, owner, item, facts, now);
       if (inserted.isEmpty()) {
         return replay(sql, owner, item);
@@ -246,7 +247,7 @@ final class ItemService {
    * Stores a finished upload in one short transaction: the new item (or, under a row lock and
    * an etag check, the new version), its version row and the audit event.
    */
-  Item finishUpload(Principal caller, UploadTarget target, UploadPlan plan, ItemStore.Blob blob) {
+  Item finishUpload(Principal caller, UploadTarget target, UploadPlan plan, ContentStore.Blob blob) {
     try {
       if (plan.sizeBytes() > 0 && plan.sizeBytes() != blob.sizeBytes()) {
         throw CairnException.invalidField(
@@ -264,13 +265,13 @@ final class ItemService {
     }
   }
 
-  private Item commitNewItem(DSLContext sql, Principal caller, UploadTarget target, UploadPlan plan, ItemStore.Blob blob) {
+  private Item commitNewItem(DSLContext sql, Principal caller, UploadTarget target, UploadPlan plan, ContentStore.Blob blob) {
     UUID owner = target.owner();
     NewItem item = plan.item();
     if (item.requestId() != null) {
       var first = repository.findByRequestId(sql, owner, item.requestId());
       if (first.isPresent()) {
-        repository.deleteBlob(sql, owner, blob.id()); // a retry: drop our copy
+        store.deleteBlob(sql, owner, blob.id()); // a retry: drop our copy
         return first.get();
       }
     }
@@ -278,7 +279,7 @@ final class ItemService {
     var facts = new Content(target.mediaType(), blob.sizeBytes(), blob.sha256());
     Optional<Item> inserted = repository.insertItem(sql, target.itemId(), owner, item, facts, now);
     if (inserted.isEmpty()) {
-      repository.deleteBlob(sql, owner, blob.id());
+      store.deleteBlob(sql, owner, blob.id());
       return replay(sql, owner, item);
     }
     Item created = inserted.get();
@@ -290,7 +291,7 @@ final class ItemService {
     return created;
   }
 
-  private Item commitNewVersion(DSLContext sql, Principal caller, UploadTarget target, UploadPlan plan, ItemStore.Blob blob) {
+  private Item commitNewVersion(DSLContext sql, Principal caller, UploadTarget target, UploadPlan plan, ContentStore.Blob blob) {
     // locks the item row: concurrent writers queue here, so each version number has one writer
     Access access = writable(sql, caller, target.itemId(), true);
     ItemsRecord row = access.item();
@@ -321,7 +322,7 @@ final class ItemService {
   void discardBlob(UUID owner, UUID blob) {
     // outside the call's context: a cancelled call must not cancel its own clean-up
     Context.ROOT.run(() -> vault.database().transaction(Principal.system(owner), sql -> {
-      repository.deleteUnattachedBlob(sql, owner, blob);
+      store.deleteUnattachedBlob(sql, owner, blob);
       return null;
     }));
   }
@@ -336,7 +337,7 @@ final class ItemService {
     return vault.database().transaction(caller, sql -> {
       Access access = readable(sql, caller, id);
       Item item = ItemRepository.toItem(access.item());
-      ItemVersionsRecord row = versionRow(sql, item, version);
+      StoredVersion row = versionRow(sql, item, version);
       byte[] payload = null;
       if (full) {
         payload = item.kind() == Kind.DOCUMENT
@@ -345,27 +346,27 @@ final class ItemService {
       }
       // metadata is the owner's data too: every GetItem is a read in the owner's log
       audit(sql, caller, item, AuditAction.ITEM_READ, access,
-          Map.of("version", Integer.toString(row.getVersion()), "view", full ? "FULL" : "BASIC"), Map.of());
+          Map.of("version", Integer.toString(row.version()), "view", full ? "FULL" : "BASIC"), Map.of());
       return new Read(item, ItemRepository.toVersion(row), payload);
     });
   }
 
   /** What a download sends: the item, the version row, and for records their JSON. */
-  record Download(Item item, ItemVersionsRecord version, byte @Nullable [] recordJson) {}
+  record Download(Item item, StoredVersion version, byte @Nullable [] recordJson) {}
 
   /** Authorises and audits a download; the content then streams in `chunk` messages, one per stored segment. */
   Download openDownload(Principal caller, UUID id, long version) {
     return vault.database().transaction(caller, sql -> {
       Access access = vault.access().item(sql, caller, id, Role.READ, false, false);
       Item item = ItemRepository.toItem(access.item());
-      ItemVersionsRecord row = versionRow(sql, item, version);
+      StoredVersion row = versionRow(sql, item, version);
       byte[] json = item.kind() == Kind.RECORD ? store.decryptRecord(sql, item.ownerId(), row) : null;
-      audit(sql, caller, item, AuditAction.ITEM_DOWNLOAD, access, Map.of("version", Integer.toString(row.getVersion())), Map.of());
+      audit(sql, caller, item, AuditAction.ITEM_DOWNLOAD, access, Map.of("version", Integer.toString(row.version())), Map.of());
       return new Download(item, row, json);
     });
   }
 
-  private ItemVersionsRecord versionRow(DSLContext sql, Item item, long version) {
+  private StoredVersion versionRow(DSLContext sql, Item item, long version) {
     if (version > item.version()) {
       throw CairnException.notFound(item.name() + "/versions/" + version);
     }
@@ -506,13 +507,13 @@ final class ItemService {
     byte[] json = null;
     if (changes.has("content")) {
       byte[] content = changes.content();
-      facts = new Content(row.getMediaType(), content.length, ItemStore.sha256().digest(content));
-      ItemStore.Blob blob = store.writeSmall(sql, owner, id, content);
+      facts = new Content(row.getMediaType(), content.length, ContentStore.sha256().digest(content));
+      ContentStore.Blob blob = store.writeSmall(sql, owner, id, content);
       repository.insertVersion(sql, id, version, owner, author, facts, blob, null, now);
     } else {
       UUID collection = requireNonNull(row.getCollectionId());
       json = checkRecord(sql, caller, owner, collection, requireNonNull(changes.data()));
-      facts = new Content(RECORD_MEDIA_TYPE, json.length, ItemStore.sha256().digest(json));
+      facts = new Content(RECORD_MEDIA_TYPE, json.length, ContentStore.sha256().digest(json));
       repository.insertVersion(sql, id, version, owner, author, facts, null, store.encryptRecord(sql, owner, id, version, json), now);
     }
     row.setCurrentVersion(version);

@@ -1,5 +1,6 @@
 package dev.cairn.server.vault.items;
 
+import dev.cairn.server.content.ContentStore;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.vault.items.ItemService.UploadPlan;
@@ -22,7 +23,7 @@ final class UploadSession implements StreamObserver<UploadItemRequest> {
   private final StreamObserver<UploadItemResponse> response;
   private @Nullable UploadPlan plan;
   private @Nullable UploadTarget target;
-  private ItemStore.@Nullable BlobWriter writer;
+  private ContentStore.@Nullable BlobWriter writer;
   private boolean done;
   /** Once finishUpload runs, it settles the write token itself. */
   private boolean finishing;
@@ -86,7 +87,7 @@ final class UploadSession implements StreamObserver<UploadItemRequest> {
       }
       Items.Item stored = target.replay();
       if (stored == null) {
-        ItemStore.Blob blob = writer.finish();
+        ContentStore.Blob blob = writer.finish();
         finishing = true;
         stored = service.finishUpload(caller, target, plan, blob);
       }

@@ -10,7 +10,7 @@ import dev.cairn.server.audit.AuditAction;
 import dev.cairn.server.audit.AuditLog;
 import dev.cairn.server.access.VaultAccess.Role;
 import dev.cairn.server.vault.VaultContext;
-import dev.cairn.server.vault.items.ItemStore;
+import dev.cairn.server.content.ContentStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,14 +30,14 @@ final class RecordQueryService {
 
   private final VaultContext vault;
   private final SchemaCache schemas;
-  private final ItemStore store;
+  private final ContentStore store;
   private final CollectionRepository collections = new CollectionRepository();
   private final RecordQueryRepository records = new RecordQueryRepository();
 
   RecordQueryService(VaultContext vault, SchemaCache schemas) {
     this.vault = requireNonNull(vault, "vault");
     this.schemas = requireNonNull(schemas, "schemas");
-    this.store = new ItemStore(vault);
+    this.store = vault.contentStore();
   }
 
   /** A record and its decrypted canonical JSON. */

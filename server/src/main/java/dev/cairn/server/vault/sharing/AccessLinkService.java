@@ -12,7 +12,7 @@ import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.db.jooq.Tables;
 import dev.cairn.server.db.jooq.tables.records.AccessLinksRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
-import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
+import dev.cairn.server.content.StoredVersion;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
@@ -20,7 +20,7 @@ import dev.cairn.server.audit.AccessDenials;
 import dev.cairn.server.audit.AuditAction;
 import dev.cairn.server.audit.AuditLog;
 import dev.cairn.server.vault.VaultContext;
-import dev.cairn.server.vault.items.ItemStore;
+import dev.cairn.server.content.ContentStore;
 import dev.cairn.server.vault.sharing.Sharing.AttestationFacts;
 import dev.cairn.server.vault.sharing.Sharing.Link;
 import dev.cairn.server.vault.sharing.Sharing.LinkPage;
@@ -58,12 +58,12 @@ final class AccessLinkService {
   private final VaultContext vault;
   private final SharingRepository repository;
   private final GrantService grants;
-  private final ItemStore store;
+  private final ContentStore store;
   private final Signer signer;
   private final AccessDenials denials;
 
   AccessLinkService(
-      VaultContext vault, SharingRepository repository, GrantService grants, ItemStore store, Signer signer,
+      VaultContext vault, SharingRepository repository, GrantService grants, ContentStore store, Signer signer,
       AccessDenials denials) {
     this.vault = requireNonNull(vault, "vault");
     this.repository = requireNonNull(repository, "repository");
@@ -217,12 +217,12 @@ final class AccessLinkService {
       throw new Refused("its creator no longer holds SHARE"); // the link went with their grant
     }
     int versionNumber = link.version() != null ? link.version() : item.getCurrentVersion();
-    ItemVersionsRecord version = store.version(sql, item.getId(), versionNumber);
-    boolean record = version.getRecordCiphertext() != null;
-    if (!record && version.getSizeBytes() > vault.limits().inlineMaxBytes()) {
+    StoredVersion version = store.version(sql, item.getId(), versionNumber);
+    boolean record = version.isRecord();
+    if (!record && version.sizeBytes() > vault.limits().inlineMaxBytes()) {
       // checked before consuming, so the failed attempt does not cost a use
       throw CairnException.failedPrecondition(
-          "items/" + item.getId() + " is " + version.getSizeBytes() + " bytes; links give documents up to "
+          "items/" + item.getId() + " is " + version.sizeBytes() + " bytes; links give documents up to "
               + vault.limits().inlineMaxBytes() + " bytes");
     }
     // atomic: a concurrent redemption may have taken the last use since the link was read
@@ -242,14 +242,14 @@ final class AccessLinkService {
     AttestationFacts facts = null;
     if (attested) {
       facts = new AttestationFacts(
-          "items/" + item.getId(), versionNumber, version.getContentSha256(), Sharing.userName(owner),
+          "items/" + item.getId(), versionNumber, version.contentSha256(), Sharing.userName(owner),
           OffsetDateTime.ofInstant(vault.clock().instant().truncatedTo(ChronoUnit.MILLIS), ZoneOffset.UTC),
           "accessLinks/" + id);
       signed = signer.sign(attestationPayload(facts, signer.keyId()));
       vault.audit().append(sql, owner,
           AuditLog.Entry.of("accessLinks/" + id, AuditAction.ATTESTATION_ISSUE, "items/" + item.getId(), auditRequestId)
               .withVia(null, id, null)
-              .withDetails(Map.of("key_id", signer.keyId(), "content_sha256", HEX.formatHex(version.getContentSha256()))));
+              .withDetails(Map.of("key_id", signer.keyId(), "content_sha256", HEX.formatHex(version.contentSha256()))));
     }
     return new Redemption(redeemed, signed, facts, link.maxUses() - useCount);
   }
@@ -314,7 +314,7 @@ final class AccessLinkService {
     return json.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  private static RedeemedItem redeemedItem(ItemsRecord item, ItemVersionsRecord version, byte[] content) {
+  private static RedeemedItem redeemedItem(ItemsRecord item, StoredVersion version, byte[] content) {
     Map<String, String> labels = Jsonb.stringMap(item.getLabels());
     return new RedeemedItem(
         item.getId(),
@@ -322,12 +322,12 @@ final class AccessLinkService {
         "RECORD".equals(item.getKind()),
         item.getCollectionId(),
         item.getDisplayName(),
-        version.getMediaType(),
+        version.mediaType(),
         labels,
         item.getSearchable(),
-        version.getVersion(),
-        version.getSizeBytes(),
-        version.getContentSha256(),
+        version.version(),
+        version.sizeBytes(),
+        version.contentSha256(),
         item.getCreatedAt(),
         item.getUpdatedAt(),
         content);

@@ -11,7 +11,7 @@ import dev.cairn.server.audit.AccessDenials;
 import dev.cairn.server.access.VaultAccess;
 import dev.cairn.server.vault.RecordJson;
 import dev.cairn.server.vault.VaultContext;
-import dev.cairn.server.vault.items.ItemStore;
+import dev.cairn.server.content.ContentStore;
 import dev.cairn.server.vault.sharing.Sharing.Agreement;
 import dev.cairn.server.vault.sharing.Sharing.ConsentDraft;
 import dev.cairn.server.vault.sharing.Sharing.GrantFilter;
@@ -68,7 +68,7 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
     var repository = new SharingRepository();
     this.signer = new Signer(vault.attestationKey());
     this.grants = new GrantService(vault, repository);
-    this.links = new AccessLinkService(vault, repository, grants, new ItemStore(vault), signer, new AccessDenials(vault.database(), vault.audit()));
+    this.links = new AccessLinkService(vault, repository, grants, vault.contentStore(), signer, new AccessDenials(vault.database(), vault.audit()));
     this.consents = new ConsentService(vault, repository, grants, signer);
   }
 

@@ -1,20 +1,20 @@
-package dev.cairn.server.vault.items;
+package dev.cairn.server.content;
 
-import static dev.cairn.server.db.jooq.Tables.ITEM_SEGMENTS;
-import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
 import static java.util.Objects.requireNonNull;
 
 import com.google.crypto.tink.Aead;
-import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.crypto.ContentCipher;
-import dev.cairn.server.vault.VaultContext;
+import dev.cairn.server.crypto.DataKeys;
+import dev.cairn.server.db.Database;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.jooq.DSLContext;
 
 /**
@@ -22,14 +22,22 @@ import org.jooq.DSLContext;
  * (items, records, access links, later search ingestion): documents as encrypted 1 MiB
  * segments of a blob, records as one encrypted JSON value on their version row.
  */
-public final class ItemStore {
+public final class ContentStore {
   /** Plaintext bytes per stored segment. */
   public static final int SEGMENT_BYTES = 1024 * 1024;
 
-  private final VaultContext vault;
+  private final Database database;
+  private final DataKeys dataKeys;
+  private final Supplier<UUID> ids;
+  private final long inlineMaxBytes;
+  private final ContentRepository repository = new ContentRepository();
 
-  public ItemStore(VaultContext vault) {
-    this.vault = requireNonNull(vault, "vault");
+  /** @param inlineMaxBytes the largest document read whole ({@link #readSmall}); larger ones stream */
+  public ContentStore(Database database, DataKeys dataKeys, Supplier<UUID> ids, long inlineMaxBytes) {
+    this.database = requireNonNull(database, "database");
+    this.dataKeys = requireNonNull(dataKeys, "dataKeys");
+    this.ids = requireNonNull(ids, "ids");
+    this.inlineMaxBytes = inlineMaxBytes;
   }
 
   /**
@@ -42,7 +50,7 @@ public final class ItemStore {
     private final Principal writer;
     private final UUID owner;
     private final UUID item;
-    private final UUID blob = vault.ids().get();
+    private final UUID blob = ids.get();
     private final MessageDigest sha256 = sha256();
     private final byte[] buffer = new byte[SEGMENT_BYTES];
     private int buffered;
@@ -91,15 +99,9 @@ public final class ItemStore {
     private void flush() {
       byte[] plain = Arrays.copyOf(buffer, buffered);
       int seq = segments;
-      vault.database().transaction(writer, sql -> {
-        Aead aead = vault.dataKeys().forOwner(sql, owner);
-        sql.insertInto(ITEM_SEGMENTS)
-            .set(ITEM_SEGMENTS.BLOB_ID, blob)
-            .set(ITEM_SEGMENTS.SEQ, seq)
-            .set(ITEM_SEGMENTS.OWNER_ID, owner)
-            .set(ITEM_SEGMENTS.ITEM_ID, item)
-            .set(ITEM_SEGMENTS.CIPHERTEXT, ContentCipher.encryptSegment(aead, owner, item, blob, seq, plain))
-            .execute();
+      database.transaction(writer, sql -> {
+        Aead aead = dataKeys.forOwner(sql, owner);
+        repository.insertSegment(sql, owner, item, blob, seq, ContentCipher.encryptSegment(aead, owner, item, blob, seq, plain));
         return null;
       });
       segments++;
@@ -117,18 +119,12 @@ public final class ItemStore {
 
   /** Stores small content in one go (inside the caller's transaction). */
   public Blob writeSmall(DSLContext sql, UUID owner, UUID item, byte[] content) {
-    UUID blob = vault.ids().get();
-    Aead aead = vault.dataKeys().forOwner(sql, owner);
+    UUID blob = ids.get();
+    Aead aead = dataKeys.forOwner(sql, owner);
     int segments = 0;
     for (int offset = 0; offset < content.length || segments == 0; offset += SEGMENT_BYTES) {
       byte[] plain = Arrays.copyOfRange(content, offset, Math.min(content.length, offset + SEGMENT_BYTES));
-      sql.insertInto(ITEM_SEGMENTS)
-          .set(ITEM_SEGMENTS.BLOB_ID, blob)
-          .set(ITEM_SEGMENTS.SEQ, segments)
-          .set(ITEM_SEGMENTS.OWNER_ID, owner)
-          .set(ITEM_SEGMENTS.ITEM_ID, item)
-          .set(ITEM_SEGMENTS.CIPHERTEXT, ContentCipher.encryptSegment(aead, owner, item, blob, segments, plain))
-          .execute();
+      repository.insertSegment(sql, owner, item, blob, segments, ContentCipher.encryptSegment(aead, owner, item, blob, segments, plain));
       segments++;
     }
     return new Blob(blob, segments, content.length, sha256().digest(content));
@@ -140,73 +136,83 @@ public final class ItemStore {
    * {@code reader}, so row-level security still applies (a grant revoked mid-download stops
    * it). Checks the SHA-256 at the end: a swapped or damaged blob fails rather than pass.
    */
-  public void readDocument(Principal reader, UUID owner, ItemVersionsRecord version, Consumer<byte[]> sink) {
+  public void readDocument(Principal reader, UUID owner, StoredVersion version, Consumer<byte[]> sink) {
     MessageDigest sha = sha256();
-    for (int seq = 0; seq < version.getSegmentCount(); seq++) {
+    for (int seq = 0; seq < version.segmentCount(); seq++) {
       int s = seq;
-      byte[] plain = vault.database().transaction(reader, sql -> readSegment(sql, owner, version, s));
+      byte[] plain = database.transaction(reader, sql -> readSegment(sql, owner, version, s));
       sha.update(plain);
       sink.accept(plain);
     }
-    if (!MessageDigest.isEqual(sha.digest(), version.getContentSha256())) {
-      throw new IllegalStateException("content of items/" + version.getItemId() + " v" + version.getVersion() + " does not match its hash");
+    if (!MessageDigest.isEqual(sha.digest(), version.contentSha256())) {
+      throw new IllegalStateException("content of items/" + version.itemId() + " v" + version.version() + " does not match its hash");
     }
   }
 
   /** The whole content of a small document version, inside the caller's transaction. */
-  public byte[] readSmall(DSLContext sql, UUID owner, ItemVersionsRecord version) {
-    if (version.getSizeBytes() > vault.limits().inlineMaxBytes()) {
+  public byte[] readSmall(DSLContext sql, UUID owner, StoredVersion version) {
+    if (version.sizeBytes() > inlineMaxBytes) {
       throw CairnException.failedPrecondition(
-          "items/" + version.getItemId() + " is " + version.getSizeBytes() + " bytes; use DownloadItem");
+          "items/" + version.itemId() + " is " + version.sizeBytes() + " bytes; use DownloadItem");
     }
-    var out = new java.io.ByteArrayOutputStream((int) (long) version.getSizeBytes());
-    for (int seq = 0; seq < version.getSegmentCount(); seq++) {
+    var out = new java.io.ByteArrayOutputStream((int) (long) version.sizeBytes());
+    for (int seq = 0; seq < version.segmentCount(); seq++) {
       out.writeBytes(readSegment(sql, owner, version, seq));
     }
     byte[] content = out.toByteArray();
-    if (!MessageDigest.isEqual(sha256().digest(content), version.getContentSha256())) {
-      throw new IllegalStateException("content of items/" + version.getItemId() + " does not match its hash");
+    if (!MessageDigest.isEqual(sha256().digest(content), version.contentSha256())) {
+      throw new IllegalStateException("content of items/" + version.itemId() + " does not match its hash");
     }
     return content;
   }
 
-  private byte[] readSegment(DSLContext sql, UUID owner, ItemVersionsRecord version, int seq) {
-    byte[] ciphertext =
-        sql.select(ITEM_SEGMENTS.CIPHERTEXT)
-            .from(ITEM_SEGMENTS)
-            .where(ITEM_SEGMENTS.BLOB_ID.eq(version.getBlobId()))
-            .and(ITEM_SEGMENTS.SEQ.eq(seq))
-            .fetchOptional(ITEM_SEGMENTS.CIPHERTEXT)
-            .orElseThrow(() -> CairnException.notFound("items/" + version.getItemId()));
-    Aead aead = vault.dataKeys().existing(sql, owner);
-    return ContentCipher.decryptSegment(aead, owner, version.getItemId(), version.getBlobId(), seq, ciphertext);
+  private byte[] readSegment(DSLContext sql, UUID owner, StoredVersion version, int seq) {
+    UUID blob = requireNonNull(version.blobId(), "a document version has a blob");
+    byte[] ciphertext = repository.segment(sql, blob, seq)
+        .orElseThrow(() -> CairnException.notFound("items/" + version.itemId()));
+    Aead aead = dataKeys.existing(sql, owner);
+    return ContentCipher.decryptSegment(aead, owner, version.itemId(), blob, seq, ciphertext);
   }
 
   /** Encrypts a record's JSON for its version row. */
   public byte[] encryptRecord(DSLContext sql, UUID owner, UUID item, int version, byte[] json) {
-    return ContentCipher.encryptRecord(vault.dataKeys().forOwner(sql, owner), owner, item, version, json);
+    return ContentCipher.encryptRecord(dataKeys.forOwner(sql, owner), owner, item, version, json);
   }
 
   /** Decrypts a record version's JSON. */
-  public byte[] decryptRecord(DSLContext sql, UUID owner, ItemVersionsRecord version) {
-    Aead aead = vault.dataKeys().existing(sql, owner);
-    return ContentCipher.decryptRecord(aead, owner, version.getItemId(), version.getVersion(), version.getRecordCiphertext());
+  public byte[] decryptRecord(DSLContext sql, UUID owner, StoredVersion version) {
+    Aead aead = dataKeys.existing(sql, owner);
+    byte[] ciphertext = requireNonNull(version.recordCiphertext(), "a record version has its JSON");
+    return ContentCipher.decryptRecord(aead, owner, version.itemId(), version.version(), ciphertext);
   }
 
   /** A version row of a visible item (RLS: visible exactly when the item is). */
-  public ItemVersionsRecord version(DSLContext sql, UUID item, int version) {
-    var row =
-        sql.selectFrom(ITEM_VERSIONS)
-            .where(ITEM_VERSIONS.ITEM_ID.eq(item))
-            .and(ITEM_VERSIONS.VERSION.eq(version))
-            .fetchOne();
-    if (row == null) {
-      throw CairnException.notFound("items/" + item + "/versions/" + version);
-    }
-    return row;
+  public StoredVersion version(DSLContext sql, UUID item, int version) {
+    return repository.version(sql, item, version)
+        .orElseThrow(() -> CairnException.notFound("items/" + item + "/versions/" + version));
   }
 
-  static MessageDigest sha256() {
+  /** Removes every segment of an item's blobs (the purge, in its transaction). */
+  public void deleteItemContent(DSLContext sql, UUID owner, UUID item) {
+    repository.deleteItemSegments(sql, owner, item);
+  }
+
+  /** Drops the segments of one blob (a failed or duplicate upload). */
+  public void deleteBlob(DSLContext sql, UUID owner, UUID blob) {
+    repository.deleteBlob(sql, owner, blob);
+  }
+
+  /** Drops a blob's segments unless a version points at it. */
+  public void deleteUnattachedBlob(DSLContext sql, UUID owner, UUID blob) {
+    repository.deleteUnattachedBlob(sql, owner, blob);
+  }
+
+  /** Segments of uploads that never became a version, older than {@code before}. */
+  public int deleteAbandonedSegments(DSLContext sql, UUID owner, OffsetDateTime before) {
+    return repository.deleteAbandonedSegments(sql, owner, before);
+  }
+
+  public static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
