@@ -6,7 +6,7 @@ import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.core.CairnException;
-import dev.cairn.server.grpc.CallContext;
+import dev.cairn.server.core.Caller;
 import dev.cairn.server.core.Principal;
 import java.util.UUID;
 import org.jooq.Condition;
@@ -28,7 +28,7 @@ public final class VaultAccess {
   /** Told about every refused item lookup, so the owner's audit chain can record the attempt. */
   @FunctionalInterface
   public interface DenialRecorder {
-    void record(Principal caller, UUID itemId, String attemptedAction);
+    void record(Caller caller, UUID itemId);
   }
 
   /** The columns {@link #item} reads the opening grant into. */
@@ -39,7 +39,7 @@ public final class VaultAccess {
 
   /** Records nothing when access is refused (for tests of the rule itself). */
   public VaultAccess() {
-    this((caller, item, action) -> {});
+    this((caller, item) -> {});
   }
 
   public VaultAccess(DenialRecorder denials) {
@@ -94,14 +94,14 @@ public final class VaultAccess {
    * grant being revoked waits, then finds it gone: NOT_FOUND, as on the next call.
    */
   public Access item(
-      DSLContext sql, Principal caller, UUID id, Role role, boolean includeDeleted, boolean forUpdate) {
+      DSLContext sql, Caller caller, UUID id, Role role, boolean includeDeleted, boolean forUpdate) {
     String name = "items/" + id;
     if (!caller.isUser()) {
-      denials.record(caller, id, CallContext.method());
+      denials.record(caller, id);
       throw CairnException.notFound(name);
     }
     UUID me = caller.requireUserId();
-    Condition condition = ITEMS.ID.eq(id).and(visible(caller, role));
+    Condition condition = ITEMS.ID.eq(id).and(visible(caller.principal(), role));
     if (!includeDeleted) {
       condition = condition.and(ITEMS.DELETED_AT.isNull());
     }
@@ -112,7 +112,7 @@ public final class VaultAccess {
     Record row = forUpdate ? query.forUpdate().of(ITEMS).fetchOne() : query.fetchOne();
     if (row == null || (!me.equals(row.get(ITEMS.OWNER_ID)) && row.get(VIA_GRANT) == null)) {
       // the owner (if there is one) learns of the attempt; the caller learns nothing
-      denials.record(caller, id, CallContext.method());
+      denials.record(caller, id);
       throw CairnException.notFound(name);
     }
     ItemsRecord item = row.into(ITEMS);

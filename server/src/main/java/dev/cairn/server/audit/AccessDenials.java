@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.Database;
 import dev.cairn.server.db.jooq.Routines;
-import dev.cairn.server.grpc.CallContext;
+import dev.cairn.server.core.Caller;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.db.LoggableErrors;
 import io.grpc.Context;
@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * been answered: the NOT_FOUND takes the same time whether the item exists or not.
  *
  * <p>Call it where an item lookup failed for a caller, with what they tried:
- * {@code accessDenials.record(caller, itemId, "GetItem")}. Nothing is written when the item
+ * {@code accessDenials.record(caller, itemId)}. Nothing is written when the item
  * does not exist or the caller owns it (their own mistakes are not intrusions). Where the
  * owner is known without asking (a refused access-link redemption: the link names it), use
  * {@link #submitFor} with the event to write.
@@ -47,20 +47,21 @@ public final class AccessDenials {
     this.audit = requireNonNull(audit, "audit");
   }
 
-  /** Records, in the background, that {@code caller} was refused {@code attemptedAction} on the item. */
-  public void record(Principal caller, UUID itemId, String attemptedAction) {
-    submit(caller, itemId, attemptedAction);
+  /** Records, in the background, that {@code caller} was refused its operation on the item. */
+  public void record(Caller caller, UUID itemId) {
+    submit(caller, itemId);
   }
 
   /**
    * As {@link #record}, and completes once done: true when an event was appended, false when
    * there was nothing to record (no such item, or the caller's own).
    */
-  public CompletableFuture<Boolean> submit(Principal caller, UUID itemId, String attemptedAction) {
-    requireNonNull(caller, "caller");
+  public CompletableFuture<Boolean> submit(Caller refused, UUID itemId) {
+    requireNonNull(refused, "refused");
     requireNonNull(itemId, "itemId");
-    requireNonNull(attemptedAction, "attemptedAction");
-    String requestId = CallContext.requestId(); // read on the caller's thread, where the call context is
+    Principal caller = refused.principal();
+    String attemptedAction = refused.operation();
+    String requestId = refused.requestId();
     return inBackground(requestId, "a denied " + attemptedAction + " on items/" + itemId, () -> {
       UUID owner = database.transaction(caller, sql -> Routines.itemOwner(sql.configuration(), itemId));
       if (owner == null || owner.equals(caller.userId())) {

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.cairn.server.core.Caller;
 import dev.cairn.server.core.Principal;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -102,6 +103,11 @@ public final class Database implements AutoCloseable {
       connection.close();
       throw e;
     }
+  }
+
+  /** As {@link #transaction(Principal, TransactionalWork)}, as the caller's principal. */
+  public <T> T transaction(Caller caller, TransactionalWork<T> work) {
+    return transaction(caller.principal(), work);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.cairn.server.grpc;
 
+import dev.cairn.server.core.Caller;
 import dev.cairn.server.core.Principal;
 import io.grpc.Context;
 import io.grpc.Metadata;
@@ -21,6 +22,11 @@ public final class CallContext {
   public static Principal principal() {
     Principal p = PRINCIPAL.get();
     return p == null ? Principal.anonymous() : p;
+  }
+
+  /** The caller of the current call with its request id and method, for the layers below. */
+  public static Caller caller() {
+    return new Caller(principal(), requestId(), method());
   }
 
   /** The current call's full method name, e.g. {@code cairn.vault.v1.VaultService/GetItem}, or "-". */

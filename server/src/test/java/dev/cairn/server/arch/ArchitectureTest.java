@@ -22,16 +22,6 @@ class ArchitectureTest {
       new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages(SERVER);
 
   /**
-   * Classes below the gRPC edge that still read the call's request id or method from the gRPC
-   * Context (for audit entries), until a Caller is passed to them explicitly. Frozen: the list
-   * may only shrink.
-   */
-  static final Set<String> READ_CALL_CONTEXT = Set.of(
-      SERVER + ".audit.AccessDenials",
-      SERVER + ".access.VaultAccess",
-      SERVER + ".vault.items.ItemService");
-
-  /**
    * Classes that still turn maps into JSONB themselves, until the audit writer's rework moves
    * them onto db.Jsonb (its output is byte-identical to theirs, which the hash chain needs).
    * Frozen: the list may only shrink.
@@ -126,8 +116,7 @@ class ArchitectureTest {
     return DescribedPredicate.describe("are below the gRPC edge", c ->
         !c.getPackageName().startsWith(SERVER + ".app")
             && !c.getPackageName().startsWith(SERVER + ".grpc")
-            && !edgeName(c)
-            && !READ_CALL_CONTEXT.contains(outermost(c).getName()));
+            && !edgeName(c));
   }
 
   /** The *GrpcService classes, their *Rpc mappers and the stream observers they hand to gRPC. */

@@ -1,5 +1,6 @@
 package dev.cairn.server.audit;
 
+import dev.cairn.server.core.Caller;
 import static dev.cairn.server.audit.AuditFixtures.as;
 import static dev.cairn.server.audit.AuditFixtures.audit;
 import static dev.cairn.server.audit.AuditFixtures.id;
@@ -30,9 +31,9 @@ class AccessDenialsTest {
   /** What the items service does: look the item up as the caller, and record the refusal. */
   private void strangerTriesToRead(Principal stranger, UUID item) throws Exception {
     assertThatThrownBy(() -> TestDatabase.get().app().transaction(stranger,
-            sql -> new VaultAccess().item(sql, stranger, item, VaultAccess.Role.READ, false, false)))
+            sql -> new VaultAccess().item(sql, Caller.of(stranger), item, VaultAccess.Role.READ, false, false)))
         .isInstanceOfSatisfying(CairnException.class, e -> assertThat(e.kind()).isEqualTo(CairnException.Kind.NOT_FOUND));
-    assertThat(denials.submit(stranger, item, "GetItem").get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(denials.submit(new Caller(stranger, "-", "GetItem"), item).get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
   }
 
   @Test
@@ -64,7 +65,7 @@ class AccessDenialsTest {
     var stranger = server.newUser("denial-async-stranger");
     UUID item = AuditFixtures.insertItem(owner);
 
-    denials.record(as(stranger), item, "DownloadItem");
+    denials.record(new Caller(as(stranger), "-", "DownloadItem"), item);
 
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     int count = 0;
@@ -81,7 +82,7 @@ class AccessDenialsTest {
     var owner = server.newUser("denial-anon");
     UUID item = AuditFixtures.insertItem(owner);
 
-    assertThat(denials.submit(Principal.anonymous(), item, "RedeemAccessLink").get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(denials.submit(new Caller(Principal.anonymous(), "-", "RedeemAccessLink"), item).get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
 
     var events = audit(owner).listAuditEvents(ListAuditEventsRequest.newBuilder().setParent("users/me")
         .setActor("anonymous").build()).getAuditEventsList();
@@ -93,8 +94,8 @@ class AccessDenialsTest {
     var owner = server.newUser("denial-none");
     UUID item = AuditFixtures.insertItem(owner);
 
-    assertThat(denials.submit(as(owner), item, "GetItem").get(10, java.util.concurrent.TimeUnit.SECONDS)).isFalse();
-    assertThat(denials.submit(as(owner), UUID.randomUUID(), "GetItem").get(10, java.util.concurrent.TimeUnit.SECONDS)).isFalse();
+    assertThat(denials.submit(new Caller(as(owner), "-", "GetItem"), item).get(10, java.util.concurrent.TimeUnit.SECONDS)).isFalse();
+    assertThat(denials.submit(new Caller(as(owner), "-", "GetItem"), UUID.randomUUID()).get(10, java.util.concurrent.TimeUnit.SECONDS)).isFalse();
 
     assertThat(audit(owner).listAuditEvents(ListAuditEventsRequest.newBuilder().setParent("users/me").build())
         .getAuditEventsCount()).isZero();

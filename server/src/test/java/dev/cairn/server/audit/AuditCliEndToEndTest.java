@@ -1,5 +1,6 @@
 package dev.cairn.server.audit;
 
+import dev.cairn.server.core.Caller;
 import static dev.cairn.server.audit.AuditFixtures.append;
 import static dev.cairn.server.audit.AuditFixtures.as;
 import static dev.cairn.server.audit.AuditFixtures.id;
@@ -28,7 +29,7 @@ class AuditCliEndToEndTest {
     TestUser stranger = server.newUser("cli-audit-stranger");
     UUID item = AuditFixtures.insertItem(owner);
     new AccessDenials(TestDatabase.get().app(), new AuditLog(AuditFixtures.HMAC_KEY, Clock.systemUTC()))
-        .submit(as(stranger), item, "DownloadItem").get(10, TimeUnit.SECONDS);
+        .submit(new Caller(as(stranger), "-", "DownloadItem"), item).get(10, TimeUnit.SECONDS);
 
     CliRun run = CliRun.as(owner, "audit", "ls", "--item", item.toString(), "--action", "access_denied", "--since", "1h");
 

@@ -13,7 +13,7 @@ import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.content.StoredVersion;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.core.CairnException;
-import dev.cairn.server.grpc.CallContext;
+import dev.cairn.server.core.Caller;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.audit.AuditAction;
 import dev.cairn.server.audit.AuditLog.Entry;
@@ -80,7 +80,7 @@ final class ItemService {
 
   // ---------------------------------------------------------------- create
 
-  Item create(Principal caller, NewItem item) {
+  Item create(Caller caller, NewItem item) {
     UUID owner = caller.requireUserId();
     checkNew(item);
     return limiter.write(owner, () -> vault.database().transaction(caller, sql -> createIn(sql, caller, owner, item)));
@@ -116,7 +116,7 @@ final class ItemService {
     }
   }
 
-  private Item createIn(DSLContext sql, Principal caller, UUID owner, NewItem item) {
+  private Item createIn(DSLContext sql, Caller caller, UUID owner, NewItem item) {
     if (item.requestId() != null) {
       var first = repository.findByRequestId(sql, owner, item.requestId());
       if (first.isPresent()) {
@@ -169,11 +169,11 @@ final class ItemService {
     }
   }
 
-  private byte[] checkRecord(DSLContext sql, Principal caller, UUID owner, UUID collection, Struct data) {
+  private byte[] checkRecord(DSLContext sql, Caller caller, UUID owner, UUID collection, Struct data) {
     if (!repository.ownsCollection(sql, owner, collection)) {
       throw CairnException.notFound("collections/" + collection);
     }
-    byte[] json = records.canonicalJson(sql, caller, owner, collection, data);
+    byte[] json = records.canonicalJson(sql, caller.principal(), owner, collection, data);
     if (json.length > RECORD_MAX_BYTES) {
       throw new CairnException(
           CairnException.Kind.INVALID_ARGUMENT,
@@ -206,7 +206,7 @@ final class ItemService {
   record UploadTarget(UUID owner, UUID itemId, @Nullable Item existing, @Nullable Item replay, String mediaType) {}
 
   /** Checks an upload before any content is stored: rights, etag, limits. */
-  UploadTarget beginUpload(Principal caller, UploadPlan plan) {
+  UploadTarget beginUpload(Caller caller, UploadPlan plan) {
     UUID user = caller.requireUserId();
     checkItemSize(plan.sizeBytes());
     if (plan.itemId() == null) {
@@ -247,7 +247,7 @@ final class ItemService {
    * Stores a finished upload in one short transaction: the new item (or, under a row lock and
    * an etag check, the new version), its version row and the audit event.
    */
-  Item finishUpload(Principal caller, UploadTarget target, UploadPlan plan, ContentStore.Blob blob) {
+  Item finishUpload(Caller caller, UploadTarget target, UploadPlan plan, ContentStore.Blob blob) {
     try {
       if (plan.sizeBytes() > 0 && plan.sizeBytes() != blob.sizeBytes()) {
         throw CairnException.invalidField(
@@ -265,7 +265,7 @@ final class ItemService {
     }
   }
 
-  private Item commitNewItem(DSLContext sql, Principal caller, UploadTarget target, UploadPlan plan, ContentStore.Blob blob) {
+  private Item commitNewItem(DSLContext sql, Caller caller, UploadTarget target, UploadPlan plan, ContentStore.Blob blob) {
     UUID owner = target.owner();
     NewItem item = plan.item();
     if (item.requestId() != null) {
@@ -291,7 +291,7 @@ final class ItemService {
     return created;
   }
 
-  private Item commitNewVersion(DSLContext sql, Principal caller, UploadTarget target, UploadPlan plan, ContentStore.Blob blob) {
+  private Item commitNewVersion(DSLContext sql, Caller caller, UploadTarget target, UploadPlan plan, ContentStore.Blob blob) {
     // locks the item row: concurrent writers queue here, so each version number has one writer
     Access access = writable(sql, caller, target.itemId(), true);
     ItemsRecord row = access.item();
@@ -327,13 +327,13 @@ final class ItemService {
     }));
   }
 
-  void giveBackWrite(Principal caller) {
+  void giveBackWrite(Caller caller) {
     limiter.giveBack(caller.requireUserId());
   }
 
   // ---------------------------------------------------------------- reads
 
-  Read get(Principal caller, UUID id, long version, boolean full) {
+  Read get(Caller caller, UUID id, long version, boolean full) {
     return vault.database().transaction(caller, sql -> {
       Access access = readable(sql, caller, id);
       Item item = ItemRepository.toItem(access.item());
@@ -355,7 +355,7 @@ final class ItemService {
   record Download(Item item, StoredVersion version, byte @Nullable [] recordJson) {}
 
   /** Authorises and audits a download; the content then streams in `chunk` messages, one per stored segment. */
-  Download openDownload(Principal caller, UUID id, long version) {
+  Download openDownload(Caller caller, UUID id, long version) {
     return vault.database().transaction(caller, sql -> {
       Access access = vault.access().item(sql, caller, id, Role.READ, false, false);
       Item item = ItemRepository.toItem(access.item());
@@ -373,9 +373,9 @@ final class ItemService {
     return store.version(sql, item.id(), version == 0 ? item.version() : (int) version);
   }
 
-  Page<Item> list(Principal caller, Filter filter, String pageToken, int pageSize) {
+  Page<Item> list(Caller caller, Filter filter, String pageToken, int pageSize) {
     UUID me = caller.requireUserId();
-    PageBinding binding = filter.bind(PageBinding.of(caller, "ListItems"));
+    PageBinding binding = filter.bind(PageBinding.of(caller.principal(), "ListItems"));
     PageToken after = vault.pageTokens().decode(pageToken, binding, PageToken::read);
     int size = PageTokens.pageSize(pageSize, 50, 1000);
     return vault.database().transaction(caller, sql -> {
@@ -390,7 +390,7 @@ final class ItemService {
    * A grantee who sees another owner's items in a list has read that owner's data: each such
    * item goes into its owner's log, with the grant that showed it. The caller's own items do not.
    */
-  private void auditSharedReads(DSLContext sql, Principal caller, List<Item> items, String view) {
+  private void auditSharedReads(DSLContext sql, Caller caller, List<Item> items, String view) {
     for (Item item : items) {
       if (!item.ownerId().equals(caller.userId())) {
         Access access = vault.access().item(sql, caller, item.id(), VaultAccess.Role.READ, false, false);
@@ -399,8 +399,8 @@ final class ItemService {
     }
   }
 
-  Page<Version> versions(Principal caller, UUID id, String pageToken, int pageSize) {
-    PageBinding binding = PageBinding.of(caller, "ListItemVersions").with("parent", id);
+  Page<Version> versions(Caller caller, UUID id, String pageToken, int pageSize) {
+    PageBinding binding = PageBinding.of(caller.principal(), "ListItemVersions").with("parent", id);
     Integer before = vault.pageTokens().decode(pageToken, binding, PagePosition.Reader::getInt);
     int size = PageTokens.pageSize(pageSize, 50, 1000);
     List<Version> rows = vault.database().transaction(caller, sql -> {
@@ -415,7 +415,7 @@ final class ItemService {
   }
 
   /** Readable: the owner (deleted items too), or a live READ grant on an active item. */
-  private Access readable(DSLContext sql, Principal caller, UUID id) {
+  private Access readable(DSLContext sql, Caller caller, UUID id) {
     Access access = vault.access().item(sql, caller, id, Role.READ, true, false);
     if (access.item().getDeletedAt() != null && !access.isOwner()) {
       throw CairnException.notFound(Items.name(id)); // grants stop working when an item is deleted
@@ -425,7 +425,7 @@ final class ItemService {
 
   // ---------------------------------------------------------------- update, delete
 
-  Item update(Principal caller, UUID id, Changes changes, String etag) {
+  Item update(Caller caller, UUID id, Changes changes, String etag) {
     checkMask(changes);
     return limiter.write(caller.requireUserId(), () -> vault.database().transaction(caller, sql -> updateIn(sql, caller, id, changes, etag)));
   }
@@ -445,7 +445,7 @@ final class ItemService {
     }
   }
 
-  private Item updateIn(DSLContext sql, Principal caller, UUID id, Changes changes, String etag) {
+  private Item updateIn(DSLContext sql, Caller caller, UUID id, Changes changes, String etag) {
     // locks the item row: concurrent updates queue here, so each version number has exactly
     // one writer and an etag is compared against the state the update will change
     Access access = writable(sql, caller, id, true);
@@ -498,7 +498,7 @@ final class ItemService {
   }
 
   /** Stores the next version; returns a record's canonical JSON (null for a document). */
-  private byte @Nullable [] newVersion(DSLContext sql, Principal caller, ItemsRecord row, Changes changes, OffsetDateTime now) {
+  private byte @Nullable [] newVersion(DSLContext sql, Caller caller, ItemsRecord row, Changes changes, OffsetDateTime now) {
     UUID owner = row.getOwnerId();
     UUID id = row.getId();
     int version = row.getCurrentVersion() + 1;
@@ -522,7 +522,7 @@ final class ItemService {
     return json;
   }
 
-  Item delete(Principal caller, UUID id, String etag) {
+  Item delete(Caller caller, UUID id, String etag) {
     return limiter.write(caller.requireUserId(), () -> vault.database().transaction(caller, sql -> {
       ItemsRecord row = ownedForUpdate(sql, caller, id, false);
       checkEtag(row, etag);
@@ -538,7 +538,7 @@ final class ItemService {
     }));
   }
 
-  Item undelete(Principal caller, UUID id, String etag) {
+  Item undelete(Caller caller, UUID id, String etag) {
     return limiter.write(caller.requireUserId(), () -> vault.database().transaction(caller, sql -> {
       ItemsRecord row = ownedForUpdate(sql, caller, id, true);
       if (row.getDeletedAt() == null) {
@@ -561,7 +561,7 @@ final class ItemService {
   }
 
   /** The caller's own item, locked; a grantee who can see it is PERMISSION_DENIED, others NOT_FOUND. */
-  private ItemsRecord ownedForUpdate(DSLContext sql, Principal caller, UUID id, boolean includeDeleted) {
+  private ItemsRecord ownedForUpdate(DSLContext sql, Caller caller, UUID id, boolean includeDeleted) {
     Access seen = vault.access().item(sql, caller, id, Role.READ, includeDeleted, false);
     if (!seen.isOwner()) {
       if (seen.item().getDeletedAt() != null) {
@@ -574,7 +574,7 @@ final class ItemService {
   }
 
   /** The item, locked when {@code lock}, if the caller may write it; PERMISSION_DENIED if only readable. */
-  private Access writable(DSLContext sql, Principal caller, UUID id, boolean lock) {
+  private Access writable(DSLContext sql, Caller caller, UUID id, boolean lock) {
     try {
       return vault.access().item(sql, caller, id, Role.WRITE, false, lock);
     } catch (CairnException e) {
@@ -594,18 +594,18 @@ final class ItemService {
 
   // ---------------------------------------------------------------- listeners, audit, time
 
-  private void changed(DSLContext sql, ItemListener.What what, Principal caller, Item item, byte @Nullable [] recordJson) {
+  private void changed(DSLContext sql, ItemListener.What what, Caller caller, Item item, byte @Nullable [] recordJson) {
     var change = new ItemListener.Change(
-        what, caller, item.ownerId(), item.id(), item.collectionId(), item.version(), item.searchable(), recordJson);
+        what, caller.principal(), item.ownerId(), item.id(), item.collectionId(), item.version(), item.searchable(), recordJson);
     for (ItemListener listener : listeners) {
       listener.itemChanged(sql, change);
     }
   }
 
   private void audit(
-      DSLContext sql, Principal caller, Item item, AuditAction action, @Nullable Access via,
+      DSLContext sql, Caller caller, Item item, AuditAction action, @Nullable Access via,
       Map<String, String> details, Map<String, String> sensitive) {
-    Entry entry = Entry.of("users/" + caller.requireUserId(), action, item.name(), CallContext.requestId())
+    Entry entry = Entry.of("users/" + caller.requireUserId(), action, item.name(), caller.requestId())
         .withDetails(details)
         .withSensitive(sensitive);
     if (via != null && !via.isOwner()) {

@@ -6,7 +6,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.ByteString;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.grpc.CallContext;
-import dev.cairn.server.core.Principal;
+import dev.cairn.server.core.Caller;
 import dev.cairn.server.grpc.ProtoTime;
 import dev.cairn.server.vault.RecordJson;
 import dev.cairn.server.vault.VaultContext;
@@ -61,7 +61,7 @@ public final class ItemsRpc {
   public void createItem(CreateItemRequest request, StreamObserver<CreateItemResponse> response) {
     Item item = request.getItem();
     Kind kind = kind(item.getKind());
-    var created = service.create(CallContext.principal(), new NewItem(
+    var created = service.create(CallContext.caller(), new NewItem(
         kind,
         item.getCollection().isEmpty() ? null : ResourceNames.idOf(item.getCollection()),
         item.getDisplayName(),
@@ -76,7 +76,7 @@ public final class ItemsRpc {
   }
 
   public StreamObserver<UploadItemRequest> uploadItem(StreamObserver<UploadItemResponse> response) {
-    return new UploadSession(service, CallContext.principal(), response);
+    return new UploadSession(service, CallContext.caller(), response);
   }
 
   /** The plan an upload's first message describes. */
@@ -95,7 +95,7 @@ public final class ItemsRpc {
 
   public void getItem(GetItemRequest request, StreamObserver<GetItemResponse> response) {
     boolean full = request.getView() == ItemView.ITEM_VIEW_FULL;
-    var read = service.get(CallContext.principal(), ResourceNames.idOf(request.getName()), request.getVersion(), full);
+    var read = service.get(CallContext.caller(), ResourceNames.idOf(request.getName()), request.getVersion(), full);
     Item.Builder item = toProto(read.item(), read.version()).toBuilder();
     if (read.payload() != null) {
       if (read.item().kind() == Kind.DOCUMENT) {
@@ -109,7 +109,7 @@ public final class ItemsRpc {
   }
 
   public void downloadItem(DownloadItemRequest request, StreamObserver<DownloadItemResponse> response) {
-    Principal caller = CallContext.principal();
+    Caller caller = CallContext.caller();
     var download = service.openDownload(caller, ResourceNames.idOf(request.getName()), request.getVersion());
     var version = ItemRepository.toVersion(download.version());
     var sender = new FlowControlledSender<>((ServerCallStreamObserver<DownloadItemResponse>) response);
@@ -123,7 +123,7 @@ public final class ItemsRpc {
       if (json != null) {
         sender.send(chunk(json));
       } else {
-        service.store().readDocument(caller, download.item().ownerId(), download.version(), bytes -> sender.send(chunk(bytes)));
+        service.store().readDocument(caller.principal(), download.item().ownerId(), download.version(), bytes -> sender.send(chunk(bytes)));
       }
     });
   }
@@ -140,7 +140,7 @@ public final class ItemsRpc {
         request.getMediaType(),
         request.getShowDeleted(),
         request.getSharedWithMe());
-    var page = service.list(CallContext.principal(), filter, request.getPageToken(), request.getPageSize());
+    var page = service.list(CallContext.caller(), filter, request.getPageToken(), request.getPageSize());
     var out = ListItemsResponse.newBuilder().setNextPageToken(page.nextPageToken());
     page.rows().forEach(i -> out.addItems(toProto(i, null)));
     response.onNext(out.build());
@@ -152,26 +152,26 @@ public final class ItemsRpc {
     var paths = new HashSet<>(request.getUpdateMask().getPathsList());
     var changes = new Changes(paths, item.getDisplayName(), item.getLabelsMap(), item.getSearchable(),
         item.getMediaType(), item.getContent().toByteArray(), item.hasData() ? item.getData() : null);
-    var updated = service.update(CallContext.principal(), ResourceNames.idOf(item.getName()), changes, request.getEtag());
+    var updated = service.update(CallContext.caller(), ResourceNames.idOf(item.getName()), changes, request.getEtag());
     response.onNext(UpdateItemResponse.newBuilder().setItem(toProto(updated, null)).build());
     response.onCompleted();
   }
 
   public void deleteItem(DeleteItemRequest request, StreamObserver<DeleteItemResponse> response) {
-    var deleted = service.delete(CallContext.principal(), ResourceNames.idOf(request.getName()), request.getEtag());
+    var deleted = service.delete(CallContext.caller(), ResourceNames.idOf(request.getName()), request.getEtag());
     response.onNext(DeleteItemResponse.newBuilder().setItem(toProto(deleted, null)).build());
     response.onCompleted();
   }
 
   public void undeleteItem(UndeleteItemRequest request, StreamObserver<UndeleteItemResponse> response) {
-    var restored = service.undelete(CallContext.principal(), ResourceNames.idOf(request.getName()), request.getEtag());
+    var restored = service.undelete(CallContext.caller(), ResourceNames.idOf(request.getName()), request.getEtag());
     response.onNext(UndeleteItemResponse.newBuilder().setItem(toProto(restored, null)).build());
     response.onCompleted();
   }
 
   public void listItemVersions(ListItemVersionsRequest request, StreamObserver<ListItemVersionsResponse> response) {
     var page = service.versions(
-        CallContext.principal(), ResourceNames.idOf(request.getParent()), request.getPageToken(), request.getPageSize());
+        CallContext.caller(), ResourceNames.idOf(request.getParent()), request.getPageToken(), request.getPageSize());
     var out = ListItemVersionsResponse.newBuilder().setNextPageToken(page.nextPageToken());
     page.rows().forEach(v -> out.addItemVersions(toProto(v)));
     response.onNext(out.build());

@@ -2,7 +2,7 @@ package dev.cairn.server.vault.items;
 
 import dev.cairn.server.content.ContentStore;
 import dev.cairn.server.core.CairnException;
-import dev.cairn.server.core.Principal;
+import dev.cairn.server.core.Caller;
 import dev.cairn.server.vault.items.ItemService.UploadPlan;
 import dev.cairn.server.vault.items.ItemService.UploadTarget;
 import dev.cairn.vault.v1.UploadItemRequest;
@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class UploadSession implements StreamObserver<UploadItemRequest> {
   private final ItemService service;
-  private final Principal caller;
+  private final Caller caller;
   private final StreamObserver<UploadItemResponse> response;
   private @Nullable UploadPlan plan;
   private @Nullable UploadTarget target;
@@ -28,7 +28,7 @@ final class UploadSession implements StreamObserver<UploadItemRequest> {
   /** Once finishUpload runs, it settles the write token itself. */
   private boolean finishing;
 
-  UploadSession(ItemService service, Principal caller, StreamObserver<UploadItemResponse> response) {
+  UploadSession(ItemService service, Caller caller, StreamObserver<UploadItemResponse> response) {
     this.service = service;
     this.caller = caller;
     this.response = response;
@@ -59,7 +59,7 @@ final class UploadSession implements StreamObserver<UploadItemRequest> {
     plan = p;
     target = t;
     if (t.replay() == null) {
-      writer = service.store().newBlob(caller, t.owner(), t.itemId());
+      writer = service.store().newBlob(caller.principal(), t.owner(), t.itemId());
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.cairn.server.vault.sharing;
 
+import dev.cairn.server.core.Caller;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
@@ -120,7 +121,7 @@ final class SharingFixture {
     Principal p = Principal.system(id(user));
     try {
       return vault().database().transaction(p, sql -> {
-        var a = vault().access().item(sql, p, item, role, false, false);
+        var a = vault().access().item(sql, Caller.of(p), item, role, false, false);
         return new Access(true, a.grantId(), a.consentId());
       });
     } catch (CairnException e) {
