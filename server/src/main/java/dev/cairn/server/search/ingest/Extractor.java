@@ -50,6 +50,10 @@ public final class Extractor {
     } catch (StackOverflowError e) {
       // a parser recursing on hostile nesting: the stack unwinds to here intact, the item is refused
       throw new ExtractionException(ExtractionException.Reason.MALFORMED, format + ": nested too deeply to read");
+    } catch (RuntimeException e) {
+      // a parser's own failure on input it did not expect; the cause stays attached for the log
+      throw new ExtractionException(ExtractionException.Reason.MALFORMED,
+          format + ": could not be read (" + e.getClass().getSimpleName() + ")", e);
     }
   }
 
