@@ -106,6 +106,15 @@ class ArchitectureTest {
   }
 
   @Test
+  void searchIngestionIsALibraryFreeOfTheDatabaseAndGrpc() {
+    // extraction and chunking run inside jobs but know nothing of them: bytes in, blocks and chunks out
+    check(noClasses().that().resideInAPackage(SERVER + ".search.ingest..")
+        .should().dependOnClassesThat(DescribedPredicate.describe("are other server packages", (JavaClass c) ->
+            c.getPackageName().startsWith(SERVER + ".") && !c.getPackageName().startsWith(SERVER + ".search.ingest")))
+        .orShould().dependOnClassesThat().resideInAnyPackage("io.grpc..", "org.jooq..", "java.sql..", "dev.cairn.search.v1.."));
+  }
+
+  @Test
   void nothingDependsOnTheCompositionRoot() {
     check(noClasses().that().resideOutsideOfPackage(SERVER + ".app..")
         .should().dependOnClassesThat().resideInAPackage(SERVER + ".app.."));
