@@ -33,6 +33,7 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.ServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
@@ -88,12 +89,23 @@ public final class CairnServer implements AutoCloseable {
     this.config = config;
   }
 
-  /** Starts everything; on failure stops what was started and rethrows. */
+  /** Starts everything, serving gRPC over Netty on the configured port. */
   public static CairnServer start(CairnConfig config, Clock clock, PrintStream console) {
     requireNonNull(config, "config");
+    return start(config, clock, console, netty(config));
+  }
+
+  /**
+   * Starts everything, serving on {@code transport} (Netty in production; an in-process
+   * builder lets a test run its own server, with its own clock, without a port). On failure
+   * stops what was started and rethrows.
+   */
+  public static CairnServer start(CairnConfig config, Clock clock, PrintStream console, ServerBuilder<?> transport) {
+    requireNonNull(config, "config");
+    requireNonNull(transport, "transport");
     var cairn = new CairnServer(config);
     try {
-      cairn.startAll(clock, console);
+      cairn.startAll(clock, console, transport);
       return cairn;
     } catch (RuntimeException | Error e) {
       cairn.close();
@@ -101,7 +113,14 @@ public final class CairnServer implements AutoCloseable {
     }
   }
 
-  private void startAll(Clock clock, PrintStream console) {
+  /** The production transport: Netty on the configured port, with its HTTP/2 settings. */
+  static ServerBuilder<?> netty(CairnConfig config) {
+    return NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
+        .permitKeepAliveTime(10, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true);
+  }
+
+  private void startAll(Clock clock, PrintStream console, ServerBuilder<?> builder) {
     createDataDir();
     var db = config.database();
     String ownerUrl;
@@ -149,15 +168,12 @@ public final class CairnServer implements AutoCloseable {
 
     ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     resources.add(executor::shutdownNow);
-    var builder =
-        NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcPort()))
-            .executor(executor)
-            .maxInboundMessageSize(8 * 1024 * 1024)
-            // Envoy's default header limit is 60 KiB, Netty's 8 KiB: headers between the two
-            // would reset the stream; this way they reach AuthInterceptor, which answers
-            .maxInboundMetadataSize(AuthInterceptor.MAX_METADATA_BYTES)
-            .permitKeepAliveTime(10, TimeUnit.SECONDS)
-            .permitKeepAliveWithoutCalls(true);
+    builder
+        .executor(executor)
+        .maxInboundMessageSize(8 * 1024 * 1024)
+        // Envoy's default header limit is 60 KiB, Netty's 8 KiB: headers between the two
+        // would reset the stream; this way they reach AuthInterceptor, which answers
+        .maxInboundMetadataSize(AuthInterceptor.MAX_METADATA_BYTES);
     for (BindableService service : cairnServices) {
       // validation runs after authentication: unauthenticated callers learn nothing about fields
       ServerServiceDefinition definition = ServerInterceptors.intercept(service, validation, auth);
