@@ -55,7 +55,7 @@ public final class IdentityGrpcService extends IdentityServiceGrpc.IdentityServi
 
   @Override
   public void deleteUser(DeleteUserRequest request, StreamObserver<DeleteUserResponse> response) {
-    service.deleteUser(CallContext.principal(), UserRef.parse(request.getName()));
+    service.deleteUser(CallContext.caller(), UserRef.parse(request.getName()));
     response.onNext(DeleteUserResponse.getDefaultInstance());
     response.onCompleted();
   }

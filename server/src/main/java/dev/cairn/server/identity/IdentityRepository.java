@@ -81,10 +81,11 @@ final class IdentityRepository {
 
   /**
    * Marks the user deleted, revokes all their tokens and ends every share they took part in
-   * (grants, links and consents they gave or were given), all in the caller's transaction;
+   * (grants, links and consents they gave or were given), each ended share an event in its
+   * owner's audit chain, all in the caller's transaction;
    * false if there was no such user.
    */
-  boolean deleteUser(DSLContext sql, UUID id) {
+  boolean deleteUser(DSLContext sql, UUID id, String requestId) {
     int updated =
         sql.update(USERS)
             .set(USERS.DELETED_AT, DSL.currentOffsetDateTime())
@@ -101,7 +102,7 @@ final class IdentityRepository {
         .execute();
     // RLS lets neither the admin nor the user update other owners' grants to the user: the
     // one SECURITY DEFINER function for it acts only on a user marked deleted
-    Routines.endSharingOfDeletedUser(sql.configuration(), id);
+    Routines.endSharingOfDeletedUser(sql.configuration(), id, requestId); // and audits each end
     return true;
   }
 

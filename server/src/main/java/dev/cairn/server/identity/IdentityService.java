@@ -8,6 +8,7 @@ import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PageToken;
 import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Caller;
 import dev.cairn.server.core.Principal;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -95,12 +96,12 @@ public final class IdentityService {
         sql -> repository.findUser(sql, id).orElseThrow(() -> CairnException.notFound(ref.name())));
   }
 
-  void deleteUser(Principal caller, UserRef ref) {
-    UUID id = resolve(caller, ref);
+  void deleteUser(Caller caller, UserRef ref) {
+    UUID id = resolve(caller.principal(), ref);
     database.transaction(
         caller,
         sql -> {
-          if (!repository.deleteUser(sql, id)) {
+          if (!repository.deleteUser(sql, id, caller.requestId())) {
             throw CairnException.notFound(ref.name());
           }
           for (UserDeletionListener listener : deletionListeners) {

@@ -158,9 +158,11 @@ public class Routines {
     public static Integer endSharingOfDeletedUser(
           Configuration configuration
         , UUID pUser
+        , String pRequestId
     ) {
         EndSharingOfDeletedUser f = new EndSharingOfDeletedUser();
         f.setPUser(pUser);
+        f.setPRequestId(pRequestId);
 
         f.execute(configuration);
         return f.getReturnValue();
@@ -171,9 +173,11 @@ public class Routines {
      */
     public static Field<Integer> endSharingOfDeletedUser(
           UUID pUser
+        , String pRequestId
     ) {
         EndSharingOfDeletedUser f = new EndSharingOfDeletedUser();
         f.setPUser(pUser);
+        f.setPRequestId(pRequestId);
 
         return f.asField();
     }
@@ -183,9 +187,11 @@ public class Routines {
      */
     public static Field<Integer> endSharingOfDeletedUser(
           Field<UUID> pUser
+        , Field<String> pRequestId
     ) {
         EndSharingOfDeletedUser f = new EndSharingOfDeletedUser();
         f.setPUser(pUser);
+        f.setPRequestId(pRequestId);
 
         return f.asField();
     }

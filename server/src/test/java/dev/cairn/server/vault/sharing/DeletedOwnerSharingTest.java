@@ -15,7 +15,11 @@ import dev.cairn.identity.v1.DeleteUserRequest;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.server.testing.TestDatabase;
+import dev.cairn.vault.v1.AuditEvent;
+import dev.cairn.vault.v1.AuditServiceGrpc;
 import dev.cairn.vault.v1.Consent;
+import dev.cairn.vault.v1.ListAuditEventsRequest;
+import dev.cairn.vault.v1.VerifyAuditLogRequest;
 import dev.cairn.vault.v1.GetItemRequest;
 import dev.cairn.vault.v1.ListConsentsRequest;
 import dev.cairn.vault.v1.ListGrantsRequest;
@@ -92,6 +96,32 @@ class DeletedOwnerSharingTest {
   }
 
   @Test
+  void sharesEndedByADeletionAreRevocationsInTheirOwnersAuditChains() {
+    TestUser carol = SERVER.newUser("carol");
+    TestUser leaver = SERVER.newUser("leaver");
+    UUID item = document(carol, "carol's");
+    String grantName = grant(carol, leaver.user().getName(), item, Role.ROLE_READ).getName();
+    String consentName = create(carol, consent(leaver).setItems(Consent.ItemScope.newBuilder().addItems("items/" + item))).getName();
+
+    SERVER.admin().deleteUser(DeleteUserRequest.newBuilder().setName(leaver.user().getName()).build());
+    SERVER.chainAudit();
+
+    var events = AuditServiceGrpc.newBlockingStub(SERVER.channel()).withCallCredentials(CairnTestServer.bearer(carol.token()))
+        .listAuditEvents(ListAuditEventsRequest.newBuilder().setParent("users/me").setPageSize(100).build())
+        .getAuditEventsList();
+    var ended = events.stream()
+        .filter(e -> "user_deleted".equals(e.getDetailsMap().get("cause")))
+        .toList();
+    assertThat(ended).extracting(AuditEvent::getTarget).contains(grantName, consentName); // and the grant the consent made
+    AuditEvent revoke = ended.stream().filter(e -> e.getTarget().equals(grantName)).findFirst().orElseThrow();
+    assertThat(revoke.getAction()).isEqualTo(AuditEvent.Action.ACTION_GRANT_REVOKE);
+    assertThat(revoke.getActor()).isEqualTo("admin");
+    assertThat(revoke.getDetailsMap()).containsEntry("user", leaver.user().getName()).containsEntry("on", "items/" + item);
+    assertThat(AuditServiceGrpc.newBlockingStub(SERVER.channel()).withCallCredentials(CairnTestServer.bearer(carol.token()))
+        .verifyAuditLog(VerifyAuditLogRequest.newBuilder().setParent("users/me").build()).getVerified()).isTrue();
+  }
+
+  @Test
   void theEndSharingFunctionRefusesALiveUser() throws Exception {
     TestUser owner = SERVER.newUser("alive");
     TestUser bob = SERVER.newUser("bob");
@@ -103,7 +133,7 @@ class DeletedOwnerSharingTest {
       try (var st = c.createStatement()) {
         st.execute("SELECT set_config('cairn.user_id', '" + owner.id() + "', true)");
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() ->
-            st.execute("SELECT cairn.end_sharing_of_deleted_user('" + owner.id() + "')")))
+            st.execute("SELECT cairn.end_sharing_of_deleted_user('" + owner.id() + "', 'forged')")))
             .hasMessageContaining("not deleted");
       }
       c.rollback();

@@ -36,6 +36,12 @@ public class EndSharingOfDeletedUser extends AbstractRoutine<Integer> {
     public static final Parameter<UUID> P_USER = Internal.createParameter("p_user", SQLDataType.UUID, false, false);
 
     /**
+     * The parameter
+     * <code>cairn.end_sharing_of_deleted_user.p_request_id</code>.
+     */
+    public static final Parameter<String> P_REQUEST_ID = Internal.createParameter("p_request_id", SQLDataType.CLOB, false, false);
+
+    /**
      * Create a new routine call instance
      */
     public EndSharingOfDeletedUser() {
@@ -43,6 +49,7 @@ public class EndSharingOfDeletedUser extends AbstractRoutine<Integer> {
 
         setReturnParameter(RETURN_VALUE);
         addInParameter(P_USER);
+        addInParameter(P_REQUEST_ID);
     }
 
     /**
@@ -59,6 +66,23 @@ public class EndSharingOfDeletedUser extends AbstractRoutine<Integer> {
      */
     public EndSharingOfDeletedUser setPUser(Field<UUID> field) {
         setField(P_USER, field);
+        return this;
+    }
+
+    /**
+     * Set the <code>p_request_id</code> parameter IN value to the routine
+     */
+    public EndSharingOfDeletedUser setPRequestId(String value) {
+        setValue(P_REQUEST_ID, value);
+        return this;
+    }
+
+    /**
+     * Set the <code>p_request_id</code> parameter to the function to be used
+     * with a {@link org.jooq.Select} statement
+     */
+    public EndSharingOfDeletedUser setPRequestId(Field<String> field) {
+        setField(P_REQUEST_ID, field);
         return this;
     }
 }
