@@ -39,6 +39,8 @@ import org.jspecify.annotations.Nullable;
 public final class RecordRules implements RecordValidator {
   /** Largest record, as canonical JSON (item.proto: "At most 1 MiB as canonical JSON"). */
   public static final int MAX_RECORD_BYTES = 1024 * 1024;
+  /** The longest string value of a queryable field, in UTF-8 bytes. */
+  public static final int MAX_QUERYABLE_STRING_BYTES = 1024;
   /** Schema errors reported per record; the rest are counted, not listed. */
   private static final int MAX_VIOLATIONS = 20;
 
@@ -269,6 +271,13 @@ public final class RecordRules implements RecordValidator {
     if (v.isNumber()) {
       out.add(new FieldValue(field.name(), v.decimalValue(), null, null, null));
     } else if (v.isTextual()) {
+      int bytes = v.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      if (bytes > MAX_QUERYABLE_STRING_BYTES) {
+        // its B-tree index entry would pass PostgreSQL's limit (~2.7 kB), and its page tokens ours
+        throw CairnException.invalidField("item.data." + field.name(), "a queryable string is indexed up to "
+            + MAX_QUERYABLE_STRING_BYTES + " bytes of UTF-8; this one has " + bytes
+            + " (leave long text out of x-cairn-queryable)");
+      }
       OffsetDateTime time = field.type() == QueryableField.Type.DATE_TIME ? time(v.asText()) : null;
       out.add(new FieldValue(field.name(), null, v.asText(), null, time));
     } else if (v.isBoolean()) {
