@@ -25,7 +25,6 @@ import dev.cairn.vault.v1.VaultServiceGrpc;
 import dev.cairn.vault.v1.VerifyAuditLogRequest;
 import dev.cairn.vault.v1.VerifyAuditLogResponse;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -253,7 +252,7 @@ class AuditQueueTest {
       queue(me, AuditLog.Entry.of(stranger.user().getName(), AuditAction.ACCESS_DENIED, "items/x", "r1"));
       // the application role, even in the owner's own transaction: the queue is append-only
       // until the chainer has the event in the chain
-      try (Connection app = appRoleAs(me)) {
+      try (Connection app = TestDatabase.appRoleAs(me)) {
         try (var delete = app.prepareStatement("DELETE FROM cairn.audit_pending WHERE owner_id = ?")) {
           delete.setObject(1, me);
           assertThat(delete.executeUpdate()).isZero();
@@ -263,7 +262,7 @@ class AuditQueueTest {
           assertThatThrownBy(update::executeUpdate).isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
         }
       }
-      try (Connection app = appRoleAs(id(stranger));
+      try (Connection app = TestDatabase.appRoleAs(id(stranger));
           var peek = app.prepareStatement("SELECT count(*) FROM cairn.audit_pending WHERE owner_id = ?")) {
         peek.setObject(1, me);
         try (var rs = peek.executeQuery()) {
@@ -286,7 +285,7 @@ class AuditQueueTest {
     append(id(linked), AuditLog.Entry.of(linked.user().getName(), AuditAction.ITEM_CREATE, "items/b", "r0"));
     try (Connection chainerElsewhere = holdingTheHead(id(waiting))) {
       queue(id(waiting), AuditLog.Entry.of(waiting.user().getName(), AuditAction.ITEM_READ, "items/a", "secret-request"));
-      try (Connection app = appRoleAs(id(linked));
+      try (Connection app = TestDatabase.appRoleAs(id(linked));
           var due = app.prepareStatement("SELECT * FROM cairn.owners_with_pending_audit(100000)")) {
         var owners = new ArrayList<UUID>();
         try (var rs = due.executeQuery()) {
@@ -310,14 +309,4 @@ class AuditQueueTest {
     assertThat(Arrays.stream(AuditAction.values()).map(Enum::name)).containsExactlyElementsOf(wire);
   }
 
-  /** A connection as the application role, in a transaction for {@code user}. */
-  private static Connection appRoleAs(UUID user) throws SQLException {
-    Connection c = DriverManager.getConnection(TestDatabase.get().url(), TestDatabase.APP_ROLE, TestDatabase.APP_PASSWORD);
-    c.setAutoCommit(false);
-    try (var st = c.prepareStatement("SELECT set_config('cairn.user_id', ?, true)")) {
-      st.setString(1, user.toString());
-      st.execute();
-    }
-    return c;
-  }
 }

@@ -32,22 +32,12 @@ class AuditChainSecurityTest {
     return owner;
   }
 
-  /** A connection as the application role, in a transaction for {@code user}. */
-  private static Connection appRoleAs(UUID user) throws SQLException {
-    Connection c = DriverManager.getConnection(TestDatabase.get().url(), TestDatabase.APP_ROLE, TestDatabase.APP_PASSWORD);
-    c.setAutoCommit(false);
-    try (var st = c.prepareStatement("SELECT set_config('cairn.user_id', ?, true)")) {
-      st.setString(1, user.toString());
-      st.execute();
-    }
-    return c;
-  }
 
   @Test
   void applicationRoleCannotAppendToAnotherOwnersChain() throws Exception {
     UUID victim = ownerWithAChain();
     UUID intruder = UUID.fromString(cairn.newUser("chain-intruder").id());
-    try (Connection c = appRoleAs(intruder);
+    try (Connection c = TestDatabase.appRoleAs(intruder);
         var insert = c.prepareStatement(
             "INSERT INTO cairn.audit_events (owner_id, seq, event_time, actor, action, prev_hash, hash)"
                 + " VALUES (?, 99, now(), 'system', 'ITEM_PURGE', '\\x00'::bytea, '\\x00'::bytea)")) {
@@ -60,12 +50,12 @@ class AuditChainSecurityTest {
   void applicationRoleCannotMoveAnotherOwnersHead() throws Exception {
     UUID victim = ownerWithAChain();
     UUID intruder = UUID.fromString(cairn.newUser("chain-intruder").id());
-    try (Connection c = appRoleAs(intruder);
+    try (Connection c = TestDatabase.appRoleAs(intruder);
         var update = c.prepareStatement("UPDATE cairn.audit_heads SET seq = seq + 100 WHERE owner_id = ?")) {
       update.setObject(1, victim);
       assertThat(update.executeUpdate()).isZero();
     }
-    try (Connection c = appRoleAs(intruder);
+    try (Connection c = TestDatabase.appRoleAs(intruder);
         var insert = c.prepareStatement("INSERT INTO cairn.audit_heads (owner_id, seq, hash) VALUES (?, 0, '\\x00'::bytea)")) {
       insert.setObject(1, UUID.fromString(cairn.newUser("chain-fresh").id()));
       assertThatThrownBy(insert::execute).isInstanceOf(SQLException.class).hasMessageContaining("row-level security");

@@ -35,16 +35,6 @@ class JobQueueSecurityTest {
     jobs.close();
   }
 
-  /** A connection as the application role, in a transaction for {@code user}. */
-  private static Connection appRoleAs(UUID user) throws SQLException {
-    Connection c = DriverManager.getConnection(TestDatabase.get().url(), TestDatabase.APP_ROLE, TestDatabase.APP_PASSWORD);
-    c.setAutoCommit(false);
-    try (var st = c.prepareStatement("SELECT set_config('cairn.user_id', ?, true)")) {
-      st.setString(1, user.toString());
-      st.execute();
-    }
-    return c;
-  }
 
   private static String sqlState(Connection c, String sql, Object... args) {
     try (var st = c.prepareStatement(sql)) {
@@ -61,7 +51,7 @@ class JobQueueSecurityTest {
   @Test
   void applicationRoleCannotReadChangeOrDeleteJobs() throws Exception {
     jobs.enqueue(bob, jobs.job(bob).withPayload("{\"secret\": \"bob's\"}"));
-    try (Connection c = appRoleAs(bob)) {
+    try (Connection c = TestDatabase.appRoleAs(bob)) {
       // not even the owner's own: jobs are the server's, read only through the functions
       assertThat(sqlState(c, "SELECT payload FROM cairn.jobs")).isEqualTo("42501");
       c.rollback();

@@ -55,6 +55,20 @@ public final class TestDatabase {
   }
 
   /** JDBC URL of the migrated database; the owner is {@code postgres} with no password. */
+  /**
+   * A connection as the application role (no Cairn code in between), in a transaction for
+   * {@code user}: what an intruder holding the app role's password could do.
+   */
+  public static java.sql.Connection appRoleAs(java.util.UUID user) throws java.sql.SQLException {
+    java.sql.Connection c = java.sql.DriverManager.getConnection(get().url(), APP_ROLE, APP_PASSWORD);
+    c.setAutoCommit(false);
+    try (var st = c.prepareStatement("SELECT set_config('cairn.user_id', ?, true)")) {
+      st.setString(1, user.toString());
+      st.execute();
+    }
+    return c;
+  }
+
   public String url() {
     return embedded.jdbcUrl();
   }
