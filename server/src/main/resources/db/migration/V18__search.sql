@@ -12,6 +12,11 @@
 CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public;
 
 -- ---------------------------------------------------------------- chunks
+-- Lexeme occurrences of a vector (BM25's document length): positions summed over its lexemes.
+CREATE FUNCTION cairn.lexeme_occurrences(v tsvector) RETURNS integer
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT coalesce(sum(greatest(cardinality(u.positions), 1)), 0)::integer FROM unnest(v) u $$;
+
 CREATE TABLE cairn.search_chunks (
     owner_id     uuid        NOT NULL REFERENCES cairn.users (id),
     -- purge deletes the item row; its chunks go with it (the triggers below keep the statistics)
@@ -31,7 +36,7 @@ CREATE TABLE cairn.search_chunks (
     -- to_tsvector(language, text), built from the plaintext when the chunk is written
     tsv          tsvector    NOT NULL,
     -- lexeme occurrences in tsv: the document length of BM25
-    lexeme_count integer     NOT NULL CHECK (lexeme_count >= 0),
+    lexeme_count integer     NOT NULL GENERATED ALWAYS AS (cairn.lexeme_occurrences(tsv)) STORED,
     created_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (owner_id, item_id, version, ordinal)
 );

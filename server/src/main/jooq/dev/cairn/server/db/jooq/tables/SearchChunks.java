@@ -246,7 +246,6 @@ public class SearchChunks extends TableImpl<SearchChunksRecord> {
     public List<Check<SearchChunksRecord>> getChecks() {
         return Arrays.asList(
             Internal.createCheck(this, DSL.name("search_chunks_check"), "((end_cp >= start_cp))", true),
-            Internal.createCheck(this, DSL.name("search_chunks_lexeme_count_check"), "((lexeme_count >= 0))", true),
             Internal.createCheck(this, DSL.name("search_chunks_ordinal_check"), "((ordinal >= 0))", true),
             Internal.createCheck(this, DSL.name("search_chunks_page_check"), "((page >= 0))", true),
             Internal.createCheck(this, DSL.name("search_chunks_start_cp_check"), "((start_cp >= 0))", true),
