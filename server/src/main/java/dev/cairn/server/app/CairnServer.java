@@ -16,7 +16,13 @@ import dev.cairn.server.grpc.ValidationInterceptor;
 import dev.cairn.server.identity.IdentityGrpcService;
 import dev.cairn.server.identity.IdentityService;
 import dev.cairn.server.identity.TokenAuthenticator;
+import dev.cairn.server.jobs.JobHandler;
 import dev.cairn.server.jobs.JobQueue;
+import dev.cairn.server.search.SearchModule;
+import dev.cairn.server.search.SearchSettings;
+import dev.cairn.server.search.ingest.BgeTokenCounter;
+import dev.cairn.server.search.ingest.ChunkingSettings;
+import dev.cairn.server.search.ingest.ExtractionSettings;
 import dev.cairn.server.jobs.JobWorker;
 import dev.cairn.server.identity.TokenCache;
 import dev.cairn.server.observability.Metrics;
@@ -148,11 +154,17 @@ public final class CairnServer implements AutoCloseable {
     var random = new SecureRandom();
     vaultContext = vaultContext(database, clock, random);
     jobQueue = new JobQueue(database, clock, UUID::randomUUID, config.jobs().maxAttempts());
-    var vault = new VaultModule(vaultContext, jobQueue);
+    var search = new SearchModule(
+        new SearchModule.Parts(database, vaultContext.contentStore(), vaultContext.access(), vaultContext.audit(),
+            vaultContext.pageTokens(), jobQueue, clock, metrics.registry(), new BgeTokenCounter()),
+        SearchSettings.defaults(), ExtractionSettings.defaults(), ChunkingSettings.defaults());
+    var vault = new VaultModule(vaultContext, jobQueue, List.of(search.itemListener()));
     resources.add(vault);
     if (config.jobs().concurrency() > 0) {
       // closed before the vault module and the pool (resources close in reverse)
-      jobWorker = new JobWorker(jobQueue, vault.jobHandlers(), config.jobs(), metrics.registry(), random).start();
+      List<JobHandler> handlers = new ArrayList<>(vault.jobHandlers());
+      handlers.addAll(search.jobHandlers());
+      jobWorker = new JobWorker(jobQueue, handlers, config.jobs(), metrics.registry(), random).start();
       resources.add(jobWorker);
     }
     var identity =
@@ -164,6 +176,7 @@ public final class CairnServer implements AutoCloseable {
     List<BindableService> cairnServices = new ArrayList<>();
     cairnServices.add(new IdentityGrpcService(identity));
     cairnServices.addAll(vault.services());
+    cairnServices.addAll(search.services());
     cairnServices.addAll(Unimplemented.services());
 
     ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();

@@ -1,7 +1,6 @@
 package dev.cairn.server.app;
 
 import dev.cairn.chat.v1.ChatServiceGrpc;
-import dev.cairn.search.v1.SearchServiceGrpc;
 import io.grpc.BindableService;
 import java.util.List;
 
@@ -14,6 +13,6 @@ final class Unimplemented {
   private Unimplemented() {}
 
   static List<BindableService> services() {
-    return List.of(new SearchServiceGrpc.SearchServiceImplBase() {}, new ChatServiceGrpc.ChatServiceImplBase() {});
+    return List.of(new ChatServiceGrpc.ChatServiceImplBase() {});
   }
 }

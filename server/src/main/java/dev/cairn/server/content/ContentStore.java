@@ -186,6 +186,35 @@ public final class ContentStore {
     return ContentCipher.decryptRecord(aead, owner, version.itemId(), version.version(), ciphertext);
   }
 
+  /**
+   * Search chunk texts of one owner under their data key, looked up once: the index job encrypts
+   * a version's chunks with it, a search decrypts its hits (RLS gives a grantee the key only
+   * while a live grant from the owner exists).
+   */
+  public ChunkTexts chunkTexts(DSLContext sql, UUID owner, boolean create) {
+    Aead aead = create ? dataKeys.forOwner(sql, owner) : dataKeys.existing(sql, owner);
+    return new ChunkTexts(aead, owner);
+  }
+
+  /** Encrypts and decrypts one owner's chunk texts. */
+  public static final class ChunkTexts {
+    private final Aead aead;
+    private final UUID owner;
+
+    private ChunkTexts(Aead aead, UUID owner) {
+      this.aead = aead;
+      this.owner = owner;
+    }
+
+    public byte[] encrypt(UUID item, int version, int ordinal, byte[] text) {
+      return ContentCipher.encryptChunkText(aead, owner, item, version, ordinal, text);
+    }
+
+    public byte[] decrypt(UUID item, int version, int ordinal, byte[] ciphertext) {
+      return ContentCipher.decryptChunkText(aead, owner, item, version, ordinal, ciphertext);
+    }
+  }
+
   /** A version row of a visible item (RLS: visible exactly when the item is). */
   public StoredVersion version(DSLContext sql, UUID item, int version) {
     return repository.version(sql, item, version)

@@ -30,6 +30,26 @@ public final class ContentCipher {
     return decrypt(aead, ciphertext, recordAad(owner, item, version));
   }
 
+  /** A search chunk's text (and heading path), bound to its owner, item, version and ordinal. */
+  public static byte[] encryptChunkText(Aead aead, UUID owner, UUID item, int version, int ordinal, byte[] plaintext) {
+    return encrypt(aead, plaintext, chunkTextAad(owner, item, version, ordinal));
+  }
+
+  public static byte[] decryptChunkText(Aead aead, UUID owner, UUID item, int version, int ordinal, byte[] ciphertext) {
+    return decrypt(aead, ciphertext, chunkTextAad(owner, item, version, ordinal));
+  }
+
+  /** Its own prefix: a chunk's ciphertext never authenticates as a segment or record, nor the reverse. */
+  static byte[] chunkTextAad(UUID owner, UUID item, int version, int ordinal) {
+    return ByteBuffer.allocate(13 + 32 + 8)
+        .put("search-chunk:".getBytes(StandardCharsets.US_ASCII))
+        .put(KeyEncryptionKeys.ownerBytes(owner))
+        .put(KeyEncryptionKeys.ownerBytes(item))
+        .putInt(version)
+        .putInt(ordinal)
+        .array();
+  }
+
   /**
    * A document segment's associated data. Its prefix is still "chunk:", the storage's name
    * before segments: every stored ciphertext was authenticated with these exact bytes, so a

@@ -7,6 +7,7 @@ import dev.cairn.server.jobs.Periodic;
 import dev.cairn.server.audit.AuditChainer;
 import dev.cairn.server.audit.AuditCheckpointer;
 import dev.cairn.server.audit.AuditGrpcService;
+import dev.cairn.server.vault.items.ItemListener;
 import dev.cairn.server.vault.items.ItemPurger;
 import dev.cairn.server.vault.items.ItemsRpc;
 import dev.cairn.server.vault.records.RecordRules;
@@ -26,9 +27,12 @@ public final class VaultModule implements AutoCloseable {
   private final Periodic purgeScheduling;
   private final AuditCheckpointer checkpointer;
   private final AuditChainer chainer;
+  private final List<ItemListener> itemListeners;
 
-  public VaultModule(VaultContext context, JobQueue jobs) {
+  /** @param itemListeners other features told of every item change (search), after the vault's own */
+  public VaultModule(VaultContext context, JobQueue jobs, List<ItemListener> itemListeners) {
     this.context = context;
+    this.itemListeners = List.copyOf(itemListeners);
     this.purger = new ItemPurger(context);
     this.purgeScheduling = Periodic.every(PURGE_EVERY, "item-purge-scheduling", () -> purger.enqueueDue(jobs));
     this.chainer = new AuditChainer(context.database()).start(context.audit(), context.limits().auditChainEvery());
@@ -39,9 +43,16 @@ public final class VaultModule implements AutoCloseable {
     // items know collections only through the validator and listener wired here
     RecordRules records = new RecordRules(context);
     return List.of(
-        new VaultGrpcService(new ItemsRpc(context, records, List.of(records.indexer())), new RecordsRpc(context, records)),
+        new VaultGrpcService(new ItemsRpc(context, records, listeners(records)), new RecordsRpc(context, records)),
         new SharingGrpcService(context),
         new AuditGrpcService(context.database(), context.pageTokens(), context.attestationKey(), chainer));
+  }
+
+  private List<ItemListener> listeners(RecordRules records) {
+    var all = new java.util.ArrayList<ItemListener>();
+    all.add(records.indexer());
+    all.addAll(itemListeners);
+    return all;
   }
 
   /** The handlers of the vault's background jobs. */

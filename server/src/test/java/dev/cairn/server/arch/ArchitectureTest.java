@@ -115,6 +115,14 @@ class ArchitectureTest {
   }
 
   @Test
+  void searchReachesContentOnlyThroughTheContentStore() {
+    // chunk text is encrypted and decrypted by content/; search knows no vault feature but items' listener port
+    check(noClasses().that().resideInAPackage(SERVER + ".search..")
+        .should().dependOnClassesThat().resideInAnyPackage(SERVER + ".vault.records..", SERVER + ".vault.sharing..", SERVER + ".crypto..")
+        .orShould().dependOnClassesThat().haveFullyQualifiedName(SERVER + ".vault.VaultContext"));
+  }
+
+  @Test
   void nothingDependsOnTheCompositionRoot() {
     check(noClasses().that().resideOutsideOfPackage(SERVER + ".app..")
         .should().dependOnClassesThat().resideInAPackage(SERVER + ".app.."));

@@ -28,6 +28,10 @@ import dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
 import dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads;
 import dev.cairn.server.db.jooq.tables.RecordValues;
+import dev.cairn.server.db.jooq.tables.SearchChunks;
+import dev.cairn.server.db.jooq.tables.SearchIndexStatus;
+import dev.cairn.server.db.jooq.tables.SearchStats;
+import dev.cairn.server.db.jooq.tables.SearchTerms;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.ClaimJobsRecord;
@@ -460,6 +464,26 @@ public class Cairn extends SchemaImpl {
     public final RecordValues RECORD_VALUES = RecordValues.RECORD_VALUES;
 
     /**
+     * The table <code>cairn.search_chunks</code>.
+     */
+    public final SearchChunks SEARCH_CHUNKS = SearchChunks.SEARCH_CHUNKS;
+
+    /**
+     * The table <code>cairn.search_index_status</code>.
+     */
+    public final SearchIndexStatus SEARCH_INDEX_STATUS = SearchIndexStatus.SEARCH_INDEX_STATUS;
+
+    /**
+     * The table <code>cairn.search_stats</code>.
+     */
+    public final SearchStats SEARCH_STATS = SearchStats.SEARCH_STATS;
+
+    /**
+     * The table <code>cairn.search_terms</code>.
+     */
+    public final SearchTerms SEARCH_TERMS = SearchTerms.SEARCH_TERMS;
+
+    /**
      * The table <code>cairn.users</code>.
      */
     public final Users USERS = Users.USERS;
@@ -504,6 +528,10 @@ public class Cairn extends SchemaImpl {
             OwnersWithPurgeableItems.OWNERS_WITH_PURGEABLE_ITEMS,
             OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS,
             RecordValues.RECORD_VALUES,
+            SearchChunks.SEARCH_CHUNKS,
+            SearchIndexStatus.SEARCH_INDEX_STATUS,
+            SearchStats.SEARCH_STATS,
+            SearchTerms.SEARCH_TERMS,
             Users.USERS
         );
     }

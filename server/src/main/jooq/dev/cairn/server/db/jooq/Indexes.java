@@ -15,6 +15,8 @@ import dev.cairn.server.db.jooq.tables.ItemSegments;
 import dev.cairn.server.db.jooq.tables.Items;
 import dev.cairn.server.db.jooq.tables.Jobs;
 import dev.cairn.server.db.jooq.tables.RecordValues;
+import dev.cairn.server.db.jooq.tables.SearchChunks;
+import dev.cairn.server.db.jooq.tables.SearchIndexStatus;
 
 import org.jooq.Index;
 import org.jooq.OrderField;
@@ -61,4 +63,7 @@ public class Indexes {
     public static final Index RECORD_VALUES_TEXT_IDX = Internal.createIndex(DSL.name("record_values_text_idx"), RecordValues.RECORD_VALUES, new OrderField[] { RecordValues.RECORD_VALUES.COLLECTION_ID, RecordValues.RECORD_VALUES.FIELD, RecordValues.RECORD_VALUES.TEXT_VALUE, RecordValues.RECORD_VALUES.ITEM_ID }, false);
     public static final Index RECORD_VALUES_TIME_IDX = Internal.createIndex(DSL.name("record_values_time_idx"), RecordValues.RECORD_VALUES, new OrderField[] { RecordValues.RECORD_VALUES.COLLECTION_ID, RecordValues.RECORD_VALUES.FIELD, RecordValues.RECORD_VALUES.TIME_VALUE, RecordValues.RECORD_VALUES.ITEM_ID }, false);
     public static final Index RECORD_VALUES_TRGM_IDX = Internal.createIndex(DSL.name("record_values_trgm_idx"), RecordValues.RECORD_VALUES, new OrderField[] { RecordValues.RECORD_VALUES.TEXT_VALUE }, false);
+    public static final Index SEARCH_CHUNKS_ITEM_IDX = Internal.createIndex(DSL.name("search_chunks_item_idx"), SearchChunks.SEARCH_CHUNKS, new OrderField[] { SearchChunks.SEARCH_CHUNKS.ITEM_ID, SearchChunks.SEARCH_CHUNKS.VERSION }, false);
+    public static final Index SEARCH_CHUNKS_OWNER_TSV_IDX = Internal.createIndex(DSL.name("search_chunks_owner_tsv_idx"), SearchChunks.SEARCH_CHUNKS, new OrderField[] { SearchChunks.SEARCH_CHUNKS.OWNER_ID, SearchChunks.SEARCH_CHUNKS.TSV }, false);
+    public static final Index SEARCH_INDEX_STATUS_OWNER_IDX = Internal.createIndex(DSL.name("search_index_status_owner_idx"), SearchIndexStatus.SEARCH_INDEX_STATUS, new OrderField[] { SearchIndexStatus.SEARCH_INDEX_STATUS.OWNER_ID }, false);
 }

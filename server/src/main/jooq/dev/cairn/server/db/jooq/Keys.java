@@ -20,6 +20,10 @@ import dev.cairn.server.db.jooq.tables.ItemVersions;
 import dev.cairn.server.db.jooq.tables.Items;
 import dev.cairn.server.db.jooq.tables.Jobs;
 import dev.cairn.server.db.jooq.tables.RecordValues;
+import dev.cairn.server.db.jooq.tables.SearchChunks;
+import dev.cairn.server.db.jooq.tables.SearchIndexStatus;
+import dev.cairn.server.db.jooq.tables.SearchStats;
+import dev.cairn.server.db.jooq.tables.SearchTerms;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AccessLinksRecord;
 import dev.cairn.server.db.jooq.tables.records.ApiTokensRecord;
@@ -37,6 +41,10 @@ import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.db.jooq.tables.records.JobsRecord;
 import dev.cairn.server.db.jooq.tables.records.RecordValuesRecord;
+import dev.cairn.server.db.jooq.tables.records.SearchChunksRecord;
+import dev.cairn.server.db.jooq.tables.records.SearchIndexStatusRecord;
+import dev.cairn.server.db.jooq.tables.records.SearchStatsRecord;
+import dev.cairn.server.db.jooq.tables.records.SearchTermsRecord;
 import dev.cairn.server.db.jooq.tables.records.UsersRecord;
 
 import org.jooq.ForeignKey;
@@ -80,6 +88,10 @@ public class Keys {
     public static final UniqueKey<ItemsRecord> ITEMS_PKEY = Internal.createUniqueKey(Items.ITEMS, DSL.name("items_pkey"), new TableField[] { Items.ITEMS.ID }, true);
     public static final UniqueKey<ItemsRecord> ITEMS_REQUEST_KEY = Internal.createUniqueKey(Items.ITEMS, DSL.name("items_request_key"), new TableField[] { Items.ITEMS.OWNER_ID, Items.ITEMS.CREATE_REQUEST_ID }, true);
     public static final UniqueKey<JobsRecord> JOBS_PKEY = Internal.createUniqueKey(Jobs.JOBS, DSL.name("jobs_pkey"), new TableField[] { Jobs.JOBS.ID }, true);
+    public static final UniqueKey<SearchChunksRecord> SEARCH_CHUNKS_PKEY = Internal.createUniqueKey(SearchChunks.SEARCH_CHUNKS, DSL.name("search_chunks_pkey"), new TableField[] { SearchChunks.SEARCH_CHUNKS.OWNER_ID, SearchChunks.SEARCH_CHUNKS.ITEM_ID, SearchChunks.SEARCH_CHUNKS.VERSION, SearchChunks.SEARCH_CHUNKS.ORDINAL }, true);
+    public static final UniqueKey<SearchIndexStatusRecord> SEARCH_INDEX_STATUS_PKEY = Internal.createUniqueKey(SearchIndexStatus.SEARCH_INDEX_STATUS, DSL.name("search_index_status_pkey"), new TableField[] { SearchIndexStatus.SEARCH_INDEX_STATUS.ITEM_ID }, true);
+    public static final UniqueKey<SearchStatsRecord> SEARCH_STATS_PKEY = Internal.createUniqueKey(SearchStats.SEARCH_STATS, DSL.name("search_stats_pkey"), new TableField[] { SearchStats.SEARCH_STATS.OWNER_ID }, true);
+    public static final UniqueKey<SearchTermsRecord> SEARCH_TERMS_PKEY = Internal.createUniqueKey(SearchTerms.SEARCH_TERMS, DSL.name("search_terms_pkey"), new TableField[] { SearchTerms.SEARCH_TERMS.OWNER_ID, SearchTerms.SEARCH_TERMS.LEXEME }, true);
     public static final UniqueKey<UsersRecord> USERS_CREATE_REQUEST_ID_KEY = Internal.createUniqueKey(Users.USERS, DSL.name("users_create_request_id_key"), new TableField[] { Users.USERS.CREATE_REQUEST_ID }, true);
     public static final UniqueKey<UsersRecord> USERS_PKEY = Internal.createUniqueKey(Users.USERS, DSL.name("users_pkey"), new TableField[] { Users.USERS.ID }, true);
     public static final UniqueKey<UsersRecord> USERS_USERNAME_KEY = Internal.createUniqueKey(Users.USERS, DSL.name("users_username_key"), new TableField[] { Users.USERS.USERNAME }, true);
@@ -109,4 +121,10 @@ public class Keys {
     public static final ForeignKey<ItemsRecord, UsersRecord> ITEMS__ITEMS_OWNER_ID_FKEY = Internal.createForeignKey(Items.ITEMS, DSL.name("items_owner_id_fkey"), new TableField[] { Items.ITEMS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
     public static final ForeignKey<JobsRecord, UsersRecord> JOBS__JOBS_OWNER_ID_FKEY = Internal.createForeignKey(Jobs.JOBS, DSL.name("jobs_owner_id_fkey"), new TableField[] { Jobs.JOBS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
     public static final ForeignKey<RecordValuesRecord, ItemsRecord> RECORD_VALUES__RECORD_VALUES_ITEM_ID_FKEY = Internal.createForeignKey(RecordValues.RECORD_VALUES, DSL.name("record_values_item_id_fkey"), new TableField[] { RecordValues.RECORD_VALUES.ITEM_ID }, Keys.ITEMS_PKEY, new TableField[] { Items.ITEMS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<SearchChunksRecord, ItemsRecord> SEARCH_CHUNKS__SEARCH_CHUNKS_ITEM_ID_FKEY = Internal.createForeignKey(SearchChunks.SEARCH_CHUNKS, DSL.name("search_chunks_item_id_fkey"), new TableField[] { SearchChunks.SEARCH_CHUNKS.ITEM_ID }, Keys.ITEMS_PKEY, new TableField[] { Items.ITEMS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<SearchChunksRecord, UsersRecord> SEARCH_CHUNKS__SEARCH_CHUNKS_OWNER_ID_FKEY = Internal.createForeignKey(SearchChunks.SEARCH_CHUNKS, DSL.name("search_chunks_owner_id_fkey"), new TableField[] { SearchChunks.SEARCH_CHUNKS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<SearchIndexStatusRecord, ItemsRecord> SEARCH_INDEX_STATUS__SEARCH_INDEX_STATUS_ITEM_ID_FKEY = Internal.createForeignKey(SearchIndexStatus.SEARCH_INDEX_STATUS, DSL.name("search_index_status_item_id_fkey"), new TableField[] { SearchIndexStatus.SEARCH_INDEX_STATUS.ITEM_ID }, Keys.ITEMS_PKEY, new TableField[] { Items.ITEMS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<SearchIndexStatusRecord, UsersRecord> SEARCH_INDEX_STATUS__SEARCH_INDEX_STATUS_OWNER_ID_FKEY = Internal.createForeignKey(SearchIndexStatus.SEARCH_INDEX_STATUS, DSL.name("search_index_status_owner_id_fkey"), new TableField[] { SearchIndexStatus.SEARCH_INDEX_STATUS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<SearchStatsRecord, UsersRecord> SEARCH_STATS__SEARCH_STATS_OWNER_ID_FKEY = Internal.createForeignKey(SearchStats.SEARCH_STATS, DSL.name("search_stats_owner_id_fkey"), new TableField[] { SearchStats.SEARCH_STATS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<SearchTermsRecord, UsersRecord> SEARCH_TERMS__SEARCH_TERMS_OWNER_ID_FKEY = Internal.createForeignKey(SearchTerms.SEARCH_TERMS, DSL.name("search_terms_owner_id_fkey"), new TableField[] { SearchTerms.SEARCH_TERMS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
 }

@@ -14,6 +14,7 @@ import dev.cairn.server.db.jooq.routines.GrantRoleOn;
 import dev.cairn.server.db.jooq.routines.HasLiveGrantFrom;
 import dev.cairn.server.db.jooq.routines.IsAdmin;
 import dev.cairn.server.db.jooq.routines.ItemOwner;
+import dev.cairn.server.db.jooq.routines.LexemeOccurrences;
 import dev.cairn.server.db.jooq.routines.MayAppendAuditFor;
 import dev.cairn.server.db.jooq.routines.Now;
 import dev.cairn.server.db.jooq.routines.RenewJobLeases;
@@ -451,6 +452,62 @@ public class Routines {
     ) {
         ItemOwner f = new ItemOwner();
         f.setPItem(pItem);
+
+        return f.asField();
+    }
+
+    /**
+     * @deprecated Unknown data type. Parameter type or return type is unknown.
+     * If this is a qualified, user-defined type, it may have been excluded from
+     * code generation. If this is a built-in type, you can define an explicit
+     * {@link org.jooq.Binding} to specify how this type should be handled.
+     * Deprecation can be turned off using {@literal
+     * <deprecationOnUnknownTypes/>} in your code generator configuration.
+     */
+    @Deprecated
+    public static Integer lexemeOccurrences(
+          Configuration configuration
+        , Object v
+    ) {
+        LexemeOccurrences f = new LexemeOccurrences();
+        f.setV(v);
+
+        f.execute(configuration);
+        return f.getReturnValue();
+    }
+
+    /**
+     * @deprecated Unknown data type. Parameter type or return type is unknown.
+     * If this is a qualified, user-defined type, it may have been excluded from
+     * code generation. If this is a built-in type, you can define an explicit
+     * {@link org.jooq.Binding} to specify how this type should be handled.
+     * Deprecation can be turned off using {@literal
+     * <deprecationOnUnknownTypes/>} in your code generator configuration.
+     */
+    @Deprecated
+    public static Field<Integer> lexemeOccurrences(
+          Object v
+    ) {
+        LexemeOccurrences f = new LexemeOccurrences();
+        f.setV(v);
+
+        return f.asField();
+    }
+
+    /**
+     * @deprecated Unknown data type. Parameter type or return type is unknown.
+     * If this is a qualified, user-defined type, it may have been excluded from
+     * code generation. If this is a built-in type, you can define an explicit
+     * {@link org.jooq.Binding} to specify how this type should be handled.
+     * Deprecation can be turned off using {@literal
+     * <deprecationOnUnknownTypes/>} in your code generator configuration.
+     */
+    @Deprecated
+    public static Field<Integer> lexemeOccurrences(
+          Field<Object> v
+    ) {
+        LexemeOccurrences f = new LexemeOccurrences();
+        f.setV(v);
 
         return f.asField();
     }

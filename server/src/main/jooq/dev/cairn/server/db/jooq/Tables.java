@@ -28,6 +28,10 @@ import dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
 import dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads;
 import dev.cairn.server.db.jooq.tables.RecordValues;
+import dev.cairn.server.db.jooq.tables.SearchChunks;
+import dev.cairn.server.db.jooq.tables.SearchIndexStatus;
+import dev.cairn.server.db.jooq.tables.SearchStats;
+import dev.cairn.server.db.jooq.tables.SearchTerms;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.ClaimJobsRecord;
@@ -445,6 +449,26 @@ public class Tables {
      * The table <code>cairn.record_values</code>.
      */
     public static final RecordValues RECORD_VALUES = RecordValues.RECORD_VALUES;
+
+    /**
+     * The table <code>cairn.search_chunks</code>.
+     */
+    public static final SearchChunks SEARCH_CHUNKS = SearchChunks.SEARCH_CHUNKS;
+
+    /**
+     * The table <code>cairn.search_index_status</code>.
+     */
+    public static final SearchIndexStatus SEARCH_INDEX_STATUS = SearchIndexStatus.SEARCH_INDEX_STATUS;
+
+    /**
+     * The table <code>cairn.search_stats</code>.
+     */
+    public static final SearchStats SEARCH_STATS = SearchStats.SEARCH_STATS;
+
+    /**
+     * The table <code>cairn.search_terms</code>.
+     */
+    public static final SearchTerms SEARCH_TERMS = SearchTerms.SEARCH_TERMS;
 
     /**
      * The table <code>cairn.users</code>.

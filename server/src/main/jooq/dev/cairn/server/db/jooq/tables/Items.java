@@ -11,6 +11,8 @@ import dev.cairn.server.db.jooq.tables.AccessLinks.AccessLinksPath;
 import dev.cairn.server.db.jooq.tables.Collections.CollectionsPath;
 import dev.cairn.server.db.jooq.tables.ItemVersions.ItemVersionsPath;
 import dev.cairn.server.db.jooq.tables.RecordValues.RecordValuesPath;
+import dev.cairn.server.db.jooq.tables.SearchChunks.SearchChunksPath;
+import dev.cairn.server.db.jooq.tables.SearchIndexStatus.SearchIndexStatusPath;
 import dev.cairn.server.db.jooq.tables.Users.UsersPath;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 
@@ -300,6 +302,32 @@ public class Items extends TableImpl<ItemsRecord> {
             _recordValues = new RecordValuesPath(this, null, Keys.RECORD_VALUES__RECORD_VALUES_ITEM_ID_FKEY.getInverseKey());
 
         return _recordValues;
+    }
+
+    private transient SearchChunksPath _searchChunks;
+
+    /**
+     * Get the implicit to-many join path to the
+     * <code>cairn.search_chunks</code> table
+     */
+    public SearchChunksPath searchChunks() {
+        if (_searchChunks == null)
+            _searchChunks = new SearchChunksPath(this, null, Keys.SEARCH_CHUNKS__SEARCH_CHUNKS_ITEM_ID_FKEY.getInverseKey());
+
+        return _searchChunks;
+    }
+
+    private transient SearchIndexStatusPath _searchIndexStatus;
+
+    /**
+     * Get the implicit to-many join path to the
+     * <code>cairn.search_index_status</code> table
+     */
+    public SearchIndexStatusPath searchIndexStatus() {
+        if (_searchIndexStatus == null)
+            _searchIndexStatus = new SearchIndexStatusPath(this, null, Keys.SEARCH_INDEX_STATUS__SEARCH_INDEX_STATUS_ITEM_ID_FKEY.getInverseKey());
+
+        return _searchIndexStatus;
     }
 
     @Override

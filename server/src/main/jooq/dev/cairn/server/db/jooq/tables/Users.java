@@ -18,6 +18,10 @@ import dev.cairn.server.db.jooq.tables.ItemCounts.ItemCountsPath;
 import dev.cairn.server.db.jooq.tables.ItemSegments.ItemSegmentsPath;
 import dev.cairn.server.db.jooq.tables.Items.ItemsPath;
 import dev.cairn.server.db.jooq.tables.Jobs.JobsPath;
+import dev.cairn.server.db.jooq.tables.SearchChunks.SearchChunksPath;
+import dev.cairn.server.db.jooq.tables.SearchIndexStatus.SearchIndexStatusPath;
+import dev.cairn.server.db.jooq.tables.SearchStats.SearchStatsPath;
+import dev.cairn.server.db.jooq.tables.SearchTerms.SearchTermsPath;
 import dev.cairn.server.db.jooq.tables.records.UsersRecord;
 
 import java.time.OffsetDateTime;
@@ -382,6 +386,58 @@ public class Users extends TableImpl<UsersRecord> {
             _jobs = new JobsPath(this, null, Keys.JOBS__JOBS_OWNER_ID_FKEY.getInverseKey());
 
         return _jobs;
+    }
+
+    private transient SearchChunksPath _searchChunks;
+
+    /**
+     * Get the implicit to-many join path to the
+     * <code>cairn.search_chunks</code> table
+     */
+    public SearchChunksPath searchChunks() {
+        if (_searchChunks == null)
+            _searchChunks = new SearchChunksPath(this, null, Keys.SEARCH_CHUNKS__SEARCH_CHUNKS_OWNER_ID_FKEY.getInverseKey());
+
+        return _searchChunks;
+    }
+
+    private transient SearchIndexStatusPath _searchIndexStatus;
+
+    /**
+     * Get the implicit to-many join path to the
+     * <code>cairn.search_index_status</code> table
+     */
+    public SearchIndexStatusPath searchIndexStatus() {
+        if (_searchIndexStatus == null)
+            _searchIndexStatus = new SearchIndexStatusPath(this, null, Keys.SEARCH_INDEX_STATUS__SEARCH_INDEX_STATUS_OWNER_ID_FKEY.getInverseKey());
+
+        return _searchIndexStatus;
+    }
+
+    private transient SearchStatsPath _searchStats;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.search_stats</code>
+     * table
+     */
+    public SearchStatsPath searchStats() {
+        if (_searchStats == null)
+            _searchStats = new SearchStatsPath(this, null, Keys.SEARCH_STATS__SEARCH_STATS_OWNER_ID_FKEY.getInverseKey());
+
+        return _searchStats;
+    }
+
+    private transient SearchTermsPath _searchTerms;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.search_terms</code>
+     * table
+     */
+    public SearchTermsPath searchTerms() {
+        if (_searchTerms == null)
+            _searchTerms = new SearchTermsPath(this, null, Keys.SEARCH_TERMS__SEARCH_TERMS_OWNER_ID_FKEY.getInverseKey());
+
+        return _searchTerms;
     }
 
     @Override

@@ -1,0 +1,94 @@
+package dev.cairn.server.search;
+
+import dev.cairn.server.search.Search.Highlight;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Marks where a query matched a chunk and cuts a snippet around the first match, in code points.
+ * The chunk text is decrypted in the server, so the marking happens here: PostgreSQL's parser
+ * says which words of the text normalise to which lexemes ({@code ts_debug}, the same parser and
+ * dictionaries that built the stored vector), and this class finds those words in the text and
+ * counts code points (an emoji is one, as the contract says; Java strings count it as two chars).
+ */
+final class Highlighter {
+  /** A word of the text as the parser saw it, and the lexemes it normalises to (none for stop words and spaces). */
+  record Token(String text, List<String> lexemes) {}
+
+  /** A snippet with its marks, and the query terms that matched. */
+  record Marked(String snippet, List<Highlight> highlights, List<String> matchedTerms) {}
+
+  private final int maxCodePoints;
+
+  Highlighter(int maxCodePoints) {
+    this.maxCodePoints = maxCodePoints;
+  }
+
+  Marked mark(String text, List<Token> tokens, Set<String> terms, Set<String> prefixes) {
+    List<Highlight> all = new ArrayList<>();
+    Set<String> matched = new TreeSet<>();
+    int utf16 = 0;
+    int codePoints = 0;
+    for (Token token : tokens) {
+      int at = text.indexOf(token.text(), utf16);
+      if (at < 0) {
+        continue; // the parser changed the token (should not happen); skip rather than misplace
+      }
+      codePoints += text.codePointCount(utf16, at);
+      int length = token.text().codePointCount(0, token.text().length());
+      String hit = matching(token.lexemes(), terms, prefixes);
+      if (hit != null) {
+        all.add(new Highlight(codePoints, codePoints + length));
+        matched.add(hit);
+      }
+      codePoints += length;
+      utf16 = at + token.text().length();
+    }
+    return cut(text, all, List.copyOf(matched));
+  }
+
+  private static String matching(List<String> lexemes, Set<String> terms, Set<String> prefixes) {
+    for (String lexeme : lexemes) {
+      if (terms.contains(lexeme)) {
+        return lexeme;
+      }
+      for (String prefix : prefixes) {
+        if (lexeme.startsWith(prefix)) {
+          return prefix;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The window of at most maxCodePoints around the first mark, at word boundaries where it can be. */
+  private Marked cut(String text, List<Highlight> marks, List<String> matched) {
+    int[] cps = text.codePoints().toArray();
+    if (cps.length <= maxCodePoints) {
+      return new Marked(text, marks, matched);
+    }
+    int first = marks.isEmpty() ? 0 : marks.getFirst().start();
+    int start = Math.max(0, Math.min(first - maxCodePoints / 5, cps.length - maxCodePoints));
+    while (start > 0 && start < first && !Character.isWhitespace(cps[start - 1])) {
+      start++; // begin at a word
+    }
+    int end = Math.min(cps.length, start + maxCodePoints);
+    int wordEnd = end;
+    while (wordEnd < cps.length && wordEnd > start && !Character.isWhitespace(cps[wordEnd])) {
+      wordEnd--; // end at a word
+    }
+    if (wordEnd > first) {
+      end = wordEnd;
+    }
+    List<Highlight> inside = new ArrayList<>();
+    for (Highlight h : marks) {
+      if (h.start() >= start && h.end() <= end) {
+        inside.add(new Highlight(h.start() - start, h.end() - start));
+      }
+    }
+    return new Marked(new String(cps, start, end - start).strip().isEmpty() ? "" : new String(cps, start, end - start),
+        inside, matched);
+  }
+}

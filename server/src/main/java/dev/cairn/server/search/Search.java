@@ -1,0 +1,93 @@
+package dev.cairn.server.search;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/** The domain records of a search: what is asked, and what comes back. */
+public final class Search {
+  private Search() {}
+
+  /** How a query is matched; only the lexical ladder exists so far. */
+  public enum Mode { HYBRID, LEXICAL, SEMANTIC }
+
+  /** The lexical stage that found a hit. */
+  public enum Stage { EXACT, PREFIX }
+
+  /** Restricts a search to part of what the caller can read; every set part must match. */
+  public record Filter(
+      Set<UUID> items,
+      Set<UUID> collections,
+      Map<String, String> labels,
+      List<String> mediaTypes,
+      @Nullable OffsetDateTime start,
+      @Nullable OffsetDateTime end,
+      boolean ownedOnly) {
+    public static final Filter NONE = new Filter(Set.of(), Set.of(), Map.of(), List.of(), null, null, false);
+
+    public Filter {
+      items = Set.copyOf(items);
+      collections = Set.copyOf(collections);
+      labels = Map.copyOf(labels);
+      mediaTypes = List.copyOf(mediaTypes);
+    }
+  }
+
+  /**
+   * One request.
+   *
+   * @param language a text search configuration for the query, or empty for each item's own
+   */
+  public record Query(
+      String text, Filter filter, Mode mode, int pageSize, String pageToken, boolean explain, String language) {
+    public Query {
+      requireNonNull(text, "text");
+      requireNonNull(filter, "filter");
+      requireNonNull(mode, "mode");
+      requireNonNull(pageToken, "pageToken");
+      requireNonNull(language, "language");
+    }
+
+    public static Query lexical(String text) {
+      return new Query(text, Filter.NONE, Mode.LEXICAL, 0, "", false, "");
+    }
+  }
+
+  /** A marked range of a snippet, in code points. */
+  public record Highlight(int start, int end) {}
+
+  /** Why a hit scored as it did (only with {@code explain}). */
+  public record Explanation(double lexicalScore, int lexicalRank, List<String> matchedTerms) {}
+
+  /**
+   * One hit: the best chunk of an item.
+   *
+   * @param grantId the grant that lets the caller read it; null for the caller's own items
+   */
+  public record Hit(
+      UUID ownerId,
+      UUID itemId,
+      int version,
+      int ordinal,
+      String displayName,
+      String mediaType,
+      int page,
+      List<String> headings,
+      String snippet,
+      List<Highlight> highlights,
+      double score,
+      Stage stage,
+      @Nullable UUID grantId,
+      @Nullable Explanation explanation) {}
+
+  /** What one stage did: candidates (items) it found, and how long it took. */
+  public record StageReport(Stage stage, int candidates, Duration took) {}
+
+  public record Result(List<Hit> hits, String nextPageToken, List<StageReport> stages) {}
+}

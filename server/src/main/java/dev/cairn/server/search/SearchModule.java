@@ -1,0 +1,72 @@
+package dev.cairn.server.search;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.cairn.server.access.VaultAccess;
+import dev.cairn.server.audit.AuditLog;
+import dev.cairn.server.content.ContentStore;
+import dev.cairn.server.db.Database;
+import dev.cairn.server.db.PageTokens;
+import dev.cairn.server.jobs.JobHandler;
+import dev.cairn.server.jobs.JobQueue;
+import dev.cairn.server.search.index.IndexStatuses;
+import dev.cairn.server.search.index.SearchIndexer;
+import dev.cairn.server.search.index.SearchItemListener;
+import dev.cairn.server.search.ingest.Chunker;
+import dev.cairn.server.search.ingest.ChunkingSettings;
+import dev.cairn.server.search.ingest.ExtractionSettings;
+import dev.cairn.server.search.ingest.TokenCounter;
+import dev.cairn.server.vault.items.ItemListener;
+import io.grpc.BindableService;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * Builds search from its parts: the Search gRPC service, the index job's handler and the item
+ * listener that enqueues it (the composition root hands the listener to items).
+ */
+public final class SearchModule {
+  /** What search is built from. */
+  public record Parts(
+      Database database,
+      ContentStore content,
+      VaultAccess access,
+      AuditLog audit,
+      PageTokens pageTokens,
+      JobQueue jobs,
+      Clock clock,
+      MeterRegistry metrics,
+      TokenCounter tokens) {}
+
+  private final SearchIndexer indexer;
+  private final SearchItemListener listener;
+  private final SearchService service;
+
+  public SearchModule(Parts parts, SearchSettings search, ExtractionSettings extraction, ChunkingSettings chunking) {
+    requireNonNull(parts, "parts");
+    this.indexer = new SearchIndexer(parts.database(), parts.content(), extraction,
+        new Chunker(chunking, parts.tokens()), parts.clock(), parts.metrics());
+    this.listener = new SearchItemListener(parts.jobs(), parts.clock());
+    this.service = new SearchService(parts.database(), parts.content(), parts.access(), parts.audit(), parts.pageTokens(),
+        new IndexStatuses(parts.jobs()), search, parts.clock(), parts.metrics());
+  }
+
+  public List<BindableService> services() {
+    return List.of(new SearchGrpcService(service));
+  }
+
+  public List<JobHandler> jobHandlers() {
+    return List.of(indexer.handler());
+  }
+
+  /** Told of every item change, in its transaction. */
+  public ItemListener itemListener() {
+    return listener;
+  }
+
+  /** The indexer itself, for tools and tests that index without the queue. */
+  public SearchIndexer indexer() {
+    return indexer;
+  }
+}

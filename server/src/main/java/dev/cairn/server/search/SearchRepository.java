@@ -1,0 +1,310 @@
+package dev.cairn.server.search;
+
+import static dev.cairn.server.db.jooq.Tables.GRANTS;
+import static dev.cairn.server.db.jooq.Tables.ITEMS;
+import static dev.cairn.server.db.jooq.Tables.SEARCH_STATS;
+import static dev.cairn.server.db.jooq.Tables.SEARCH_TERMS;
+
+import dev.cairn.server.access.VaultAccess;
+import dev.cairn.server.core.Principal;
+import dev.cairn.server.db.Jsonb;
+import dev.cairn.server.search.Highlighter.Token;
+import dev.cairn.server.search.Search.Filter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.QueryPart;
+import org.jooq.Record;
+import org.jooq.impl.DSL;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Lexical search's SQL. Every statement runs as the caller (RLS applies) and joins each chunk
+ * with its item under {@link VaultAccess#visible}, the vault's one read rule, and the item's
+ * current state (searchable, not deleted, the indexed version is current), so a deletion,
+ * revocation or expiry is in effect for the very next statement.
+ *
+ * <p>BM25 statistics are those of what the caller can read, and nothing else: its own chunks
+ * from the per-owner tables (kept by triggers), plus the chunks others share with it, counted at
+ * query time. An owner's unshared chunks never move a grantee's scores.
+ */
+final class SearchRepository {
+
+  /** Collection statistics: chunk count, total length in lexemes, chunks per lexeme. */
+  record Stats(long chunks, long lexemes, Map<String, Long> documentFrequency) {
+    double averageLength() {
+      return chunks == 0 ? 1 : Math.max(1.0, (double) lexemes / chunks);
+    }
+
+    double idf(String lexeme) {
+      long df = Math.min(chunks, documentFrequency.getOrDefault(lexeme, 0L));
+      return Math.log(1 + (chunks - df + 0.5) / (df + 0.5));
+    }
+  }
+
+  /** A ranked item: its best chunk and score, and how many items the stage found in all. */
+  record Ranked(UUID ownerId, UUID itemId, int version, int ordinal, double score, List<String> matched, int total) {}
+
+  /** A hit's chunk and item facts, read again under the read rule. */
+  record ChunkRow(UUID ownerId, UUID itemId, int version, int ordinal, int page, String language, byte[] ciphertext,
+      String displayName, String mediaType) {}
+
+  /** Owners whose items the caller may read through a live grant (not itself). */
+  List<UUID> grantingOwners(DSLContext sql, UUID me) {
+    return sql.selectDistinct(GRANTS.OWNER_ID).from(GRANTS)
+        .where(GRANTS.GRANTEE_ID.eq(me)).and(GRANTS.OWNER_ID.ne(me)).and(VaultAccess.live())
+        .fetch(GRANTS.OWNER_ID);
+  }
+
+  /** The text search configurations the caller's own chunks use. */
+  List<String> ownLanguages(DSLContext sql, UUID me) {
+    var languages = sql.select(DSL.field("{0}::text[]", String[].class, SEARCH_STATS.LANGUAGES))
+        .from(SEARCH_STATS).where(SEARCH_STATS.OWNER_ID.eq(me)).fetchOne(0, String[].class);
+    return languages == null ? List.of() : Arrays.asList(languages);
+  }
+
+  /** The caller's own statistics for {@code lexemes}. */
+  Stats ownStats(DSLContext sql, UUID me, List<String> lexemes) {
+    Record totals = sql.select(SEARCH_STATS.CHUNKS, SEARCH_STATS.LEXEMES).from(SEARCH_STATS)
+        .where(SEARCH_STATS.OWNER_ID.eq(me)).fetchOne();
+    Map<String, Long> df = new HashMap<>();
+    sql.select(SEARCH_TERMS.LEXEME, SEARCH_TERMS.CHUNKS).from(SEARCH_TERMS)
+        .where(SEARCH_TERMS.OWNER_ID.eq(me)).and(SEARCH_TERMS.LEXEME.in(lexemes))
+        .forEach(r -> df.put(r.value1(), r.value2()));
+    return totals == null ? new Stats(0, 0, df) : new Stats(totals.get(SEARCH_STATS.CHUNKS), totals.get(SEARCH_STATS.LEXEMES), df);
+  }
+
+  /** What others share with the caller, counted now: chunks, length, languages, and chunks per lexeme. */
+  record Shared(Stats stats, List<String> languages) {}
+
+  Shared sharedStats(DSLContext sql, Principal caller, List<UUID> owners, List<String> lexemes) {
+    if (owners.isEmpty()) {
+      return new Shared(new Stats(0, 0, Map.of()), List.of());
+    }
+    QueryPart readable = readableShared(caller, owners);
+    Record totals = sql.resultQuery("""
+        WITH readable AS MATERIALIZED ({0})
+        SELECT count(*), coalesce(sum(lexeme_count), 0), array_agg(DISTINCT language::text)
+          FROM readable""", readable).fetchSingle();
+    Map<String, Long> df = new HashMap<>();
+    if (!lexemes.isEmpty()) {
+      sql.resultQuery("""
+          WITH readable AS MATERIALIZED ({0})
+          SELECT u.lexeme, count(*) FROM readable r CROSS JOIN LATERAL unnest(r.tsv) u
+           WHERE u.lexeme = ANY ({1}::text[]) GROUP BY u.lexeme""",
+              readable, DSL.val(lexemes.toArray(String[]::new)))
+          .forEach(r -> df.put(r.get(0, String.class), r.get(1, Long.class)));
+    }
+    String[] languages = totals.get(2, String[].class);
+    return new Shared(new Stats(totals.get(0, Long.class), totals.get(1, Long.class), df),
+        languages == null ? List.of() : Arrays.stream(languages).filter(l -> l != null).toList());
+  }
+
+  private static QueryPart readableShared(Principal caller, List<UUID> owners) {
+    return DSL.sql("""
+        SELECT c.tsv, c.lexeme_count, c.language
+          FROM cairn.search_chunks c JOIN {0} ON {1} = c.item_id AND {2} = c.owner_id
+         WHERE c.owner_id = ANY ({3}::uuid[]) AND {4}""",
+        ITEMS, ITEMS.ID, ITEMS.OWNER_ID, DSL.val(owners.toArray(UUID[]::new)), current(caller));
+  }
+
+  /** The item is readable by the caller, live and searchable, and the chunk is of its current version. */
+  private static Condition current(Principal caller) {
+    return VaultAccess.visible(caller, VaultAccess.Role.READ)
+        .and(ITEMS.DELETED_AT.isNull())
+        .and(ITEMS.SEARCHABLE.isTrue())
+        .and(DSL.condition("c.version = {0}", ITEMS.CURRENT_VERSION));
+  }
+
+  /** Parses {@code text} as a web-search query in {@code language}: the tsquery's text, "" when it has no operand. */
+  String parse(DSLContext sql, String language, String text) {
+    var q = DSL.field("websearch_to_tsquery({0}::regconfig, {1})", Object.class, DSL.val(language), DSL.val(text));
+    Record row = sql.select(DSL.field("{0}::text", String.class, q), DSL.field("numnode({0})", Integer.class, q)).fetchSingle();
+    return row.get(1, Integer.class) == 0 ? "" : row.get(0, String.class);
+  }
+
+  /**
+   * Ranks the items whose chunks match: candidates from the owner-leading GIN index (at most
+   * {@code maxCandidates} chunks), BM25 over each candidate's lexemes, each item's best chunk,
+   * best first, the page after {@code after}.
+   *
+   * @param queries tsquery text per text search configuration; a null key matches every chunk's
+   */
+  List<Ranked> rank(
+      DSLContext sql, Principal caller, List<UUID> owners, Map<@Nullable String, String> queries, Filter filter,
+      Map<String, Double> idf, java.util.Set<String> prefixes, double averageLength, SearchSettings settings,
+      @Nullable Cursor after, int limit) {
+    return rankQuery(sql, caller, owners, queries, filter, idf, prefixes, averageLength, settings, after, limit)
+        .fetch(r -> new Ranked(r.get(0, UUID.class), r.get(1, UUID.class), r.get(2, Integer.class), r.get(3, Integer.class),
+            r.get(4, Double.class), List.of(r.get(5, String[].class)), r.get(6, Integer.class)));
+  }
+
+  /** The ranking statement itself (for {@link #rank}, and for tests that EXPLAIN it). */
+  org.jooq.ResultQuery<Record> rankQuery(
+      DSLContext sql, Principal caller, List<UUID> owners, Map<@Nullable String, String> queries, Filter filter,
+      Map<String, Double> idf, java.util.Set<String> prefixes, double averageLength, SearchSettings settings,
+      @Nullable Cursor after, int limit) {
+    List<String> lexemes = new ArrayList<>(idf.keySet());
+    Double[] weights = lexemes.stream().map(idf::get).toArray(Double[]::new);
+    Boolean[] prefix = lexemes.stream().map(prefixes::contains).toArray(Boolean[]::new);
+    Condition afterCondition = after == null ? DSL.trueCondition()
+        : DSL.condition("x.score < {0} OR (x.score = {0} AND x.item_id > {1})", DSL.val(after.score()), DSL.val(after.itemId()));
+    return sql.resultQuery("""
+        WITH terms (lexeme, idf, prefix) AS (SELECT * FROM unnest({0}::text[], {1}::float8[], {15}::boolean[])),
+        matched AS MATERIALIZED (
+            SELECT c.owner_id, c.item_id, c.version, c.ordinal, c.tsv, c.lexeme_count
+              FROM cairn.search_chunks c JOIN {2} ON {3} = c.item_id AND {4} = c.owner_id
+             WHERE ({5}) AND ({6}) AND {7} AND {8}
+             LIMIT {9}),
+        scored AS (
+            SELECT m.owner_id, m.item_id, m.version, m.ordinal,
+                   sum(t.idf * cardinality(u.positions) * ({10} + 1)
+                       / (cardinality(u.positions) + {10} * (1 - {11} + {11} * m.lexeme_count / {12}))) AS score,
+                   array_agg(u.lexeme ORDER BY u.lexeme) AS matched
+              FROM matched m
+              CROSS JOIN LATERAL unnest(m.tsv) u
+              JOIN terms t ON t.lexeme = u.lexeme OR (t.prefix AND starts_with(u.lexeme, t.lexeme))
+             GROUP BY m.owner_id, m.item_id, m.version, m.ordinal, m.lexeme_count),
+        best AS (
+            SELECT DISTINCT ON (s.item_id) s.* FROM scored s ORDER BY s.item_id, s.score DESC, s.ordinal),
+        counted AS (SELECT b.*, count(*) OVER () AS total FROM best b)
+        SELECT x.owner_id, x.item_id, x.version, x.ordinal, x.score, x.matched::text[], x.total
+          FROM counted x
+         WHERE {13}
+         ORDER BY x.score DESC, x.item_id
+         LIMIT {14}""",
+            DSL.val(lexemes.toArray(String[]::new)), DSL.val(weights),
+            ITEMS, ITEMS.ID, ITEMS.OWNER_ID, ownedBy(owners),
+            matches(queries), current(caller), filters(filter, caller),
+            DSL.inline(settings.maxCandidates()),
+            DSL.val(settings.k1()), DSL.val(settings.b()), DSL.val(averageLength),
+            afterCondition, DSL.inline(limit), DSL.val(prefix));
+  }
+
+  /**
+   * The chunk (and its item) belongs to one of {@code owners}: equalities, not {@code = ANY}, so
+   * that each is an index condition of the owner-leading GIN index (GIN takes no arrays of keys)
+   * and the items side is narrowed by owner before the read rule runs on any row.
+   */
+  private static Condition ownedBy(List<UUID> owners) {
+    List<Condition> each = new ArrayList<>();
+    for (UUID owner : owners) {
+      each.add(DSL.condition("c.owner_id = {0}", DSL.val(owner)).and(ITEMS.OWNER_ID.eq(owner)));
+    }
+    return DSL.or(each);
+  }
+
+  /** Where the next page starts: after this score and item. */
+  record Cursor(double score, UUID itemId) {}
+
+  /** Each configuration's query against the chunks built with it (one GIN-indexable branch each). */
+  private static Condition matches(Map<@Nullable String, String> queries) {
+    List<Condition> branches = new ArrayList<>();
+    queries.forEach((language, tsquery) -> branches.add(language == null
+        ? DSL.condition("c.tsv @@ {0}::tsquery", DSL.val(tsquery))
+        : DSL.condition("c.language = {0}::regconfig AND c.tsv @@ {1}::tsquery", DSL.val(language), DSL.val(tsquery))));
+    return branches.isEmpty() ? DSL.falseCondition() : DSL.or(branches);
+  }
+
+  private static Condition filters(Filter filter, Principal caller) {
+    Condition c = DSL.trueCondition();
+    if (!filter.items().isEmpty()) {
+      c = c.and(ITEMS.ID.in(filter.items()));
+    }
+    if (!filter.collections().isEmpty()) {
+      c = c.and(ITEMS.COLLECTION_ID.in(filter.collections()));
+    }
+    if (!filter.labels().isEmpty()) {
+      c = c.and(DSL.condition("{0} @> {1}", ITEMS.LABELS, DSL.val(Jsonb.of(new TreeMap<>(filter.labels())))));
+    }
+    if (!filter.mediaTypes().isEmpty()) {
+      var bare = DSL.lower(DSL.trim(DSL.splitPart(ITEMS.MEDIA_TYPE, DSL.inline(";"), DSL.inline(1))));
+      List<Condition> any = new ArrayList<>();
+      for (String type : filter.mediaTypes()) {
+        String wanted = type.toLowerCase(java.util.Locale.ROOT);
+        any.add(wanted.endsWith("/*") ? bare.startsWith(wanted.substring(0, wanted.length() - 1)) : bare.eq(wanted));
+      }
+      c = c.and(DSL.or(any));
+    }
+    if (filter.start() != null) {
+      c = c.and(ITEMS.UPDATED_AT.ge(filter.start()));
+    }
+    if (filter.end() != null) {
+      c = c.and(ITEMS.UPDATED_AT.lt(filter.end()));
+    }
+    if (filter.ownedOnly()) {
+      c = c.and(ITEMS.OWNER_ID.eq(caller.requireUserId()));
+    }
+    return c;
+  }
+
+  /** The hits' chunks, read again under the read rule (a hit whose item went away meanwhile is absent). */
+  Map<String, ChunkRow> chunks(DSLContext sql, Principal caller, List<Ranked> ranked) {
+    if (ranked.isEmpty()) {
+      return Map.of();
+    }
+    UUID[] items = ranked.stream().map(Ranked::itemId).toArray(UUID[]::new);
+    Integer[] versions = ranked.stream().map(Ranked::version).toArray(Integer[]::new);
+    Integer[] ordinals = ranked.stream().map(Ranked::ordinal).toArray(Integer[]::new);
+    Map<String, ChunkRow> rows = new LinkedHashMap<>();
+    sql.resultQuery("""
+        SELECT c.owner_id, c.item_id, c.version, c.ordinal, c.page, c.language::text, c.ciphertext, {0}, {1}
+          FROM unnest({2}::uuid[], {3}::int[], {4}::int[]) AS h (item_id, version, ordinal)
+          JOIN cairn.search_chunks c ON c.item_id = h.item_id AND c.version = h.version AND c.ordinal = h.ordinal
+          JOIN {5} ON {6} = c.item_id AND {7} = c.owner_id
+         WHERE {8}""",
+            ITEMS.DISPLAY_NAME, ITEMS.MEDIA_TYPE, DSL.val(items), DSL.val(versions), DSL.val(ordinals),
+            ITEMS, ITEMS.ID, ITEMS.OWNER_ID, current(caller))
+        .forEach(r -> {
+          var row = new ChunkRow(r.get(0, UUID.class), r.get(1, UUID.class), r.get(2, Integer.class), r.get(3, Integer.class),
+              r.get(4, Integer.class), r.get(5, String.class), r.get(6, byte[].class), r.get(7, String.class), r.get(8, String.class));
+          rows.put(key(row.itemId(), row.version(), row.ordinal()), row);
+        });
+    return rows;
+  }
+
+  static String key(UUID item, int version, int ordinal) {
+    return item + "/" + version + "/" + ordinal;
+  }
+
+  /**
+   * The parser's tokens of each text in its configuration (ts_debug: the words with the lexemes
+   * they normalise to). The texts are the hits' decrypted chunks: they reach PostgreSQL for the
+   * statement only, as they did when their vectors were built, and are not stored.
+   */
+  List<List<Token>> tokens(DSLContext sql, List<String> texts, List<String> languages) {
+    List<List<Token>> out = new ArrayList<>();
+    for (int i = 0; i < texts.size(); i++) {
+      out.add(new ArrayList<>());
+    }
+    if (texts.isEmpty()) {
+      return out;
+    }
+    sql.resultQuery("""
+        SELECT s.ord, d.token, d.lexemes
+          FROM unnest({0}::text[], {1}::text[]) WITH ORDINALITY AS s (txt, lang, ord)
+          CROSS JOIN LATERAL ts_debug(s.lang::regconfig, s.txt) WITH ORDINALITY AS d (alias, description, token, dictionaries, dictionary, lexemes, pos)
+         ORDER BY s.ord, d.pos""",
+            DSL.val(texts.toArray(String[]::new)), DSL.val(languages.toArray(String[]::new)))
+        .forEach(r -> {
+          String[] lexemes = r.get(2, String[].class);
+          out.get(r.get(0, Integer.class) - 1).add(new Token(r.get(1, String.class),
+              lexemes == null ? List.of() : List.of(lexemes)));
+        });
+    return out;
+  }
+
+  static List<String> sortedUnion(List<String> a, List<String> b) {
+    var all = new TreeSet<>(a);
+    all.addAll(b);
+    return List.copyOf(all);
+  }
+}

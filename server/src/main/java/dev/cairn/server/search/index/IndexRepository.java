@@ -1,0 +1,133 @@
+package dev.cairn.server.search.index;
+
+import static dev.cairn.server.db.jooq.Tables.ITEMS;
+import static dev.cairn.server.db.jooq.Tables.SEARCH_CHUNKS;
+import static dev.cairn.server.db.jooq.Tables.SEARCH_INDEX_STATUS;
+
+import dev.cairn.server.search.Languages;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record;
+import org.jooq.Row10;
+import org.jooq.impl.DSL;
+import org.jspecify.annotations.Nullable;
+
+/** The index's writes: a version's chunks replaced at once, removals, and the status row. */
+final class IndexRepository {
+  /** Rows per INSERT: each statement fires the statistics trigger once. */
+  private static final int BATCH = 500;
+
+  /** What the index needs of an item, read under a row lock. */
+  record ItemState(
+      UUID ownerId, int version, boolean searchable, boolean deleted, String mediaType, String language,
+      int indexedVersion, boolean reindexRequested, @Nullable String indexedLanguage) {}
+
+  /** A chunk ready to store: its encrypted text and the plaintext the vector is built from. */
+  record StoredChunk(int ordinal, int page, int start, int end, byte[] ciphertext, String text) {}
+
+  /**
+   * The item's state, locked FOR SHARE when {@code lock}: a concurrent new version (which locks
+   * the item FOR UPDATE) then waits until this transaction has written its chunks, or this one
+   * sees the newer version and stands back. Null when the item is gone (purged).
+   */
+  @Nullable ItemState state(DSLContext sql, UUID item, boolean lock) {
+    var query = sql.select(ITEMS.OWNER_ID, ITEMS.CURRENT_VERSION, ITEMS.SEARCHABLE, ITEMS.DELETED_AT, ITEMS.MEDIA_TYPE, ITEMS.LABELS)
+        .from(ITEMS).where(ITEMS.ID.eq(item));
+    Record row = lock ? query.forShare().of(ITEMS).fetchOne() : query.fetchOne();
+    if (row == null) {
+      return null;
+    }
+    Map<String, String> labels = dev.cairn.server.db.Jsonb.stringMap(row.get(ITEMS.LABELS));
+    var status = sql.select(SEARCH_INDEX_STATUS.INDEXED_VERSION, SEARCH_INDEX_STATUS.REQUESTED_AT)
+        .from(SEARCH_INDEX_STATUS).where(SEARCH_INDEX_STATUS.ITEM_ID.eq(item)).fetchOne();
+    String indexedLanguage = sql.select(SEARCH_CHUNKS.LANGUAGE.cast(String.class)).from(SEARCH_CHUNKS)
+        .where(SEARCH_CHUNKS.ITEM_ID.eq(item)).limit(1).fetchOne(0, String.class);
+    return new ItemState(
+        row.get(ITEMS.OWNER_ID),
+        row.get(ITEMS.CURRENT_VERSION),
+        row.get(ITEMS.SEARCHABLE),
+        row.get(ITEMS.DELETED_AT) != null,
+        row.get(ITEMS.MEDIA_TYPE),
+        labels == null ? Languages.DEFAULT : labels.getOrDefault(Languages.LABEL, Languages.DEFAULT),
+        status == null ? 0 : status.get(SEARCH_INDEX_STATUS.INDEXED_VERSION),
+        status != null && status.get(SEARCH_INDEX_STATUS.REQUESTED_AT) != null,
+        indexedLanguage);
+  }
+
+  /** The item's chunks become exactly {@code chunks} of {@code version} (any older set goes). */
+  void replace(DSLContext sql, UUID owner, UUID item, int version, String language, List<StoredChunk> chunks) {
+    deleteChunks(sql, owner, item);
+    Field<Object> config = DSL.field("{0}::regconfig", Object.class, DSL.val(language));
+    for (int from = 0; from < chunks.size(); from += BATCH) {
+      List<Row10<UUID, UUID, Integer, Integer, Integer, Integer, Integer, Object, byte[], Object>> rows = new ArrayList<>();
+      for (StoredChunk c : chunks.subList(from, Math.min(chunks.size(), from + BATCH))) {
+        rows.add(DSL.row(DSL.val(owner), DSL.val(item), DSL.val(version), DSL.val(c.ordinal()), DSL.val(c.page()),
+            DSL.val(c.start()), DSL.val(c.end()), config, DSL.val(c.ciphertext()),
+            DSL.field("to_tsvector({0}::regconfig, {1})", Object.class, DSL.val(language), DSL.val(c.text()))));
+      }
+      sql.insertInto(SEARCH_CHUNKS, SEARCH_CHUNKS.OWNER_ID, SEARCH_CHUNKS.ITEM_ID, SEARCH_CHUNKS.VERSION,
+              SEARCH_CHUNKS.ORDINAL, SEARCH_CHUNKS.PAGE, SEARCH_CHUNKS.START_CP, SEARCH_CHUNKS.END_CP,
+              SEARCH_CHUNKS.LANGUAGE, SEARCH_CHUNKS.CIPHERTEXT, SEARCH_CHUNKS.TSV)
+          .valuesOfRows(rows)
+          .execute();
+    }
+  }
+
+  /** Removes every chunk of the item (the statistics follow by trigger). */
+  int deleteChunks(DSLContext sql, UUID owner, UUID item) {
+    return sql.deleteFrom(SEARCH_CHUNKS).where(SEARCH_CHUNKS.OWNER_ID.eq(owner)).and(SEARCH_CHUNKS.ITEM_ID.eq(item)).execute();
+  }
+
+  void markIndexed(DSLContext sql, UUID owner, UUID item, int version, int chunks, OffsetDateTime now) {
+    upsert(sql, owner, item, now, version, chunks, null, "");
+  }
+
+  void markFailed(DSLContext sql, UUID owner, UUID item, int version, String error, OffsetDateTime now) {
+    upsert(sql, owner, item, now, 0, 0, version, error.length() <= 500 ? error : error.substring(0, 499) + "…");
+  }
+
+  void markRemoved(DSLContext sql, UUID owner, UUID item, OffsetDateTime now) {
+    upsert(sql, owner, item, now, 0, 0, null, "");
+  }
+
+  private static void upsert(
+      DSLContext sql, UUID owner, UUID item, OffsetDateTime now, int indexed, int chunks, @Nullable Integer failed, String error) {
+    sql.insertInto(SEARCH_INDEX_STATUS)
+        .set(SEARCH_INDEX_STATUS.OWNER_ID, owner)
+        .set(SEARCH_INDEX_STATUS.ITEM_ID, item)
+        .set(SEARCH_INDEX_STATUS.INDEXED_VERSION, indexed)
+        .set(SEARCH_INDEX_STATUS.CHUNK_COUNT, chunks)
+        .set(SEARCH_INDEX_STATUS.FAILED_VERSION, failed)
+        .set(SEARCH_INDEX_STATUS.ERROR, error)
+        .setNull(SEARCH_INDEX_STATUS.REQUESTED_AT)
+        .set(SEARCH_INDEX_STATUS.UPDATED_AT, now)
+        .onConflict(SEARCH_INDEX_STATUS.ITEM_ID)
+        .doUpdate()
+        .set(SEARCH_INDEX_STATUS.INDEXED_VERSION, indexed)
+        .set(SEARCH_INDEX_STATUS.CHUNK_COUNT, chunks)
+        .set(SEARCH_INDEX_STATUS.FAILED_VERSION, failed)
+        .set(SEARCH_INDEX_STATUS.ERROR, error)
+        .setNull(SEARCH_INDEX_STATUS.REQUESTED_AT)
+        .set(SEARCH_INDEX_STATUS.UPDATED_AT, now)
+        .execute();
+  }
+
+  /** ReindexItem: the item is PENDING until the job it enqueues has run. */
+  void requestReindex(DSLContext sql, UUID owner, UUID item, OffsetDateTime now) {
+    sql.insertInto(SEARCH_INDEX_STATUS)
+        .set(SEARCH_INDEX_STATUS.OWNER_ID, owner)
+        .set(SEARCH_INDEX_STATUS.ITEM_ID, item)
+        .set(SEARCH_INDEX_STATUS.REQUESTED_AT, now)
+        .set(SEARCH_INDEX_STATUS.UPDATED_AT, now)
+        .onConflict(SEARCH_INDEX_STATUS.ITEM_ID)
+        .doUpdate()
+        .set(SEARCH_INDEX_STATUS.REQUESTED_AT, now)
+        .set(SEARCH_INDEX_STATUS.UPDATED_AT, now)
+        .execute();
+  }
+}

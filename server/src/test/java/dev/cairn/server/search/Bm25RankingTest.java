@@ -1,0 +1,53 @@
+package dev.cairn.server.search;
+
+import static dev.cairn.server.search.SearchFixture.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cairn.search.v1.SearchHit;
+import dev.cairn.server.testing.CairnTestServer.TestUser;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * BM25 on a small built corpus, against what plain ts_rank does with the same chunks: a rare
+ * term outweighs a common one (ts_rank has no IDF), and a short chunk outranks a long one with
+ * the same matches (length normalisation).
+ */
+class Bm25RankingTest {
+
+  @Test
+  void aRareTermOutranksACommonOneWhereTsRankCannotTell() {
+    TestUser alice = SERVER.newUser("alice");
+    for (int i = 0; i < 8; i++) {
+      text(alice, "Weekly river report number " + i + ": water levels normal.");
+    }
+    String rare = text(alice, "Report on the otter.");
+    String common = text(alice, "Report on the river.");
+    index();
+
+    List<String> order = lexical(alice, "river OR otter").getHitsList().stream().map(SearchHit::getItem).toList();
+
+    assertThat(order.getFirst()).isEqualTo(rare);
+    assertThat(order.indexOf(rare)).isLessThan(order.indexOf(common));
+    // plain ts_rank scores the two alike: one match of one query term each in a chunk of the same length
+    var tsRank = superuser("""
+        SELECT round(ts_rank(c.tsv, websearch_to_tsquery('english', 'river OR otter'))::numeric, 6)::text
+          FROM cairn.search_chunks c WHERE c.item_id IN (?, ?) ORDER BY c.item_id""", id(rare), id(common));
+    assertThat(tsRank.get(0)).isEqualTo(tsRank.get(1));
+  }
+
+  @Test
+  void aShortChunkOutranksALongOneWithTheSameMatch() {
+    TestUser alice = SERVER.newUser("alice");
+    String shortOne = text(alice, "Barnacle notes.");
+    String longOne = text(alice, "Barnacle notes, with many more words about tides, rocks, shells, harbours, boats and weather.");
+    index();
+
+    var hits = search(alice).search(request("barnacle").setExplain(true).build()).getHitsList();
+
+    assertThat(hits).extracting(SearchHit::getItem).containsExactly(shortOne, longOne);
+    assertThat(hits.get(0).getExplanation().getLexicalScore()).isGreaterThan(hits.get(1).getExplanation().getLexicalScore());
+    assertThat(hits.get(0).getExplanation().getMatchedTermsList()).containsExactly("barnacl");
+    assertThat(hits.get(1).getExplanation().getLexicalRank()).isEqualTo(2);
+  }
+}

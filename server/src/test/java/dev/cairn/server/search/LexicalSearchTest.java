@@ -1,0 +1,175 @@
+package dev.cairn.server.search;
+
+import static dev.cairn.server.search.SearchFixture.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cairn.search.v1.SearchHit;
+import dev.cairn.search.v1.SearchStage;
+import dev.cairn.server.testing.CairnTestServer.TestUser;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** LEXICAL search end to end: items made and indexed through the real RPCs and job queue, searched over Netty. */
+class LexicalSearchTest {
+
+  @Test
+  void markdownItemIsFoundWithHighlightsCountedInCodePointsPastAnEmoji() {
+    TestUser alice = SERVER.newUser("alice");
+    String item = markdown(alice, "# Garden\n\n🌻🌻 Sunflowers need a trellis in windy gardens.");
+    index();
+
+    var response = lexical(alice, "trellis");
+
+    assertThat(response.getHitsList()).hasSize(1);
+    SearchHit hit = response.getHits(0);
+    assertThat(hit.getItem()).isEqualTo(item);
+    assertThat(hit.getStage()).isEqualTo(SearchStage.SEARCH_STAGE_EXACT);
+    assertThat(hit.getGrant()).isEmpty();
+    assertThat(hit.getHeadingPathList()).containsExactly("Garden");
+    String snippet = hit.getSnippet().getText();
+    assertThat(hit.getSnippet().getHighlightsList()).hasSize(1);
+    var h = hit.getSnippet().getHighlights(0);
+    assertThat(codePoints(snippet, h.getStart(), h.getEnd())).isEqualTo("trellis");
+    // the emoji are one code point each: UTF-16 offsets would be two further on
+    assertThat(snippet.indexOf("trellis")).isGreaterThan(h.getStart());
+  }
+
+  @Test
+  void stemmedWordsMatchAndAreHighlighted() {
+    TestUser alice = SERVER.newUser("alice");
+    text(alice, "The gardener was planting tulips. Plants grow.");
+    index();
+
+    var hit = lexical(alice, "plant").getHits(0);
+
+    var marked = hit.getSnippet().getHighlightsList().stream()
+        .map(h -> codePoints(hit.getSnippet().getText(), h.getStart(), h.getEnd())).toList();
+    assertThat(marked).containsExactly("planting", "Plants");
+  }
+
+  @Test
+  void pdfHitNamesItsPage() {
+    TestUser alice = SERVER.newUser("alice");
+    document(alice, "application/pdf", pdf(List.of("Introduction to the report", "Photosynthesis converts light into sugar")), Map.of());
+    index();
+
+    var hit = lexical(alice, "photosynthesis").getHits(0);
+
+    assertThat(hit.getPage()).isEqualTo(2);
+    assertThat(hit.getMediaType()).isEqualTo("application/pdf");
+  }
+
+  @Test
+  void htmlItemIsSearchableByItsVisibleTextOnly() {
+    TestUser alice = SERVER.newUser("alice");
+    document(alice, "text/html",
+        "<html><head><script>var secretcode = 1;</script></head><body><p>Lighthouse keeping notes</p></body></html>"
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+    index();
+
+    assertThat(lexical(alice, "lighthouse").getHitsList()).hasSize(1);
+    assertThat(lexical(alice, "secretcode").getHitsList()).isEmpty();
+  }
+
+  @Test
+  void newVersionIsReindexedAndItsOldWordsAreGone() {
+    TestUser alice = SERVER.newUser("alice");
+    String item = text(alice, "Notes about zeppelins.");
+    index();
+    newVersion(alice, item, "Notes about hovercraft.");
+    index();
+
+    assertThat(lexical(alice, "zeppelins").getHitsList()).isEmpty();
+    var hit = lexical(alice, "hovercraft").getHits(0);
+    assertThat(hit.getVersion()).isEqualTo(2);
+  }
+
+  @Test
+  void deletedItemIsGoneOnTheVeryNextCall() {
+    TestUser alice = SERVER.newUser("alice");
+    String item = text(alice, "The albatross flies far.");
+    index();
+    assertThat(lexical(alice, "albatross").getHitsList()).hasSize(1);
+
+    delete(alice, item); // no job runs in between
+
+    assertThat(lexical(alice, "albatross").getHitsList()).isEmpty();
+    assertThat(superuser("SELECT count(*) FROM cairn.search_chunks WHERE item_id = ?", id(item))).containsExactly("0");
+  }
+
+  @Test
+  void searchableFalseRemovesTheChunksAtOnce() {
+    TestUser alice = SERVER.newUser("alice");
+    String item = text(alice, "Capybaras are large rodents.");
+    index();
+
+    setSearchable(alice, item, false);
+
+    assertThat(lexical(alice, "capybaras").getHitsList()).isEmpty();
+    assertThat(superuser("SELECT count(*) FROM cairn.search_chunks WHERE item_id = ?", id(item))).containsExactly("0");
+  }
+
+  @Test
+  void prefixStageFindsWordsBeingTyped() {
+    TestUser alice = SERVER.newUser("alice");
+    text(alice, "Quantum computing basics.");
+    index();
+
+    var response = lexical(alice, "quantum compu");
+
+    assertThat(response.getStagesList()).extracting(s -> s.getStage())
+        .containsExactly(SearchStage.SEARCH_STAGE_EXACT, SearchStage.SEARCH_STAGE_PREFIX);
+    assertThat(response.getHits(0).getStage()).isEqualTo(SearchStage.SEARCH_STAGE_PREFIX);
+    var hit = response.getHits(0);
+    var marked = hit.getSnippet().getHighlightsList().stream()
+        .map(h -> codePoints(hit.getSnippet().getText(), h.getStart(), h.getEnd())).toList();
+    assertThat(marked).containsExactly("Quantum", "computing");
+  }
+
+  @Test
+  void pagesFollowEachOtherWithoutRepeatsOrGaps() {
+    TestUser alice = SERVER.newUser("alice");
+    for (int i = 0; i < 5; i++) {
+      text(alice, "Meteorite fragment " + i + " " + "meteorite ".repeat(i));
+    }
+    index();
+
+    var first = search(alice).search(request("meteorite").setPageSize(2).build());
+    var second = search(alice).search(request("meteorite").setPageSize(2).setPageToken(first.getNextPageToken()).build());
+    var third = search(alice).search(request("meteorite").setPageSize(2).setPageToken(second.getNextPageToken()).build());
+
+    var all = new java.util.ArrayList<String>();
+    List.of(first, second, third).forEach(r -> r.getHitsList().forEach(h -> all.add(h.getItem())));
+    assertThat(all).hasSize(5).doesNotHaveDuplicates();
+    assertThat(third.getNextPageToken()).isEmpty();
+    assertThat(first.getHits(0).getScore()).isGreaterThanOrEqualTo(first.getHits(1).getScore());
+  }
+
+  @Test
+  void filtersNarrowToTheNamedItemsAndMediaTypes() {
+    TestUser alice = SERVER.newUser("alice");
+    String plain = text(alice, "Volcano eruption log.");
+    String md = markdown(alice, "Volcano eruption essay.");
+    index();
+
+    var byItem = search(alice).search(request("volcano")
+        .setFilter(dev.cairn.search.v1.SearchFilter.newBuilder().addItems(plain)).build());
+    var byType = search(alice).search(request("volcano")
+        .setFilter(dev.cairn.search.v1.SearchFilter.newBuilder().addMediaTypes("text/markdown")).build());
+
+    assertThat(byItem.getHitsList()).extracting(SearchHit::getItem).containsExactly(plain);
+    assertThat(byType.getHitsList()).extracting(SearchHit::getItem).containsExactly(md);
+  }
+
+  @Test
+  void itemLanguageLabelStemsInThatLanguage() {
+    TestUser alice = SERVER.newUser("alice");
+    document(alice, "text/plain", "Die Katzen schlafen im Garten.".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        Map.of("search.language", "german"));
+    index();
+
+    // German stemming: "Katze" and "Katzen" share a lexeme; the query is parsed per configuration in use
+    assertThat(lexical(alice, "Katze").getHitsList()).hasSize(1);
+  }
+}

@@ -1,0 +1,67 @@
+package dev.cairn.server.search;
+
+import static dev.cairn.server.search.SearchFixture.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cairn.server.core.Principal;
+import dev.cairn.server.testing.CairnTestServer.TestUser;
+import dev.cairn.server.testing.TestDatabase;
+import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jooq.conf.ParamType;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ranking statement's plan on 30 000 chunks of 20 owners (100 items each): the caller's chunks are
+ * reached through the owner's index entries, not a scan of everyone's. Prints EXPLAIN (ANALYZE) for the notes.
+ */
+class SearchPlanTest {
+  private static final int ITEMS_PER_OWNER = 100;
+  private static final int CHUNKS_PER_ITEM = 15;
+
+  @Test
+  void candidatesAreReachedThroughTheOwnersIndexEntries() throws Exception {
+    List<TestUser> owners = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      owners.add(SERVER.newUser("plan"));
+    }
+    try (var c = DriverManager.getConnection(TestDatabase.get().url(), "postgres", "");
+        var items = c.prepareStatement("""
+            INSERT INTO cairn.items (id, owner_id, kind, media_type, searchable, current_version)
+            SELECT gen_random_uuid(), ?, 'DOCUMENT', 'text/plain', true, 1 FROM generate_series(1, ?)""");
+        var chunks = c.prepareStatement("""
+            INSERT INTO cairn.search_chunks (owner_id, item_id, version, ordinal, start_cp, end_cp, language, ciphertext, tsv)
+            SELECT i.owner_id, i.id, 1, g, 0, 1, 'english', '\\x00'::bytea,
+                   to_tsvector('english', (SELECT string_agg('w' || (abs(hashtext(i.id::text || ':' || g || ':' || k)) % 5000), ' ')
+                                             FROM generate_series(1, 60) k))
+              FROM cairn.items i, generate_series(0, ?) g WHERE i.owner_id = ?""")) {
+      for (TestUser owner : owners) {
+        items.setObject(1, id(owner));
+        items.setInt(2, ITEMS_PER_OWNER);
+        items.executeUpdate();
+        chunks.setInt(1, CHUNKS_PER_ITEM - 1);
+        chunks.setObject(2, id(owner));
+        chunks.executeUpdate();
+      }
+      c.createStatement().execute("ANALYZE cairn.search_chunks");
+      c.createStatement().execute("ANALYZE cairn.items");
+    }
+    var me = owners.getFirst();
+    var repo = new SearchRepository();
+    List<String> plan = SERVER.server().database().transaction(Principal.system(id(me)), sql -> {
+      var query = repo.rankQuery(sql, Principal.system(id(me)), List.of(id(me)),
+          Map.of("english", "'w17' | 'w42'"), Search.Filter.NONE, Map.of("w17", 4.2, "w42", 4.1),
+          java.util.Set.of(), 60, SearchSettings.defaults(), null, 11);
+      return sql.fetch("EXPLAIN (ANALYZE, BUFFERS) " + query.getSQL(ParamType.INLINED)).getValues(0, String.class);
+    });
+    System.out.println("chunks: " + superuser("SELECT count(*) FROM cairn.search_chunks").getFirst());
+    plan.forEach(System.out::println);
+    // the owner's rows are reached through an index on either side, never by scanning everyone's
+    // (at 100 items per owner PostgreSQL picks items by owner, then the chunk key; the owner-leading
+    // GIN index is there for owners with many more chunks)
+    assertThat(String.join("\n", plan)).doesNotContain("Seq Scan on search_chunks").doesNotContain("Seq Scan on items");
+  }
+}
