@@ -148,10 +148,25 @@ public final class OnnxEmbedder implements Embedder {
     return settings.maxTokens() * CHARS_PER_TOKEN_CAP;
   }
 
+  /**
+   * Tokenizes and runs the texts a window at a time (16 batches' worth): sorting within a window
+   * removes most padding, and a caller's 100,000 passages never sit tokenized in memory at once.
+   */
   private float[][] embedAll(List<String> texts) {
+    float[][] vectors = new float[texts.size()][];
+    int window = settings.batchSize() * 16;
+    for (int from = 0; from < texts.size(); from += window) {
+      List<String> slice = texts.subList(from, Math.min(texts.size(), from + window));
+      float[][] sliceVectors = embedWindow(slice, from);
+      System.arraycopy(sliceVectors, 0, vectors, from, sliceVectors.length);
+    }
+    return vectors;
+  }
+
+  private float[][] embedWindow(List<String> texts, int offset) {
     List<Encoding> encodings = new ArrayList<>(texts.size());
-    for (String text : texts) {
-      encodings.add(tokenizer.encode(text));
+    for (int i = 0; i < texts.size(); i++) {
+      encodings.add(encode(texts.get(i), offset + i));
     }
     float[][] vectors = new float[texts.size()][];
     for (int[] batch : batchesByLength(encodings, settings.batchSize())) {
@@ -165,6 +180,14 @@ public final class OnnxEmbedder implements Embedder {
       }
     }
     return vectors;
+  }
+
+  private Encoding encode(String text, int index) {
+    try {
+      return tokenizer.encode(text);
+    } catch (RuntimeException e) {
+      throw new EmbeddingException("the tokenizer of " + modelId() + " failed on passages[" + index + "]", false, e);
+    }
   }
 
   /** Indexes into {@code encodings}, longest first, cut into batches of at most {@code size}. */
