@@ -123,6 +123,20 @@ class ArchitectureTest {
   }
 
   @Test
+  void theEmbeddingModelsAndTheVectorIndexKnowOnlyTheCore() {
+    // search.embed and search.vector are libraries the search service wires: no transport,
+    // database or feature code below them, and the index does not care which model made a vector
+    check(noClasses().that().resideInAnyPackage(SERVER + ".search.embed..", SERVER + ".search.vector..")
+        .should().dependOnClassesThat(DescribedPredicate.describe("are other server packages than core",
+            (JavaClass c) -> c.getPackageName().startsWith(SERVER + ".")
+                && !c.getPackageName().startsWith(SERVER + ".core")
+                && !c.getPackageName().startsWith(SERVER + ".search.embed")
+                && !c.getPackageName().startsWith(SERVER + ".search.vector"))));
+    check(noClasses().that().resideInAPackage(SERVER + ".search.vector..")
+        .should().dependOnClassesThat().resideInAPackage(SERVER + ".search.embed.."));
+  }
+
+  @Test
   void nothingDependsOnTheCompositionRoot() {
     check(noClasses().that().resideOutsideOfPackage(SERVER + ".app..")
         .should().dependOnClassesThat().resideInAPackage(SERVER + ".app.."));

@@ -1,0 +1,341 @@
+package dev.cairn.server.search.vector;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KeywordField;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.AlreadyClosedException;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Lucene HNSW index of chunk vectors in a local directory: this replica's derived copy of the
+ * vectors in PostgreSQL. Each commit records the last change sequence applied ({@link
+ * #appliedThrough()}), so after a restart the caller applies only what PostgreSQL changed since.
+ *
+ * <p>Searches filter by the caller's {@link ReadFilter} inside the graph search (Lucene visits
+ * only matching chunks as candidates, and turns to an exact scan when the filter is selective),
+ * so a caller who can read 1% of the index still gets k results. Every write is visible to the
+ * next search (the near-real-time reader is refreshed before the write returns): a deleted
+ * item is never found again.
+ *
+ * <p>Thread-safe: any number of concurrent searches, writes serialised.
+ */
+public final class VectorIndex implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(VectorIndex.class);
+
+  static final String CHUNK = "chunk";
+  static final String OWNER = "owner";
+  static final String ITEM = "item";
+  static final String VECTOR = "vector";
+  private static final Set<String> STORED = Set.of(CHUNK, OWNER, ITEM);
+
+  /** Far more than a page of results; bounds the graph search a caller can ask for. */
+  public static final int MAX_K = 1000;
+
+  private final Path path;
+  private final IndexIdentity identity;
+  private final Directory directory;
+  private final IndexWriter writer;
+  private final SearcherManager searchers;
+  private final ReentrantLock writes = new ReentrantLock();
+  private volatile long appliedThrough;
+  private volatile boolean closed;
+
+  private VectorIndex(Path path, IndexIdentity identity, Directory directory, IndexWriter writer, long appliedThrough)
+      throws IOException {
+    this.path = path;
+    this.identity = identity;
+    this.directory = directory;
+    this.writer = writer;
+    this.searchers = new SearcherManager(writer, null);
+    this.appliedThrough = appliedThrough;
+  }
+
+  /**
+   * Opens (or creates) the index in {@code path} for vectors of {@code modelId}. An index built by
+   * another model or with other dimensions, or one that cannot be read, is discarded: it opens
+   * empty with {@code appliedThrough() == 0}, to be rebuilt from PostgreSQL.
+   */
+  public static VectorIndex open(Path path, String modelId, int dimensions) {
+    requireNonNull(path, "path");
+    IndexIdentity identity = new IndexIdentity(modelId, dimensions);
+    try {
+      Files.createDirectories(path);
+      Directory directory = FSDirectory.open(path);
+      IndexIdentity.Found found = IndexIdentity.read(directory);
+      boolean fresh = !identity.equals(found.identity());
+      if (fresh && found.exists()) {
+        log.info("vector index in {} was built for {}; discarding it for {}", path, found.describe(), identity);
+        if (found.identity() == null) {
+          clear(directory); // unreadable: even OpenMode.CREATE would try to read its last commit
+        }
+      }
+      IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig()
+          .setOpenMode(fresh ? IndexWriterConfig.OpenMode.CREATE : IndexWriterConfig.OpenMode.APPEND)
+          .setRAMBufferSizeMB(64));
+      long applied = fresh ? 0 : found.appliedThrough();
+      if (fresh) {
+        writer.setLiveCommitData(identity.commitData(0).entrySet());
+        writer.commit();
+      }
+      VectorIndex index = new VectorIndex(path, identity, directory, writer, applied);
+      log.info("vector index in {} opened: {} chunks, applied through change {}", path, index.size(), applied);
+      return index;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the vector index in " + path, e);
+    }
+  }
+
+  private static void clear(Directory directory) throws IOException {
+    for (String file : directory.listAll()) {
+      if (!file.equals(IndexWriter.WRITE_LOCK_NAME)) {
+        directory.deleteFile(file);
+      }
+    }
+  }
+
+  /** The last change sequence whose effects are durably in the index; 0 for a new index. */
+  public long appliedThrough() {
+    return appliedThrough;
+  }
+
+  /**
+   * Applies a batch of changes in order and records {@code throughSeq} as applied, in one
+   * commit. Every vector is checked before anything is written. Replaying changes already
+   * applied is harmless (each change sets or removes chunks), so a batch may start at or below
+   * the watermark; one ending below it is refused, since it would roll the index back.
+   */
+  public void apply(List<IndexChange> batch, long throughSeq) {
+    requireNonNull(batch, "batch");
+    List<IndexChange> checked = batch.stream().map(this::checked).toList();
+    withWriter(() -> {
+      if (throughSeq < appliedThrough) {
+        throw new IllegalArgumentException(
+            "throughSeq: " + throughSeq + " (expected: at least the applied " + appliedThrough + ")");
+      }
+      for (IndexChange change : checked) {
+        write(change);
+      }
+      commit(throughSeq);
+    });
+  }
+
+  /**
+   * Replaces the whole content with {@code all} (every chunk vector, as of {@code throughSeq})
+   * in one commit; searches see the old content until it is done. If reading {@code all} fails
+   * midway the index is left empty at sequence 0, so that the next catch-up starts over.
+   */
+  public void rebuild(Iterator<IndexChange.Upsert> all, long throughSeq) {
+    requireNonNull(all, "all");
+    withWriter(() -> {
+      long started = System.nanoTime();
+      writer.deleteAll();
+      try {
+        while (all.hasNext()) {
+          write(checked(all.next()));
+        }
+      } catch (RuntimeException | IOException e) {
+        writer.deleteAll();
+        commit(0);
+        throw e;
+      }
+      commit(throughSeq);
+      log.info("vector index in {} rebuilt: {} chunks through change {} in {} ms",
+          path, size(), throughSeq, (System.nanoTime() - started) / 1_000_000);
+    });
+  }
+
+  /** Writes one chunk's vector, visible to the next search (not yet committed). */
+  public void upsert(UUID chunkId, UUID ownerId, UUID itemId, float[] vector) {
+    IndexChange change = checked(new IndexChange.Upsert(chunkId, ownerId, itemId, vector));
+    withWriter(() -> {
+      write(change);
+      searchers.maybeRefreshBlocking();
+    });
+  }
+
+  public void deleteChunk(UUID chunkId) {
+    writeOne(new IndexChange.DeleteChunk(chunkId));
+  }
+
+  public void deleteItem(UUID itemId) {
+    writeOne(new IndexChange.DeleteItem(itemId));
+  }
+
+  public void deleteOwner(UUID ownerId) {
+    writeOne(new IndexChange.DeleteOwner(ownerId));
+  }
+
+  /**
+   * The {@code k} chunks nearest to {@code query} among those {@code allowed} covers, nearest
+   * first; fewer only when fewer are readable.
+   */
+  public List<VectorHit> search(float[] query, int k, ReadFilter allowed) {
+    requireNonNull(allowed, "allowed");
+    if (k < 1 || k > MAX_K) {
+      throw new IllegalArgumentException("k: " + k + " (expected: 1.." + MAX_K + ")");
+    }
+    float[] target = Unit.vector(query, identity.dimensions(), "query");
+    if (allowed.isEmpty()) {
+      return List.of();
+    }
+    IndexSearcher searcher = acquire();
+    try {
+      TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, target, k, allowed.toQuery()), k);
+      StoredFields stored = searcher.storedFields();
+      List<VectorHit> hits = new ArrayList<>(top.scoreDocs.length);
+      for (ScoreDoc doc : top.scoreDocs) {
+        Document fields = stored.document(doc.doc, STORED);
+        hits.add(new VectorHit(
+            UUID.fromString(fields.get(CHUNK)),
+            UUID.fromString(fields.get(OWNER)),
+            UUID.fromString(fields.get(ITEM)),
+            2 * doc.score - 1)); // Lucene scores a dot product d as (1 + d) / 2
+      }
+      return hits;
+    } catch (IOException e) {
+      throw new UncheckedIOException("vector search in " + path + " failed", e);
+    } finally {
+      release(searcher);
+    }
+  }
+
+  /** Chunks in the index, as the next search sees them. */
+  public int size() {
+    IndexSearcher searcher = acquire();
+    try {
+      return searcher.getIndexReader().numDocs();
+    } finally {
+      release(searcher);
+    }
+  }
+
+  private IndexChange checked(IndexChange change) {
+    if (change instanceof IndexChange.Upsert u) {
+      return new IndexChange.Upsert(
+          u.chunkId(), u.ownerId(), u.itemId(), Unit.vector(u.vector(), identity.dimensions(), "vector"));
+    }
+    return requireNonNull(change, "change");
+  }
+
+  private void write(IndexChange change) throws IOException {
+    switch (change) {
+      case IndexChange.Upsert u -> writer.updateDocument(new Term(CHUNK, u.chunkId().toString()), document(u));
+      case IndexChange.DeleteChunk d -> writer.deleteDocuments(new Term(CHUNK, d.chunkId().toString()));
+      case IndexChange.DeleteItem d -> writer.deleteDocuments(new Term(ITEM, d.itemId().toString()));
+      case IndexChange.DeleteOwner d -> writer.deleteDocuments(new Term(OWNER, d.ownerId().toString()));
+    }
+  }
+
+  private static Document document(IndexChange.Upsert u) {
+    Document doc = new Document();
+    doc.add(new KeywordField(CHUNK, u.chunkId().toString(), Field.Store.YES));
+    doc.add(new KeywordField(OWNER, u.ownerId().toString(), Field.Store.YES));
+    doc.add(new KeywordField(ITEM, u.itemId().toString(), Field.Store.YES));
+    // unit vectors: the dot product is the cosine, without Lucene normalising each comparison
+    doc.add(new KnnFloatVectorField(VECTOR, u.vector(), VectorSimilarityFunction.DOT_PRODUCT));
+    return doc;
+  }
+
+  private void writeOne(IndexChange change) {
+    withWriter(() -> {
+      write(change);
+      searchers.maybeRefreshBlocking();
+    });
+  }
+
+  private void commit(long throughSeq) throws IOException {
+    writer.setLiveCommitData(identity.commitData(throughSeq).entrySet());
+    writer.commit();
+    appliedThrough = throughSeq;
+    searchers.maybeRefreshBlocking();
+  }
+
+  private interface WriterWork {
+    void run() throws IOException;
+  }
+
+  private void withWriter(WriterWork work) {
+    writes.lock();
+    try {
+      checkOpen();
+      work.run();
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing the vector index in " + path + " failed", e);
+    } catch (AlreadyClosedException e) {
+      throw new IllegalStateException("the vector index in " + path + " is closed", e);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  private IndexSearcher acquire() {
+    checkOpen();
+    try {
+      return searchers.acquire();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the vector index in " + path, e);
+    } catch (AlreadyClosedException e) {
+      throw new IllegalStateException("the vector index in " + path + " is closed", e);
+    }
+  }
+
+  private void release(IndexSearcher searcher) {
+    try {
+      searchers.release(searcher);
+    } catch (IOException e) {
+      log.warn("releasing a searcher of {} failed", path, e);
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the vector index in " + path + " is closed");
+    }
+  }
+
+  /** Commits what was written (at the current watermark) and closes the files. */
+  @Override
+  public void close() {
+    writes.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      searchers.close();
+      writer.setLiveCommitData(identity.commitData(appliedThrough).entrySet());
+      writer.close();
+      directory.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("closing the vector index in " + path + " failed", e);
+    } finally {
+      writes.unlock();
+    }
+  }
+}
