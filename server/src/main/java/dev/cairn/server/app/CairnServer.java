@@ -20,7 +20,13 @@ import dev.cairn.server.jobs.JobHandler;
 import dev.cairn.server.jobs.JobQueue;
 import dev.cairn.server.search.SearchModule;
 import dev.cairn.server.search.SearchSettings;
-import dev.cairn.server.search.ingest.BgeTokenCounter;
+import dev.cairn.server.search.VectorSync;
+import dev.cairn.server.search.embed.Embedder;
+import dev.cairn.server.search.embed.EmbedderSettings;
+import dev.cairn.server.search.embed.OnnxEmbedder;
+import dev.cairn.server.search.embed.OnnxModel;
+import dev.cairn.server.search.embed.OpenAiEmbedder;
+import dev.cairn.server.search.embed.OpenAiEmbedderSettings;
 import dev.cairn.server.search.ingest.ChunkingSettings;
 import dev.cairn.server.search.ingest.ExtractionSettings;
 import dev.cairn.server.jobs.JobWorker;
@@ -88,6 +94,8 @@ public final class CairnServer implements AutoCloseable {
   private @Nullable VaultContext vaultContext;
   private @Nullable JobQueue jobQueue;
   private @Nullable JobWorker jobWorker;
+  private @Nullable Embedder embedder;
+  private @Nullable VectorSync vectors;
   private int metricsPort = -1;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -154,9 +162,14 @@ public final class CairnServer implements AutoCloseable {
     var random = new SecureRandom();
     vaultContext = vaultContext(database, clock, random);
     jobQueue = new JobQueue(database, clock, UUID::randomUUID, config.jobs().maxAttempts());
+    embedder = embedder(config.search());
+    // caught up (or rebuilt) before the server serves: health is NOT_SERVING until then
+    vectors = VectorSync.open(database, config.dataDir().resolve("vector-index"), embedder.modelId(),
+        embedder.dimensions(), config.search().vectorPoll());
+    resources.add(vectors);
     var search = new SearchModule(
         new SearchModule.Parts(database, vaultContext.contentStore(), vaultContext.access(), vaultContext.audit(),
-            vaultContext.pageTokens(), jobQueue, clock, metrics.registry(), new BgeTokenCounter()),
+            vaultContext.pageTokens(), jobQueue, clock, metrics.registry(), embedder, vectors),
         SearchSettings.defaults(), ExtractionSettings.defaults(), ChunkingSettings.defaults());
     var vault = new VaultModule(vaultContext, jobQueue, List.of(search.itemListener()));
     resources.add(vault);
@@ -218,6 +231,24 @@ public final class CairnServer implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     log.info("Cairn is serving gRPC on port {} (metrics on {})", grpcPort(), metricsPort);
+  }
+
+  /**
+   * The configured embedder (closed with the server): the in-process model, or a remote
+   * OpenAI-compatible endpoint whose passages are counted by the in-process model's tokenizer.
+   */
+  private Embedder embedder(CairnConfig.SearchConfig search) {
+    OnnxModel model = search.model().equals("minilm") ? OnnxModel.ALL_MINILM_L6_V2_Q : OnnxModel.BGE_SMALL_EN_V15_Q;
+    OnnxEmbedder local = OnnxEmbedder.open(EmbedderSettings.defaults(model));
+    resources.add(local);
+    if (search.embeddingsUrl() == null) {
+      return local;
+    }
+    OpenAiEmbedder remote = OpenAiEmbedder.create(OpenAiEmbedderSettings.defaults(search.embeddingsUrl(),
+        search.embeddingsKey(), search.embeddingsModel(), search.embeddingsDimensions(), local.maxTokens()),
+        local::countTokens);
+    resources.add(remote);
+    return remote;
   }
 
   /** The authenticator, and while caching is on, the listener that keeps its cache honest. */
@@ -315,6 +346,16 @@ public final class CairnServer implements AutoCloseable {
   }
 
   /** This replica's job worker (tests run due jobs through it), or null when it runs none. */
+  /** The embedding model search uses (for tools and tests that index by hand). */
+  public Embedder embedder() {
+    return requireNonNull(embedder, "embedder");
+  }
+
+  /** This replica's vector index. */
+  public VectorSync vectors() {
+    return requireNonNull(vectors, "vectors");
+  }
+
   public @Nullable JobWorker jobWorker() {
     return jobWorker;
   }

@@ -43,7 +43,8 @@ public record CairnConfig(
     KeyConfig keys,
     VaultConfig vault,
     JobsConfig jobs,
-    Duration authCacheTtl) {
+    Duration authCacheTtl,
+    SearchConfig search) {
 
   private static final Pattern ROLE = Pattern.compile("^[a-z_][a-z0-9_]{0,62}$");
 
@@ -152,6 +153,42 @@ public record CairnConfig(
     }
   }
 
+  /**
+   * Which embedding model search uses.
+   *
+   * @param model the in-process model: {@code bge-small} (bge-small-en-v1.5, the default) or
+   *     {@code minilm} (all-MiniLM-L6-v2); also the token counter of the chunker when a remote
+   *     endpoint embeds
+   * @param embeddingsUrl an OpenAI-compatible server (its base URL, {@code /v1/embeddings} is
+   *     appended) that embeds instead of the in-process model; null for in process
+   * @param embeddingsModel the remote model's name
+   * @param embeddingsKey the remote server's bearer key (may be empty)
+   * @param embeddingsDimensions the remote model's vector length
+   * @param vectorPoll how often a replica's vector index looks for changes made by other replicas
+   */
+  public record SearchConfig(
+      String model,
+      java.net.@Nullable URI embeddingsUrl,
+      String embeddingsModel,
+      String embeddingsKey,
+      int embeddingsDimensions,
+      Duration vectorPoll) {
+    public SearchConfig {
+      requireNonNull(model, "model");
+      requireNonNull(embeddingsModel, "embeddingsModel");
+      requireNonNull(embeddingsKey, "embeddingsKey");
+      requireNonNull(vectorPoll, "vectorPoll");
+    }
+
+    /** Never prints the key. */
+    @Override
+    public String toString() {
+      return "SearchConfig[model=" + model + ", embeddingsUrl=" + embeddingsUrl + ", embeddingsModel=" + embeddingsModel
+          + ", embeddingsKey=" + (embeddingsKey.isEmpty() ? "none" : "***") + ", embeddingsDimensions="
+          + embeddingsDimensions + ", vectorPoll=" + vectorPoll + "]";
+    }
+  }
+
   /** The operator of this deployment, as consent receipts name it (Kantara piiControllers). */
   public record PiiController(String name, String contact, String email, String url) {}
 
@@ -162,6 +199,7 @@ public record CairnConfig(
     requireNonNull(logFormat, "logFormat");
     requireNonNull(jobs, "jobs");
     requireNonNull(authCacheTtl, "authCacheTtl");
+    requireNonNull(search, "search");
   }
 
   /** The process environment. */
@@ -226,6 +264,7 @@ public record CairnConfig(
             Duration.ofMillis(reader.integer("CAIRN_AUDIT_CHAIN_MILLIS", 100, 10, 60_000)));
     var jobs = jobs(reader);
     Duration authCacheTtl = Duration.ofSeconds(reader.integer("CAIRN_AUTH_CACHE_SECONDS", 5, 0, 300));
+    var search = search(reader);
     reader.throwIfProblems();
     return new CairnConfig(
         grpcPort,
@@ -240,7 +279,37 @@ public record CairnConfig(
         keys,
         vault,
         jobs,
-        authCacheTtl);
+        authCacheTtl,
+        search);
+  }
+
+  private static SearchConfig search(Reader reader) {
+    String model = reader.string("CAIRN_SEARCH_MODEL", "bge-small").toLowerCase(Locale.ROOT);
+    if (!model.equals("bge-small") && !model.equals("minilm")) {
+      reader.problem("CAIRN_SEARCH_MODEL: " + model + " (expected: bge-small or minilm)");
+    }
+    java.net.URI url = null;
+    String rawUrl = reader.optional("CAIRN_EMBEDDINGS_URL").orElse(null);
+    if (rawUrl != null) {
+      try {
+        url = new java.net.URI(rawUrl);
+        if (!("http".equals(url.getScheme()) || "https".equals(url.getScheme())) || url.getHost() == null) {
+          reader.problem("CAIRN_EMBEDDINGS_URL: " + rawUrl + " (expected: an http(s) URL such as http://localhost:8000)");
+        }
+      } catch (java.net.URISyntaxException e) {
+        reader.problem("CAIRN_EMBEDDINGS_URL: " + rawUrl + " (expected: an http(s) URL such as http://localhost:8000)");
+      }
+    }
+    String remoteModel = reader.string("CAIRN_EMBEDDINGS_MODEL", "");
+    int dimensions = reader.integer("CAIRN_EMBEDDINGS_DIMENSIONS", 0, 0, 4096);
+    if (url != null && remoteModel.isEmpty()) {
+      reader.problem("CAIRN_EMBEDDINGS_MODEL: missing (expected: the remote model's name when CAIRN_EMBEDDINGS_URL is set)");
+    }
+    if (url != null && dimensions == 0) {
+      reader.problem("CAIRN_EMBEDDINGS_DIMENSIONS: missing (expected: the remote model's vector length, 1..4096)");
+    }
+    return new SearchConfig(model, url, remoteModel, reader.string("CAIRN_EMBEDDINGS_KEY", ""), dimensions,
+        Duration.ofMillis(reader.integer("CAIRN_SEARCH_VECTOR_POLL_MILLIS", 200, 10, 60_000)));
   }
 
   private static JobsConfig jobs(Reader reader) {

@@ -14,11 +14,14 @@ import org.jspecify.annotations.Nullable;
 public final class Search {
   private Search() {}
 
-  /** How a query is matched; only the lexical ladder exists so far. */
+  /**
+   * How a query is matched: LEXICAL runs the full-text ladder (then semantic when it finds
+   * nothing), SEMANTIC embedding similarity only, HYBRID fuses the two lists.
+   */
   public enum Mode { HYBRID, LEXICAL, SEMANTIC }
 
-  /** The lexical stage that found a hit. */
-  public enum Stage { EXACT, PREFIX }
+  /** The stage that found a hit. */
+  public enum Stage { EXACT, PREFIX, SEMANTIC }
 
   /** Restricts a search to part of what the caller can read; every set part must match. */
   public record Filter(
@@ -62,8 +65,24 @@ public final class Search {
   /** A marked range of a snippet, in code points. */
   public record Highlight(int start, int end) {}
 
-  /** Why a hit scored as it did (only with {@code explain}). */
-  public record Explanation(double lexicalScore, int lexicalRank, List<String> matchedTerms) {}
+  /**
+   * Why a hit scored as it did (only with {@code explain}); a rank is 1-based and 0 when the hit
+   * is not in that list, the fusion score 0 outside HYBRID.
+   */
+  public record Explanation(double lexicalScore, int lexicalRank, double semanticScore, int semanticRank,
+      double fusionScore, List<String> matchedTerms) {
+    public Explanation {
+      matchedTerms = List.copyOf(matchedTerms);
+    }
+
+    static Explanation lexical(double score, int rank, List<String> matched) {
+      return new Explanation(score, rank, 0, 0, 0, matched);
+    }
+
+    static Explanation semantic(double score, int rank) {
+      return new Explanation(0, 0, score, rank, 0, List.of());
+    }
+  }
 
   /**
    * One hit: the best chunk of an item.

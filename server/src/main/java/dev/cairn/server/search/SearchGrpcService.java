@@ -111,6 +111,7 @@ final class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
     return switch (stage) {
       case EXACT -> SearchStage.SEARCH_STAGE_EXACT;
       case PREFIX -> SearchStage.SEARCH_STAGE_PREFIX;
+      case SEMANTIC -> SearchStage.SEARCH_STAGE_SEMANTIC;
     };
   }
 
@@ -135,6 +136,9 @@ final class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
       b.setExplanation(HitExplanation.newBuilder()
           .setLexicalScore(h.explanation().lexicalScore())
           .setLexicalRank(h.explanation().lexicalRank())
+          .setSemanticScore(h.explanation().semanticScore())
+          .setSemanticRank(h.explanation().semanticRank())
+          .setFusionScore(h.explanation().fusionScore())
           .addAllMatchedTerms(h.explanation().matchedTerms()));
     }
     return b.build();

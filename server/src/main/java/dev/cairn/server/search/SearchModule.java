@@ -9,13 +9,13 @@ import dev.cairn.server.db.Database;
 import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.jobs.JobHandler;
 import dev.cairn.server.jobs.JobQueue;
+import dev.cairn.server.search.embed.Embedder;
 import dev.cairn.server.search.index.IndexStatuses;
 import dev.cairn.server.search.index.SearchIndexer;
 import dev.cairn.server.search.index.SearchItemListener;
 import dev.cairn.server.search.ingest.Chunker;
 import dev.cairn.server.search.ingest.ChunkingSettings;
 import dev.cairn.server.search.ingest.ExtractionSettings;
-import dev.cairn.server.search.ingest.TokenCounter;
 import dev.cairn.server.vault.items.ItemListener;
 import io.grpc.BindableService;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,7 +24,8 @@ import java.util.List;
 
 /**
  * Builds search from its parts: the Search gRPC service, the index job's handler and the item
- * listener that enqueues it (the composition root hands the listener to items).
+ * listener that enqueues it (the composition root hands the listener to items). The embedder and
+ * the vector index are the composition root's: it opens and closes them.
  */
 public final class SearchModule {
   /** What search is built from. */
@@ -37,7 +38,8 @@ public final class SearchModule {
       JobQueue jobs,
       Clock clock,
       MeterRegistry metrics,
-      TokenCounter tokens) {}
+      Embedder embedder,
+      VectorSync vectors) {}
 
   private final SearchIndexer indexer;
   private final SearchItemListener listener;
@@ -46,10 +48,10 @@ public final class SearchModule {
   public SearchModule(Parts parts, SearchSettings search, ExtractionSettings extraction, ChunkingSettings chunking) {
     requireNonNull(parts, "parts");
     this.indexer = new SearchIndexer(parts.database(), parts.content(), extraction,
-        new Chunker(chunking, parts.tokens()), parts.clock(), parts.metrics());
+        new Chunker(chunking, parts.embedder()::countTokens), parts.embedder(), parts.clock(), parts.metrics());
     this.listener = new SearchItemListener(parts.jobs(), parts.clock());
     this.service = new SearchService(parts.database(), parts.content(), parts.access(), parts.audit(), parts.pageTokens(),
-        new IndexStatuses(parts.jobs()), search, parts.clock(), parts.metrics());
+        new IndexStatuses(parts.jobs()), parts.embedder(), parts.vectors(), search, parts.clock(), parts.metrics());
   }
 
   public List<BindableService> services() {

@@ -10,6 +10,7 @@ import dev.cairn.server.core.Principal;
 import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.search.Highlighter.Token;
 import dev.cairn.server.search.Search.Filter;
+import dev.cairn.server.search.vector.ReadFilter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -269,6 +270,48 @@ final class SearchRepository {
           rows.put(key(row.itemId(), row.version(), row.ordinal()), row);
         });
     return rows;
+  }
+
+  /**
+   * What the vector index may return to the caller: its own chunks and the items of {@code
+   * others} it can read now (searchable, not deleted); with a filter set, exactly the readable
+   * items that match it. The rights are computed here, by the vault's read rule, so that the
+   * graph search is filtered by them (no readable hit crowded out by unreadable ones).
+   */
+  ReadFilter readFilter(DSLContext sql, Principal caller, List<UUID> others, Filter filter) {
+    UUID me = caller.requireUserId();
+    Condition live = VaultAccess.visible(caller, VaultAccess.Role.READ).and(ITEMS.DELETED_AT.isNull()).and(ITEMS.SEARCHABLE.isTrue());
+    boolean filtered = !filter.items().isEmpty() || !filter.collections().isEmpty() || !filter.labels().isEmpty()
+        || !filter.mediaTypes().isEmpty() || filter.start() != null || filter.end() != null;
+    List<UUID> owners = new ArrayList<>(filter.ownedOnly() ? List.of() : others);
+    if (filtered) {
+      owners.addFirst(me);
+      List<UUID> items = sql.select(ITEMS.ID).from(ITEMS)
+          .where(ITEMS.OWNER_ID.in(owners)).and(live).and(filters(filter, caller)).fetch(ITEMS.ID);
+      return ReadFilter.of(List.of(), items);
+    }
+    List<UUID> shared = owners.isEmpty() ? List.of()
+        : sql.select(ITEMS.ID).from(ITEMS).where(ITEMS.OWNER_ID.in(owners)).and(live).fetch(ITEMS.ID);
+    return ReadFilter.of(List.of(me), shared);
+  }
+
+  /** A chunk found by the vector index that the caller may still see: live, current, readable, matching. */
+  record LiveChunk(UUID chunkId, UUID ownerId, UUID itemId, int version, int ordinal) {}
+
+  /** The chunks among {@code chunkIds} that pass the read rule, the item's current state and the filter now. */
+  Map<UUID, LiveChunk> recheck(DSLContext sql, Principal caller, List<UUID> chunkIds, Filter filter) {
+    if (chunkIds.isEmpty()) {
+      return Map.of();
+    }
+    Map<UUID, LiveChunk> out = new HashMap<>();
+    sql.resultQuery("""
+        SELECT c.chunk_id, c.owner_id, c.item_id, c.version, c.ordinal
+          FROM cairn.search_chunks c JOIN {0} ON {1} = c.item_id AND {2} = c.owner_id
+         WHERE c.chunk_id = ANY ({3}::uuid[]) AND {4} AND {5}""",
+            ITEMS, ITEMS.ID, ITEMS.OWNER_ID, DSL.val(chunkIds.toArray(UUID[]::new)), current(caller), filters(filter, caller))
+        .forEach(r -> out.put(r.get(0, UUID.class), new LiveChunk(r.get(0, UUID.class), r.get(1, UUID.class),
+            r.get(2, UUID.class), r.get(3, Integer.class), r.get(4, Integer.class))));
+    return out;
   }
 
   static String key(UUID item, int version, int ordinal) {

@@ -24,7 +24,9 @@ import dev.cairn.server.search.SearchRepository.Cursor;
 import dev.cairn.server.search.SearchRepository.Ranked;
 import dev.cairn.server.search.SearchRepository.Stats;
 import dev.cairn.server.search.index.ChunkText;
+import dev.cairn.server.search.embed.Embedder;
 import dev.cairn.server.search.index.IndexStatuses;
+import dev.cairn.server.search.vector.VectorHit;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
@@ -33,6 +35,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -47,10 +50,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * Search, index status and reindexing. A search runs in one transaction as the caller: the
  * query is parsed by PostgreSQL ({@code websearch_to_tsquery}, which never fails on syntax),
- * BM25 statistics are gathered over what the caller can read, the stages run in order (EXACT,
- * then PREFIX when EXACT finds nothing) and stop at the first that finds something, and each
- * hit is decrypted, highlighted, given the grant it came through, and, when it is someone
- * else's item, recorded in its owner's audit chain like a read.
+ * BM25 statistics are gathered over what the caller can read, the lexical stages run in order
+ * (EXACT, then PREFIX when EXACT finds nothing) and stop at the first that finds something, then
+ * SEMANTIC when they found nothing; SEMANTIC mode asks the vector index only, HYBRID fuses the
+ * lexical and semantic lists. Every vector hit is re-checked in SQL (rights, current version,
+ * filter) before it is used, so a replica's stale vector never surfaces. Each hit is decrypted,
+ * highlighted, given the grant it came through, and, when it is someone else's item, recorded in
+ * its owner's audit chain like a read.
  */
 public final class SearchService {
   static final int MAX_QUERY_CODE_POINTS = 1000;
@@ -67,9 +73,12 @@ public final class SearchService {
   private final MeterRegistry metrics;
   private final SearchRepository repository = new SearchRepository();
   private final Highlighter highlighter;
+  private final Embedder embedder;
+  private final VectorSync vectors;
 
   public SearchService(Database database, ContentStore content, VaultAccess access, AuditLog audit, PageTokens pageTokens,
-      IndexStatuses statuses, SearchSettings settings, Clock clock, MeterRegistry metrics) {
+      IndexStatuses statuses, Embedder embedder, VectorSync vectors, SearchSettings settings, Clock clock,
+      MeterRegistry metrics) {
     this.database = requireNonNull(database, "database");
     this.content = requireNonNull(content, "content");
     this.access = requireNonNull(access, "access");
@@ -80,6 +89,8 @@ public final class SearchService {
     this.clock = requireNonNull(clock, "clock");
     this.metrics = requireNonNull(metrics, "metrics");
     this.highlighter = new Highlighter(settings.snippetCodePoints());
+    this.embedder = requireNonNull(embedder, "embedder");
+    this.vectors = requireNonNull(vectors, "vectors");
   }
 
   // ---------------------------------------------------------------- search
@@ -87,16 +98,24 @@ public final class SearchService {
   public Result search(Caller caller, Query query) {
     UUID me = caller.requireUserId();
     checkText(query.text());
-    if (query.mode() == Mode.SEMANTIC) {
-      throw CairnException.failedPrecondition("semantic search is not available on this server yet (expected: mode LEXICAL or HYBRID)");
-    }
     PageBinding binding = binding(caller, query);
     Position after = pageTokens.decode(query.pageToken(), binding, Position::read);
     int size = PageTokens.pageSize(query.pageSize(), 10, 100);
     long started = System.nanoTime();
+    // SEMANTIC and HYBRID embed the query before the transaction (no connection held during
+    // model time); LEXICAL only if its ladder finds nothing, inside it
+    QueryVector vector = new QueryVector(query.text());
+    if (query.mode() != Mode.LEXICAL) {
+      vector.get();
+      vectors.catchUp(); // this replica's own recent writes, before a connection is held
+    }
     Result result = database.transaction(caller, sql -> {
-      String language = query.language().isEmpty() ? null : Languages.require(sql, "language", query.language());
       List<UUID> others = query.filter().ownedOnly() ? List.of() : repository.grantingOwners(sql, me);
+      if (query.mode() == Mode.SEMANTIC) {
+        List<StageReport> reports = new ArrayList<>();
+        return semanticPage(sql, caller, query, others, vector, -1, after, size, binding, reports);
+      }
+      String language = query.language().isEmpty() ? null : Languages.require(sql, "language", query.language());
       List<UUID> owners = new ArrayList<>(others);
       owners.addFirst(me);
       var shared = repository.sharedStats(sql, caller.principal(), others, List.of());
@@ -105,13 +124,37 @@ public final class SearchService {
       List<String> terms = terms(parsed);
       Stats stats = combine(repository.ownStats(sql, me, terms),
           repository.sharedStats(sql, caller.principal(), others, terms).stats());
-      return run(sql, caller, query, owners, parsed, terms, stats, after, size, binding);
+      Lexical lexical = new Lexical(owners, others, parsed, terms, stats);
+      return query.mode() == Mode.HYBRID
+          ? hybrid(sql, caller, query, lexical, vector, after, size, binding)
+          : run(sql, caller, query, lexical, vector, after, size, binding);
     });
     Stage found = result.hits().isEmpty() ? null : result.hits().getFirst().stage();
     Timer.builder("cairn.search.latency").description("Search calls, by mode and the stage that answered")
         .tag("mode", query.mode().name()).tag("stage", found == null ? "NONE" : found.name())
         .register(metrics).record(Duration.ofNanos(System.nanoTime() - started));
     return result;
+  }
+
+  /** The parsed query and the statistics its lexical stages rank with. */
+  private record Lexical(List<UUID> owners, List<UUID> others, Map<@Nullable String, String> parsed, List<String> terms,
+      Stats stats) {}
+
+  /** The query's embedding, computed once, when first needed. */
+  private final class QueryVector {
+    private final String text;
+    private float @Nullable [] vector;
+
+    QueryVector(String text) {
+      this.text = text;
+    }
+
+    float[] get() {
+      if (vector == null) {
+        vector = embedder.embedQuery(text);
+      }
+      return vector;
+    }
   }
 
   /** Empty, over-long and control characters are refused before PostgreSQL sees the text. */
@@ -167,28 +210,149 @@ public final class SearchService {
     return new Stats(a.chunks() + b.chunks(), a.lexemes() + b.lexemes(), df);
   }
 
-  /** Runs the stages (or, on a later page, the stage the first page came from). */
-  private Result run(DSLContext sql, Caller caller, Query query, List<UUID> owners, Map<@Nullable String, String> parsed,
-      List<String> terms, Stats stats, @Nullable Position after, int size, PageBinding binding) {
+  /**
+   * LEXICAL: the stages in order (or, on a later page, the stage the first page came from), and
+   * when EXACT and PREFIX find nothing, the semantic fallback (hits from the fallback's least
+   * similarity up), labelled SEMANTIC.
+   */
+  private Result run(DSLContext sql, Caller caller, Query query, Lexical lexical, QueryVector vector,
+      @Nullable Position after, int size, PageBinding binding) {
     List<StageReport> reports = new ArrayList<>();
+    if (after != null && after.stage() == Stage.SEMANTIC) {
+      return semanticPage(sql, caller, query, lexical.others(), vector, settings.fallbackMinSimilarity(), after, size,
+          binding, reports);
+    }
     List<Stage> ladder = after != null ? List.of(after.stage()) : List.of(Stage.EXACT, Stage.PREFIX);
     for (Stage stage : ladder) {
-      Map<@Nullable String, String> queries = stage == Stage.EXACT ? parsed : prefixed(parsed);
       long t0 = System.nanoTime();
-      Map<String, Double> idf = new LinkedHashMap<>();
-      terms.forEach(t -> idf.put(t, stats.idf(t)));
-      Set<String> prefixes = stage == Stage.PREFIX ? lastWords(parsed) : Set.of();
-      List<Ranked> ranked = repository.rank(sql, caller.principal(), owners, queries, query.filter(), idf, prefixes,
-          stats.averageLength(), settings, after == null ? null : new Cursor(after.score(), after.itemId()), size + 1);
+      List<Ranked> ranked = rankLexical(sql, caller, query, lexical, stage,
+          after == null ? null : new Cursor(after.score(), after.itemId()), size + 1);
       int total = ranked.isEmpty() ? 0 : ranked.getFirst().total();
-      reports.add(new StageReport(stage, total, query.explain() ? Duration.ofNanos(System.nanoTime() - t0) : Duration.ZERO));
+      reports.add(new StageReport(stage, total, took(query, t0)));
       if (!ranked.isEmpty() || after != null) {
         var page = pageTokens.page(ranked, size, binding, r -> new Position(stage, r.score(), r.itemId()));
-        return new Result(hits(sql, caller, query, stage, page.rows(), terms, prefixes), page.nextPageToken(), reports);
+        List<Candidate> candidates = new ArrayList<>();
+        for (Ranked r : page.rows()) {
+          candidates.add(new Candidate(r, stage, Explanation.lexical(r.score(), candidates.size() + 1, r.matched())));
+        }
+        return new Result(hits(sql, caller, query, candidates, lexical.terms(), prefixesOf(stage, lexical)),
+            page.nextPageToken(), reports);
       }
     }
-    return new Result(List.of(), "", reports);
+    return semanticPage(sql, caller, query, lexical.others(), vector, settings.fallbackMinSimilarity(), null, size,
+        binding, reports);
   }
+
+  private List<Ranked> rankLexical(DSLContext sql, Caller caller, Query query, Lexical lexical, Stage stage,
+      @Nullable Cursor after, int limit) {
+    Map<@Nullable String, String> queries = stage == Stage.EXACT ? lexical.parsed() : prefixed(lexical.parsed());
+    Map<String, Double> idf = new LinkedHashMap<>();
+    lexical.terms().forEach(t -> idf.put(t, lexical.stats().idf(t)));
+    return repository.rank(sql, caller.principal(), lexical.owners(), queries, query.filter(), idf,
+        prefixesOf(stage, lexical), lexical.stats().averageLength(), settings, after, limit);
+  }
+
+  private static Set<String> prefixesOf(Stage stage, Lexical lexical) {
+    return stage == Stage.PREFIX ? lastWords(lexical.parsed()) : Set.of();
+  }
+
+  private static Duration took(Query query, long t0) {
+    return query.explain() ? Duration.ofNanos(System.nanoTime() - t0) : Duration.ZERO;
+  }
+
+  // ---------------------------------------------------------------- semantic
+
+  /**
+   * The semantic list: the vector index's nearest chunks among what the caller may read (the
+   * rights are the graph search's filter), each re-checked in SQL against the rights, the item's
+   * current state and the filter now, then each item's best live chunk, most similar first.
+   */
+  private List<Ranked> semanticList(DSLContext sql, Caller caller, Query query, List<UUID> others, float[] vector,
+      double minSimilarity) {
+    var allowed = repository.readFilter(sql, caller.principal(), others, query.filter());
+    List<VectorHit> nearest = vectors.search(vector, settings.semanticCandidates(), allowed);
+    var live = repository.recheck(sql, caller.principal(), nearest.stream().map(VectorHit::chunkId).toList(), query.filter());
+    Map<UUID, Ranked> best = new LinkedHashMap<>();
+    for (VectorHit h : nearest) { // nearest first: an item's first live chunk is its best
+      SearchRepository.LiveChunk c = live.get(h.chunkId());
+      if (c != null && h.similarity() >= minSimilarity && !best.containsKey(c.itemId())) {
+        best.put(c.itemId(), new Ranked(c.ownerId(), c.itemId(), c.version(), c.ordinal(), h.similarity(), List.of(), 0));
+      }
+    }
+    List<Ranked> out = new ArrayList<>(best.values());
+    out.sort(BY_SCORE);
+    return out;
+  }
+
+  private static final Comparator<Ranked> BY_SCORE =
+      Comparator.comparingDouble(Ranked::score).reversed().thenComparing(Ranked::itemId);
+
+  private Result semanticPage(DSLContext sql, Caller caller, Query query, List<UUID> others, QueryVector vector,
+      double minSimilarity, @Nullable Position after, int size, PageBinding binding, List<StageReport> reports) {
+    long t0 = System.nanoTime();
+    List<Ranked> list = semanticList(sql, caller, query, others, vector.get(), minSimilarity);
+    reports.add(new StageReport(Stage.SEMANTIC, list.size(), took(query, t0)));
+    int skip = after == null ? 0 : (int) list.stream().takeWhile(r -> !isAfter(r.score(), r.itemId(), after)).count();
+    List<Ranked> rest = list.subList(skip, Math.min(list.size(), skip + size + 1));
+    var page = pageTokens.page(rest, size, binding, r -> new Position(Stage.SEMANTIC, r.score(), r.itemId()));
+    List<Candidate> candidates = new ArrayList<>();
+    for (Ranked r : page.rows()) {
+      candidates.add(new Candidate(r, Stage.SEMANTIC, Explanation.semantic(r.score(), skip + candidates.size() + 1)));
+    }
+    return new Result(hits(sql, caller, query, candidates, List.of(), Set.of()), page.nextPageToken(), reports);
+  }
+
+  /** Whether (score, item) comes after the page end {@code after} in best-first order. */
+  private static boolean isAfter(double score, UUID item, Position after) {
+    return score < after.score() || (score == after.score() && item.compareTo(after.itemId()) > 0);
+  }
+
+  // ---------------------------------------------------------------- hybrid
+
+  /**
+   * HYBRID: the lexical list (the first of EXACT and PREFIX that finds something) and the
+   * semantic list, fused by reciprocal rank; an item only the semantic list holds is labelled
+   * SEMANTIC. Pages are cut from the fused order (recomputed on each page, bound by the token).
+   */
+  private Result hybrid(DSLContext sql, Caller caller, Query query, Lexical lexical, QueryVector vector,
+      @Nullable Position after, int size, PageBinding binding) {
+    List<StageReport> reports = new ArrayList<>();
+    Stage lexicalStage = Stage.EXACT;
+    List<Ranked> lexicalList = List.of();
+    for (Stage stage : List.of(Stage.EXACT, Stage.PREFIX)) {
+      long t0 = System.nanoTime();
+      lexicalList = rankLexical(sql, caller, query, lexical, stage, null, settings.semanticCandidates());
+      reports.add(new StageReport(stage, lexicalList.isEmpty() ? 0 : lexicalList.getFirst().total(), took(query, t0)));
+      lexicalStage = stage;
+      if (!lexicalList.isEmpty()) {
+        break;
+      }
+    }
+    long t0 = System.nanoTime();
+    List<Ranked> semanticList = semanticList(sql, caller, query, lexical.others(), vector.get(), -1);
+    reports.add(new StageReport(Stage.SEMANTIC, semanticList.size(), took(query, t0)));
+    List<Fusion.Fused> fused = Fusion.fuse(lexicalList, semanticList, settings.rrfK(), settings.lexicalWeight(),
+        settings.semanticWeight());
+    int skip = after == null ? 0 : (int) fused.stream().takeWhile(f -> !isAfter(f.score(), f.itemId(), after)).count();
+    List<Fusion.Fused> rest = fused.subList(skip, Math.min(fused.size(), skip + size + 1));
+    var page = pageTokens.page(rest, size, binding, f -> new Position(Stage.EXACT, f.score(), f.itemId()));
+    List<Candidate> candidates = new ArrayList<>();
+    for (Fusion.Fused f : page.rows()) {
+      Ranked shown = f.chunk();
+      Ranked l = f.lexical();
+      Ranked s = f.semantic();
+      Ranked scored = new Ranked(shown.ownerId(), shown.itemId(), shown.version(), shown.ordinal(), f.score(),
+          shown.matched(), 0);
+      candidates.add(new Candidate(scored, l != null ? lexicalStage : Stage.SEMANTIC, new Explanation(
+          l == null ? 0 : l.score(), f.lexicalRank(), s == null ? 0 : s.score(), f.semanticRank(), f.score(),
+          l == null ? List.of() : l.matched())));
+    }
+    return new Result(hits(sql, caller, query, candidates, lexical.terms(), prefixesOf(lexicalStage, lexical)),
+        page.nextPageToken(), reports);
+  }
+
+  /** A hit to render: its chunk and score, the stage to label it with, and its explanation. */
+  private record Candidate(Ranked ranked, Stage stage, Explanation explanation) {}
 
   /** The words the prefix stage expands: each query's last. */
   private static Set<String> lastWords(Map<@Nullable String, String> parsed) {
@@ -206,15 +370,17 @@ public final class SearchService {
 
   // ---------------------------------------------------------------- hits
 
-  private List<Hit> hits(DSLContext sql, Caller caller, Query query, Stage stage, List<Ranked> ranked, List<String> terms,
+  private List<Hit> hits(DSLContext sql, Caller caller, Query query, List<Candidate> candidates, List<String> terms,
       Set<String> prefixes) {
+    List<Ranked> ranked = candidates.stream().map(Candidate::ranked).toList();
     Map<String, ChunkRow> rows = repository.chunks(sql, caller.principal(), ranked);
     Map<UUID, ContentStore.ChunkTexts> keys = new LinkedHashMap<>();
-    List<Ranked> kept = new ArrayList<>();
+    List<Candidate> kept = new ArrayList<>();
     List<ChunkText> texts = new ArrayList<>();
     List<String> languages = new ArrayList<>();
     List<@Nullable Access> via = new ArrayList<>();
-    for (Ranked r : ranked) {
+    for (Candidate candidate : candidates) {
+      Ranked r = candidate.ranked();
       ChunkRow row = rows.get(SearchRepository.key(r.itemId(), r.version(), r.ordinal()));
       if (row == null) {
         continue; // gone since it was ranked
@@ -227,7 +393,7 @@ public final class SearchService {
         }
       }
       var cipher = keys.computeIfAbsent(row.ownerId(), owner -> content.chunkTexts(sql, owner, false));
-      kept.add(r);
+      kept.add(candidate);
       via.add(grant);
       texts.add(ChunkText.decode(cipher.decrypt(row.itemId(), row.version(), row.ordinal(), row.ciphertext())));
       languages.add(row.language());
@@ -236,7 +402,7 @@ public final class SearchService {
     Set<String> exact = new HashSet<>(terms);
     List<Hit> hits = new ArrayList<>();
     for (int i = 0; i < kept.size(); i++) {
-      Ranked r = kept.get(i);
+      Ranked r = kept.get(i).ranked();
       ChunkRow row = rows.get(SearchRepository.key(r.itemId(), r.version(), r.ordinal()));
       var marked = highlighter.mark(texts.get(i).text(), tokens.get(i), exact, prefixes);
       Access grant = via.get(i);
@@ -244,9 +410,9 @@ public final class SearchService {
         auditHit(sql, caller, row, grant);
       }
       hits.add(new Hit(row.ownerId(), row.itemId(), row.version(), row.ordinal(), row.displayName(), row.mediaType(),
-          row.page(), texts.get(i).headings(), marked.snippet(), marked.highlights(), r.score(), stage,
+          row.page(), texts.get(i).headings(), marked.snippet(), marked.highlights(), r.score(), kept.get(i).stage(),
           grant == null ? null : grant.grantId(),
-          query.explain() ? new Explanation(r.score(), i + 1, r.matched()) : null));
+          query.explain() ? kept.get(i).explanation() : null));
     }
     return hits;
   }

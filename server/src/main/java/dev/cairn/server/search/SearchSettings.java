@@ -1,18 +1,30 @@
 package dev.cairn.server.search;
 
 /**
- * How lexical search ranks and bounds its work.
+ * How search ranks and bounds its work.
  *
  * @param k1 BM25 term-frequency saturation
  * @param b BM25 length normalisation (0: none, 1: full)
  * @param maxCandidates the most matching chunks one stage ranks (GIN-retrieved, then scored)
  * @param maxQueryTerms the most distinct words a query may have after stemming
  * @param snippetCodePoints the longest snippet, in code points
+ * @param semanticCandidates chunks the vector index returns per query (the semantic list, before
+ *     each item's best chunk is kept); also how many items of the lexical list HYBRID fuses
+ * @param rrfK reciprocal rank fusion's k: score = sum of weight / (k + rank) over the lists
+ * @param lexicalWeight the lexical list's weight in the fusion
+ * @param semanticWeight the semantic list's weight in the fusion
+ * @param fallbackMinSimilarity the least cosine similarity a hit of the semantic fallback (after a
+ *     lexical ladder found nothing) needs: below it, nothing is relevant and the answer is empty
  */
-public record SearchSettings(double k1, double b, int maxCandidates, int maxQueryTerms, int snippetCodePoints) {
-  /** Anserini's BM25 defaults (k1 0.9, b 0.4), 1 000 candidates, 32 terms, 300-code-point snippets. */
+public record SearchSettings(double k1, double b, int maxCandidates, int maxQueryTerms, int snippetCodePoints,
+    int semanticCandidates, int rrfK, double lexicalWeight, double semanticWeight, double fallbackMinSimilarity) {
+  /**
+   * Anserini's BM25 defaults (k1 0.9, b 0.4), 1 000 candidates, 32 terms, 300-code-point
+   * snippets; 100 semantic candidates, RRF k 60 (Cormack et al.) with equal weights, fallback hits
+   * from a cosine of 0.6 (bge-small's unrelated pairs score 0.3-0.55, related ones above 0.65).
+   */
   public static SearchSettings defaults() {
-    return new SearchSettings(0.9, 0.4, 1000, 32, 300);
+    return new SearchSettings(0.9, 0.4, 1000, 32, 300, 100, 60, 1.0, 1.0, 0.6);
   }
 
   public SearchSettings {
@@ -31,5 +43,24 @@ public record SearchSettings(double k1, double b, int maxCandidates, int maxQuer
     if (snippetCodePoints < 40 || snippetCodePoints > 2000) {
       throw new IllegalArgumentException("snippetCodePoints: " + snippetCodePoints + " (expected: 40..2000)");
     }
+    if (semanticCandidates < 10 || semanticCandidates > 1000) {
+      throw new IllegalArgumentException("semanticCandidates: " + semanticCandidates + " (expected: 10..1000)");
+    }
+    if (rrfK < 1 || rrfK > 1000) {
+      throw new IllegalArgumentException("rrfK: " + rrfK + " (expected: 1..1000)");
+    }
+    if (!(lexicalWeight >= 0 && lexicalWeight <= 10) || !(semanticWeight >= 0 && semanticWeight <= 10)
+        || lexicalWeight + semanticWeight == 0) {
+      throw new IllegalArgumentException("weights: " + lexicalWeight + ", " + semanticWeight
+          + " (expected: 0..10 each, not both 0)");
+    }
+    if (!(fallbackMinSimilarity >= -1 && fallbackMinSimilarity <= 1)) {
+      throw new IllegalArgumentException("fallbackMinSimilarity: " + fallbackMinSimilarity + " (expected: -1..1)");
+    }
+  }
+
+  public SearchSettings withFusion(int rrfK, double lexicalWeight, double semanticWeight) {
+    return new SearchSettings(k1, b, maxCandidates, maxQueryTerms, snippetCodePoints, semanticCandidates, rrfK,
+        lexicalWeight, semanticWeight, fallbackMinSimilarity);
   }
 }

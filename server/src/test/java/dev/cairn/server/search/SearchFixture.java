@@ -8,7 +8,6 @@ import dev.cairn.search.v1.SearchRequest;
 import dev.cairn.search.v1.SearchResponse;
 import dev.cairn.search.v1.SearchServiceGrpc;
 import dev.cairn.server.search.index.SearchIndexer;
-import dev.cairn.server.search.ingest.BgeTokenCounter;
 import dev.cairn.server.search.ingest.Chunker;
 import dev.cairn.server.search.ingest.ChunkingSettings;
 import dev.cairn.server.search.ingest.ExtractionSettings;
@@ -132,7 +131,8 @@ final class SearchFixture {
     if (indexer == null) {
       var vault = SERVER.server().vault();
       indexer = new SearchIndexer(SERVER.server().database(), vault.contentStore(), ExtractionSettings.defaults(),
-          new Chunker(ChunkingSettings.defaults(), new BgeTokenCounter()), vault.clock(), new SimpleMeterRegistry());
+          new Chunker(ChunkingSettings.defaults(), SERVER.server().embedder()::countTokens), SERVER.server().embedder(),
+          vault.clock(), new SimpleMeterRegistry());
     }
     return indexer;
   }

@@ -13,7 +13,7 @@ import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
-import org.jooq.Row10;
+import org.jooq.Row12;
 import org.jooq.impl.DSL;
 import org.jspecify.annotations.Nullable;
 
@@ -25,10 +25,13 @@ final class IndexRepository {
   /** What the index needs of an item, read under a row lock. */
   record ItemState(
       UUID ownerId, int version, boolean searchable, boolean deleted, String mediaType, String language,
-      int indexedVersion, boolean reindexRequested, @Nullable String indexedLanguage) {}
+      int indexedVersion, boolean reindexRequested, @Nullable String indexedLanguage, @Nullable String indexedModel) {}
 
-  /** A chunk ready to store: its encrypted text and the plaintext the vector is built from. */
-  record StoredChunk(int ordinal, int page, int start, int end, byte[] ciphertext, String text) {}
+  /**
+   * A chunk ready to store: its encrypted text, the plaintext the tsvector is built from, and its
+   * embedding (computed before the transaction).
+   */
+  record StoredChunk(int ordinal, int page, int start, int end, byte[] ciphertext, String text, float[] vector) {}
 
   /**
    * The item's state, locked FOR SHARE when {@code lock}: a concurrent new version (which locks
@@ -45,8 +48,8 @@ final class IndexRepository {
     Map<String, String> labels = dev.cairn.server.db.Jsonb.stringMap(row.get(ITEMS.LABELS));
     var status = sql.select(SEARCH_INDEX_STATUS.INDEXED_VERSION, SEARCH_INDEX_STATUS.REQUESTED_AT)
         .from(SEARCH_INDEX_STATUS).where(SEARCH_INDEX_STATUS.ITEM_ID.eq(item)).fetchOne();
-    String indexedLanguage = sql.select(SEARCH_CHUNKS.LANGUAGE.cast(String.class)).from(SEARCH_CHUNKS)
-        .where(SEARCH_CHUNKS.ITEM_ID.eq(item)).limit(1).fetchOne(0, String.class);
+    Record indexed = sql.select(SEARCH_CHUNKS.LANGUAGE.cast(String.class), SEARCH_CHUNKS.EMBEDDING_MODEL).from(SEARCH_CHUNKS)
+        .where(SEARCH_CHUNKS.ITEM_ID.eq(item)).limit(1).fetchOne();
     return new ItemState(
         row.get(ITEMS.OWNER_ID),
         row.get(ITEMS.CURRENT_VERSION),
@@ -56,26 +59,38 @@ final class IndexRepository {
         labels == null ? Languages.DEFAULT : labels.getOrDefault(Languages.LABEL, Languages.DEFAULT),
         status == null ? 0 : status.get(SEARCH_INDEX_STATUS.INDEXED_VERSION),
         status != null && status.get(SEARCH_INDEX_STATUS.REQUESTED_AT) != null,
-        indexedLanguage);
+        indexed == null ? null : indexed.get(0, String.class),
+        indexed == null ? null : indexed.get(1, String.class));
   }
 
   /** The item's chunks become exactly {@code chunks} of {@code version} (any older set goes). */
-  void replace(DSLContext sql, UUID owner, UUID item, int version, String language, List<StoredChunk> chunks) {
+  void replace(DSLContext sql, UUID owner, UUID item, int version, String language, String model, List<StoredChunk> chunks) {
     deleteChunks(sql, owner, item);
     Field<Object> config = DSL.field("{0}::regconfig", Object.class, DSL.val(language));
     for (int from = 0; from < chunks.size(); from += BATCH) {
-      List<Row10<UUID, UUID, Integer, Integer, Integer, Integer, Integer, Object, byte[], Object>> rows = new ArrayList<>();
+      List<Row12<UUID, UUID, Integer, Integer, Integer, Integer, Integer, Object, byte[], Object, Float[], String>> rows =
+          new ArrayList<>();
       for (StoredChunk c : chunks.subList(from, Math.min(chunks.size(), from + BATCH))) {
         rows.add(DSL.row(DSL.val(owner), DSL.val(item), DSL.val(version), DSL.val(c.ordinal()), DSL.val(c.page()),
             DSL.val(c.start()), DSL.val(c.end()), config, DSL.val(c.ciphertext()),
-            DSL.field("to_tsvector({0}::regconfig, {1})", Object.class, DSL.val(language), DSL.val(c.text()))));
+            DSL.field("to_tsvector({0}::regconfig, {1})", Object.class, DSL.val(language), DSL.val(c.text())),
+            DSL.val(boxed(c.vector())), DSL.val(model)));
       }
       sql.insertInto(SEARCH_CHUNKS, SEARCH_CHUNKS.OWNER_ID, SEARCH_CHUNKS.ITEM_ID, SEARCH_CHUNKS.VERSION,
               SEARCH_CHUNKS.ORDINAL, SEARCH_CHUNKS.PAGE, SEARCH_CHUNKS.START_CP, SEARCH_CHUNKS.END_CP,
-              SEARCH_CHUNKS.LANGUAGE, SEARCH_CHUNKS.CIPHERTEXT, SEARCH_CHUNKS.TSV)
+              SEARCH_CHUNKS.LANGUAGE, SEARCH_CHUNKS.CIPHERTEXT, SEARCH_CHUNKS.TSV, SEARCH_CHUNKS.EMBEDDING,
+              SEARCH_CHUNKS.EMBEDDING_MODEL)
           .valuesOfRows(rows)
           .execute();
     }
+  }
+
+  private static Float[] boxed(float[] vector) {
+    Float[] out = new Float[vector.length];
+    for (int i = 0; i < vector.length; i++) {
+      out[i] = vector[i];
+    }
+    return out;
   }
 
   /** Removes every chunk of the item (the statistics follow by trigger). */

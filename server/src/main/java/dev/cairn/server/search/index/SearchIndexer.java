@@ -13,6 +13,7 @@ import dev.cairn.server.jobs.Job;
 import dev.cairn.server.jobs.JobHandler;
 import dev.cairn.server.jobs.JobQueue;
 import dev.cairn.server.search.Languages;
+import dev.cairn.server.search.embed.Embedder;
 import dev.cairn.server.search.index.IndexRepository.ItemState;
 import dev.cairn.server.search.index.IndexRepository.StoredChunk;
 import dev.cairn.server.search.ingest.Chunk;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@value #KIND} job: brings one item's chunks in step with the item. It reads the content
  * through the content store (one short transaction per segment, as the owner), extracts and chunks
- * it outside any transaction, then replaces the version's chunks in one short transaction that
+ * it and embeds the chunks (batched model calls) outside any transaction, then replaces the version's chunks in one short transaction that
  * first locks the item and checks it still has that version, so an older version's run never
  * overwrites a newer one. Running twice leaves one set of chunks. A permanent extraction failure
  * is recorded in the status and the job ends (no retry: the same bytes fail the same way); any
@@ -54,22 +55,27 @@ public final class SearchIndexer {
   private final Extractor extractor;
   private final ExtractionSettings extraction;
   private final Chunker chunker;
+  private final Embedder embedder;
   private final Clock clock;
   private final IndexRepository repository = new IndexRepository();
   private final Counter chunksIndexed;
+  private final io.micrometer.core.instrument.Timer embedTime;
   private final MeterRegistry metrics;
 
   public SearchIndexer(Database database, ContentStore content, ExtractionSettings extraction, Chunker chunker,
-      Clock clock, MeterRegistry metrics) {
+      Embedder embedder, Clock clock, MeterRegistry metrics) {
     this.database = requireNonNull(database, "database");
     this.content = requireNonNull(content, "content");
     this.extraction = requireNonNull(extraction, "extraction");
     this.extractor = new Extractor(extraction);
     this.chunker = requireNonNull(chunker, "chunker");
+    this.embedder = requireNonNull(embedder, "embedder");
     this.clock = requireNonNull(clock, "clock");
     this.metrics = requireNonNull(metrics, "metrics");
     this.chunksIndexed = Counter.builder("cairn.search.chunks.indexed").description("search chunks written by the index job")
         .register(metrics);
+    this.embedTime = io.micrometer.core.instrument.Timer.builder("cairn.search.embed.latency")
+        .description("embedding one item's chunks in the index job").register(metrics);
   }
 
   /** The job for an item; one pending per item (the run indexes whatever version is current then). */
@@ -100,7 +106,7 @@ public final class SearchIndexer {
       return remove(caller, item);
     }
     if (state.indexedVersion() == state.version() && !state.reindexRequested()
-        && state.language().equals(state.indexedLanguage())) {
+        && state.language().equals(state.indexedLanguage()) && embedder.modelId().equals(state.indexedModel())) {
       return IndexOutcome.UP_TO_DATE;
     }
     return indexVersion(owner, item, state.version());
@@ -123,7 +129,10 @@ public final class SearchIndexer {
     } catch (ExtractionException e) {
       return failed(caller, item, version, e);
     }
-    return write(caller, owner, item, version, chunks);
+    long started = System.nanoTime();
+    float[][] vectors = embedder.embedPassages(chunks.stream().map(Chunk::embeddingText).toList());
+    embedTime.record(java.time.Duration.ofNanos(System.nanoTime() - started));
+    return write(caller, owner, item, version, chunks, vectors);
   }
 
   private record Read(ItemState state, StoredVersion stored) {}
@@ -142,7 +151,7 @@ public final class SearchIndexer {
     return extractor.extract(stored.mediaType(), bytes.toByteArray());
   }
 
-  private IndexOutcome write(Caller caller, UUID owner, UUID item, int version, List<Chunk> chunks) {
+  private IndexOutcome write(Caller caller, UUID owner, UUID item, int version, List<Chunk> chunks, float[][] vectors) {
     return database.transaction(caller, sql -> {
       ItemState now = repository.state(sql, item, true);
       if (now == null || !now.searchable() || now.deleted()) {
@@ -154,12 +163,13 @@ public final class SearchIndexer {
       String language = Languages.known(sql, now.language()).orElse(Languages.DEFAULT);
       var texts = content.chunkTexts(sql, owner, true);
       List<StoredChunk> stored = new ArrayList<>(chunks.size());
-      for (Chunk c : chunks) {
+      for (int i = 0; i < chunks.size(); i++) {
+        Chunk c = chunks.get(i);
         byte[] plaintext = new ChunkText(c.text(), c.headingPath()).encode();
         stored.add(new StoredChunk(c.ordinal(), c.page(), c.start(), c.end(),
-            texts.encrypt(item, version, c.ordinal(), plaintext), c.text()));
+            texts.encrypt(item, version, c.ordinal(), plaintext), c.text(), vectors[i]));
       }
-      repository.replace(sql, owner, item, version, language, stored);
+      repository.replace(sql, owner, item, version, language, embedder.modelId(), stored);
       repository.markIndexed(sql, owner, item, version, stored.size(), now());
       chunksIndexed.increment(stored.size());
       return IndexOutcome.INDEXED;

@@ -24,6 +24,7 @@ import dev.cairn.server.db.jooq.tables.SearchChunks;
 import dev.cairn.server.db.jooq.tables.SearchIndexStatus;
 import dev.cairn.server.db.jooq.tables.SearchStats;
 import dev.cairn.server.db.jooq.tables.SearchTerms;
+import dev.cairn.server.db.jooq.tables.SearchVectorChanges;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AccessLinksRecord;
 import dev.cairn.server.db.jooq.tables.records.ApiTokensRecord;
@@ -45,6 +46,7 @@ import dev.cairn.server.db.jooq.tables.records.SearchChunksRecord;
 import dev.cairn.server.db.jooq.tables.records.SearchIndexStatusRecord;
 import dev.cairn.server.db.jooq.tables.records.SearchStatsRecord;
 import dev.cairn.server.db.jooq.tables.records.SearchTermsRecord;
+import dev.cairn.server.db.jooq.tables.records.SearchVectorChangesRecord;
 import dev.cairn.server.db.jooq.tables.records.UsersRecord;
 
 import org.jooq.ForeignKey;
@@ -88,10 +90,12 @@ public class Keys {
     public static final UniqueKey<ItemsRecord> ITEMS_PKEY = Internal.createUniqueKey(Items.ITEMS, DSL.name("items_pkey"), new TableField[] { Items.ITEMS.ID }, true);
     public static final UniqueKey<ItemsRecord> ITEMS_REQUEST_KEY = Internal.createUniqueKey(Items.ITEMS, DSL.name("items_request_key"), new TableField[] { Items.ITEMS.OWNER_ID, Items.ITEMS.CREATE_REQUEST_ID }, true);
     public static final UniqueKey<JobsRecord> JOBS_PKEY = Internal.createUniqueKey(Jobs.JOBS, DSL.name("jobs_pkey"), new TableField[] { Jobs.JOBS.ID }, true);
+    public static final UniqueKey<SearchChunksRecord> SEARCH_CHUNKS_CHUNK_ID_KEY = Internal.createUniqueKey(SearchChunks.SEARCH_CHUNKS, DSL.name("search_chunks_chunk_id_key"), new TableField[] { SearchChunks.SEARCH_CHUNKS.CHUNK_ID }, true);
     public static final UniqueKey<SearchChunksRecord> SEARCH_CHUNKS_PKEY = Internal.createUniqueKey(SearchChunks.SEARCH_CHUNKS, DSL.name("search_chunks_pkey"), new TableField[] { SearchChunks.SEARCH_CHUNKS.OWNER_ID, SearchChunks.SEARCH_CHUNKS.ITEM_ID, SearchChunks.SEARCH_CHUNKS.VERSION, SearchChunks.SEARCH_CHUNKS.ORDINAL }, true);
     public static final UniqueKey<SearchIndexStatusRecord> SEARCH_INDEX_STATUS_PKEY = Internal.createUniqueKey(SearchIndexStatus.SEARCH_INDEX_STATUS, DSL.name("search_index_status_pkey"), new TableField[] { SearchIndexStatus.SEARCH_INDEX_STATUS.ITEM_ID }, true);
     public static final UniqueKey<SearchStatsRecord> SEARCH_STATS_PKEY = Internal.createUniqueKey(SearchStats.SEARCH_STATS, DSL.name("search_stats_pkey"), new TableField[] { SearchStats.SEARCH_STATS.OWNER_ID }, true);
     public static final UniqueKey<SearchTermsRecord> SEARCH_TERMS_PKEY = Internal.createUniqueKey(SearchTerms.SEARCH_TERMS, DSL.name("search_terms_pkey"), new TableField[] { SearchTerms.SEARCH_TERMS.OWNER_ID, SearchTerms.SEARCH_TERMS.LEXEME }, true);
+    public static final UniqueKey<SearchVectorChangesRecord> SEARCH_VECTOR_CHANGES_PKEY = Internal.createUniqueKey(SearchVectorChanges.SEARCH_VECTOR_CHANGES, DSL.name("search_vector_changes_pkey"), new TableField[] { SearchVectorChanges.SEARCH_VECTOR_CHANGES.SEQ }, true);
     public static final UniqueKey<UsersRecord> USERS_CREATE_REQUEST_ID_KEY = Internal.createUniqueKey(Users.USERS, DSL.name("users_create_request_id_key"), new TableField[] { Users.USERS.CREATE_REQUEST_ID }, true);
     public static final UniqueKey<UsersRecord> USERS_PKEY = Internal.createUniqueKey(Users.USERS, DSL.name("users_pkey"), new TableField[] { Users.USERS.ID }, true);
     public static final UniqueKey<UsersRecord> USERS_USERNAME_KEY = Internal.createUniqueKey(Users.USERS, DSL.name("users_username_key"), new TableField[] { Users.USERS.USERNAME }, true);

@@ -18,6 +18,7 @@ import dev.cairn.server.db.jooq.routines.LexemeOccurrences;
 import dev.cairn.server.db.jooq.routines.MayAppendAuditFor;
 import dev.cairn.server.db.jooq.routines.Now;
 import dev.cairn.server.db.jooq.routines.RenewJobLeases;
+import dev.cairn.server.db.jooq.routines.SearchVectorHead;
 import dev.cairn.server.db.jooq.routines.TouchToken;
 import dev.cairn.server.db.jooq.tables.AuthenticateToken;
 import dev.cairn.server.db.jooq.tables.ClaimJobs;
@@ -27,6 +28,8 @@ import dev.cairn.server.db.jooq.tables.JobQueueStats;
 import dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
 import dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads;
+import dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter;
+import dev.cairn.server.db.jooq.tables.SearchVectorsOf;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.ClaimJobsRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
@@ -35,6 +38,8 @@ import dev.cairn.server.db.jooq.tables.records.JobQueueStatsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPendingAuditRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithUnsignedHeadsRecord;
+import dev.cairn.server.db.jooq.tables.records.SearchVectorChangesAfterRecord;
+import dev.cairn.server.db.jooq.tables.records.SearchVectorsOfRecord;
 
 import java.time.OffsetDateTime;
 import java.util.UUID;
@@ -616,6 +621,27 @@ public class Routines {
     }
 
     /**
+     * Call <code>cairn.search_vector_head</code>
+     */
+    public static Long searchVectorHead(
+          Configuration configuration
+    ) {
+        SearchVectorHead f = new SearchVectorHead();
+
+        f.execute(configuration);
+        return f.getReturnValue();
+    }
+
+    /**
+     * Get <code>cairn.search_vector_head</code> as a field.
+     */
+    public static Field<Long> searchVectorHead() {
+        SearchVectorHead f = new SearchVectorHead();
+
+        return f.asField();
+    }
+
+    /**
      * Call <code>cairn.touch_token</code>
      */
     public static void touchToken(
@@ -898,6 +924,92 @@ public class Routines {
           Field<Integer> pLimit
     ) {
         return dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS.call(
+            pLimit
+        );
+    }
+
+    /**
+     * Call <code>cairn.search_vector_changes_after</code>.
+     */
+    public static Result<SearchVectorChangesAfterRecord> searchVectorChangesAfter(
+          Configuration configuration
+        , Long pAfter
+        , Integer pLimit
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter.SEARCH_VECTOR_CHANGES_AFTER.call(
+              pAfter
+            , pLimit
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.search_vector_changes_after</code> as a table.
+     */
+    public static SearchVectorChangesAfter searchVectorChangesAfter(
+          Long pAfter
+        , Integer pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter.SEARCH_VECTOR_CHANGES_AFTER.call(
+            pAfter,
+            pLimit
+        );
+    }
+
+    /**
+     * Get <code>cairn.search_vector_changes_after</code> as a table.
+     */
+    public static SearchVectorChangesAfter searchVectorChangesAfter(
+          Field<Long> pAfter
+        , Field<Integer> pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter.SEARCH_VECTOR_CHANGES_AFTER.call(
+            pAfter,
+            pLimit
+        );
+    }
+
+    /**
+     * Call <code>cairn.search_vectors_of</code>.
+     */
+    public static Result<SearchVectorsOfRecord> searchVectorsOf(
+          Configuration configuration
+        , String pModel
+        , UUID pAfterChunk
+        , Integer pLimit
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.SearchVectorsOf.SEARCH_VECTORS_OF.call(
+              pModel
+            , pAfterChunk
+            , pLimit
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.search_vectors_of</code> as a table.
+     */
+    public static SearchVectorsOf searchVectorsOf(
+          String pModel
+        , UUID pAfterChunk
+        , Integer pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.SearchVectorsOf.SEARCH_VECTORS_OF.call(
+            pModel,
+            pAfterChunk,
+            pLimit
+        );
+    }
+
+    /**
+     * Get <code>cairn.search_vectors_of</code> as a table.
+     */
+    public static SearchVectorsOf searchVectorsOf(
+          Field<String> pModel
+        , Field<UUID> pAfterChunk
+        , Field<Integer> pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.SearchVectorsOf.SEARCH_VECTORS_OF.call(
+            pModel,
+            pAfterChunk,
             pLimit
         );
     }

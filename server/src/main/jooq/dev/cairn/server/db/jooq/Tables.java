@@ -32,6 +32,9 @@ import dev.cairn.server.db.jooq.tables.SearchChunks;
 import dev.cairn.server.db.jooq.tables.SearchIndexStatus;
 import dev.cairn.server.db.jooq.tables.SearchStats;
 import dev.cairn.server.db.jooq.tables.SearchTerms;
+import dev.cairn.server.db.jooq.tables.SearchVectorChanges;
+import dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter;
+import dev.cairn.server.db.jooq.tables.SearchVectorsOf;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.ClaimJobsRecord;
@@ -41,6 +44,8 @@ import dev.cairn.server.db.jooq.tables.records.JobQueueStatsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPendingAuditRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithUnsignedHeadsRecord;
+import dev.cairn.server.db.jooq.tables.records.SearchVectorChangesAfterRecord;
+import dev.cairn.server.db.jooq.tables.records.SearchVectorsOfRecord;
 
 import java.time.OffsetDateTime;
 import java.util.UUID;
@@ -469,6 +474,107 @@ public class Tables {
      * The table <code>cairn.search_terms</code>.
      */
     public static final SearchTerms SEARCH_TERMS = SearchTerms.SEARCH_TERMS;
+
+    /**
+     * The table <code>cairn.search_vector_changes</code>.
+     */
+    public static final SearchVectorChanges SEARCH_VECTOR_CHANGES = SearchVectorChanges.SEARCH_VECTOR_CHANGES;
+
+    /**
+     * The table <code>cairn.search_vector_changes_after</code>.
+     */
+    public static final SearchVectorChangesAfter SEARCH_VECTOR_CHANGES_AFTER = SearchVectorChangesAfter.SEARCH_VECTOR_CHANGES_AFTER;
+
+    /**
+     * Call <code>cairn.search_vector_changes_after</code>.
+     */
+    public static Result<SearchVectorChangesAfterRecord> SEARCH_VECTOR_CHANGES_AFTER(
+          Configuration configuration
+        , Long pAfter
+        , Integer pLimit
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter.SEARCH_VECTOR_CHANGES_AFTER.call(
+              pAfter
+            , pLimit
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.search_vector_changes_after</code> as a table.
+     */
+    public static SearchVectorChangesAfter SEARCH_VECTOR_CHANGES_AFTER(
+          Long pAfter
+        , Integer pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter.SEARCH_VECTOR_CHANGES_AFTER.call(
+            pAfter,
+            pLimit
+        );
+    }
+
+    /**
+     * Get <code>cairn.search_vector_changes_after</code> as a table.
+     */
+    public static SearchVectorChangesAfter SEARCH_VECTOR_CHANGES_AFTER(
+          Field<Long> pAfter
+        , Field<Integer> pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter.SEARCH_VECTOR_CHANGES_AFTER.call(
+            pAfter,
+            pLimit
+        );
+    }
+
+    /**
+     * The table <code>cairn.search_vectors_of</code>.
+     */
+    public static final SearchVectorsOf SEARCH_VECTORS_OF = SearchVectorsOf.SEARCH_VECTORS_OF;
+
+    /**
+     * Call <code>cairn.search_vectors_of</code>.
+     */
+    public static Result<SearchVectorsOfRecord> SEARCH_VECTORS_OF(
+          Configuration configuration
+        , String pModel
+        , UUID pAfterChunk
+        , Integer pLimit
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.SearchVectorsOf.SEARCH_VECTORS_OF.call(
+              pModel
+            , pAfterChunk
+            , pLimit
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.search_vectors_of</code> as a table.
+     */
+    public static SearchVectorsOf SEARCH_VECTORS_OF(
+          String pModel
+        , UUID pAfterChunk
+        , Integer pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.SearchVectorsOf.SEARCH_VECTORS_OF.call(
+            pModel,
+            pAfterChunk,
+            pLimit
+        );
+    }
+
+    /**
+     * Get <code>cairn.search_vectors_of</code> as a table.
+     */
+    public static SearchVectorsOf SEARCH_VECTORS_OF(
+          Field<String> pModel
+        , Field<UUID> pAfterChunk
+        , Field<Integer> pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.SearchVectorsOf.SEARCH_VECTORS_OF.call(
+            pModel,
+            pAfterChunk,
+            pLimit
+        );
+    }
 
     /**
      * The table <code>cairn.users</code>.

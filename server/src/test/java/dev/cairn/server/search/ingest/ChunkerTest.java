@@ -163,10 +163,11 @@ class ChunkerTest {
   }
 
   @Test
-  void theTestTokenizerCountsBgeWordPiecesWithoutSpecialTokensOrTruncation() {
-    assertThat(TOKENS.count("hello world")).isEqualTo(2);
-    assertThat(TOKENS.count("unbelievably")).isGreaterThan(1);
-    assertThat(TOKENS.count("word ".repeat(2_000))).isEqualTo(2_000);
+  void theTokenizerCountsBgeWordPiecesAsTheModelSeesAPassageWithoutTruncation() {
+    // [CLS] and [SEP] included: a chunk's count is what the embedder reads of it
+    assertThat(TOKENS.count("hello world")).isEqualTo(4);
+    assertThat(TOKENS.count("unbelievably")).isGreaterThan(3);
+    assertThat(TOKENS.count("word ".repeat(2_000))).isEqualTo(2_002);
   }
 
   private ExtractedDocument markdown(String markdown) throws ExtractionException {

@@ -136,6 +136,21 @@ public class SearchChunks extends TableImpl<SearchChunksRecord> {
      */
     public final TableField<SearchChunksRecord, OffsetDateTime> CREATED_AT = createField(DSL.name("created_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6).nullable(false).defaultValue(DSL.field(DSL.raw("now()"), SQLDataType.TIMESTAMPWITHTIMEZONE)), this, "");
 
+    /**
+     * The column <code>cairn.search_chunks.chunk_id</code>.
+     */
+    public final TableField<SearchChunksRecord, UUID> CHUNK_ID = createField(DSL.name("chunk_id"), SQLDataType.UUID.nullable(false).defaultValue(DSL.field(DSL.raw("gen_random_uuid()"), SQLDataType.UUID)), this, "");
+
+    /**
+     * The column <code>cairn.search_chunks.embedding</code>.
+     */
+    public final TableField<SearchChunksRecord, Float[]> EMBEDDING = createField(DSL.name("embedding"), SQLDataType.REAL.array(), this, "");
+
+    /**
+     * The column <code>cairn.search_chunks.embedding_model</code>.
+     */
+    public final TableField<SearchChunksRecord, String> EMBEDDING_MODEL = createField(DSL.name("embedding_model"), SQLDataType.CLOB, this, "");
+
     private SearchChunks(Name alias, Table<SearchChunksRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
     }
@@ -214,6 +229,11 @@ public class SearchChunks extends TableImpl<SearchChunksRecord> {
     }
 
     @Override
+    public List<UniqueKey<SearchChunksRecord>> getUniqueKeys() {
+        return Arrays.asList(Keys.SEARCH_CHUNKS_CHUNK_ID_KEY);
+    }
+
+    @Override
     public List<ForeignKey<SearchChunksRecord, ?>> getReferences() {
         return Arrays.asList(Keys.SEARCH_CHUNKS__SEARCH_CHUNKS_ITEM_ID_FKEY, Keys.SEARCH_CHUNKS__SEARCH_CHUNKS_OWNER_ID_FKEY);
     }
@@ -246,6 +266,7 @@ public class SearchChunks extends TableImpl<SearchChunksRecord> {
     public List<Check<SearchChunksRecord>> getChecks() {
         return Arrays.asList(
             Internal.createCheck(this, DSL.name("search_chunks_check"), "((end_cp >= start_cp))", true),
+            Internal.createCheck(this, DSL.name("search_chunks_embedding_check"), "((((embedding IS NULL) = (embedding_model IS NULL)) AND ((embedding IS NULL) OR (((cardinality(embedding) >= 1) AND (cardinality(embedding) <= 4096)) AND (length(embedding_model) <= 200)))))", true),
             Internal.createCheck(this, DSL.name("search_chunks_ordinal_check"), "((ordinal >= 0))", true),
             Internal.createCheck(this, DSL.name("search_chunks_page_check"), "((page >= 0))", true),
             Internal.createCheck(this, DSL.name("search_chunks_start_cp_check"), "((start_cp >= 0))", true),

@@ -225,6 +225,51 @@ public class SearchChunksRecord extends UpdatableRecordImpl<SearchChunksRecord> 
         return (OffsetDateTime) get(11);
     }
 
+    /**
+     * Setter for <code>cairn.search_chunks.chunk_id</code>.
+     */
+    public SearchChunksRecord setChunkId(UUID value) {
+        set(12, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>cairn.search_chunks.chunk_id</code>.
+     */
+    public UUID getChunkId() {
+        return (UUID) get(12);
+    }
+
+    /**
+     * Setter for <code>cairn.search_chunks.embedding</code>.
+     */
+    public SearchChunksRecord setEmbedding(Float[] value) {
+        set(13, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>cairn.search_chunks.embedding</code>.
+     */
+    public Float[] getEmbedding() {
+        return (Float[]) get(13);
+    }
+
+    /**
+     * Setter for <code>cairn.search_chunks.embedding_model</code>.
+     */
+    public SearchChunksRecord setEmbeddingModel(String value) {
+        set(14, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>cairn.search_chunks.embedding_model</code>.
+     */
+    public String getEmbeddingModel() {
+        return (String) get(14);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -248,7 +293,7 @@ public class SearchChunksRecord extends UpdatableRecordImpl<SearchChunksRecord> 
     /**
      * Create a detached, initialised SearchChunksRecord
      */
-    public SearchChunksRecord(UUID ownerId, UUID itemId, Integer version, Integer ordinal, Integer page, Integer startCp, Integer endCp, Object language, byte[] ciphertext, Object tsv, Integer lexemeCount, OffsetDateTime createdAt) {
+    public SearchChunksRecord(UUID ownerId, UUID itemId, Integer version, Integer ordinal, Integer page, Integer startCp, Integer endCp, Object language, byte[] ciphertext, Object tsv, Integer lexemeCount, OffsetDateTime createdAt, UUID chunkId, Float[] embedding, String embeddingModel) {
         super(SearchChunks.SEARCH_CHUNKS);
 
         setOwnerId(ownerId);
@@ -263,6 +308,9 @@ public class SearchChunksRecord extends UpdatableRecordImpl<SearchChunksRecord> 
         setTsv(tsv);
         setLexemeCount(lexemeCount);
         setCreatedAt(createdAt);
+        setChunkId(chunkId);
+        setEmbedding(embedding);
+        setEmbeddingModel(embeddingModel);
         resetTouchedOnNotNull();
     }
 }
