@@ -1,0 +1,223 @@
+package dev.cairn.server.search;
+
+import static dev.cairn.server.search.SearchFixture.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cairn.search.v1.SearchHit;
+import dev.cairn.search.v1.SearchMode;
+import dev.cairn.search.v1.SearchRequest;
+import dev.cairn.search.v1.SearchResponse;
+import dev.cairn.search.v1.SearchStage;
+import dev.cairn.search.v1.StageReport;
+import dev.cairn.server.search.vector.ReadFilter;
+import dev.cairn.server.testing.CairnTestServer.TestUser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Semantic and hybrid search with the real bge-small model, the real vector index and
+ * PostgreSQL, over gRPC: meaning is found without shared words, rights hold for every vector hit
+ * (even one the replica's index still holds), a replica catches up after a restart, fusion puts
+ * what both lists found first, and the lexical ladder falls back to meaning.
+ */
+class SemanticSearchTest {
+  private static final String CARDIOLOGY = "The cardiologist prescribed beta blockers for hypertension.";
+  private static final String BAKERY = "The bakery on the corner sells sourdough loaves and almond croissants.";
+  private static final String GARDEN = "Tomatoes need full sun, deep watering and a stake to climb.";
+
+  private static SearchResponse search(TestUser user, SearchMode mode, String query) {
+    return SearchFixture.search(user).search(SearchRequest.newBuilder().setQuery(query).setMode(mode).setExplain(true).build());
+  }
+
+  private static SearchResponse semantic(TestUser user, String query) {
+    return search(user, SearchMode.SEARCH_MODE_SEMANTIC, query);
+  }
+
+  @Test
+  void aSemanticQueryWithNoSharedWordFindsTheItemByMeaning() {
+    TestUser alice = SERVER.newUser("alice");
+    String heart = text(alice, CARDIOLOGY);
+    text(alice, BAKERY);
+    text(alice, GARDEN);
+    index();
+
+    var response = semantic(alice, "heart doctor blood pressure medicine");
+
+    assertThat(response.getHitsList()).extracting(SearchHit::getItem).startsWith(heart);
+    SearchHit best = response.getHits(0);
+    assertThat(best.getStage()).isEqualTo(SearchStage.SEARCH_STAGE_SEMANTIC);
+    assertThat(best.getSnippet().getText()).isEqualTo(CARDIOLOGY);
+    assertThat(best.getScore()).isBetween(0.0, 1.0).isGreaterThan(response.getHits(1).getScore());
+    assertThat(best.getExplanation().getSemanticRank()).isEqualTo(1);
+    assertThat(response.getStagesList()).extracting(StageReport::getStage).containsExactly(SearchStage.SEARCH_STAGE_SEMANTIC);
+  }
+
+  @Test
+  void aStrangersSemanticAndHybridSearchFindNothingAndCountNothing() {
+    TestUser alice = SERVER.newUser("alice");
+    TestUser mallory = SERVER.newUser("mallory");
+    text(alice, CARDIOLOGY);
+    index();
+
+    for (SearchMode mode : new SearchMode[] {SearchMode.SEARCH_MODE_SEMANTIC, SearchMode.SEARCH_MODE_HYBRID}) {
+      var response = search(mallory, mode, "heart doctor blood pressure medicine");
+
+      assertThat(response.getHitsList()).as(mode.name()).isEmpty();
+      assertThat(response.getStagesList()).as(mode.name()).allSatisfy(s -> assertThat(s.getCandidateCount()).isZero());
+    }
+  }
+
+  @Test
+  void aRevokedGrantHidesTheItemOnTheNextCallThoughTheReplicaStillHoldsItsVector() {
+    TestUser alice = SERVER.newUser("alice");
+    TestUser bob = SERVER.newUser("bob");
+    String heart = text(alice, CARDIOLOGY);
+    index();
+    String grant = grant(alice, bob, heart, null);
+    var shared = semantic(bob, "heart doctor");
+    assertThat(shared.getHitsList()).extracting(SearchHit::getItem).containsExactly(heart);
+    assertThat(shared.getHits(0).getGrant()).isEqualTo(grant);
+
+    revoke(alice, grant);
+
+    assertThat(semantic(bob, "heart doctor").getHitsList()).isEmpty();
+    assertThat(search(bob, SearchMode.SEARCH_MODE_HYBRID, "heart doctor").getHitsList()).isEmpty();
+    float[] query = SERVER.server().embedder().embedQuery("heart doctor");
+    assertThat(SERVER.server().vectors().search(query, 10, ReadFilter.items(id(heart))))
+        .as("the replica's index still holds the vector; the SQL re-check dropped it").isNotEmpty();
+  }
+
+  @Test
+  void aDeletedItemVanishesFromSemanticAndHybridResultsOnTheNextCall() {
+    TestUser alice = SERVER.newUser("alice");
+    String heart = text(alice, CARDIOLOGY);
+    index();
+    assertThat(semantic(alice, "heart doctor").getHitsList()).extracting(SearchHit::getItem).containsExactly(heart);
+
+    delete(alice, heart);
+
+    assertThat(semantic(alice, "heart doctor").getHitsList()).isEmpty();
+    assertThat(search(alice, SearchMode.SEARCH_MODE_HYBRID, "cardiologist").getHitsList()).isEmpty();
+  }
+
+  @Test
+  void aDeletedItemsVectorsLeaveTheReplicaThroughTheChangeLog() {
+    TestUser alice = SERVER.newUser("alice");
+    String heart = text(alice, CARDIOLOGY);
+    index();
+    delete(alice, heart);
+    SERVER.server().vectors().catchUp();
+
+    float[] query = SERVER.server().embedder().embedQuery("heart doctor");
+    assertThat(SERVER.server().vectors().search(query, 10, ReadFilter.items(id(heart)))).isEmpty();
+  }
+
+  @Test
+  void aReplicaRestartedOnItsIndexCatchesUpWithWhatWasWrittenMeanwhile(@TempDir Path dir) {
+    TestUser alice = SERVER.newUser("alice");
+    String first = text(alice, CARDIOLOGY);
+    index();
+    var embedder = SERVER.server().embedder();
+    Path indexDir = dir.resolve("vector-index");
+    try (VectorSync replica = VectorSync.open(SERVER.server().database(), indexDir, embedder.modelId(), embedder.dimensions(), null)) {
+      assertThat(replica.search(embedder.embedQuery("heart doctor"), 10, ReadFilter.owners(id(alice))))
+          .extracting(h -> h.itemId()).containsExactly(id(first));
+    }
+    String second = text(alice, BAKERY);
+    index();
+
+    try (VectorSync replica = VectorSync.open(SERVER.server().database(), indexDir, embedder.modelId(), embedder.dimensions(), null)) {
+      assertThat(replica.search(embedder.embedQuery("bread shop"), 10, ReadFilter.owners(id(alice))))
+          .extracting(h -> h.itemId()).containsExactly(id(second), id(first));
+    }
+    assertThat(Files.exists(indexDir)).isTrue();
+  }
+
+  @Test
+  void anIndexBuiltForAnotherModelIsRebuiltHoldingOnlyThatModelsVectors(@TempDir Path dir) {
+    TestUser alice = SERVER.newUser("alice");
+    text(alice, CARDIOLOGY);
+    index();
+    var embedder = SERVER.server().embedder();
+    Path indexDir = dir.resolve("vector-index");
+    try (VectorSync replica = VectorSync.open(SERVER.server().database(), indexDir, embedder.modelId(), embedder.dimensions(), null)) {
+      assertThat(replica.size()).isPositive();
+    }
+
+    try (VectorSync other = VectorSync.open(SERVER.server().database(), indexDir, "another-model", embedder.dimensions(), null)) {
+      assertThat(other.size()).isZero();
+      assertThat(other.appliedThrough()).isPositive();
+    }
+  }
+
+  @Test
+  void hybridRanksTheItemBothListsFoundFirstAndExplainsBothRanks() {
+    TestUser alice = SERVER.newUser("alice");
+    String both = text(alice, "Blood pressure medicine: beta blockers lower blood pressure.");
+    String wordsOnly = text(alice, "The blood orange harvest was hit by a storm; the air pressure dropped, fishermen stayed in "
+        + "port and the market stayed closed for the long weekend while farmers counted their losses.");
+    String meaningOnly = text(alice, "The cardiologist treats hypertension with drugs.");
+    text(alice, BAKERY);
+    index();
+
+    var hits = search(alice, SearchMode.SEARCH_MODE_HYBRID, "blood pressure").getHitsList();
+
+    assertThat(hits).extracting(SearchHit::getItem).startsWith(both).contains(wordsOnly, meaningOnly);
+    SearchHit first = hits.getFirst();
+    assertThat(first.getStage()).isEqualTo(SearchStage.SEARCH_STAGE_EXACT);
+    assertThat(first.getExplanation().getLexicalRank()).isEqualTo(1);
+    assertThat(first.getExplanation().getSemanticRank()).isEqualTo(1);
+    assertThat(first.getExplanation().getFusionScore()).isEqualTo(first.getScore()).isEqualTo(2.0 / 61);
+    SearchHit semanticOnly = hits.stream().filter(h -> h.getItem().equals(meaningOnly)).findFirst().orElseThrow();
+    assertThat(semanticOnly.getStage()).isEqualTo(SearchStage.SEARCH_STAGE_SEMANTIC);
+    assertThat(semanticOnly.getExplanation().getLexicalRank()).isZero();
+  }
+
+  @Test
+  void whenTheLexicalLadderFindsNothingTheSemanticFallbackAnswersLabelledSemantic() {
+    TestUser alice = SERVER.newUser("alice");
+    String heart = text(alice, CARDIOLOGY);
+    text(alice, BAKERY);
+    index();
+
+    var response = search(alice, SearchMode.SEARCH_MODE_LEXICAL, "heart doctor");
+
+    assertThat(response.getHitsList()).extracting(SearchHit::getItem).containsExactly(heart);
+    assertThat(response.getHits(0).getStage()).isEqualTo(SearchStage.SEARCH_STAGE_SEMANTIC);
+    assertThat(response.getHits(0).getSnippet().getHighlightsList()).isEmpty();
+    assertThat(response.getStagesList()).extracting(StageReport::getStage).containsExactly(
+        SearchStage.SEARCH_STAGE_EXACT, SearchStage.SEARCH_STAGE_PREFIX, SearchStage.SEARCH_STAGE_SEMANTIC);
+  }
+
+  @Test
+  void theSemanticFallbackAnswersNothingWhenNothingIsRelated() {
+    TestUser alice = SERVER.newUser("alice");
+    text(alice, CARDIOLOGY);
+    text(alice, BAKERY);
+    index();
+
+    assertThat(search(alice, SearchMode.SEARCH_MODE_LEXICAL, "quantum chromodynamics lattice gauge theory").getHitsList())
+        .isEmpty();
+  }
+
+  @Test
+  void semanticPagesFollowOneAnotherWithoutRepeats() {
+    TestUser alice = SERVER.newUser("alice");
+    text(alice, CARDIOLOGY);
+    text(alice, BAKERY);
+    text(alice, GARDEN);
+    index();
+    var request = SearchRequest.newBuilder().setQuery("food").setMode(SearchMode.SEARCH_MODE_SEMANTIC).setPageSize(2);
+
+    var first = SearchFixture.search(alice).search(request.build());
+    var second = SearchFixture.search(alice).search(request.setPageToken(first.getNextPageToken()).build());
+
+    assertThat(first.getHitsList()).hasSize(2);
+    assertThat(first.getNextPageToken()).isNotEmpty();
+    assertThat(second.getHitsList()).hasSize(1);
+    assertThat(second.getNextPageToken()).isEmpty();
+    assertThat(second.getHits(0).getItem()).isNotIn(first.getHitsList().stream().map(SearchHit::getItem).toList());
+  }
+}
