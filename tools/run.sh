@@ -17,4 +17,4 @@ if [[ ! -f "$jar" || -n "$stale" ]]; then
   (cd "$root" && ./mvnw -B -q -DskipTests install) >&2
 fi
 export CAIRN_LOG_FORMAT="${CAIRN_LOG_FORMAT:-text}"
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED ${CAIRN_JAVA_OPTS:-} -jar "$jar" "$@"
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector ${CAIRN_JAVA_OPTS:-} -jar "$jar" "$@"

@@ -50,7 +50,7 @@ cairn_start() {
   CAIRN_TARGET="127.0.0.1:$grpc_port"
   mkdir -p "$CAIRN_DATA_DIR_USED"
   CAIRN_DATA_DIR="$CAIRN_DATA_DIR_USED" CAIRN_GRPC_PORT="$grpc_port" CAIRN_METRICS_PORT="$metrics_port" \
-    "$(cairn_java)" ${CAIRN_JAVA_OPTS:-} -jar "$CAIRN_JAR" >"$CAIRN_LOG" 2>&1 &
+    "$(cairn_java)" --add-modules jdk.incubator.vector ${CAIRN_JAVA_OPTS:-} -jar "$CAIRN_JAR" >"$CAIRN_LOG" 2>&1 &
   CAIRN_PID=$!
   echo "cairn server pid $CAIRN_PID on $CAIRN_TARGET (metrics :$metrics_port, data $CAIRN_DATA_DIR_USED, log $CAIRN_LOG)"
 }

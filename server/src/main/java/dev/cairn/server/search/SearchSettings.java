@@ -21,7 +21,8 @@ public record SearchSettings(double k1, double b, int maxCandidates, int maxQuer
   /**
    * Anserini's BM25 defaults (k1 0.9, b 0.4), 1 000 candidates, 32 terms, 300-code-point
    * snippets; 100 semantic candidates, RRF k 60 (Cormack et al.) with equal weights, fallback hits
-   * from a cosine of 0.6 (bge-small's unrelated pairs score 0.3-0.55, related ones above 0.65).
+   * from a cosine of 0.6 (bge-small, SemanticSearchTest's texts: unrelated query-passage pairs
+   * 0.25-0.49, related ones 0.68-0.77).
    */
   public static SearchSettings defaults() {
     return new SearchSettings(0.9, 0.4, 1000, 32, 300, 100, 60, 1.0, 1.0, 0.6);

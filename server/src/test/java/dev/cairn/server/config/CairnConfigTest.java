@@ -76,4 +76,23 @@ class CairnConfigTest {
     assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_AUTH_CACHE_SECONDS", "-1")))
         .hasMessageContaining("CAIRN_AUTH_CACHE_SECONDS: -1 (expected: 0..300)");
   }
+
+  @Test
+  void searchEmbedsWithBgeSmallInProcessByDefaultAndARemoteEndpointNeedsItsModelAndDimensions() {
+    var search = CairnConfig.fromMap(Map.of()).search();
+    assertThat(search.model()).isEqualTo("bge-small");
+    assertThat(search.embeddingsUrl()).isNull();
+    assertThat(search.vectorPoll()).isEqualTo(java.time.Duration.ofMillis(200));
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of(
+            "CAIRN_SEARCH_MODEL", "gpt", "CAIRN_EMBEDDINGS_URL", "ftp://x")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CAIRN_SEARCH_MODEL: gpt (expected: bge-small or minilm)")
+        .hasMessageContaining("CAIRN_EMBEDDINGS_URL: ftp://x (expected: an http(s) URL")
+        .hasMessageContaining("CAIRN_EMBEDDINGS_MODEL: missing")
+        .hasMessageContaining("CAIRN_EMBEDDINGS_DIMENSIONS: missing");
+    var remote = CairnConfig.fromMap(Map.of("CAIRN_EMBEDDINGS_URL", "http://localhost:8000", "CAIRN_EMBEDDINGS_MODEL", "e5",
+        "CAIRN_EMBEDDINGS_DIMENSIONS", "768", "CAIRN_EMBEDDINGS_KEY", "sk-secret")).search();
+    assertThat(remote.embeddingsDimensions()).isEqualTo(768);
+    assertThat(remote.toString()).doesNotContain("sk-secret");
+  }
 }
