@@ -107,8 +107,10 @@ public final class SearchService {
     QueryVector vector = new QueryVector(query.text());
     if (query.mode() != Mode.LEXICAL) {
       vector.get();
-      vectors.catchUp(); // this replica's own recent writes, before a connection is held
     }
+    // the changes committed so far (this replica's own writes among them), before the search's
+    // connection is taken: one indexed read, and a LEXICAL search may fall back to the vectors
+    vectors.catchUp();
     Result result = database.transaction(caller, sql -> {
       List<UUID> others = query.filter().ownedOnly() ? List.of() : repository.grantingOwners(sql, me);
       if (query.mode() == Mode.SEMANTIC) {

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * This replica's vector index, kept in step with PostgreSQL (the source of truth). At open it
  * catches up from the change log, or rebuilds from every stored vector when the index is new,
  * for another model, or ahead of the database (a database restored or replaced); then it
- * follows the log: polled in the background, and pulled by every SEMANTIC and HYBRID search
- * before it opens its transaction, so a replica sees its own writes. Reads go through SECURITY DEFINER
+ * follows the log: polled in the background, and pulled by every search before it opens its
+ * transaction, so a search sees every change committed before it began. Reads go through SECURITY DEFINER
  * functions that return ids and vectors, never text; which hits a caller may see is decided
  * again in SQL for every hit (a stale vector only drops out).
  */
