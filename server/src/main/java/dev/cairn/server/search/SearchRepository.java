@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import org.jooq.Field;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.QueryPart;
@@ -164,6 +165,7 @@ final class SearchRepository {
             SELECT c.owner_id, c.item_id, c.version, c.ordinal, c.tsv, c.lexeme_count
               FROM cairn.search_chunks c JOIN {2} ON {3} = c.item_id AND {4} = c.owner_id
              WHERE ({5}) AND ({6}) AND {7} AND {8}
+             ORDER BY {16} DESC
              LIMIT {9}),
         scored AS (
             SELECT m.owner_id, m.item_id, m.version, m.ordinal,
@@ -187,7 +189,7 @@ final class SearchRepository {
             matches(queries), current(caller), filters(filter, caller),
             DSL.inline(settings.maxCandidates()),
             DSL.val(settings.k1()), DSL.val(settings.b()), DSL.val(averageLength),
-            afterCondition, DSL.inline(limit), DSL.val(prefix));
+            afterCondition, DSL.inline(limit), DSL.val(prefix), coverage(queries));
   }
 
   /**
@@ -205,6 +207,25 @@ final class SearchRepository {
 
   /** Where the next page starts: after this score and item. */
   record Cursor(double score, UUID itemId) {}
+
+  /**
+   * Which matching chunks are ranked when more than {@code maxCandidates} match: those
+   * {@code ts_rank} (matches, no idf: cheap, no unnesting) puts first, not the first the index
+   * returns — so a broad query's best chunks are not cut before BM25 sees them.
+   */
+  private static Field<Double> coverage(Map<@Nullable String, String> queries) {
+    if (queries.size() == 1) {
+      return DSL.field("ts_rank(c.tsv, {0}::tsquery)", Double.class, DSL.val(queries.values().iterator().next()));
+    }
+    var cases = DSL.choose();
+    org.jooq.CaseConditionStep<Double> step = null;
+    for (var e : queries.entrySet()) {
+      Condition when = e.getKey() == null ? DSL.trueCondition() : DSL.condition("c.language = {0}::regconfig", DSL.val(e.getKey()));
+      Field<Double> rank = DSL.field("ts_rank(c.tsv, {0}::tsquery)", Double.class, DSL.val(e.getValue()));
+      step = step == null ? cases.when(when, rank) : step.when(when, rank);
+    }
+    return step == null ? DSL.inline(0.0) : step.otherwise(DSL.inline(0.0));
+  }
 
   /** Each configuration's query against the chunks built with it (one GIN-indexable branch each). */
   private static Condition matches(Map<@Nullable String, String> queries) {

@@ -102,12 +102,10 @@ public final class SearchService {
     Position after = pageTokens.decode(query.pageToken(), binding, Position::read);
     int size = PageTokens.pageSize(query.pageSize(), 10, 100);
     long started = System.nanoTime();
-    // SEMANTIC and HYBRID embed the query before the transaction (no connection held during
-    // model time); LEXICAL only if its ladder finds nothing, inside it
+    // the query is embedded before the transaction, in every mode (LEXICAL falls back to the
+    // vectors when its ladder finds nothing): no model inference while a connection is held
     QueryVector vector = new QueryVector(query.text());
-    if (query.mode() != Mode.LEXICAL) {
-      vector.get();
-    }
+    vector.get();
     // the changes committed so far (this replica's own writes among them), before the search's
     // connection is taken: one indexed read, and a LEXICAL search may fall back to the vectors
     vectors.catchUp();
@@ -225,19 +223,30 @@ public final class SearchService {
           binding, reports);
     }
     List<Stage> ladder = after != null ? List.of(after.stage()) : List.of(Stage.EXACT, Stage.PREFIX);
-    for (Stage stage : ladder) {
+    List<Ranked> exact = List.of();
+    for (Stage tried : ladder) {
+      Stage stage = tried;
       long t0 = System.nanoTime();
-      List<Ranked> ranked = rankLexical(sql, caller, query, lexical, stage,
+      List<Ranked> ranked = rankLexical(sql, caller, query, lexical, tried,
           after == null ? null : new Cursor(after.score(), after.itemId()), size + 1);
       int total = ranked.isEmpty() ? 0 : ranked.getFirst().total();
-      reports.add(new StageReport(stage, total, took(query, t0)));
+      reports.add(new StageReport(tried, total, took(query, t0)));
+      if (tried == Stage.EXACT && after == null && !ranked.isEmpty() && !lastWordMatched(ranked, lexical)) {
+        exact = ranked; // the last word matched nothing: it is probably being typed, try it as a prefix
+        continue;
+      }
+      if (ranked.isEmpty() && tried == Stage.PREFIX && !exact.isEmpty()) {
+        ranked = exact; // the prefix found nothing more: the exact hits stand
+        stage = Stage.EXACT;
+      }
       if (!ranked.isEmpty() || after != null) {
-        var page = pageTokens.page(ranked, size, binding, r -> new Position(stage, r.score(), r.itemId()));
+        Stage found = stage;
+        var page = pageTokens.page(ranked, size, binding, r -> new Position(found, r.score(), r.itemId()));
         List<Candidate> candidates = new ArrayList<>();
         for (Ranked r : page.rows()) {
-          candidates.add(new Candidate(r, stage, Explanation.lexical(r.score(), candidates.size() + 1, r.matched())));
+          candidates.add(new Candidate(r, found, Explanation.lexical(r.score(), candidates.size() + 1, r.matched())));
         }
-        return new Result(hits(sql, caller, query, candidates, lexical.terms(), prefixesOf(stage, lexical)),
+        return new Result(hits(sql, caller, query, candidates, lexical.terms(), prefixesOf(found, lexical)),
             page.nextPageToken(), reports);
       }
     }
@@ -247,7 +256,7 @@ public final class SearchService {
 
   private List<Ranked> rankLexical(DSLContext sql, Caller caller, Query query, Lexical lexical, Stage stage,
       @Nullable Cursor after, int limit) {
-    Map<@Nullable String, String> queries = stage == Stage.EXACT ? lexical.parsed() : prefixed(lexical.parsed());
+    Map<@Nullable String, String> queries = stage == Stage.EXACT ? anyWords(lexical.parsed()) : prefixed(lexical.parsed());
     Map<String, Double> idf = new LinkedHashMap<>();
     lexical.terms().forEach(t -> idf.put(t, lexical.stats().idf(t)));
     return repository.rank(sql, caller.principal(), lexical.owners(), queries, query.filter(), idf,
@@ -357,6 +366,12 @@ public final class SearchService {
   private record Candidate(Ranked ranked, Stage stage, Explanation explanation) {}
 
   /** The words the prefix stage expands: each query's last. */
+  /** Whether any of the hits holds the query's last word (in any of its languages' stemming). */
+  private static boolean lastWordMatched(List<Ranked> ranked, Lexical lexical) {
+    Set<String> last = lastWords(lexical.parsed());
+    return ranked.stream().anyMatch(r -> r.matched().stream().anyMatch(last::contains));
+  }
+
   private static Set<String> lastWords(Map<@Nullable String, String> parsed) {
     Set<String> out = new HashSet<>();
     parsed.values().forEach(q -> out.add(QueryTerms.positive(q).getLast()));
@@ -366,7 +381,15 @@ public final class SearchService {
   /** Every query with its last word as a prefix. */
   private static Map<@Nullable String, String> prefixed(Map<@Nullable String, String> parsed) {
     Map<@Nullable String, String> out = new LinkedHashMap<>();
-    parsed.forEach((language, q) -> out.put(language, QueryTerms.prefixQuery(QueryTerms.positive(q), 1)));
+    parsed.forEach((language, q) ->
+        out.put(language, QueryTerms.prefixQuery(QueryTerms.positive(q), 1, !QueryTerms.usesOperators(q))));
+    return out;
+  }
+
+  /** Every query as the EXACT stage matches it (plain words: any of them). */
+  private static Map<@Nullable String, String> anyWords(Map<@Nullable String, String> parsed) {
+    Map<@Nullable String, String> out = new LinkedHashMap<>();
+    parsed.forEach((language, q) -> out.put(language, QueryTerms.anyWord(q)));
     return out;
   }
 

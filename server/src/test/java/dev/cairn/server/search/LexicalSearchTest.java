@@ -14,6 +14,32 @@ import org.junit.jupiter.api.Test;
 class LexicalSearchTest {
 
   @Test
+  void aQuestionFindsDocumentsHoldingSomeOfItsWordsThoseHoldingMoreFirst() {
+    TestUser ana = SERVER.newUser("ana");
+    String both = text(ana, "Vitamin D deficiency is common in winter.");
+    String one = text(ana, "Deficiency of iron causes anaemia.");
+    text(ana, "Nothing related here at all.");
+    index();
+
+    var response = lexical(ana, "does vitamin D deficiency cause depression");
+
+    // ("depression" is in no document, so it was also tried as a prefix of a word being typed)
+    assertThat(response.getHitsList()).extracting(SearchHit::getItem).containsExactly(both, one);
+  }
+
+  @Test
+  void aQuotedPhraseOrAnExcludedWordKeepsItsMeaning() {
+    TestUser ben = SERVER.newUser("ben");
+    String phrase = text(ben, "The solar panel was installed on the roof.");
+    text(ben, "A panel discussed solar policy.");
+    String wind = text(ben, "Solar and wind power.");
+    index();
+
+    assertThat(lexical(ben, "\"solar panel\"").getHitsList()).extracting(SearchHit::getItem).containsExactly(phrase);
+    assertThat(lexical(ben, "solar -panel").getHitsList()).extracting(SearchHit::getItem).containsExactly(wind);
+  }
+
+  @Test
   void markdownItemIsFoundWithHighlightsCountedInCodePointsPastAnEmoji() {
     TestUser alice = SERVER.newUser("alice");
     String item = markdown(alice, "# Garden\n\n🌻🌻 Sunflowers need a trellis in windy gardens.");
