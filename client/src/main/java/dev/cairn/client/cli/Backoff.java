@@ -17,7 +17,7 @@ import java.util.function.Supplier;
 
 /**
  * Retries a call the server turned away for now: RESOURCE_EXHAUSTED from a rate limit (the
- * {@code ErrorInfo} names a {@code *_per_*} limit, names none, or the status carries a
+ * {@code ErrorInfo} names a {@code *_per_minute}-style limit, names none, or the status carries a
  * {@code google.rpc.RetryInfo}) and UNAVAILABLE. The delay is the server's {@code retry_delay}
  * when it sends one, else exponential ({@code initial · 2^(n-1)}, capped at {@code max}) with
  * "equal jitter" (half fixed, half random) so that many clients do not retry in step. A quota
@@ -29,6 +29,9 @@ final class Backoff {
   interface Sleeper {
     void sleep(Duration duration) throws InterruptedException;
   }
+
+  /** A limit named after a time unit is a rate ({@code writes_per_minute}); {@code max_items_per_user} is a quota. */
+  private static final java.util.regex.Pattern RATE = java.util.regex.Pattern.compile("_per_(second|minute|hour|day)$");
 
   /** The longest server-asked delay honoured as is. */
   static final Duration LONGEST_ASKED = Duration.ofMinutes(5);
@@ -96,7 +99,7 @@ final class Backoff {
       return true;
     }
     String limit = CairnError.from(e).metadata().get("limit");
-    return limit == null || limit.contains("_per_");
+    return limit == null || RATE.matcher(limit).find();
   }
 
   /** The server's delay when it sent one, else the exponential one for this attempt. */
