@@ -106,6 +106,9 @@ final class SearchCommand extends CommandGroup {
         firstPage = false;
       }
       request.setPageToken(page.getNextPageToken());
+      if (page.getHitsCount() == 0) {
+        break; // a token with an empty page would otherwise loop forever
+      }
     } while (!merged.getNextPageToken().isEmpty() && (all || merged.getHitsCount() < limit));
     return merged.build();
   }
