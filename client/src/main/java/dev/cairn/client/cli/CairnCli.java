@@ -51,6 +51,8 @@ import picocli.CommandLine.Spec;
       LinkCommand.class,
       ConsentCommand.class,
       AuditCommand.class,
+      SearchCommand.class,
+      IngestCommand.class,
     })
 public final class CairnCli implements Callable<Integer> {
 
@@ -184,6 +186,11 @@ public final class CairnCli implements Callable<Integer> {
       out.flush();
       err.flush();
     }
+  }
+
+  /** The environment the CLI was started with (e.g. NO_COLOR). */
+  Map<String, String> env() {
+    return env;
   }
 
   public PrintWriter err() {

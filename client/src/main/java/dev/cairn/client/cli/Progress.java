@@ -8,7 +8,7 @@ import java.util.function.LongSupplier;
  * A one-line transfer progress bar on stderr: bytes done of total, percent, and rate, redrawn
  * in place ({@code \r}) at most every 100 ms. {@link #NONE} draws nothing: for small files,
  * for {@code --quiet}, and when stderr is not a terminal (a log file full of carriage returns
- * helps nobody).
+ * helps nobody). A counting bar ({@link #counting}) shows things (files, items) instead of bytes.
  */
 class Progress implements AutoCloseable {
   /** Files up to this size get no bar: they are done before it could be read. */
@@ -21,6 +21,9 @@ class Progress implements AutoCloseable {
     void advance(long bytes) {}
 
     @Override
+    void set(long done) {}
+
+    @Override
     public void close() {}
   };
 
@@ -29,6 +32,7 @@ class Progress implements AutoCloseable {
   private final long total;
   private final LongSupplier nanoTime;
   private final long start;
+  private final boolean counting;
   private long done;
   private long lastDraw = Long.MIN_VALUE;
 
@@ -37,6 +41,11 @@ class Progress implements AutoCloseable {
   }
 
   Progress(PrintWriter err, String label, long total, LongSupplier nanoTime) {
+    this(err, label, total, nanoTime, false);
+  }
+
+  Progress(PrintWriter err, String label, long total, LongSupplier nanoTime, boolean counting) {
+    this.counting = counting;
     this.err = err;
     this.label = label;
     this.total = total;
@@ -52,8 +61,21 @@ class Progress implements AutoCloseable {
     return new Progress(err, label, total, System::nanoTime);
   }
 
+  /** A counting bar on a terminal unless quiet (no size threshold: the count is what is slow), else {@link #NONE}. */
+  static Progress counting(boolean terminal, boolean quiet, PrintWriter err, String label, long total) {
+    if (!terminal || quiet) {
+      return NONE;
+    }
+    return new Progress(err, label, total, System::nanoTime, true);
+  }
+
   void advance(long bytes) {
-    done += bytes;
+    set(done + bytes);
+  }
+
+  /** Moves the bar to {@code done} (e.g. items indexed so far, as a status poll reports them). */
+  void set(long done) {
+    this.done = done;
     long now = nanoTime.getAsLong();
     if (lastDraw == Long.MIN_VALUE || now - lastDraw >= REDRAW_NANOS) {
       lastDraw = now;
@@ -78,6 +100,10 @@ class Progress implements AutoCloseable {
     int percent = total <= 0 ? 100 : (int) Math.min(100, done * 100 / total);
     int filled = percent * BAR_WIDTH / 100;
     double seconds = Math.max(1e-3, (now - start) / 1e9);
+    if (counting) {
+      return String.format(Locale.ROOT, "%s [%s%s] %d / %d %3d%% %.1f/s",
+          label, "#".repeat(filled), " ".repeat(BAR_WIDTH - filled), done, total, percent, done / seconds);
+    }
     return String.format(Locale.ROOT, "%s [%s%s] %s / %s %3d%% %s/s",
         label, "#".repeat(filled), " ".repeat(BAR_WIDTH - filled), bytes(done), bytes(total), percent,
         bytes((long) (done / seconds)));

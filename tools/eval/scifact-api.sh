@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Search quality on SciFact (train split) through Cairn's public API, measured by
+# tools/src/main/java/dev/cairn/tools/eval/SciFactEval.java in one run: a fresh Cairn (embedded
+# PostgreSQL, free loopback ports), one new user, the corpus loaded with CreateItem (searchable,
+# label scifact_id, 8 in flight), the wait for GetIndexStatus to report it indexed (indexing
+# docs/s from the first upload), then every train query through Search per mode and through a
+# plain ts_rank SQL baseline over the same chunks: nDCG@10, Recall@100 (BEIR), p50/p99 latency.
+#
+#   ./mvnw -B -ntp -pl server,tools -am package -DskipTests
+#   tools/eval/scifact-api.sh                                   # all 5,183 documents, 809 queries
+#   tools/eval/scifact-api.sh --limit-docs 500 --limit-queries 50   # a quick run
+#   tools/eval/scifact-api.sh --modes LEXICAL                   # other options: see SciFactEval
+#
+# SCIFACT_DIR (default ../shared/datasets/scifact beside the repository) names the data set.
+# Loopback only; stops only the server pid it started.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../interop/lib/cairn-server.sh
+source "$HERE/../interop/lib/cairn-server.sh"
+TOOLS_JAR="$CAIRN_REPO/tools/target/cairn-tools.jar"
+DATA="${SCIFACT_DIR:-$CAIRN_REPO/../shared/datasets/scifact}"
+[[ -d "$DATA" ]] || DATA=/work/shared/datasets/scifact
+
+cairn_require_jar
+[[ -f "$TOOLS_JAR" ]] || { echo "missing $TOOLS_JAR: run ./mvnw -B -ntp -pl server,tools -am package -DskipTests" >&2; exit 2; }
+[[ -f "$DATA/corpus.jsonl" ]] || { echo "no SciFact corpus in $DATA (set SCIFACT_DIR)" >&2; exit 2; }
+cairn_node_deps
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/cairn-scifact.XXXXXX")"
+CAIRN_PID=""
+cleanup() {
+  local rc=$?
+  if (( rc != 0 )) && [[ -f "${CAIRN_LOG:-}" ]]; then
+    echo "--- last lines of the server log ---" >&2
+    tail -n 40 "$CAIRN_LOG" >&2 || true
+  fi
+  cairn_stop_pid "$CAIRN_PID" "cairn server"
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PG_PORT="$(cairn_free_port)"
+export CAIRN_EMBEDDED_DATABASE_PORT="$PG_PORT"
+# the load is one user writing thousands of items as fast as it can: lift the per-user limits
+export CAIRN_VAULT_WRITES_PER_MINUTE="${CAIRN_VAULT_WRITES_PER_MINUTE:-1000000}"
+export CAIRN_VAULT_MAX_ITEMS_PER_USER="${CAIRN_VAULT_MAX_ITEMS_PER_USER:-10000000}"
+export CAIRN_ADMIN_TOKEN="eval-admin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+cairn_start "$WORK"
+cairn_wait_serving 180
+
+timeout "${EVAL_TIMEOUT_SECONDS:-7200}" "$(cairn_java)" --enable-native-access=ALL-UNNAMED -cp "$TOOLS_JAR" dev.cairn.tools.eval.SciFactEval \
+  --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" \
+  --jdbc "jdbc:postgresql://localhost:$PG_PORT/cairn" --data "$DATA" "$@"
