@@ -1,5 +1,6 @@
 package dev.cairn.tools.bench;
 
+import dev.cairn.tools.ToolArgs;
 import com.google.protobuf.ByteString;
 import dev.cairn.identity.v1.CreateApiTokenRequest;
 import dev.cairn.identity.v1.CreateUserRequest;
@@ -52,19 +53,16 @@ public final class VaultBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> opts = new java.util.HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
-    String target = opts.getOrDefault("target", "127.0.0.1:50051");
-    String token = require(opts, "token");
-    String jdbc = require(opts, "jdbc");
-    int size = Integer.parseInt(opts.getOrDefault("size", "4096"));
-    int ops = Integer.parseInt(opts.getOrDefault("ops", "2000"));
-    int concurrency = Integer.parseInt(opts.getOrDefault("concurrency", "8"));
-    int rounds = Integer.parseInt(opts.getOrDefault("rounds", "3"));
+    ToolArgs opts = ToolArgs.parse(args);
+    String target = opts.get("target", "127.0.0.1:50051");
+    String token = opts.require("token");
+    String jdbc = opts.require("jdbc");
+    int size = Integer.parseInt(opts.get("size", "4096"));
+    int ops = Integer.parseInt(opts.get("ops", "2000"));
+    int concurrency = Integer.parseInt(opts.get("concurrency", "8"));
+    int rounds = Integer.parseInt(opts.get("rounds", "3"));
     String adminToken = opts.get("admin-token");
-    int preload = Integer.parseInt(opts.getOrDefault("preload", "100000"));
+    int preload = Integer.parseInt(opts.get("preload", "100000"));
 
     byte[] payload = new byte[size];
     new Random(42).nextBytes(payload);
@@ -73,7 +71,7 @@ public final class VaultBench {
 
     List<Connection> connections = new ArrayList<>();
     for (int i = 0; i < Math.max(concurrency, 1); i++) {
-      Connection c = DriverManager.getConnection(jdbc, opts.getOrDefault("jdbc-user", "postgres"), opts.getOrDefault("jdbc-password", ""));
+      Connection c = DriverManager.getConnection(jdbc, opts.get("jdbc-user", "postgres"), opts.get("jdbc-password", ""));
       c.setAutoCommit(true);
       connections.add(c);
     }
@@ -309,15 +307,6 @@ public final class VaultBench {
     List<Double> values = new ArrayList<>(results.stream().map(f::applyAsDouble).toList());
     Collections.sort(values);
     return values.get(values.size() / 2);
-  }
-
-  private static String require(Map<String, String> opts, String key) {
-    String v = opts.get(key);
-    if (v == null) {
-      System.err.println("missing --" + key);
-      System.exit(2);
-    }
-    return v;
   }
 
   private VaultBench() {}

@@ -1,5 +1,6 @@
 package dev.cairn.tools.eval;
 
+import dev.cairn.tools.ToolArgs;
 import dev.cairn.search.v1.IndexSummary;
 import dev.cairn.search.v1.SearchMode;
 import io.grpc.ManagedChannel;
@@ -39,23 +40,20 @@ public final class SciFactEval {
   record Row(String name, int queries, double ndcg, double recall, double p50, double p99, int errors, String note) {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> opts = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
-    String target = opts.getOrDefault("target", "127.0.0.1:50051");
-    String admin = require(opts, "admin-token");
-    String jdbc = require(opts, "jdbc");
-    int concurrency = Integer.parseInt(opts.getOrDefault("concurrency", "8"));
-    int limitDocs = Integer.parseInt(opts.getOrDefault("limit-docs", "0"));
-    int limitQueries = Integer.parseInt(opts.getOrDefault("limit-queries", "0"));
-    long indexTimeout = TimeUnit.MINUTES.toNanos(Long.parseLong(opts.getOrDefault("index-timeout-minutes", "60")));
+    ToolArgs opts = ToolArgs.parse(args);
+    String target = opts.get("target", "127.0.0.1:50051");
+    String admin = opts.require("admin-token");
+    String jdbc = opts.require("jdbc");
+    int concurrency = Integer.parseInt(opts.get("concurrency", "8"));
+    int limitDocs = Integer.parseInt(opts.get("limit-docs", "0"));
+    int limitQueries = Integer.parseInt(opts.get("limit-queries", "0"));
+    long indexTimeout = TimeUnit.MINUTES.toNanos(Long.parseLong(opts.get("index-timeout-minutes", "60")));
     List<SearchMode> modes = new ArrayList<>();
-    for (String m : opts.getOrDefault("modes", "LEXICAL,SEMANTIC,HYBRID").split(",")) {
+    for (String m : opts.get("modes", "LEXICAL,SEMANTIC,HYBRID").split(",")) {
       modes.add(SearchMode.valueOf("SEARCH_MODE_" + m.strip().toUpperCase(Locale.ROOT)));
     }
 
-    SciFact data = SciFact.load(Path.of(opts.getOrDefault("data", "../shared/datasets/scifact")));
+    SciFact data = SciFact.load(Path.of(opts.get("data", "../shared/datasets/scifact")));
     if (limitDocs > 0 || limitQueries > 0) {
       data = data.limit(limitDocs > 0 ? limitDocs : Integer.MAX_VALUE, limitQueries > 0 ? limitQueries : Integer.MAX_VALUE);
     } else {
@@ -90,7 +88,7 @@ public final class SciFactEval {
           return ids;
         }));
       }
-      try (var sql = new TsRankBaseline(jdbc, opts.getOrDefault("jdbc-user", "postgres"), opts.getOrDefault("jdbc-password", ""),
+      try (var sql = new TsRankBaseline(jdbc, opts.get("jdbc-user", "postgres"), opts.get("jdbc-password", ""),
           UUID.fromString(api.userId))) {
         System.out.printf(Locale.ROOT, "chunks indexed: %,d%n", sql.chunks());
         for (TsRankBaseline.Form form : TsRankBaseline.Form.values()) {
@@ -215,15 +213,6 @@ public final class SciFactEval {
             r.p50(), r.p99(), r.note());
       }
     }
-  }
-
-  private static String require(Map<String, String> opts, String key) {
-    String v = opts.get(key);
-    if (v == null) {
-      System.err.println("missing --" + key);
-      System.exit(2);
-    }
-    return v;
   }
 
   private SciFactEval() {}
