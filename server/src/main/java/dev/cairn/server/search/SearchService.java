@@ -104,8 +104,7 @@ public final class SearchService {
     long started = System.nanoTime();
     // the query is embedded before the transaction, in every mode (LEXICAL falls back to the
     // vectors when its ladder finds nothing): no model inference while a connection is held
-    QueryVector vector = new QueryVector(query.text());
-    vector.get();
+    float[] vector = embedder.embedQuery(query.text());
     // the changes committed so far (this replica's own writes among them), before the search's
     // connection is taken: one indexed read, and a LEXICAL search may fall back to the vectors
     vectors.catchUp();
@@ -139,23 +138,6 @@ public final class SearchService {
   /** The parsed query and the statistics its lexical stages rank with. */
   private record Lexical(List<UUID> owners, List<UUID> others, Map<@Nullable String, String> parsed, List<String> terms,
       Stats stats) {}
-
-  /** The query's embedding, computed once, when first needed. */
-  private final class QueryVector {
-    private final String text;
-    private float @Nullable [] vector;
-
-    QueryVector(String text) {
-      this.text = text;
-    }
-
-    float[] get() {
-      if (vector == null) {
-        vector = embedder.embedQuery(text);
-      }
-      return vector;
-    }
-  }
 
   /** Empty, over-long and control characters are refused before PostgreSQL sees the text. */
   private static void checkText(String text) {
@@ -215,7 +197,7 @@ public final class SearchService {
    * when EXACT and PREFIX find nothing, the semantic fallback (hits from the fallback's least
    * similarity up), labelled SEMANTIC.
    */
-  private Result run(DSLContext sql, Caller caller, Query query, Lexical lexical, QueryVector vector,
+  private Result run(DSLContext sql, Caller caller, Query query, Lexical lexical, float[] vector,
       @Nullable Position after, int size, PageBinding binding) {
     List<StageReport> reports = new ArrayList<>();
     if (after != null && after.stage() == Stage.SEMANTIC) {
@@ -298,10 +280,10 @@ public final class SearchService {
   private static final Comparator<Ranked> BY_SCORE =
       Comparator.comparingDouble(Ranked::score).reversed().thenComparing(Ranked::itemId);
 
-  private Result semanticPage(DSLContext sql, Caller caller, Query query, List<UUID> others, QueryVector vector,
+  private Result semanticPage(DSLContext sql, Caller caller, Query query, List<UUID> others, float[] vector,
       double minSimilarity, @Nullable Position after, int size, PageBinding binding, List<StageReport> reports) {
     long t0 = System.nanoTime();
-    List<Ranked> list = semanticList(sql, caller, query, others, vector.get(), minSimilarity);
+    List<Ranked> list = semanticList(sql, caller, query, others, vector, minSimilarity);
     reports.add(new StageReport(Stage.SEMANTIC, list.size(), took(query, t0)));
     int skip = after == null ? 0 : (int) list.stream().takeWhile(r -> !isAfter(r.score(), r.itemId(), after)).count();
     List<Ranked> rest = list.subList(skip, Math.min(list.size(), skip + size + 1));
@@ -325,7 +307,7 @@ public final class SearchService {
    * semantic list, fused by reciprocal rank; an item only the semantic list holds is labelled
    * SEMANTIC. Pages are cut from the fused order (recomputed on each page, bound by the token).
    */
-  private Result hybrid(DSLContext sql, Caller caller, Query query, Lexical lexical, QueryVector vector,
+  private Result hybrid(DSLContext sql, Caller caller, Query query, Lexical lexical, float[] vector,
       @Nullable Position after, int size, PageBinding binding) {
     List<StageReport> reports = new ArrayList<>();
     Stage lexicalStage = Stage.EXACT;
@@ -340,7 +322,7 @@ public final class SearchService {
       }
     }
     long t0 = System.nanoTime();
-    List<Ranked> semanticList = semanticList(sql, caller, query, lexical.others(), vector.get(), -1);
+    List<Ranked> semanticList = semanticList(sql, caller, query, lexical.others(), vector, -1);
     reports.add(new StageReport(Stage.SEMANTIC, semanticList.size(), took(query, t0)));
     List<Fusion.Fused> fused = Fusion.fuse(lexicalList, semanticList, settings.rrfK(), settings.lexicalWeight(),
         settings.semanticWeight());
