@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Checks what `helm template` rendered for the Cairn chart: hardened pods, gRPC health probes,
+secrets only by reference, the migration hook, the gateway config pointed at the cluster, and
+the monitoring objects. Usage: check_rendered.py default|production rendered.yaml"""
+import json
+import sys
+
+import yaml
+
+SECRET_VARS = {
+    "CAIRN_DATABASE_URL", "CAIRN_DATABASE_PASSWORD", "CAIRN_DATABASE_APP_PASSWORD", "CAIRN_KEK",
+    "CAIRN_KEK_PREVIOUS", "CAIRN_AUDIT_HMAC_KEY", "CAIRN_ATTESTATION_KEY", "CAIRN_PAGE_TOKEN_KEY",
+    "CAIRN_ADMIN_TOKEN", "CAIRN_EMBEDDINGS_KEY",
+}
+REQUIRED_SECRET_VARS = {
+    "CAIRN_DATABASE_URL", "CAIRN_DATABASE_PASSWORD", "CAIRN_DATABASE_APP_PASSWORD", "CAIRN_KEK",
+    "CAIRN_AUDIT_HMAC_KEY", "CAIRN_ATTESTATION_KEY",
+}
+ALERTS = {
+    "CairnDown", "CairnErrorRateHigh", "CairnLatencyHigh", "CairnJobBacklog", "CairnIngestionLag",
+    "CairnJobsDeadLettered", "CairnPoolSaturated", "CairnPoolTimeouts", "CairnAuditVerificationFailed",
+}
+
+problems = []
+
+
+def check(condition, message):
+    if not condition:
+        problems.append(message)
+
+
+def pod_spec(doc):
+    return doc["spec"]["template"]["spec"]
+
+
+def check_hardened(doc):
+    name = f'{doc["kind"]}/{doc["metadata"]["name"]}'
+    spec = pod_spec(doc)
+    pod = spec.get("securityContext", {})
+    check(pod.get("runAsNonRoot") is True, f"{name}: pod runAsNonRoot is not true")
+    check(pod.get("seccompProfile", {}).get("type") == "RuntimeDefault", f"{name}: pod seccomp is not RuntimeDefault")
+    check(spec.get("automountServiceAccountToken") is False, f"{name}: mounts a service account token")
+    for c in spec["containers"]:
+        sc = c.get("securityContext", {})
+        where = f"{name}/{c['name']}"
+        check(sc.get("readOnlyRootFilesystem") is True, f"{where}: root filesystem is writable")
+        check(sc.get("allowPrivilegeEscalation") is False, f"{where}: privilege escalation allowed")
+        check("ALL" in sc.get("capabilities", {}).get("drop", []), f"{where}: capabilities not dropped")
+        check(sc.get("seccompProfile", {}).get("type") == "RuntimeDefault", f"{where}: seccomp is not RuntimeDefault")
+        check(c.get("resources", {}).get("requests"), f"{where}: no resource requests")
+        check(c.get("resources", {}).get("limits", {}).get("memory"), f"{where}: no memory limit")
+        mounts = {m["mountPath"] for m in c.get("volumeMounts", [])}
+        check("/tmp" in mounts, f"{where}: no writable /tmp")
+
+
+def check_env(doc):
+    name = f'{doc["kind"]}/{doc["metadata"]["name"]}'
+    env = {e["name"]: e for e in pod_spec(doc)["containers"][0]["env"]}
+    for var in SECRET_VARS & env.keys():
+        check("value" not in env[var] and "secretKeyRef" in env[var].get("valueFrom", {}),
+              f"{name}: {var} is not a secretKeyRef")
+    check(REQUIRED_SECRET_VARS <= env.keys(), f"{name}: missing {sorted(REQUIRED_SECRET_VARS - env.keys())}")
+    check(env.get("CAIRN_DATA_DIR", {}).get("value") == "/var/lib/cairn", f"{name}: CAIRN_DATA_DIR is not the data volume")
+
+
+def main():
+    variant, path = sys.argv[1], sys.argv[2]
+    with open(path) as f:
+        docs = [d for d in yaml.safe_load_all(f) if d]
+    by_kind = {}
+    for d in docs:
+        by_kind.setdefault(d["kind"], []).append(d)
+    kinds = set(by_kind)
+
+    check("Secret" not in kinds, "the chart renders a Secret: secrets must come from secrets.existingSecret")
+    deployments = {d["metadata"]["name"]: d for d in by_kind.get("Deployment", [])}
+    server = deployments.get("cairn")
+    gateway = deployments.get("cairn-gateway")
+    check(server is not None and gateway is not None, f"expected Deployments cairn and cairn-gateway, got {sorted(deployments)}")
+    jobs = by_kind.get("Job", [])
+    check(len(jobs) == 1, f"expected one migration Job, got {len(jobs)}")
+    if problems:
+        return
+
+    for d in list(deployments.values()) + jobs:
+        check_hardened(d)
+    for d in [server] + jobs:
+        check_env(d)
+
+    c = pod_spec(server)["containers"][0]
+    port = next(p["containerPort"] for p in c["ports"] if p["name"] == "grpc")
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        check(c.get(probe, {}).get("grpc", {}).get("port") == port, f"server: {probe} is not a gRPC health probe on {port}")
+
+    job = jobs[0]
+    hooks = job["metadata"].get("annotations", {}).get("helm.sh/hook", "")
+    check(set(hooks.split(",")) == {"pre-install", "pre-upgrade"}, f"migration Job hook is {hooks!r}")
+    check(pod_spec(job)["containers"][0].get("args") == ["rewrap-keys"], "migration Job does not run rewrap-keys")
+
+    configmaps = {d["metadata"]["name"]: d for d in by_kind.get("ConfigMap", [])}
+    envoy_cm = configmaps.get("cairn-gateway")
+    check(envoy_cm is not None, "no gateway ConfigMap")
+    if envoy_cm:
+        envoy = yaml.safe_load(envoy_cm["data"]["envoy.yaml"])
+        text = json.dumps(envoy)
+        check("static_resources" in envoy, "gateway envoy.yaml has no static_resources")
+        check("127.0.0.1" not in text, "gateway envoy.yaml still names 127.0.0.1 (substitution missed)")
+        check("cairn-headless.cairn.svc.cluster.local" in text, "gateway envoy.yaml does not name the headless Service")
+        if "proto_descriptor" in text:
+            check("/etc/envoy/cairn-descriptor.binpb" in text, "gateway descriptor path not substituted")
+    dashboards = [d for d in configmaps.values() if d["metadata"].get("labels", {}).get("grafana_dashboard") == "1"]
+    check(len(dashboards) == 1, "no ConfigMap with the grafana_dashboard label")
+    for d in dashboards:
+        for key, value in d["data"].items():
+            dashboard = json.loads(value)
+            check(dashboard.get("panels"), f"dashboard {key} has no panels")
+
+    rules = by_kind.get("PrometheusRule", [])
+    check(len(rules) == 1, "no PrometheusRule")
+    if rules:
+        alerts = {r["alert"] for g in rules[0]["spec"]["groups"] for r in g["rules"]}
+        check(ALERTS <= alerts, f"alerts missing: {sorted(ALERTS - alerts)}")
+    monitors = by_kind.get("ServiceMonitor", [])
+    check(any(e["port"] == "metrics" for m in monitors for e in m["spec"]["endpoints"]), "no ServiceMonitor on the metrics port")
+    for kind in ("Service", "PodDisruptionBudget", "NetworkPolicy"):
+        check(kind in kinds, f"no {kind}")
+
+    if variant == "production":
+        hpas = {d["spec"]["scaleTargetRef"]["name"] for d in by_kind.get("HorizontalPodAutoscaler", [])}
+        check("cairn" in hpas, "production: no HPA for the server")
+        check("replicas" not in server["spec"], "production: the Deployment fixes replicas while the HPA scales it")
+        check(pod_spec(server).get("topologySpreadConstraints"), "production: replicas are not spread over zones")
+
+    print(f"check_rendered: {variant}: {len(docs)} objects ({', '.join(sorted(kinds))}) checked")
+
+
+main()
+if problems:
+    print("check_rendered: FAILED\n  " + "\n  ".join(problems), file=sys.stderr)
+    sys.exit(1)

