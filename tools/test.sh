@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every check Cairn has, as CI does: the Maven build with all unit and end-to-end tests
-# (real PostgreSQL, real gRPC over Netty), buf lint of the contracts, and the Node and Python
+# (real PostgreSQL, real gRPC over Netty), buf lint and buf breaking of the contracts, the
+# OpenAPI description's freshness, helm lint and render of the chart, and the Node and Python
 # interop checks against a freshly started server. Needs: a JDK 21+ (found automatically),
-# Node.js with npm, Python 3 — dependencies come from Maven Central, npm and PyPI.
+# Node.js with npm, Python 3, Go — dependencies come from Maven Central, npm, PyPI and the Go
+# module proxy.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/jdk.sh
@@ -13,4 +15,6 @@ cd "$root"
 
 ./mvnw -B -ntp verify
 tools/buf/run.sh
+tools/openapi/run.sh --check
+tools/helm/run.sh
 tools/interop/run.sh

@@ -25,3 +25,4 @@ cd "${proto}"
 "${buf}" lint --path src/main/proto/cairn
 "${buf}" build --path src/main/proto/cairn -o target/cairn-descriptor.binpb
 echo "buf: lint clean; wrote ${proto}/target/cairn-descriptor.binpb"
+"${here}/breaking.sh"
