@@ -6,6 +6,7 @@ import dev.cairn.server.db.Database;
 import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.db.LoggableErrors;
 import dev.cairn.server.core.Principal;
+import dev.cairn.server.observability.Metrics;
 import com.google.crypto.tink.KeysetHandle;
 import java.time.Clock;
 import java.time.Duration;
@@ -86,6 +87,7 @@ public final class AuditCheckpointer implements AutoCloseable {
       }
       if (last != null && !signer.verifies(owner, last)) {
         log.error("audit chain of users/{}: its latest checkpoint (seq {}) does not verify; not signing", owner, last.seq());
+        Metrics.auditVerificationFailed("checkpoint");
         return false;
       }
       long from = last == null ? 1 : last.seq();
@@ -94,6 +96,7 @@ public final class AuditCheckpointer implements AutoCloseable {
       var result = walker.result(head.seq());
       if (!result.verified()) {
         log.error("audit chain of users/{} is broken at seq {} ({}); not signing", owner, result.firstBrokenSeq(), result.reason());
+        Metrics.auditVerificationFailed("checkpoint");
         return false;
       }
       OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);

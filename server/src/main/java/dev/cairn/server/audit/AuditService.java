@@ -8,6 +8,7 @@ import dev.cairn.server.db.PagePosition;
 import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
+import dev.cairn.server.observability.Metrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -100,7 +101,7 @@ final class AuditService {
           "expected_seq", expectedSeq + " (expected: within the checked range " + from + ".." + (endSeq == 0 ? "end" : endSeq) + ")");
     }
     chainer.chain(owner, chainOnRead, chainWait);
-    return database.transaction(caller, sql -> {
+    var verification = database.transaction(caller, sql -> {
       var head = repository.head(sql, owner).orElse(null);
       var checkpoint = repository.latestCheckpoint(sql, owner).orElse(null);
       var anchor = checkpoint == null ? null
@@ -114,6 +115,10 @@ final class AuditService {
       byte[] payload = CheckpointSigner.payload(owner, checkpoint.seq(), checkpoint.hash(), checkpoint.signedAt(), checkpoint.keyId());
       return result.withCheckpoint(checkpoint, payload);
     });
+    if (!verification.verified()) {
+      Metrics.auditVerificationFailed("verify");
+    }
+    return verification;
   }
 
   /** {@code users/me} or the caller's own {@code users/{id}}; anything else is NOT_FOUND. */

@@ -15,6 +15,10 @@ import dev.cairn.vault.v1.VerifyAuditLogRequest;
 import dev.cairn.vault.v1.VerifyAuditLogResponse;
 import dev.cairn.vault.v1.GetAttestationKeyRequest;
 import dev.cairn.vault.v1.SharingServiceGrpc;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.security.KeyFactory;
 import java.security.Signature;
 import java.security.spec.X509EncodedKeySpec;
@@ -109,6 +113,33 @@ class AuditCheckpointTest {
     VerifyAuditLogResponse truncated = verify(cut);
     assertThat(truncated.getVerified()).isFalse();
     assertThat(truncated.getReason()).contains("signed checkpoint records seq 3");
+  }
+
+  @Test
+  void aChainThatFailsVerificationIsCountedOnTheMetricTheAlertWatches() throws Exception {
+    TestUser owner = server.newUser("checkpoint-counted");
+    threeEvents(owner);
+    assertThat(checkpointer.checkpoint(id(owner))).isTrue();
+    double verifyBefore = failures("verify");
+    double checkpointBefore = failures("checkpoint");
+
+    rewriteAndRehash(id(owner), 2);
+    append(id(owner), AuditLog.Entry.of("users/" + owner.id(), AuditAction.ITEM_READ, "items/x4", "r4"));
+    assertThat(verify(owner).getVerified()).isFalse();
+    assertThat(checkpointer.checkpoint(id(owner))).isFalse();
+
+    assertThat(failures("verify")).isGreaterThanOrEqualTo(verifyBefore + 1);
+    assertThat(failures("checkpoint")).isGreaterThanOrEqualTo(checkpointBefore + 1);
+  }
+
+  /** cairn_audit_verification_failures_total{source} as the server's /metrics reports it. */
+  private double failures(String source) throws Exception {
+    String prefix = "cairn_audit_verification_failures_total{source=\"" + source + "\"} ";
+    String body = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://localhost:" + server.server().metricsPort() + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    return body.lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(l.substring(prefix.length())))
+        .findFirst().orElseThrow(() -> new AssertionError("no " + prefix + "in /metrics"));
   }
 
   /**
