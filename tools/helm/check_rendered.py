@@ -131,7 +131,8 @@ def main():
         check("replicas" not in server["spec"], "production: the Deployment fixes replicas while the HPA scales it")
         check(pod_spec(server).get("topologySpreadConstraints"), "production: replicas are not spread over zones")
 
-    print(f"check_rendered: {variant}: {len(docs)} objects ({', '.join(sorted(kinds))}) checked")
+    if not problems:
+        print(f"check_rendered: {variant}: {len(docs)} objects ({', '.join(sorted(kinds))}) checked")
 
 
 main()
