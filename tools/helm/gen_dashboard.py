@@ -2,6 +2,7 @@
 panel; CI checks the JSON and, in MonitoringContractTest, that every metric it queries is exported)."""
 import json
 import pathlib
+import sys
 S = 'namespace="$namespace", job="$job"'
 panels = []
 pid = [0]
@@ -154,5 +155,11 @@ dashboard = {
     "panels": panels,
 }
 out = pathlib.Path(__file__).resolve().parents[2] / "helm" / "cairn" / "dashboards" / "cairn.json"
-out.write_text(json.dumps(dashboard, indent=2) + "\n")
-print(f"wrote {out}: {len(panels)} panels")
+text = json.dumps(dashboard, indent=2) + "\n"
+if sys.argv[1:] == ["--check"]:
+    if out.read_text() != text:
+        sys.exit(f"error: {out} is not what tools/helm/gen_dashboard.py writes; run it and commit the result")
+    print(f"gen_dashboard: {out.name} is current")
+else:
+    out.write_text(text)
+    print(f"wrote {out}: {len(panels)} panels")

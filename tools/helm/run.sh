@@ -44,7 +44,9 @@ else
   echo "helm: proto/target/cairn-descriptor.binpb missing (tools/buf/run.sh builds it); rendering without it"
 fi
 
-# The dashboard is shipped as JSON: it must parse and look like a Grafana dashboard.
+# The dashboard is shipped as JSON, written by gen_dashboard.py: it must be current, parse and look
+# like a Grafana dashboard.
+python3 "${here}/gen_dashboard.py" --check
 python3 "${here}/check_dashboard.py" "${chart}"/dashboards/*.json
 
 rm -rf "${out}" && mkdir -p "${out}"
