@@ -76,4 +76,10 @@ if "${helm}" template cairn "${chart}" "${descriptor_flags[@]}" \
   exit 1
 fi
 grep -q "CAIRN_KEK" "${out}/refused.txt" || { cat "${out}/refused.txt" >&2; exit 1; }
+# Without the token cache its listener gauge is always 0: the alert on it must not be rendered.
+if "${helm}" template cairn "${chart}" "${descriptor_flags[@]}" --set-string config.CAIRN_AUTH_CACHE_SECONDS=0 \
+    | grep -q "alert: CairnAuthListenerDown"; then
+  echo "error: CairnAuthListenerDown rendered although CAIRN_AUTH_CACHE_SECONDS=0" >&2
+  exit 1
+fi
 echo "helm: lint --strict clean, rendered and checked with default and production values (${out})"
