@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check Cairn has, as CI does: the Maven build with all unit and end-to-end tests
 # (real PostgreSQL, real gRPC over Netty), buf lint of the contracts, and the Node and Python
-# interop checks against a freshly started server. Needs: a JDK 21+ (found automatically),
+# interop checks against a freshly started server, and the gateway check (Envoy in front of a
+# fresh server, called from Node and headless Chromium). Needs: a JDK 21+ (found automatically),
 # Node.js with npm, Python 3 — dependencies come from Maven Central, npm and PyPI.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,3 +15,4 @@ cd "$root"
 ./mvnw -B -ntp verify
 tools/buf/run.sh
 tools/interop/run.sh
+tools/gateway/run.sh

@@ -4,8 +4,8 @@
 //
 // rpcChecks(): the calls over one Connect-ES transport (gRPC-Web, Connect or gRPC), to every
 // Cairn service. restChecks(): the same services over JSON/REST (the google.api.http paths the
-// transcoder maps). STREAMS lists the server streams checked over each path: when chat lands,
-// its SendMessage answer is one more entry there (see the comment on it).
+// transcoder maps). STREAMS lists the server streams checked over each path, each one entry:
+// vault's download, and chat's SendMessage (a routing check until chat lands; see its comment).
 
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { fromBinary } from '@bufbuild/protobuf';
@@ -155,9 +155,32 @@ export const STREAMS = [
       await checkDownload(ctx, BigInt(events[0].metadata.version.size_bytes), chunks);
     },
   },
-  // Chat, when it lands (SendMessage answers as a stream: started, retrieval, delta…, completed):
-  // { name: 'chat SendMessage streams an answer', async rpc(ctx) {…ctx.chat.sendMessage…},
-  //   async rest(ctx) {…POST /v1/{conversation}/messages:send, readSse(res)…} },
+  {
+    // Chat answers UNIMPLEMENTED today: this proves the stream's route on every path (gRPC paths
+    // and POST /v1/{parent}/messages:send as SSE) reaches Cairn's ChatService. When chat lands it
+    // fails on purpose: replace both bodies with a real answer check (create a conversation, send,
+    // read started, delta…, completed; over REST with readSse) — the rest of the check is ready.
+    name: "chat SendMessage's stream reaches Cairn's ChatService",
+    async rpc(ctx) {
+      try {
+        for await (const _ of ctx.chat.sendMessage({ parent: 'conversations/gatewaycheck', text: 'hello' }, ctx.opts()));
+      } catch (e) {
+        reachedChat(ConnectError.from(e), 'SendMessage');
+        return;
+      }
+      fail('SendMessage answered: chat has landed, make this a real answer check');
+    },
+    async rest(ctx) {
+      const res = await ctx.fetch('/v1/conversations/gatewaycheck/messages:send', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ text: 'hello' }),
+      });
+      const body = await res.text();
+      expect(res.status === 501, `HTTP ${res.status}: chat has landed, make this a real answer check (${body.slice(0, 200)})`);
+      expect(JSON.parse(body).message.includes('cairn.chat.v1.ChatService/SendMessage'), `body ${body}`);
+    },
+  },
 ];
 
 async function checkDownload(ctx, sizeBytes, chunks) {
