@@ -351,7 +351,9 @@ export function restChecks({ base, token, document }) {
       async run() {
         ctx.documentSha256 = await sha256Hex(document);
         const body = JSON.stringify({ kind: 'KIND_DOCUMENT', display_name: 'gateway check (REST)', media_type: 'application/octet-stream', content: bytesToBase64(document) });
-        const created = await json(await ctx.fetch('/v1/items', { method: 'POST', body, headers: { 'content-type': 'application/json' } }));
+        const createRes = await ctx.fetch('/v1/items', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+        ctx.createRequestId = createRes.headers.get('x-request-id');
+        const created = await json(createRes);
         expect(created.item?.name?.startsWith('items/'), `created ${JSON.stringify(created).slice(0, 200)}`);
         const got = await json(await ctx.fetch(`/v1/${created.item.name}`));
         expect(got.item?.kind === 'KIND_DOCUMENT' && got.item?.state === 'STATE_ACTIVE', `kind ${got.item?.kind}, state ${got.item?.state}`);
@@ -369,10 +371,13 @@ export function restChecks({ base, token, document }) {
       },
     },
     {
-      name: 'REST audit GET /v1/{user}/auditEvents lists the CreateItem',
+      name: "REST audit GET /v1/{user}/auditEvents lists the CreateItem under the gateway's x-request-id",
       async run() {
         const res = await json(await ctx.fetch(`/v1/${ctx.me}/auditEvents?page_size=100`));
-        expect(res.audit_events?.some((e) => e.target === ctx.item.name), `no event targets ${ctx.item.name}`);
+        const event = res.audit_events?.find((e) => e.target === ctx.item.name && e.action === 'ACTION_ITEM_CREATE');
+        expect(event, `no ACTION_ITEM_CREATE event targets ${ctx.item.name}`);
+        // The id Envoy minted (and returned) is the one Cairn logged and audited the write under.
+        expect(event.request_id === ctx.createRequestId, `audit request_id ${event.request_id}, response x-request-id ${ctx.createRequestId}`);
       },
     },
     {
