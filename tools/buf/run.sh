@@ -20,9 +20,13 @@ fi
 buf="${here}/node_modules/.bin/buf"
 
 # buf resolves paths against the workspace (proto/buf.yaml); --path keeps lint and build to our
-# own module, the imports in target/proto-deps only resolve.
+# own module, the imports in target/proto-deps only resolve. The descriptor set carries imports
+# and source info (buf build's defaults; Envoy's transcoder needs the imports) and google/rpc's
+# status and error details, which no contract imports but the transcoder prints in error bodies.
 cd "${proto}"
 "${buf}" lint --path src/main/proto/cairn
-"${buf}" build --path src/main/proto/cairn -o target/cairn-descriptor.binpb
+"${buf}" build --path src/main/proto/cairn \
+  --path target/proto-deps/google/rpc/status.proto --path target/proto-deps/google/rpc/error_details.proto \
+  -o target/cairn-descriptor.binpb
 echo "buf: lint clean; wrote ${proto}/target/cairn-descriptor.binpb"
 "${here}/breaking.sh"

