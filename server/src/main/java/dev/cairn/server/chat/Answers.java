@@ -258,6 +258,7 @@ public final class Answers {
   private void follow(Caller caller, UUID conversation, UUID message, long from, Chat.@Nullable Message user,
       Chat.AnswerSink sink, Cancellation call) {
     metrics.streamOpened();
+    signals.follow();
     try {
       long seen = signals.seen();
       Chat.Message m = chats.read(caller, conversation, message);
@@ -294,6 +295,7 @@ public final class Answers {
         m = chats.read(caller, conversation, message);
       }
     } finally {
+      signals.unfollow();
       metrics.streamClosed();
     }
   }

@@ -132,6 +132,15 @@ public final class ChatService {
       }
     }
     long deadline = System.nanoTime() + CANCEL_WAIT.toNanos();
+    signals.follow();
+    try {
+      return awaitEnd(caller, conversation, message, deadline);
+    } finally {
+      signals.unfollow();
+    }
+  }
+
+  private Chat.Message awaitEnd(Caller caller, UUID conversation, UUID message, long deadline) {
     while (true) {
       long seen = signals.seen();
       Chat.Message m = read(caller, conversation, message);
