@@ -109,6 +109,16 @@ final class ChatFixture {
     String name = VaultServiceGrpc.newBlockingStub(channelA).withCallCredentials(CairnTestServer.bearer(owner.token()))
         .createItem(CreateItemRequest.newBuilder().setItem(item).build()).getItem().getName();
     a.jobWorker().runDue();
+    // replica B's worker may have claimed the index job: wait for whichever ran it
+    try {
+      if (!eventually(Duration.ofSeconds(30), () -> !superuser(
+          "SELECT 1 FROM cairn.search_index_status WHERE item_id = ? AND indexed_version = 1", id(name)).isEmpty())) {
+        throw new IllegalStateException(name + " was not indexed in time");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
     return name;
   }
 

@@ -89,8 +89,10 @@ class ChatStreamingTest {
     String answer = stream.next().getStarted().getMessage().getName();
     assertThat(F.generatorA.awaitHeld(WAIT)).isTrue();
 
+    long t0 = System.nanoTime();
     Message cancelled = F.chatOnB(alice).cancelMessage(CancelMessageRequest.newBuilder().setName(answer).build())
         .getMessage();
+    Duration took = Duration.ofNanos(System.nanoTime() - t0);
 
     assertThat(cancelled.getState()).isEqualTo(Message.State.STATE_CANCELLED);
     assertThat(cancelled.getText()).isEqualTo("Otters eat fish");
@@ -100,6 +102,8 @@ class ChatStreamingTest {
     assertThat(answerText(rest)).isEqualTo("Otters eat fish");
     assertThat(rest.getLast().getCompleted().getFinishReason()).isEqualTo(FinishReason.FINISH_REASON_CANCELLED);
     assertThat(F.generatorA.cancellationsSeen.get()).isPositive();
+    // replica A heard B's request through LISTEN/NOTIFY, not at its next heartbeat (5 s)
+    assertThat(took).isLessThan(Duration.ofSeconds(2));
   }
 
   @Test
@@ -196,5 +200,56 @@ class ChatStreamingTest {
     Message stored = F.stored(alice, answer);
     assertThat(stored.getState()).isEqualTo(Message.State.STATE_COMPLETED);
     assertThat(received + tail).isEqualTo(stored.getText()).isEqualTo("Swifts sleep on the wing, ünd rarely land.");
+  }
+
+  @Test
+  void aSlowReaderNeitherBlocksTheGeneratorNorMakesTheServerQueueEveryPiece() throws Exception {
+    TestUser alice = F.newUser("alice");
+    F.document(alice, "Ants", "Ants farm aphids for honeydew.");
+    var conversation = F.conversation(alice);
+    List<String> pieces = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      pieces.add("word" + i + " ");
+    }
+    F.generatorA.script(new Script(pieces, Duration.ZERO, 0));
+    var received = new java.util.concurrent.LinkedBlockingQueue<SendMessageResponse>();
+    var finished = new java.util.concurrent.CountDownLatch(1);
+    var requests = new java.util.concurrent.atomic.AtomicReference<io.grpc.stub.ClientCallStreamObserver<?>>();
+    F.asyncChat(alice).sendMessage(send(conversation, "What do ants farm?"),
+        new io.grpc.stub.ClientResponseObserver<dev.cairn.chat.v1.SendMessageRequest, SendMessageResponse>() {
+          @Override
+          public void beforeStart(io.grpc.stub.ClientCallStreamObserver<dev.cairn.chat.v1.SendMessageRequest> call) {
+            call.disableAutoRequestWithInitial(1); // reads one event, then nothing until asked
+            requests.set(call);
+          }
+
+          @Override
+          public void onNext(SendMessageResponse value) {
+            received.add(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            finished.countDown();
+          }
+
+          @Override
+          public void onCompleted() {
+            finished.countDown();
+          }
+        });
+    String answer = received.poll(20, java.util.concurrent.TimeUnit.SECONDS).getStarted().getMessage().getName();
+
+    // the reader reads nothing more, yet the answer is generated and stored to its end
+    assertThat(eventually(WAIT, () -> F.stored(alice, answer).getState() == Message.State.STATE_COMPLETED)).isTrue();
+    String stored = F.stored(alice, answer).getText();
+    assertThat(stored).isEqualTo(String.join("", pieces));
+
+    requests.get().request(Integer.MAX_VALUE);
+    assertThat(finished.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    List<SendMessageResponse> events = new ArrayList<>(received);
+    assertThat(answerText(events)).isEqualTo(stored);
+    // what piled up while the reader slept went out as a few coalesced deltas, not 3000 queued ones
+    assertThat(events.stream().filter(SendMessageResponse::hasDelta).count()).isLessThan(100);
   }
 }
