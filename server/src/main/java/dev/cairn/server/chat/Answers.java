@@ -185,8 +185,14 @@ public final class Answers {
       return null;
     }
     if (send.follows() != null) {
-      return repository.message(sql, me, conversation, send.follows())
-          .orElseThrow(() -> ChatService.notFound(conversation, send.follows())).id();
+      var m = repository.message(sql, me, conversation, send.follows())
+          .orElseThrow(() -> ChatService.notFound(conversation, send.follows()));
+      if (m.role() != Chat.Role.ASSISTANT) {
+        // a question follows an answer; to ask a user message again, regenerate it
+        throw CairnException.invalidField("follows", "conversations/" + conversation + "/messages/" + m.id()
+            + " is a user message (expected: the answer the new message follows, or from_start)");
+      }
+      return m.id();
     }
     var links = repository.links(sql, me, conversation);
     return links.isEmpty() ? null : links.getLast().id();

@@ -103,9 +103,13 @@ final class ChatFixture {
 
   /** A searchable text document, indexed before this returns. */
   String document(TestUser owner, String displayName, String text) {
+    return document(owner, displayName, "text/plain", text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A searchable document of any media type, indexed before this returns. */
+  String document(TestUser owner, String displayName, String mediaType, byte[] content) {
     Item item = Item.newBuilder().setKind(Item.Kind.KIND_DOCUMENT).setDisplayName(displayName)
-        .setMediaType("text/plain").setSearchable(true)
-        .setContent(ByteString.copyFrom(text.getBytes(StandardCharsets.UTF_8))).build();
+        .setMediaType(mediaType).setSearchable(true).setContent(ByteString.copyFrom(content)).build();
     String name = VaultServiceGrpc.newBlockingStub(channelA).withCallCredentials(CairnTestServer.bearer(owner.token()))
         .createItem(CreateItemRequest.newBuilder().setItem(item).build()).getItem().getName();
     a.jobWorker().runDue();
@@ -199,6 +203,29 @@ final class ChatFixture {
 
   static UUID id(String name) {
     return UUID.fromString(name.substring(name.lastIndexOf('/') + 1));
+  }
+
+  /** A PDF with one page per entry, each page's text as one line. */
+  static byte[] pdf(List<String> pages) {
+    try (var doc = new org.apache.pdfbox.pdmodel.PDDocument()) {
+      for (String text : pages) {
+        var page = new org.apache.pdfbox.pdmodel.PDPage();
+        doc.addPage(page);
+        try (var out = new org.apache.pdfbox.pdmodel.PDPageContentStream(doc, page)) {
+          out.beginText();
+          out.setFont(new org.apache.pdfbox.pdmodel.font.PDType1Font(
+              org.apache.pdfbox.pdmodel.font.Standard14Fonts.FontName.HELVETICA), 12);
+          out.newLineAtOffset(72, 700);
+          out.showText(text);
+          out.endText();
+        }
+      }
+      var bytes = new java.io.ByteArrayOutputStream();
+      doc.save(bytes);
+      return bytes.toByteArray();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Links every queued audit event into its chain. */

@@ -237,6 +237,14 @@ class ChatRulesTest {
         .setFollows("conversations/" + UUID.randomUUID() + "/messages/" + UUID.randomUUID()).build()).next());
     // and nothing was stored by any of them
     assertThat(messages(alice, conversation, "")).isEmpty();
+    // a question follows an answer, never another question
+    var first = sendAll(chat, send(conversation, "Anything on narwhals?"));
+    String question = first.getFirst().getStarted().getUserMessage().getName();
+    assertInvalid("follows", () -> chat.sendMessage(send(conversation, "hi").toBuilder().setFollows(question).build())
+        .next());
+    assertInvalid("text", () -> chat.sendMessage(SendMessageRequest.newBuilder().setParent(conversation.getName())
+        .setRegenerate(question).setText("again").build()).next());
+    assertThat(messages(alice, conversation, "")).hasSize(2);
   }
 
   @Test

@@ -252,4 +252,38 @@ class ChatStreamingTest {
     // what piled up while the reader slept went out as a few coalesced deltas, not 3000 queued ones
     assertThat(events.stream().filter(SendMessageResponse::hasDelta).count()).isLessThan(100);
   }
+
+  @Test
+  void aCitationOfAPdfNamesThePageThePassageIsOn() {
+    TestUser alice = F.newUser("alice");
+    String item = F.document(alice, "Field guide", "application/pdf", ChatFixture.pdf(List.of(
+        "Chapter one is about sparrows and their songs.", "Kingfishers dive for minnows in clear streams.")));
+    var conversation = F.conversation(alice);
+    F.generatorA.script(Script.of("Minnows [1]."));
+
+    var events = sendAll(F.chat(alice), send(conversation, "What do kingfishers dive for?"));
+
+    var citation = events.get(1).getRetrieval().getCitations(0);
+    assertThat(citation.getItem()).isEqualTo(item);
+    assertThat(citation.getPage()).isEqualTo(2);
+    assertThat(F.generatorA.prompts.getLast().sources().getFirst().page()).isEqualTo(2);
+  }
+
+  @Test
+  void anExpiredDeadlineWithoutDetachCancelsTheAnswerAndKeepsItsText() throws Exception {
+    TestUser alice = F.newUser("alice");
+    F.document(alice, "Storks", "White storks migrate to Africa.");
+    var conversation = F.conversation(alice);
+    F.generatorA.script(Script.of("Storks migrate", " south").holdingAfter(1));
+
+    var e = org.assertj.core.api.Assertions.catchThrowableOfType(io.grpc.StatusRuntimeException.class, () ->
+        sendAll(F.chat(alice).withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS),
+            send(conversation, "Where do storks go?")));
+
+    assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.DEADLINE_EXCEEDED);
+    var answer = F.chat(alice).listMessages(dev.cairn.chat.v1.ListMessagesRequest.newBuilder()
+        .setParent(conversation.getName()).build()).getMessages(1).getName();
+    assertThat(eventually(WAIT, () -> F.stored(alice, answer).getState() == Message.State.STATE_CANCELLED)).isTrue();
+    assertThat(F.stored(alice, answer).getText()).isEqualTo("Storks migrate");
+  }
 }
