@@ -2,6 +2,8 @@ package dev.cairn.server.app;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.cairn.server.chat.ChatModule;
+import dev.cairn.server.chat.generate.Generator;
 import dev.cairn.server.config.CairnConfig;
 import dev.cairn.server.db.Database;
 import dev.cairn.server.db.DatabaseBootstrap;
@@ -110,16 +112,31 @@ public final class CairnServer implements AutoCloseable {
   }
 
   /**
+   * As {@link #start(CairnConfig, Clock, PrintStream)}, with chat answered by {@code chatGenerator}
+   * instead of the configured one (tests and benchmarks that need to control an answer's pace).
+   */
+  public static CairnServer start(CairnConfig config, Clock clock, PrintStream console, Generator chatGenerator) {
+    requireNonNull(config, "config");
+    requireNonNull(chatGenerator, "chatGenerator");
+    return start(config, clock, console, netty(config), chatGenerator);
+  }
+
+  /**
    * Starts everything, serving on {@code transport} (Netty in production; an in-process
    * builder lets a test run its own server, with its own clock, without a port). On failure
    * stops what was started and rethrows.
    */
   public static CairnServer start(CairnConfig config, Clock clock, PrintStream console, ServerBuilder<?> transport) {
+    return start(config, clock, console, transport, null);
+  }
+
+  private static CairnServer start(CairnConfig config, Clock clock, PrintStream console, ServerBuilder<?> transport,
+      @Nullable Generator chatGenerator) {
     requireNonNull(config, "config");
     requireNonNull(transport, "transport");
     var cairn = new CairnServer(config);
     try {
-      cairn.startAll(clock, console, transport);
+      cairn.startAll(clock, console, transport, chatGenerator);
       return cairn;
     } catch (RuntimeException | Error e) {
       cairn.close();
@@ -134,7 +151,7 @@ public final class CairnServer implements AutoCloseable {
         .permitKeepAliveWithoutCalls(true);
   }
 
-  private void startAll(Clock clock, PrintStream console, ServerBuilder<?> builder) {
+  private void startAll(Clock clock, PrintStream console, ServerBuilder<?> builder, @Nullable Generator chatGenerator) {
     createDataDir();
     var db = config.database();
     String ownerUrl;
@@ -190,7 +207,13 @@ public final class CairnServer implements AutoCloseable {
     cairnServices.add(new IdentityGrpcService(identity));
     cairnServices.addAll(vault.services());
     cairnServices.addAll(search.services());
-    cairnServices.addAll(Unimplemented.services());
+    var chat = new ChatModule(new ChatModule.Parts(database, vaultContext.contentStore(), vaultContext.access(),
+        vaultContext.audit(), vaultContext.pageTokens(), search.service(),
+        chatGenerator != null ? chatGenerator : ChatGenerators.configured(), clock, UUID::randomUUID,
+        metrics.registry()));
+    // closed after the server has drained its calls, before the pool (resources close in reverse)
+    resources.add(chat);
+    cairnServices.addAll(chat.services());
 
     ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     resources.add(executor::shutdownNow);

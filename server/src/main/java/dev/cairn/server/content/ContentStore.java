@@ -215,6 +215,35 @@ public final class ContentStore {
     }
   }
 
+  /**
+   * Chat message texts and citations of one owner under their data key (created on first use):
+   * stored encrypted like item content, so crypto-shredding reaches conversations too.
+   */
+  public MessageTexts messageTexts(DSLContext sql, UUID owner) {
+    return new MessageTexts(dataKeys.forOwner(sql, owner), owner);
+  }
+
+  /** Encrypts and decrypts one owner's chat messages: part 0 the text, part 1 the citations. */
+  public static final class MessageTexts {
+    public static final int TEXT = 0;
+    public static final int CITATIONS = 1;
+    private final Aead aead;
+    private final UUID owner;
+
+    private MessageTexts(Aead aead, UUID owner) {
+      this.aead = aead;
+      this.owner = owner;
+    }
+
+    public byte[] encrypt(UUID conversation, UUID message, int part, byte[] plaintext) {
+      return ContentCipher.encryptMessage(aead, owner, conversation, message, part, plaintext);
+    }
+
+    public byte[] decrypt(UUID conversation, UUID message, int part, byte[] ciphertext) {
+      return ContentCipher.decryptMessage(aead, owner, conversation, message, part, ciphertext);
+    }
+  }
+
   /** A version row of a visible item (RLS: visible exactly when the item is). */
   public StoredVersion version(DSLContext sql, UUID item, int version) {
     return repository.version(sql, item, version)

@@ -28,6 +28,7 @@ public final class CairnException extends RuntimeException {
     ALREADY_EXISTS,
     ABORTED,
     FAILED_PRECONDITION,
+    OUT_OF_RANGE,
     RESOURCE_EXHAUSTED,
     DEADLINE_EXCEEDED,
     CANCELLED,
@@ -135,6 +136,21 @@ public final class CairnException extends RuntimeException {
   public static CairnException failedPrecondition(String message) {
     return of(
         Kind.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_FAILED_PRECONDITION, message);
+  }
+
+  /** A position past the end of what exists; the field names which position. */
+  public static CairnException outOfRange(String field, String description) {
+    return new CairnException(
+        Kind.OUT_OF_RANGE,
+        ErrorReason.ERROR_REASON_OUT_OF_RANGE,
+        field + ": " + description,
+        Map.of("field", field),
+        List.of(BadRequest.FieldViolation.newBuilder().setField(field).setDescription(description).build()));
+  }
+
+  /** The answer was stopped (the generating call ended, CancelMessage). */
+  public static CairnException cancelled(String message) {
+    return of(Kind.CANCELLED, ErrorReason.ERROR_REASON_UNSPECIFIED, message);
   }
 
   public static CairnException limitExceeded(String limit, String message) {

@@ -39,6 +39,28 @@ public final class ContentCipher {
     return decrypt(aead, ciphertext, chunkTextAad(owner, item, version, ordinal));
   }
 
+  /**
+   * A chat message's text ({@code part} 0) or citations ({@code part} 1), bound to its owner,
+   * conversation and message: a message's ciphertext never decrypts as another's, nor as content.
+   */
+  public static byte[] encryptMessage(Aead aead, UUID owner, UUID conversation, UUID message, int part, byte[] plaintext) {
+    return encrypt(aead, plaintext, messageAad(owner, conversation, message, part));
+  }
+
+  public static byte[] decryptMessage(Aead aead, UUID owner, UUID conversation, UUID message, int part, byte[] ciphertext) {
+    return decrypt(aead, ciphertext, messageAad(owner, conversation, message, part));
+  }
+
+  static byte[] messageAad(UUID owner, UUID conversation, UUID message, int part) {
+    return ByteBuffer.allocate(13 + 48 + 4)
+        .put("chat-message:".getBytes(StandardCharsets.US_ASCII))
+        .put(KeyEncryptionKeys.ownerBytes(owner))
+        .put(KeyEncryptionKeys.ownerBytes(conversation))
+        .put(KeyEncryptionKeys.ownerBytes(message))
+        .putInt(part)
+        .array();
+  }
+
   /** Its own prefix: a chunk's ciphertext never authenticates as a segment or record, nor the reverse. */
   static byte[] chunkTextAad(UUID owner, UUID item, int version, int ordinal) {
     return ByteBuffer.allocate(13 + 32 + 8)

@@ -186,6 +186,7 @@ public final class ErrorMapper implements ServerInterceptor {
       case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
       case ABORTED -> Status.Code.ABORTED;
       case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
+      case OUT_OF_RANGE -> Status.Code.OUT_OF_RANGE;
       case RESOURCE_EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
       case DEADLINE_EXCEEDED -> Status.Code.DEADLINE_EXCEEDED;
       case CANCELLED -> Status.Code.CANCELLED;

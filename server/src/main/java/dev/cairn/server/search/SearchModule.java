@@ -58,6 +58,11 @@ public final class SearchModule {
     return List.of(new SearchGrpcService(service));
   }
 
+  /** The search service itself, for chat's retrieval (in-process, with the caller's rights). */
+  public SearchService service() {
+    return service;
+  }
+
   public List<JobHandler> jobHandlers() {
     return List.of(indexer.handler());
   }

@@ -4,4 +4,7 @@
  * the chat service retrieves the caller's sources and hands them over as a {@link
  * dev.cairn.server.chat.generate.Prompt}.
  */
+@NullMarked
 package dev.cairn.server.chat.generate;
+
+import org.jspecify.annotations.NullMarked;

@@ -11,9 +11,11 @@ import dev.cairn.server.db.jooq.tables.AuditEvents;
 import dev.cairn.server.db.jooq.tables.AuditHeads;
 import dev.cairn.server.db.jooq.tables.AuditPending;
 import dev.cairn.server.db.jooq.tables.AuthenticateToken;
+import dev.cairn.server.db.jooq.tables.ChatMessages;
 import dev.cairn.server.db.jooq.tables.ClaimJobs;
 import dev.cairn.server.db.jooq.tables.Collections;
 import dev.cairn.server.db.jooq.tables.Consents;
+import dev.cairn.server.db.jooq.tables.Conversations;
 import dev.cairn.server.db.jooq.tables.DataKeys;
 import dev.cairn.server.db.jooq.tables.FindAccessLink;
 import dev.cairn.server.db.jooq.tables.FindUser;
@@ -144,6 +146,11 @@ public class Cairn extends SchemaImpl {
     }
 
     /**
+     * The table <code>cairn.chat_messages</code>.
+     */
+    public final ChatMessages CHAT_MESSAGES = ChatMessages.CHAT_MESSAGES;
+
+    /**
      * The table <code>cairn.claim_jobs</code>.
      */
     public final ClaimJobs CLAIM_JOBS = ClaimJobs.CLAIM_JOBS;
@@ -209,6 +216,11 @@ public class Cairn extends SchemaImpl {
      * The table <code>cairn.consents</code>.
      */
     public final Consents CONSENTS = Consents.CONSENTS;
+
+    /**
+     * The table <code>cairn.conversations</code>.
+     */
+    public final Conversations CONVERSATIONS = Conversations.CONVERSATIONS;
 
     /**
      * The table <code>cairn.data_keys</code>.
@@ -617,9 +629,11 @@ public class Cairn extends SchemaImpl {
             AuditHeads.AUDIT_HEADS,
             AuditPending.AUDIT_PENDING,
             AuthenticateToken.AUTHENTICATE_TOKEN,
+            ChatMessages.CHAT_MESSAGES,
             ClaimJobs.CLAIM_JOBS,
             Collections.COLLECTIONS,
             Consents.CONSENTS,
+            Conversations.CONVERSATIONS,
             DataKeys.DATA_KEYS,
             FindAccessLink.FIND_ACCESS_LINK,
             FindUser.FIND_USER,

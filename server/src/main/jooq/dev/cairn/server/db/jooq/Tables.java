@@ -11,9 +11,11 @@ import dev.cairn.server.db.jooq.tables.AuditEvents;
 import dev.cairn.server.db.jooq.tables.AuditHeads;
 import dev.cairn.server.db.jooq.tables.AuditPending;
 import dev.cairn.server.db.jooq.tables.AuthenticateToken;
+import dev.cairn.server.db.jooq.tables.ChatMessages;
 import dev.cairn.server.db.jooq.tables.ClaimJobs;
 import dev.cairn.server.db.jooq.tables.Collections;
 import dev.cairn.server.db.jooq.tables.Consents;
+import dev.cairn.server.db.jooq.tables.Conversations;
 import dev.cairn.server.db.jooq.tables.DataKeys;
 import dev.cairn.server.db.jooq.tables.FindAccessLink;
 import dev.cairn.server.db.jooq.tables.FindUser;
@@ -131,6 +133,11 @@ public class Tables {
     }
 
     /**
+     * The table <code>cairn.chat_messages</code>.
+     */
+    public static final ChatMessages CHAT_MESSAGES = ChatMessages.CHAT_MESSAGES;
+
+    /**
      * The table <code>cairn.claim_jobs</code>.
      */
     public static final ClaimJobs CLAIM_JOBS = ClaimJobs.CLAIM_JOBS;
@@ -196,6 +203,11 @@ public class Tables {
      * The table <code>cairn.consents</code>.
      */
     public static final Consents CONSENTS = Consents.CONSENTS;
+
+    /**
+     * The table <code>cairn.conversations</code>.
+     */
+    public static final Conversations CONVERSATIONS = Conversations.CONVERSATIONS;
 
     /**
      * The table <code>cairn.data_keys</code>.

@@ -10,8 +10,10 @@ import dev.cairn.server.db.jooq.tables.AccessLinks.AccessLinksPath;
 import dev.cairn.server.db.jooq.tables.ApiTokens.ApiTokensPath;
 import dev.cairn.server.db.jooq.tables.AuditCheckpoints.AuditCheckpointsPath;
 import dev.cairn.server.db.jooq.tables.AuditHeads.AuditHeadsPath;
+import dev.cairn.server.db.jooq.tables.ChatMessages.ChatMessagesPath;
 import dev.cairn.server.db.jooq.tables.Collections.CollectionsPath;
 import dev.cairn.server.db.jooq.tables.Consents.ConsentsPath;
+import dev.cairn.server.db.jooq.tables.Conversations.ConversationsPath;
 import dev.cairn.server.db.jooq.tables.DataKeys.DataKeysPath;
 import dev.cairn.server.db.jooq.tables.Grants.GrantsPath;
 import dev.cairn.server.db.jooq.tables.ItemCounts.ItemCountsPath;
@@ -247,6 +249,19 @@ public class Users extends TableImpl<UsersRecord> {
         return _auditHeads;
     }
 
+    private transient ChatMessagesPath _chatMessages;
+
+    /**
+     * Get the implicit to-many join path to the
+     * <code>cairn.chat_messages</code> table
+     */
+    public ChatMessagesPath chatMessages() {
+        if (_chatMessages == null)
+            _chatMessages = new ChatMessagesPath(this, null, Keys.CHAT_MESSAGES__CHAT_MESSAGES_OWNER_ID_FKEY.getInverseKey());
+
+        return _chatMessages;
+    }
+
     private transient CollectionsPath _collections;
 
     /**
@@ -284,6 +299,19 @@ public class Users extends TableImpl<UsersRecord> {
             _consentsRecipientIdFkey = new ConsentsPath(this, null, Keys.CONSENTS__CONSENTS_RECIPIENT_ID_FKEY.getInverseKey());
 
         return _consentsRecipientIdFkey;
+    }
+
+    private transient ConversationsPath _conversations;
+
+    /**
+     * Get the implicit to-many join path to the
+     * <code>cairn.conversations</code> table
+     */
+    public ConversationsPath conversations() {
+        if (_conversations == null)
+            _conversations = new ConversationsPath(this, null, Keys.CONVERSATIONS__CONVERSATIONS_OWNER_ID_FKEY.getInverseKey());
+
+        return _conversations;
     }
 
     private transient DataKeysPath _dataKeys;

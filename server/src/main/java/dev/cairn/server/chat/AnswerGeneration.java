@@ -1,0 +1,242 @@
+package dev.cairn.server.chat;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.cairn.server.chat.generate.FinishReason;
+import dev.cairn.server.chat.generate.Generation;
+import dev.cairn.server.chat.generate.GenerationException;
+import dev.cairn.server.chat.generate.Generator;
+import dev.cairn.server.chat.generate.Prompt;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Caller;
+import dev.cairn.server.db.Database;
+import dev.cairn.type.v1.ErrorReason;
+import io.grpc.Context;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one answer on its own virtual thread, outside the call's gRPC context (a detached answer
+ * outlives its call; no deadline of the call cancels its checkpoints) and outside any
+ * transaction: retrieval, then the generator, while a checkpointer writes the text so far every
+ * {@code interval} (and NOTIFYs followers), then the final state.
+ */
+final class AnswerGeneration {
+  private static final Logger log = LoggerFactory.getLogger(AnswerGeneration.class);
+  static final String NO_SOURCES_TEXT = "I found nothing in the documents you can read that answers this, so I "
+      + "will not guess. Try other words, or check that the documents are searchable and shared with you.";
+  /** A STREAMING answer whose checkpoints stopped this long ago was orphaned by its replica. */
+  static final Duration ORPHANED_AFTER = Duration.ofSeconds(30);
+  private static final Duration HEARTBEAT = Duration.ofSeconds(5);
+
+  private final Database database;
+  private final ChatRepository repository;
+  private final MessageStore messages;
+  private final Retrieval retrieval;
+  private final Generator generator;
+  private final ChatSignals signals;
+  private final ChatMetrics metrics;
+  private final Clock clock;
+  private final Duration interval;
+
+  AnswerGeneration(Database database, ChatRepository repository, MessageStore messages, Retrieval retrieval,
+      Generator generator, ChatSignals signals, ChatMetrics metrics, Clock clock, Duration interval) {
+    this.database = requireNonNull(database, "database");
+    this.repository = requireNonNull(repository, "repository");
+    this.messages = requireNonNull(messages, "messages");
+    this.retrieval = requireNonNull(retrieval, "retrieval");
+    this.generator = requireNonNull(generator, "generator");
+    this.signals = requireNonNull(signals, "signals");
+    this.metrics = requireNonNull(metrics, "metrics");
+    this.clock = requireNonNull(clock, "clock");
+    this.interval = requireNonNull(interval, "interval");
+  }
+
+  /** What the send's transaction decided: the question, its branch's history and the filter. */
+  record Job(Caller caller, AnswerRun run, String question, List<Prompt.Turn> history,
+      dev.cairn.server.search.Search.Filter filter) {}
+
+  void start(Job job) {
+    signals.register(job.run());
+    Thread.ofVirtual().name("cairn-answer-" + job.run().messageId()).start(Context.ROOT.wrap(() -> run(job)));
+  }
+
+  private void run(Job job) {
+    AnswerRun run = job.run();
+    AnswerRun.Outcome outcome;
+    Checkpointer checkpointer = null;
+    try {
+      Retrieval.Found found = run.isCancelled() ? Retrieval.Found.NOTHING
+          : retrieval.find(job.caller(), job.question(), job.filter());
+      database.transaction(job.caller(), sql -> {
+        repository.storeCitations(sql, run.ownerId(), run.messageId(),
+            messages.encryptCitations(sql, run.ownerId(), run.conversationId(), run.messageId(), found.citations()));
+        repository.notify(sql, ChatSignals.PROGRESS + run.messageId());
+        return null;
+      });
+      run.retrieved(found.citations());
+      if (run.isCancelled()) {
+        outcome = new AnswerRun.Outcome(Chat.State.CANCELLED, Chat.Finish.CANCELLED, usage(run, 0, 0), null);
+      } else if (found.sources().isEmpty()) {
+        run.append(NO_SOURCES_TEXT);
+        outcome = new AnswerRun.Outcome(Chat.State.COMPLETED, Chat.Finish.NO_SOURCES, usage(run, 0, 0), null);
+      } else {
+        checkpointer = new Checkpointer(job);
+        Thread.ofVirtual().name("cairn-checkpoint-" + run.messageId()).start(checkpointer);
+        Generation g = generator.generate(new Prompt(job.question(), job.history(), found.sources()), run::append, run);
+        Chat.Finish finish = run.isCancelled() ? Chat.Finish.CANCELLED : finish(g.finishReason());
+        outcome = new AnswerRun.Outcome(finish == Chat.Finish.CANCELLED ? Chat.State.CANCELLED : Chat.State.COMPLETED,
+            finish, usage(run, g.promptTokens(), g.completionTokens()), null);
+      }
+    } catch (GenerationException e) {
+      metrics.generatorError(generator.name());
+      log.warn("generator {} failed for an answer: {}", generator.name(), e.getMessage());
+      outcome = failed(run, CairnException.unavailable("the answer generator failed; the text so far is kept"));
+    } catch (CairnException e) {
+      outcome = failed(run, e);
+    } catch (RuntimeException e) {
+      log.error("answer generation failed", e);
+      outcome = failed(run, new CairnException(CairnException.Kind.INTERNAL, ErrorReason.ERROR_REASON_INTERNAL,
+          "internal error", Map.of(), List.of()));
+    } finally {
+      if (checkpointer != null) {
+        checkpointer.stop();
+      }
+    }
+    try {
+      finish(job, outcome);
+    } catch (RuntimeException e) {
+      log.error("could not store the end of an answer", e);
+    } finally {
+      signals.unregister(run);
+      run.ended(outcome);
+      var ttft = run.firstToken();
+      if (ttft != null) {
+        metrics.firstToken(generator.name(), ttft);
+      }
+      if (outcome.state() == Chat.State.CANCELLED) {
+        metrics.cancelled("stopped");
+      }
+    }
+  }
+
+  private static AnswerRun.Outcome failed(AnswerRun run, CairnException e) {
+    return new AnswerRun.Outcome(Chat.State.FAILED, Chat.Finish.ERROR, usage(run, 0, 0), e);
+  }
+
+  private static Chat.Usage usage(AnswerRun run, int prompt, int completion) {
+    return new Chat.Usage(prompt, completion, run.firstToken(), run.elapsed());
+  }
+
+  private static Chat.Finish finish(FinishReason reason) {
+    return switch (reason) {
+      case STOP -> Chat.Finish.STOP;
+      case LENGTH -> Chat.Finish.LENGTH;
+      case CANCELLED -> Chat.Finish.CANCELLED;
+      case NO_SOURCES -> Chat.Finish.NO_SOURCES;
+    };
+  }
+
+  /** The final state, the conversation freed for the next send, and a notification, in one transaction. */
+  private void finish(Job job, AnswerRun.Outcome outcome) {
+    AnswerRun run = job.run();
+    String text = run.snapshot().text();
+    database.transaction(job.caller(), sql -> {
+      // the conversation first, as a send does: the two never wait on each other's rows in opposite order
+      if (repository.lockConversation(sql, run.ownerId(), run.conversationId()).isEmpty()) {
+        return null; // deleted meanwhile
+      }
+      byte[] ciphertext = messages.encryptText(sql, run.ownerId(), run.conversationId(), run.messageId(), text);
+      CairnException error = outcome.error();
+      repository.finish(sql, run.ownerId(), run.messageId(), outcome.state(), ciphertext,
+          text.codePointCount(0, text.length()), outcome.finish(), outcome.usage(),
+          error == null ? null : error.kind().name(), error == null ? null : error.getMessage(), now());
+      repository.answerEnded(sql, run.ownerId(), run.conversationId(), run.messageId(), now());
+      repository.notify(sql, ChatSignals.PROGRESS + run.messageId());
+      return null;
+    });
+  }
+
+  private OffsetDateTime now() {
+    return OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+  }
+
+  /**
+   * Writes the text so far at most once per interval while it changes (and a heartbeat every few
+   * seconds while it does not), so the write rate is bounded whatever the generator's pace. A
+   * checkpoint that finds a cancel request (from any replica) or the answer gone stops the run.
+   */
+  private final class Checkpointer implements Runnable {
+    private final Job job;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition stopped = lock.newCondition();
+    private boolean stop;
+    private int stored;
+    private long lastWrite = System.nanoTime();
+
+    Checkpointer(Job job) {
+      this.job = job;
+    }
+
+    void stop() {
+      lock.lock();
+      try {
+        stop = true;
+        stopped.signalAll();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public void run() {
+      AnswerRun run = job.run();
+      while (true) {
+        lock.lock();
+        try {
+          long nanos = interval.toNanos();
+          while (!stop && nanos > 0) {
+            nanos = stopped.awaitNanos(nanos);
+          }
+          if (stop) {
+            return;
+          }
+        } catch (InterruptedException e) {
+          return;
+        } finally {
+          lock.unlock();
+        }
+        var now = run.snapshot();
+        boolean heartbeat = System.nanoTime() - lastWrite > HEARTBEAT.toNanos();
+        if (now.codePoints() == stored && !heartbeat) {
+          continue;
+        }
+        try {
+          boolean goOn = database.transaction(job.caller(), sql -> {
+            boolean more = repository.checkpoint(sql, run.ownerId(), run.messageId(),
+                messages.encryptText(sql, run.ownerId(), run.conversationId(), run.messageId(), now.text()),
+                now.codePoints(), now());
+            repository.notify(sql, ChatSignals.PROGRESS + run.messageId());
+            return more;
+          });
+          stored = now.codePoints();
+          lastWrite = System.nanoTime();
+          if (!goOn) {
+            run.cancel();
+          }
+        } catch (RuntimeException e) {
+          log.warn("an answer checkpoint failed; the next one retries: {}", e.toString());
+        }
+      }
+    }
+  }
+}

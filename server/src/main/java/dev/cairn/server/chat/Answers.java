@@ -1,0 +1,345 @@
+package dev.cairn.server.chat;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.cairn.server.chat.generate.Cancellation;
+import dev.cairn.server.chat.generate.Prompt;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Caller;
+import dev.cairn.server.db.Database;
+import dev.cairn.server.db.Jsonb;
+import dev.cairn.server.db.jooq.tables.records.ConversationsRecord;
+import dev.cairn.type.v1.ErrorReason;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.jooq.DSLContext;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * SendMessage and StreamMessage. A send takes the conversation's row lock, allocates the next
+ * seqs and marks its answer as the one streaming (or finds the answer of an earlier send with
+ * the same request_id and replays it), then generation runs apart from the call (see
+ * {@link AnswerGeneration}) while the call is fed from the answer's memory. StreamMessage reads
+ * the stored answer from an offset and follows its checkpoints until it ends, on any replica.
+ */
+public final class Answers {
+  /** The most earlier turns of the branch handed to the generator. */
+  static final int HISTORY_TURNS = 20;
+  private static final int TITLE_CODE_POINTS = 60;
+
+  private final Database database;
+  private final ChatRepository repository;
+  private final MessageStore messages;
+  private final ChatService chats;
+  private final AnswerGeneration generation;
+  private final ChatSignals signals;
+  private final ChatMetrics metrics;
+  private final Clock clock;
+  private final Supplier<UUID> ids;
+
+  Answers(Database database, ChatRepository repository, MessageStore messages, ChatService chats,
+      AnswerGeneration generation, ChatSignals signals, ChatMetrics metrics, Clock clock, Supplier<UUID> ids) {
+    this.database = requireNonNull(database, "database");
+    this.repository = requireNonNull(repository, "repository");
+    this.messages = requireNonNull(messages, "messages");
+    this.chats = requireNonNull(chats, "chats");
+    this.generation = requireNonNull(generation, "generation");
+    this.signals = requireNonNull(signals, "signals");
+    this.metrics = requireNonNull(metrics, "metrics");
+    this.clock = requireNonNull(clock, "clock");
+    this.ids = requireNonNull(ids, "ids");
+  }
+
+  /** What the send's transaction found or made. */
+  private record Start(Chat.Message user, Chat.Message answer, boolean replay,
+      AnswerGeneration.@Nullable Job job) {}
+
+  /**
+   * Sends and streams the answer into {@code sink} until it ends; {@code call} says when the call
+   * ended (without {@code detach}, that cancels the answer).
+   */
+  public void send(Caller caller, Chat.Send send, boolean detach, Chat.AnswerSink sink, Cancellation call) {
+    checkSend(send);
+    Start start = database.transaction(caller, sql -> start(sql, caller, send));
+    if (start.replay()) {
+      follow(caller, start.answer().conversationId(), start.answer().id(), 0, start.user(), sink, call);
+      return;
+    }
+    AnswerRun run = requireNonNull(start.job()).run();
+    call.onCancel(() -> {
+      if (!detach) {
+        metrics.cancelled("call_ended");
+        run.cancel();
+      }
+    });
+    generation.start(start.job());
+    metrics.streamOpened();
+    try {
+      deliver(run, start.user(), start.answer(), sink, call);
+    } finally {
+      metrics.streamClosed();
+    }
+  }
+
+  private static void checkSend(Chat.Send send) {
+    if (send.regenerate() != null) {
+      if (!send.text().isEmpty()) {
+        throw CairnException.invalidField("text", "set together with regenerate (expected: empty when regenerating)");
+      }
+      if (send.follows() != null || send.fromStart()) {
+        throw CairnException.invalidField("regenerate", "set together with follows or from_start (expected: one of them)");
+      }
+      return;
+    }
+    if (send.text().isBlank()) {
+      throw CairnException.invalidField("text", "empty (expected: 1..16000 characters, or set regenerate)");
+    }
+    if (send.follows() != null && send.fromStart()) {
+      throw CairnException.invalidField("from_start", "set together with follows (expected: one of them)");
+    }
+  }
+
+  private Start start(DSLContext sql, Caller caller, Chat.Send send) {
+    UUID me = caller.requireUserId();
+    UUID conversation = send.conversationId();
+    ConversationsRecord row = repository.lockConversation(sql, me, conversation)
+        .orElseThrow(() -> ChatService.notFound(conversation));
+    if (send.requestId() != null) {
+      var earlier = repository.answerByRequest(sql, me, conversation, send.requestId());
+      if (earlier.isPresent()) {
+        Chat.Message answer = messages.decrypt(sql, earlier.get());
+        Chat.Message user = messages.decrypt(sql, repository.message(sql, me, conversation,
+            requireNonNull(answer.parentId())).orElseThrow());
+        return new Start(user, answer, true, null);
+      }
+    }
+    requireIdle(sql, me, row);
+    OffsetDateTime now = now();
+    long seq = row.getNextSeq();
+    long added = 0;
+    Chat.Message user;
+    if (send.regenerate() != null) {
+      var m = repository.message(sql, me, conversation, send.regenerate())
+          .orElseThrow(() -> ChatService.notFound(conversation, send.regenerate()));
+      if (m.role() != Chat.Role.USER) {
+        throw CairnException.invalidField("regenerate", "conversations/" + conversation + "/messages/"
+            + send.regenerate() + " is an answer (expected: the user message to answer again)");
+      }
+      user = messages.decrypt(sql, m);
+    } else {
+      UUID parent = parent(sql, me, conversation, send);
+      UUID id = ids.get();
+      repository.insertMessage(sql, me, conversation, id, seq, Chat.Role.USER, parent, null, Chat.State.COMPLETED,
+          messages.encryptText(sql, me, conversation, id, send.text()), length(send.text()), now);
+      user = messages.decrypt(sql, repository.message(sql, me, conversation, id).orElseThrow());
+      seq++;
+      added++;
+    }
+    UUID answerId = ids.get();
+    repository.insertMessage(sql, me, conversation, answerId, seq, Chat.Role.ASSISTANT, user.id(), send.requestId(),
+        Chat.State.STREAMING, messages.encryptText(sql, me, conversation, answerId, ""), 0, now);
+    added++;
+    String title = row.getDisplayName().isEmpty() && row.getMessageCount() == 0 ? title(user.text()) : null;
+    repository.startAnswer(sql, me, conversation, seq + 1, row.getMessageCount() + added, answerId, title, now);
+    Chat.Message answer = messages.decrypt(sql, repository.message(sql, me, conversation, answerId).orElseThrow());
+    var filter = ChatCodec.filter(Jsonb.object(row.getRetrievalFilter()));
+    var job = new AnswerGeneration.Job(caller, new AnswerRun(me, conversation, answerId), user.text(),
+        history(sql, me, conversation, user.parentId()), filter);
+    return new Start(user, answer, false, job);
+  }
+
+  /**
+   * One answer at a time: FAILED_PRECONDITION while one streams, unless its replica stopped
+   * checkpointing long ago (it died): that answer is marked FAILED and the send goes ahead.
+   */
+  private void requireIdle(DSLContext sql, UUID me, ConversationsRecord row) {
+    UUID streaming = row.getStreamingMessage();
+    if (streaming == null) {
+      return;
+    }
+    var m = repository.message(sql, me, row.getId(), streaming);
+    if (m.isPresent() && m.get().state() == Chat.State.STREAMING) {
+      Duration silent = Duration.between(m.get().heartbeatAt().toInstant(), clock.instant());
+      if (silent.compareTo(AnswerGeneration.ORPHANED_AFTER) < 0) {
+        throw CairnException.failedPrecondition("conversations/" + row.getId() + " is still answering (messages/"
+            + streaming + "); wait for it to end, follow it with StreamMessage or stop it with CancelMessage");
+      }
+      repository.finish(sql, me, streaming, Chat.State.FAILED, m.get().ciphertext(), m.get().textLength(),
+          Chat.Finish.ERROR, Chat.Usage.NONE, CairnException.Kind.UNAVAILABLE.name(),
+          "the server generating this answer stopped; the text so far is kept", now());
+      repository.notify(sql, ChatSignals.PROGRESS + streaming);
+    }
+  }
+
+  /** The message a new user message follows: named, none (from the start), or the latest. */
+  private @Nullable UUID parent(DSLContext sql, UUID me, UUID conversation, Chat.Send send) {
+    if (send.fromStart()) {
+      return null;
+    }
+    if (send.follows() != null) {
+      var m = repository.message(sql, me, conversation, send.follows())
+          .orElseThrow(() -> ChatService.notFound(conversation, send.follows()));
+      if (m.role() != Chat.Role.ASSISTANT) {
+        // a question follows an answer; to ask a user message again, regenerate it
+        throw CairnException.invalidField("follows", "conversations/" + conversation + "/messages/" + m.id()
+            + " is a user message (expected: the answer the new message follows, or from_start)");
+      }
+      return m.id();
+    }
+    var links = repository.links(sql, me, conversation);
+    return links.isEmpty() ? null : links.getLast().id();
+  }
+
+  private List<Prompt.Turn> history(DSLContext sql, UUID me, UUID conversation, @Nullable UUID parent) {
+    if (parent == null) {
+      return List.of();
+    }
+    List<UUID> path = chats.path(sql, me, conversation, parent);
+    List<UUID> recent = path.subList(Math.max(0, path.size() - HISTORY_TURNS), path.size());
+    List<Prompt.Turn> turns = new ArrayList<>();
+    for (var m : repository.messages(sql, me, conversation, 0, recent, recent.size())) {
+      Chat.Message decrypted = messages.decrypt(sql, m);
+      if (!decrypted.text().isEmpty()) {
+        turns.add(new Prompt.Turn(m.role() == Chat.Role.USER ? Prompt.Role.USER : Prompt.Role.ASSISTANT,
+            decrypted.text()));
+      }
+    }
+    return turns;
+  }
+
+  /** Feeds the call from the answer's memory: what exists now, coalesced, whenever the client can take it. */
+  private void deliver(AnswerRun run, Chat.Message user, Chat.Message answer, Chat.AnswerSink sink, Cancellation call) {
+    sink.started(user, answer);
+    boolean citationsSent = false;
+    int sent = 0;
+    try {
+      while (true) {
+        if (call.isCancelled()) {
+          throw CairnException.cancelled("the call ended");
+        }
+        AnswerRun.Snapshot now = run.snapshot();
+        if (!citationsSent && now.citations() != null) {
+          sink.retrieval(now.citations());
+          citationsSent = true;
+        }
+        if (citationsSent && now.codePoints() > sent) {
+          sink.delta(now.text().substring(now.text().offsetByCodePoints(0, sent)), sent);
+          metrics.delta();
+          sent = now.codePoints();
+        }
+        AnswerRun.Outcome outcome = now.outcome();
+        if (outcome != null && sent == now.codePoints()) {
+          if (!citationsSent) {
+            sink.retrieval(List.of());
+          }
+          if (outcome.error() != null) {
+            throw outcome.error();
+          }
+          sink.completed(outcome.usage(), outcome.finish(), sent);
+          return;
+        }
+        run.awaitChange(sent, citationsSent, Duration.ofSeconds(1));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw CairnException.cancelled("interrupted");
+    }
+  }
+
+  /** StreamMessage: the stored answer from {@code from} on, then its checkpoints until it ends. */
+  public void stream(Caller caller, UUID conversation, UUID message, long from, Chat.AnswerSink sink, Cancellation call) {
+    Chat.Message m = chats.read(caller, conversation, message);
+    ChatService.requireAnswer(m.role(), conversation, message);
+    follow(caller, conversation, message, from, null, sink, call);
+  }
+
+  private void follow(Caller caller, UUID conversation, UUID message, long from, Chat.@Nullable Message user,
+      Chat.AnswerSink sink, Cancellation call) {
+    metrics.streamOpened();
+    signals.follow();
+    try {
+      long seen = signals.seen();
+      Chat.Message m = chats.read(caller, conversation, message);
+      // an offset not reached yet is waited for while the answer streams; past an ended answer it is out of range
+      while (!m.ended() && from > m.length()) {
+        seen = await(seen, call);
+        m = chats.read(caller, conversation, message);
+      }
+      if (from > m.length()) {
+        throw CairnException.outOfRange("from_offset", from + " is past the end of the answer (expected: 0.."
+            + m.length() + ")");
+      }
+      sink.started(user, m);
+      boolean citationsSent = false;
+      long sent = from;
+      while (true) {
+        if (!citationsSent && (m.citations() != null || m.ended())) {
+          sink.retrieval(m.citations() == null ? List.of() : m.citations());
+          citationsSent = true;
+        }
+        if (citationsSent && m.length() > sent) {
+          sink.delta(m.text().substring(m.text().offsetByCodePoints(0, (int) sent)), sent);
+          metrics.delta();
+          sent = m.length();
+        }
+        if (m.ended() && sent >= m.length()) {
+          if (m.state() == Chat.State.FAILED) {
+            throw storedError(m);
+          }
+          sink.completed(m.usage(), requireNonNull(m.finish()), sent);
+          return;
+        }
+        seen = await(seen, call);
+        m = chats.read(caller, conversation, message);
+      }
+    } finally {
+      signals.unfollow();
+      metrics.streamClosed();
+    }
+  }
+
+  /** Waits for the next notification (or a poll's worth of time); returns the generation to wait past next. */
+  private long await(long seen, Cancellation call) {
+    if (call.isCancelled()) {
+      throw CairnException.cancelled("the call ended");
+    }
+    try {
+      signals.awaitAfter(seen, ChatSignals.poll());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw CairnException.cancelled("interrupted");
+    }
+    return signals.seen();
+  }
+
+  private static CairnException storedError(Chat.Message m) {
+    String message = m.errorMessage() == null ? "the answer failed" : m.errorMessage();
+    if (CairnException.Kind.UNAVAILABLE.name().equals(m.errorCode())) {
+      return CairnException.unavailable(message);
+    }
+    return new CairnException(CairnException.Kind.INTERNAL, ErrorReason.ERROR_REASON_INTERNAL, "internal error",
+        Map.of(), List.of());
+  }
+
+  private static int length(String text) {
+    return text.codePointCount(0, text.length());
+  }
+
+  private static String title(String text) {
+    String oneLine = text.strip().replaceAll("\\s+", " ");
+    return length(oneLine) <= TITLE_CODE_POINTS ? oneLine
+        : oneLine.substring(0, oneLine.offsetByCodePoints(0, TITLE_CODE_POINTS - 1)) + "…";
+  }
+
+  private OffsetDateTime now() {
+    return OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+  }
+}

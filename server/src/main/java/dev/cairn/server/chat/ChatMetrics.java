@@ -1,0 +1,54 @@
+package dev.cairn.server.chat;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Chat's meters: time to first token (per generator), deltas sent (a rate in Prometheus: deltas/s),
+ * answer streams open now, cancellations (by cause), generator errors.
+ */
+final class ChatMetrics {
+  private final MeterRegistry registry;
+  private final AtomicInteger activeStreams = new AtomicInteger();
+  private final Counter deltas;
+
+  ChatMetrics(MeterRegistry registry, ChatSignals signals) {
+    this.registry = registry;
+    Gauge.builder("cairn.chat.streams.active", activeStreams, AtomicInteger::get)
+        .description("SendMessage and StreamMessage calls streaming an answer now").register(registry);
+    Gauge.builder("cairn.chat.generations.active", signals, ChatSignals::activeRuns)
+        .description("Answers this replica is generating now").register(registry);
+    deltas = Counter.builder("cairn.chat.deltas").description("Answer text pieces sent to clients").register(registry);
+  }
+
+  void firstToken(String generator, Duration took) {
+    Timer.builder("cairn.chat.time_to_first_token").description("From a send to its first answer text")
+        .tag("generator", generator).publishPercentileHistogram().register(registry).record(took);
+  }
+
+  void delta() {
+    deltas.increment();
+  }
+
+  void cancelled(String cause) {
+    Counter.builder("cairn.chat.cancellations").description("Answers cancelled, by cause").tag("cause", cause)
+        .register(registry).increment();
+  }
+
+  void generatorError(String generator) {
+    Counter.builder("cairn.chat.generator.errors").description("Generations that failed")
+        .tag("generator", generator).register(registry).increment();
+  }
+
+  void streamOpened() {
+    activeStreams.incrementAndGet();
+  }
+
+  void streamClosed() {
+    activeStreams.decrementAndGet();
+  }
+}
