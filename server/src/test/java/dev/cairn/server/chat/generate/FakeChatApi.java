@@ -109,15 +109,23 @@ final class FakeChatApi implements AutoCloseable {
   }
 
   /**
-   * Streams {@code tokens} words, then one more every 20 ms until a write fails because the
-   * client closed the connection, and records when that was.
+   * Streams a word every 20 ms until a write fails because the client closed the connection, and
+   * records when that was.
    */
   Script streamUntilClosed() {
+    return streamUntilClosed(Integer.MAX_VALUE);
+  }
+
+  /**
+   * Like {@link #streamUntilClosed()}, but after {@code words} words only keep-alive comments
+   * follow: the client's reader then blocks with no event to wake it.
+   */
+  Script streamUntilClosed(int words) {
     return exchange -> {
       OutputStream out = startStream(exchange);
       try {
         for (int i = 0; stopping.getCount() > 0; i++) {
-          write(out, "data: " + chunk("word" + i + " ") + "\n\n");
+          write(out, i < words ? "data: " + chunk("word" + i + " ") + "\n\n" : ": keep-alive\n\n");
           Thread.sleep(20); // the pace of a model producing tokens
         }
       } catch (IOException e) {

@@ -3,6 +3,7 @@ package dev.cairn.server.chat.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -185,6 +186,24 @@ class OpenAiChatGeneratorTest {
   }
 
   @Test
+  void silenceMidAnswerTimesOutWithoutRetryKeepingTheEmittedText() {
+    api.script.add(api.streamUntilClosed(1)); // one word, then only keep-alive comments
+    RecordingSink sink = new RecordingSink();
+
+    GenerationException e;
+    try (OpenAiChatGenerator impatient = generator(
+        settings(api).withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(1)))) {
+      e = catchThrowableOfType(GenerationException.class,
+          () -> impatient.generate(PROMPT, sink, new TestCancellation()));
+    }
+
+    assertThat(e.retryable()).isFalse();
+    assertThat(e).hasMessageContaining("sent nothing for 1000 ms mid-answer");
+    assertThat(sink.deltas).containsExactly("word0 ");
+    assertThat(api.requests).hasSize(1);
+  }
+
+  @Test
   void serverErrorThenSuccessIsRetried() throws Exception {
     api.script.add(FakeChatApi.status(500, FakeChatApi.errorBody("overloaded", "server_error")));
     api.script.add(FakeChatApi.status(429, FakeChatApi.errorBody("slow down", "rate_limit_error")));
@@ -247,6 +266,31 @@ class OpenAiChatGeneratorTest {
     assertThat(generation.finishReason()).isEqualTo(FinishReason.CANCELLED);
     assertThat(deltas).containsExactly("word0 ", "word1 ", "word2 ");
     assertThat(generation.completionTokens()).isEqualTo(Answers.estimateTokens(18));
+    assertThat(api.closed.await(5, TimeUnit.SECONDS)).as("the server saw the connection close").isTrue();
+    assertThat(Duration.ofNanos(api.closedAtNanos.get() - cancelledAt.get())).isLessThan(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void cancellingWhileTheReaderWaitsForTheNextEventClosesTheConnectionWithinOneSecond() throws Exception {
+    api.script.add(api.streamUntilClosed(2));
+    TestCancellation cancellation = new TestCancellation();
+    RecordingSink sink = new RecordingSink();
+    AtomicLong cancelledAt = new AtomicLong();
+    Thread.ofVirtual().start(() -> {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (sink.deltas.size() < 2 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      cancelledAt.set(System.nanoTime());
+      cancellation.cancel();
+    });
+
+    Generation generation = assertTimeoutPreemptively(Duration.ofSeconds(10),
+        () -> generator.generate(PROMPT, sink, cancellation));
+
+    assertThat(generation.finishReason()).isEqualTo(FinishReason.CANCELLED);
+    assertThat(Duration.ofNanos(System.nanoTime() - cancelledAt.get())).isLessThan(Duration.ofSeconds(1));
+    assertThat(sink.deltas).containsExactly("word0 ", "word1 ");
     assertThat(api.closed.await(5, TimeUnit.SECONDS)).as("the server saw the connection close").isTrue();
     assertThat(Duration.ofNanos(api.closedAtNanos.get() - cancelledAt.get())).isLessThan(Duration.ofSeconds(1));
   }
