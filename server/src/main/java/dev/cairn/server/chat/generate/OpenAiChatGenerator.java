@@ -86,7 +86,7 @@ public final class OpenAiChatGenerator implements Generator, AutoCloseable {
     Call call = new Call(cancellation);
     cancellation.onCancel(call::cancel);
     HttpRequest request = request(ChatWire.request(settings, prompt));
-    Stream stream = new Stream(sink, call, promptTokens, settings);
+    AnswerStream stream = new AnswerStream(sink, call, promptTokens, settings);
     for (int attempt = 1; ; attempt++) {
       if (call.cancelled()) {
         return stream.cancelled();
@@ -125,7 +125,7 @@ public final class OpenAiChatGenerator implements Generator, AutoCloseable {
     return builder.build(); // no request timeout: the watchdog times the first token instead
   }
 
-  private Generation attempt(HttpRequest request, Stream stream) throws Retry, GenerationException {
+  private Generation attempt(HttpRequest request, AnswerStream stream) throws Retry, GenerationException {
     Upstream upstream = new Upstream(
         http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()), timer,
         settings.firstTokenTimeout(), settings.idleTimeout());

@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
  * attempts (retries happen only while that is nothing). Decides what an interrupted stream
  * means: cancelled, a timeout, or a broken connection before or after the first text.
  */
-final class Stream {
+final class AnswerStream {
   private final GenerationSink sink;
   final Call call;
   private final int estimatedPromptTokens;
@@ -16,7 +16,7 @@ final class Stream {
   private final java.time.Duration firstTokenTimeout;
   private int emittedChars;
 
-  Stream(GenerationSink sink, Call call, int estimatedPromptTokens, OpenAiChatSettings settings) {
+  AnswerStream(GenerationSink sink, Call call, int estimatedPromptTokens, OpenAiChatSettings settings) {
     this.sink = sink;
     this.call = call;
     this.estimatedPromptTokens = estimatedPromptTokens;
