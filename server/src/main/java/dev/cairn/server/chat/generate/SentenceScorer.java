@@ -10,14 +10,20 @@ import java.util.Set;
 /**
  * Scores sources' sentences against a question with BM25, each sentence a document and the
  * sentences of all sources the collection (so a term every sentence has counts for little),
- * nudged towards sources retrieval ranked higher. A sentence that shares no term with the
+ * weighted towards sources retrieval ranked higher. A sentence that shares no term with the
  * question scores 0: it is not evidence for anything asked.
  */
 final class SentenceScorer {
   private static final double K1 = 1.2;
   private static final double B = 0.75;
-  /** The first source's sentences score up to 20% more, the second's 10%…: retrieval's opinion. */
-  private static final double RANK_BOOST = 0.2;
+  /**
+   * Retrieval's opinion: the first source's sentences score 3 times as much, the second's 2,
+   * the third's 1.67… Measured on SciFact train (ExtractiveCitationEval, top 5 BM25 sources),
+   * the first citation is a relevant document 0.507 of the time at 0.2, 0.540 at 0.5, 0.565 at 1,
+   * 0.590 at 2, against 0.598 for retrieval's own first source: a sentence matching the question's
+   * words well is weaker evidence than the ranking of its whole passage.
+   */
+  private static final double RANK_BOOST = 2.0;
   /** Fragments ("n = 17).") carry no statement worth quoting. */
   private static final int MIN_TERMS = 3;
   /** Hostile prompts cannot make scoring unbounded: sentences past this are not considered. */

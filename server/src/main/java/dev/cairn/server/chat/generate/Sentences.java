@@ -4,17 +4,22 @@ import java.text.BreakIterator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Cuts a source's text into sentences the extractive answerer can quote. Every sentence is a
  * contiguous run of the (bounded, cleaned) source text with its whitespace collapsed, so an answer
- * made of them never says anything its sources do not.
+ * made of them never says anything its sources do not — except that a source's own bracketed
+ * numbers (literature references such as {@code [12]} or {@code [3, 4]}) are written
+ * {@code (12)}: in an answer, a bracketed number is a citation marker and nothing else.
  */
 final class Sentences {
   /** Only this much of a source is read: retrieved chunks are far smaller; a huge one is hostile. */
   static final int MAX_SOURCE_CHARS = 50_000;
   /** A "sentence" longer than this (a table, text without full stops) is cut at word breaks. */
   static final int MAX_SENTENCE_CHARS = 400;
+
+  private static final Pattern BRACKETED_NUMBERS = Pattern.compile("\\[(\\d[\\d,;\u2013 -]*)\\]");
 
   private Sentences() {}
 
@@ -55,7 +60,7 @@ final class Sentences {
 
   /** The sentence with whitespace collapsed, in pieces of at most MAX_SENTENCE_CHARS. */
   private static List<String> bounded(String raw) {
-    String sentence = raw.strip().replaceAll("\\s+", " ");
+    String sentence = BRACKETED_NUMBERS.matcher(raw.strip().replaceAll("\\s+", " ")).replaceAll("($1)");
     List<String> pieces = new ArrayList<>();
     while (sentence.length() > MAX_SENTENCE_CHARS) {
       int cut = sentence.lastIndexOf(' ', MAX_SENTENCE_CHARS);

@@ -146,6 +146,17 @@ class ExtractiveGeneratorTest {
   }
 
   @Test
+  void aSourcesOwnBracketedReferencesCannotPassForCitationMarkers() {
+    List<Prompt.Source> sources = List.of(new Prompt.Source(3, "paper",
+        "Methadone maintenance lowers relapse rates [12] in most programs [4, 5].", 0));
+    RecordingSink sink = new RecordingSink();
+
+    generator.generate(prompt("Does methadone maintenance lower relapse?", sources), sink, new TestCancellation());
+
+    assertThat(sink.text()).isEqualTo("Methadone maintenance lowers relapse rates (12) in most programs (4, 5). [3]");
+  }
+
+  @Test
   void cancellationMidAnswerStopsAndReturnsCancelledWithOnlyTheEmittedText() {
     TestCancellation cancellation = new TestCancellation();
     List<String> deltas = new ArrayList<>();
