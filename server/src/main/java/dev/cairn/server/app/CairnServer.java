@@ -207,9 +207,15 @@ public final class CairnServer implements AutoCloseable {
     cairnServices.add(new IdentityGrpcService(identity));
     cairnServices.addAll(vault.services());
     cairnServices.addAll(search.services());
+    Generator generator = chatGenerator;
+    if (generator == null) {
+      generator = ChatGenerators.configured(config.chat());
+      if (generator instanceof AutoCloseable closeable) {
+        resources.add(closeable); // after the chat module below has stopped its answers
+      }
+    }
     var chat = new ChatModule(new ChatModule.Parts(database, vaultContext.contentStore(), vaultContext.access(),
-        vaultContext.audit(), vaultContext.pageTokens(), search.service(),
-        chatGenerator != null ? chatGenerator : ChatGenerators.configured(), clock, UUID::randomUUID,
+        vaultContext.audit(), vaultContext.pageTokens(), search.service(), generator, clock, UUID::randomUUID,
         metrics.registry()));
     // closed after the server has drained its calls, before the pool (resources close in reverse)
     resources.add(chat);

@@ -30,6 +30,8 @@ import org.jspecify.annotations.Nullable;
  * @param authCacheTtl how long a replica may answer for a verified API token from memory;
  *     revocation and deletion evict it at once on every replica (LISTEN/NOTIFY), so this only
  *     bounds staleness when a notification cannot arrive. Zero: every call asks the database
+ * @param search the embedding model search uses
+ * @param chat the generator chat answers with
  */
 public record CairnConfig(
     int grpcPort,
@@ -44,7 +46,8 @@ public record CairnConfig(
     VaultConfig vault,
     JobsConfig jobs,
     Duration authCacheTtl,
-    SearchConfig search) {
+    SearchConfig search,
+    ChatConfig chat) {
 
   private static final Pattern ROLE = Pattern.compile("^[a-z_][a-z0-9_]{0,62}$");
 
@@ -189,6 +192,49 @@ public record CairnConfig(
     }
   }
 
+  /**
+   * Which generator writes chat answers.
+   *
+   * @param generator {@code extractive} (the default: quotes the retrieved passages, no model) or
+   *     {@code openai} (an OpenAI-compatible {@code /v1/chat/completions} server)
+   * @param openAiUrl that server's base URL; null unless {@code openai}
+   * @param openAiModel its model name
+   * @param openAiKey its bearer key (may be empty for local servers)
+   * @param maxTokens the longest answer asked for
+   * @param streamUsage whether to ask for token usage in the stream
+   * @param connectTimeout time to connect
+   * @param firstTokenTimeout time from the request to the first answer text
+   * @param idleTimeout longest silence mid-answer
+   * @param maxAttempts tries before the first token (connection errors, 429, 5xx, timeouts)
+   */
+  public record ChatConfig(
+      String generator,
+      java.net.@Nullable URI openAiUrl,
+      String openAiModel,
+      String openAiKey,
+      int maxTokens,
+      boolean streamUsage,
+      Duration connectTimeout,
+      Duration firstTokenTimeout,
+      Duration idleTimeout,
+      int maxAttempts) {
+    public ChatConfig {
+      requireNonNull(generator, "generator");
+      requireNonNull(openAiModel, "openAiModel");
+      requireNonNull(openAiKey, "openAiKey");
+      requireNonNull(connectTimeout, "connectTimeout");
+      requireNonNull(firstTokenTimeout, "firstTokenTimeout");
+      requireNonNull(idleTimeout, "idleTimeout");
+    }
+
+    /** Never prints the key. */
+    @Override
+    public String toString() {
+      return "ChatConfig[generator=" + generator + ", openAiUrl=" + openAiUrl + ", openAiModel=" + openAiModel
+          + ", openAiKey=" + (openAiKey.isEmpty() ? "none" : "***") + ", maxTokens=" + maxTokens + "]";
+    }
+  }
+
   /** The operator of this deployment, as consent receipts name it (Kantara piiControllers). */
   public record PiiController(String name, String contact, String email, String url) {}
 
@@ -265,6 +311,7 @@ public record CairnConfig(
     var jobs = jobs(reader);
     Duration authCacheTtl = Duration.ofSeconds(reader.integer("CAIRN_AUTH_CACHE_SECONDS", 5, 0, 300));
     var search = search(reader);
+    var chat = chat(reader);
     reader.throwIfProblems();
     return new CairnConfig(
         grpcPort,
@@ -280,7 +327,53 @@ public record CairnConfig(
         vault,
         jobs,
         authCacheTtl,
-        search);
+        search,
+        chat);
+  }
+
+  private static ChatConfig chat(Reader reader) {
+    String generator = reader.string("CAIRN_CHAT_GENERATOR", "extractive").toLowerCase(Locale.ROOT);
+    if (!generator.equals("extractive") && !generator.equals("openai")) {
+      reader.problem("CAIRN_CHAT_GENERATOR: " + generator + " (expected: extractive or openai)");
+    }
+    java.net.URI url = reader.optional("CAIRN_CHAT_OPENAI_URL").map(raw -> httpUrl(reader, "CAIRN_CHAT_OPENAI_URL", raw))
+        .orElse(null);
+    String model = reader.string("CAIRN_CHAT_OPENAI_MODEL", "");
+    String key = reader.string("CAIRN_CHAT_OPENAI_KEY", "");
+    if (generator.equals("openai")) {
+      if (url == null) {
+        reader.problem("CAIRN_CHAT_OPENAI_URL: missing (expected: the server's base URL, e.g. http://localhost:11434, "
+            + "when CAIRN_CHAT_GENERATOR=openai)");
+      }
+      if (model.isBlank()) {
+        reader.problem("CAIRN_CHAT_OPENAI_MODEL: missing (expected: the model name when CAIRN_CHAT_GENERATOR=openai)");
+      }
+    }
+    if (key.chars().anyMatch(c -> c <= ' ' || c == 127)) {
+      reader.problem("CAIRN_CHAT_OPENAI_KEY: contains whitespace or control characters");
+    }
+    return new ChatConfig(generator, url, model, key,
+        reader.integer("CAIRN_CHAT_OPENAI_MAX_TOKENS", 1024, 1, 1_000_000),
+        reader.bool("CAIRN_CHAT_OPENAI_STREAM_USAGE", true),
+        Duration.ofSeconds(reader.integer("CAIRN_CHAT_OPENAI_CONNECT_TIMEOUT_SECONDS", 10, 1, 600)),
+        Duration.ofSeconds(reader.integer("CAIRN_CHAT_OPENAI_FIRST_TOKEN_TIMEOUT_SECONDS", 60, 1, 3600)),
+        Duration.ofSeconds(reader.integer("CAIRN_CHAT_OPENAI_IDLE_TIMEOUT_SECONDS", 60, 1, 3600)),
+        reader.integer("CAIRN_CHAT_OPENAI_MAX_ATTEMPTS", 3, 1, 10));
+  }
+
+  /** An http(s) URL with a host, or null after reporting the problem. */
+  private static java.net.@Nullable URI httpUrl(Reader reader, String name, String raw) {
+    try {
+      var url = new java.net.URI(raw.strip());
+      if (("http".equals(url.getScheme()) || "https".equals(url.getScheme())) && url.getHost() != null
+          && url.getQuery() == null && url.getFragment() == null) {
+        return url;
+      }
+    } catch (java.net.URISyntaxException e) {
+      // reported below
+    }
+    reader.problem(name + ": " + raw + " (expected: an http(s) URL such as http://localhost:8000)");
+    return null;
   }
 
   private static SearchConfig search(Reader reader) {

@@ -95,4 +95,24 @@ class CairnConfigTest {
     assertThat(remote.embeddingsDimensions()).isEqualTo(768);
     assertThat(remote.toString()).doesNotContain("sk-secret");
   }
+
+  @Test
+  void chatAnswersExtractivelyByDefaultAndTheOpenAiGeneratorNeedsItsUrlAndModelWithoutPrintingTheKey() {
+    assertThat(CairnConfig.fromMap(Map.of()).chat().generator()).isEqualTo("extractive");
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_CHAT_GENERATOR", "gpt")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CAIRN_CHAT_GENERATOR: gpt (expected: extractive or openai)");
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_CHAT_GENERATOR", "openai")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CAIRN_CHAT_OPENAI_URL: missing")
+        .hasMessageContaining("CAIRN_CHAT_OPENAI_MODEL: missing");
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_CHAT_GENERATOR", "openai",
+            "CAIRN_CHAT_OPENAI_URL", "file:///etc/passwd", "CAIRN_CHAT_OPENAI_MODEL", "m")))
+        .hasMessageContaining("CAIRN_CHAT_OPENAI_URL: file:///etc/passwd (expected: an http(s) URL");
+    var openai = CairnConfig.fromMap(Map.of("CAIRN_CHAT_GENERATOR", "openai", "CAIRN_CHAT_OPENAI_URL",
+        "http://localhost:11434", "CAIRN_CHAT_OPENAI_MODEL", "llama3", "CAIRN_CHAT_OPENAI_KEY", "sk-secret",
+        "CAIRN_CHAT_OPENAI_FIRST_TOKEN_TIMEOUT_SECONDS", "5")).chat();
+    assertThat(openai.firstTokenTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+    assertThat(openai.toString()).doesNotContain("sk-secret");
+  }
 }
