@@ -69,6 +69,7 @@ public final class VectorSync implements AutoCloseable {
   /** The {@link #announced} value the last finished catch-up read after. */
   private volatile long caughtUp;
   private final AtomicBoolean scheduled = new AtomicBoolean();
+  private volatile int ahead;
   private final Counter reads;
   private @Nullable ScheduledExecutorService worker;
   private @Nullable NotificationListener listener;
@@ -237,6 +238,7 @@ public final class VectorSync implements AutoCloseable {
       if (!changes.isEmpty() || watermark.through() > index.appliedThrough()) {
         index.apply(changes, watermark.through());
       }
+      ahead = watermark.ahead();
       if (count < PAGE) {
         caughtUp = Math.max(caughtUp, begun);
         return;
@@ -304,8 +306,9 @@ public final class VectorSync implements AutoCloseable {
     return index.appliedThrough();
   }
 
-  private synchronized int ahead() {
-    return watermark.ahead();
+  /** Read by the metrics scrape without the lock (a pull may hold it for a while). */
+  private int ahead() {
+    return ahead;
   }
 
   /** True while notifications are being received (for tests and health). */
