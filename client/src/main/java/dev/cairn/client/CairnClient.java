@@ -3,6 +3,7 @@ package dev.cairn.client;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.identity.v1.IdentityServiceGrpc;
+import dev.cairn.search.v1.SearchServiceGrpc;
 import dev.cairn.vault.v1.AuditServiceGrpc;
 import dev.cairn.vault.v1.SharingServiceGrpc;
 import dev.cairn.vault.v1.VaultServiceGrpc;
@@ -55,7 +56,8 @@ public final class CairnClient implements AutoCloseable {
       IdentityServiceGrpc.getServiceDescriptor(),
       VaultServiceGrpc.getServiceDescriptor(),
       SharingServiceGrpc.getServiceDescriptor(),
-      AuditServiceGrpc.getServiceDescriptor());
+      AuditServiceGrpc.getServiceDescriptor(),
+      SearchServiceGrpc.getServiceDescriptor());
 
   public static final String DEFAULT_TARGET = "localhost:50051";
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
@@ -69,6 +71,7 @@ public final class CairnClient implements AutoCloseable {
   private final VaultServiceGrpc.VaultServiceStub vaultAsync;
   private final SharingServiceGrpc.SharingServiceBlockingStub sharing;
   private final AuditServiceGrpc.AuditServiceBlockingStub audit;
+  private final SearchServiceGrpc.SearchServiceBlockingStub search;
 
   private CairnClient(@Nullable ManagedChannel ownedChannel, Channel channel) {
     this.ownedChannel = ownedChannel;
@@ -80,6 +83,7 @@ public final class CairnClient implements AutoCloseable {
     this.vaultAsync = VaultServiceGrpc.newStub(channel);
     this.sharing = SharingServiceGrpc.newBlockingStub(channel);
     this.audit = AuditServiceGrpc.newBlockingStub(channel);
+    this.search = SearchServiceGrpc.newBlockingStub(channel);
   }
 
   public static Builder builder() {
@@ -124,6 +128,11 @@ public final class CairnClient implements AutoCloseable {
   /** The caller's audit log (blocking). */
   public AuditServiceGrpc.AuditServiceBlockingStub audit() {
     return audit;
+  }
+
+  /** Search over what the caller can read, and the index status of its items (blocking). */
+  public SearchServiceGrpc.SearchServiceBlockingStub search() {
+    return search;
   }
 
   /** The channel with the token, deadline and request-id interceptors applied, for other stubs. */

@@ -25,6 +25,10 @@ class RetryPolicyTest {
             "cairn.vault.v1.AuditService/VerifyAuditLog", "cairn.vault.v1.AuditService/ListAuditEvents")
         .doesNotContain("cairn.vault.v1.VaultService/UploadItem", "cairn.vault.v1.SharingService/RedeemAccessLink",
             "cairn.vault.v1.SharingService/RevokeGrant");
+    // search: its reads are retried, a reindex request (a write without a request id) is not
+    assertThat(names).filteredOn(name -> name.get("service").equals("cairn.search.v1.SearchService"))
+        .extracting(name -> name.get("method"))
+        .containsExactlyInAnyOrder("Search", "GetIndexStatus");
     assertThat(methodConfig.get("retryPolicy")).isEqualTo(Map.of(
         "maxAttempts", 4.0,
         "initialBackoff", "0.2s",

@@ -181,13 +181,16 @@ public final class CairnServer implements AutoCloseable {
     jobQueue = new JobQueue(database, clock, UUID::randomUUID, config.jobs().maxAttempts());
     embedder = embedder(config.search());
     // caught up (or rebuilt) before the server serves: health is NOT_SERVING until then
+    Database listening = database;
     vectors = VectorSync.open(database, config.dataDir().resolve("vector-index"), embedder.modelId(),
-        embedder.dimensions(), config.search().vectorPoll());
+        embedder.dimensions(), config.search().vectorPoll(),
+        () -> listening.openDedicatedConnection("cairn-vector-listener"), metrics.registry());
     resources.add(vectors);
     var search = new SearchModule(
         new SearchModule.Parts(database, vaultContext.contentStore(), vaultContext.access(), vaultContext.audit(),
             vaultContext.pageTokens(), jobQueue, clock, metrics.registry(), embedder, vectors),
         SearchSettings.defaults(), ExtractionSettings.defaults(), ChunkingSettings.defaults());
+    search.indexer().enqueueVectorBackfill(config.jobs().maxAttempts());
     var vault = new VaultModule(vaultContext, jobQueue, List.of(search.itemListener()));
     resources.add(vault);
     if (config.jobs().concurrency() > 0) {

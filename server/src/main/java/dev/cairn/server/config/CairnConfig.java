@@ -167,7 +167,8 @@ public record CairnConfig(
    * @param embeddingsModel the remote model's name
    * @param embeddingsKey the remote server's bearer key (may be empty)
    * @param embeddingsDimensions the remote model's vector length
-   * @param vectorPoll how often a replica's vector index looks for changes made by other replicas
+   * @param vectorPoll the safety-net poll of the vector change log (changes are LISTENed for; the poll
+   *     catches what a lost notification missed and closes gaps below the high-water mark)
    */
   public record SearchConfig(
       String model,
@@ -402,7 +403,7 @@ public record CairnConfig(
       reader.problem("CAIRN_EMBEDDINGS_DIMENSIONS: missing (expected: the remote model's vector length, 1..4096)");
     }
     return new SearchConfig(model, url, remoteModel, reader.string("CAIRN_EMBEDDINGS_KEY", ""), dimensions,
-        Duration.ofMillis(reader.integer("CAIRN_SEARCH_VECTOR_POLL_MILLIS", 200, 10, 60_000)));
+        Duration.ofMillis(reader.integer("CAIRN_SEARCH_VECTOR_POLL_MILLIS", 10_000, 10, 600_000)));
   }
 
   private static JobsConfig jobs(Reader reader) {

@@ -82,7 +82,7 @@ class CairnConfigTest {
     var search = CairnConfig.fromMap(Map.of()).search();
     assertThat(search.model()).isEqualTo("bge-small");
     assertThat(search.embeddingsUrl()).isNull();
-    assertThat(search.vectorPoll()).isEqualTo(java.time.Duration.ofMillis(200));
+    assertThat(search.vectorPoll()).isEqualTo(java.time.Duration.ofSeconds(10));
     assertThatThrownBy(() -> CairnConfig.fromMap(Map.of(
             "CAIRN_SEARCH_MODEL", "gpt", "CAIRN_EMBEDDINGS_URL", "ftp://x")))
         .isInstanceOf(ConfigException.class)

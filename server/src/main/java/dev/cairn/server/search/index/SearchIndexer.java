@@ -89,6 +89,20 @@ public final class SearchIndexer {
     queue.enqueue(sql, job(owner, item));
   }
 
+  /**
+   * Enqueues the index job of every item whose chunks have no vector (indexed before vectors
+   * existed, V20), for every owner; the jobs embed them outside any transaction. Cheap when there
+   * are none (a partial index), so every start runs it. Returns how many were queued.
+   */
+  public int enqueueVectorBackfill(int maxAttempts) {
+    int queued = database.transaction(dev.cairn.server.core.Principal.anonymous(), sql -> sql.resultQuery(
+        "SELECT cairn.enqueue_vector_backfill({0})", org.jooq.impl.DSL.val(maxAttempts)).fetchSingle().get(0, Integer.class));
+    if (queued > 0) {
+      log.info("queued {} items whose chunks have no vector for re-indexing", queued);
+    }
+    return queued;
+  }
+
   public JobHandler handler() {
     return JobHandler.of(KIND, job -> sync(job.requireOwner(), item(job)));
   }

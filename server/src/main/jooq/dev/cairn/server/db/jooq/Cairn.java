@@ -36,6 +36,8 @@ import dev.cairn.server.db.jooq.tables.SearchStats;
 import dev.cairn.server.db.jooq.tables.SearchTerms;
 import dev.cairn.server.db.jooq.tables.SearchVectorChanges;
 import dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter;
+import dev.cairn.server.db.jooq.tables.SearchVectorChangesSince;
+import dev.cairn.server.db.jooq.tables.SearchVectorHorizon;
 import dev.cairn.server.db.jooq.tables.SearchVectorsOf;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
@@ -47,6 +49,8 @@ import dev.cairn.server.db.jooq.tables.records.OwnersWithPendingAuditRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithUnsignedHeadsRecord;
 import dev.cairn.server.db.jooq.tables.records.SearchVectorChangesAfterRecord;
+import dev.cairn.server.db.jooq.tables.records.SearchVectorChangesSinceRecord;
+import dev.cairn.server.db.jooq.tables.records.SearchVectorHorizonRecord;
 import dev.cairn.server.db.jooq.tables.records.SearchVectorsOfRecord;
 
 import java.time.OffsetDateTime;
@@ -551,6 +555,74 @@ public class Cairn extends SchemaImpl {
     }
 
     /**
+     * The table <code>cairn.search_vector_changes_since</code>.
+     */
+    public final SearchVectorChangesSince SEARCH_VECTOR_CHANGES_SINCE = SearchVectorChangesSince.SEARCH_VECTOR_CHANGES_SINCE;
+
+    /**
+     * Call <code>cairn.search_vector_changes_since</code>.
+     */
+    public static Result<SearchVectorChangesSinceRecord> SEARCH_VECTOR_CHANGES_SINCE(
+          Configuration configuration
+        , Long pAfter
+        , Integer pLimit
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.SearchVectorChangesSince.SEARCH_VECTOR_CHANGES_SINCE.call(
+              pAfter
+            , pLimit
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.search_vector_changes_since</code> as a table.
+     */
+    public static SearchVectorChangesSince SEARCH_VECTOR_CHANGES_SINCE(
+          Long pAfter
+        , Integer pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.SearchVectorChangesSince.SEARCH_VECTOR_CHANGES_SINCE.call(
+            pAfter,
+            pLimit
+        );
+    }
+
+    /**
+     * Get <code>cairn.search_vector_changes_since</code> as a table.
+     */
+    public static SearchVectorChangesSince SEARCH_VECTOR_CHANGES_SINCE(
+          Field<Long> pAfter
+        , Field<Integer> pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.SearchVectorChangesSince.SEARCH_VECTOR_CHANGES_SINCE.call(
+            pAfter,
+            pLimit
+        );
+    }
+
+    /**
+     * The table <code>cairn.search_vector_horizon</code>.
+     */
+    public final SearchVectorHorizon SEARCH_VECTOR_HORIZON = SearchVectorHorizon.SEARCH_VECTOR_HORIZON;
+
+    /**
+     * Call <code>cairn.search_vector_horizon</code>.
+     */
+    public static Result<SearchVectorHorizonRecord> SEARCH_VECTOR_HORIZON(
+          Configuration configuration
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.SearchVectorHorizon.SEARCH_VECTOR_HORIZON.call(
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.search_vector_horizon</code> as a table.
+     */
+    public static SearchVectorHorizon SEARCH_VECTOR_HORIZON() {
+        return dev.cairn.server.db.jooq.tables.SearchVectorHorizon.SEARCH_VECTOR_HORIZON.call(
+        );
+    }
+
+    /**
      * The table <code>cairn.search_vectors_of</code>.
      */
     public final SearchVectorsOf SEARCH_VECTORS_OF = SearchVectorsOf.SEARCH_VECTORS_OF;
@@ -654,6 +726,8 @@ public class Cairn extends SchemaImpl {
             SearchTerms.SEARCH_TERMS,
             SearchVectorChanges.SEARCH_VECTOR_CHANGES,
             SearchVectorChangesAfter.SEARCH_VECTOR_CHANGES_AFTER,
+            SearchVectorChangesSince.SEARCH_VECTOR_CHANGES_SINCE,
+            SearchVectorHorizon.SEARCH_VECTOR_HORIZON,
             SearchVectorsOf.SEARCH_VECTORS_OF,
             Users.USERS
         );

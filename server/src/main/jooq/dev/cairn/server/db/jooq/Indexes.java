@@ -70,5 +70,6 @@ public class Indexes {
     public static final Index RECORD_VALUES_TRGM_IDX = Internal.createIndex(DSL.name("record_values_trgm_idx"), RecordValues.RECORD_VALUES, new OrderField[] { RecordValues.RECORD_VALUES.TEXT_VALUE }, false);
     public static final Index SEARCH_CHUNKS_ITEM_IDX = Internal.createIndex(DSL.name("search_chunks_item_idx"), SearchChunks.SEARCH_CHUNKS, new OrderField[] { SearchChunks.SEARCH_CHUNKS.ITEM_ID, SearchChunks.SEARCH_CHUNKS.VERSION }, false);
     public static final Index SEARCH_CHUNKS_OWNER_TSV_IDX = Internal.createIndex(DSL.name("search_chunks_owner_tsv_idx"), SearchChunks.SEARCH_CHUNKS, new OrderField[] { SearchChunks.SEARCH_CHUNKS.OWNER_ID, SearchChunks.SEARCH_CHUNKS.TSV }, false);
+    public static final Index SEARCH_CHUNKS_WITHOUT_VECTOR_IDX = Internal.createIndex(DSL.name("search_chunks_without_vector_idx"), SearchChunks.SEARCH_CHUNKS, new OrderField[] { SearchChunks.SEARCH_CHUNKS.OWNER_ID, SearchChunks.SEARCH_CHUNKS.ITEM_ID }, false);
     public static final Index SEARCH_INDEX_STATUS_OWNER_IDX = Internal.createIndex(DSL.name("search_index_status_owner_idx"), SearchIndexStatus.SEARCH_INDEX_STATUS, new OrderField[] { SearchIndexStatus.SEARCH_INDEX_STATUS.OWNER_ID }, false);
 }

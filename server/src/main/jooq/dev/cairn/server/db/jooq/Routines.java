@@ -8,6 +8,7 @@ import dev.cairn.server.db.jooq.routines.ConsumeAccessLink;
 import dev.cairn.server.db.jooq.routines.CurrentUserId;
 import dev.cairn.server.db.jooq.routines.DeleteDoneJobs;
 import dev.cairn.server.db.jooq.routines.EndSharingOfDeletedUser;
+import dev.cairn.server.db.jooq.routines.EnqueueVectorBackfill;
 import dev.cairn.server.db.jooq.routines.FailJob;
 import dev.cairn.server.db.jooq.routines.FinishJob;
 import dev.cairn.server.db.jooq.routines.GrantRoleOn;
@@ -19,6 +20,7 @@ import dev.cairn.server.db.jooq.routines.MayAppendAuditFor;
 import dev.cairn.server.db.jooq.routines.Now;
 import dev.cairn.server.db.jooq.routines.RenewJobLeases;
 import dev.cairn.server.db.jooq.routines.SearchVectorHead;
+import dev.cairn.server.db.jooq.routines.SearchVectorLockOwners;
 import dev.cairn.server.db.jooq.routines.TouchToken;
 import dev.cairn.server.db.jooq.tables.AuthenticateToken;
 import dev.cairn.server.db.jooq.tables.ClaimJobs;
@@ -29,6 +31,8 @@ import dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
 import dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads;
 import dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter;
+import dev.cairn.server.db.jooq.tables.SearchVectorChangesSince;
+import dev.cairn.server.db.jooq.tables.SearchVectorHorizon;
 import dev.cairn.server.db.jooq.tables.SearchVectorsOf;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.ClaimJobsRecord;
@@ -39,6 +43,8 @@ import dev.cairn.server.db.jooq.tables.records.OwnersWithPendingAuditRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithUnsignedHeadsRecord;
 import dev.cairn.server.db.jooq.tables.records.SearchVectorChangesAfterRecord;
+import dev.cairn.server.db.jooq.tables.records.SearchVectorChangesSinceRecord;
+import dev.cairn.server.db.jooq.tables.records.SearchVectorHorizonRecord;
 import dev.cairn.server.db.jooq.tables.records.SearchVectorsOfRecord;
 
 import java.time.OffsetDateTime;
@@ -198,6 +204,44 @@ public class Routines {
         EndSharingOfDeletedUser f = new EndSharingOfDeletedUser();
         f.setPUser(pUser);
         f.setPRequestId(pRequestId);
+
+        return f.asField();
+    }
+
+    /**
+     * Call <code>cairn.enqueue_vector_backfill</code>
+     */
+    public static Integer enqueueVectorBackfill(
+          Configuration configuration
+        , Integer pMaxAttempts
+    ) {
+        EnqueueVectorBackfill f = new EnqueueVectorBackfill();
+        f.setPMaxAttempts(pMaxAttempts);
+
+        f.execute(configuration);
+        return f.getReturnValue();
+    }
+
+    /**
+     * Get <code>cairn.enqueue_vector_backfill</code> as a field.
+     */
+    public static Field<Integer> enqueueVectorBackfill(
+          Integer pMaxAttempts
+    ) {
+        EnqueueVectorBackfill f = new EnqueueVectorBackfill();
+        f.setPMaxAttempts(pMaxAttempts);
+
+        return f.asField();
+    }
+
+    /**
+     * Get <code>cairn.enqueue_vector_backfill</code> as a field.
+     */
+    public static Field<Integer> enqueueVectorBackfill(
+          Field<Integer> pMaxAttempts
+    ) {
+        EnqueueVectorBackfill f = new EnqueueVectorBackfill();
+        f.setPMaxAttempts(pMaxAttempts);
 
         return f.asField();
     }
@@ -642,6 +686,19 @@ public class Routines {
     }
 
     /**
+     * Call <code>cairn.search_vector_lock_owners</code>
+     */
+    public static void searchVectorLockOwners(
+          Configuration configuration
+        , UUID[] pOwners
+    ) {
+        SearchVectorLockOwners p = new SearchVectorLockOwners();
+        p.setPOwners(pOwners);
+
+        p.execute(configuration);
+    }
+
+    /**
      * Call <code>cairn.touch_token</code>
      */
     public static void touchToken(
@@ -965,6 +1022,64 @@ public class Routines {
         return dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter.SEARCH_VECTOR_CHANGES_AFTER.call(
             pAfter,
             pLimit
+        );
+    }
+
+    /**
+     * Call <code>cairn.search_vector_changes_since</code>.
+     */
+    public static Result<SearchVectorChangesSinceRecord> searchVectorChangesSince(
+          Configuration configuration
+        , Long pAfter
+        , Integer pLimit
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.SearchVectorChangesSince.SEARCH_VECTOR_CHANGES_SINCE.call(
+              pAfter
+            , pLimit
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.search_vector_changes_since</code> as a table.
+     */
+    public static SearchVectorChangesSince searchVectorChangesSince(
+          Long pAfter
+        , Integer pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.SearchVectorChangesSince.SEARCH_VECTOR_CHANGES_SINCE.call(
+            pAfter,
+            pLimit
+        );
+    }
+
+    /**
+     * Get <code>cairn.search_vector_changes_since</code> as a table.
+     */
+    public static SearchVectorChangesSince searchVectorChangesSince(
+          Field<Long> pAfter
+        , Field<Integer> pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.SearchVectorChangesSince.SEARCH_VECTOR_CHANGES_SINCE.call(
+            pAfter,
+            pLimit
+        );
+    }
+
+    /**
+     * Call <code>cairn.search_vector_horizon</code>.
+     */
+    public static Result<SearchVectorHorizonRecord> searchVectorHorizon(
+          Configuration configuration
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.SearchVectorHorizon.SEARCH_VECTOR_HORIZON.call(
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.search_vector_horizon</code> as a table.
+     */
+    public static SearchVectorHorizon searchVectorHorizon() {
+        return dev.cairn.server.db.jooq.tables.SearchVectorHorizon.SEARCH_VECTOR_HORIZON.call(
         );
     }
 

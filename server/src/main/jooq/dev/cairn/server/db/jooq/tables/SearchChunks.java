@@ -220,7 +220,7 @@ public class SearchChunks extends TableImpl<SearchChunksRecord> {
 
     @Override
     public List<Index> getIndexes() {
-        return Arrays.asList(Indexes.SEARCH_CHUNKS_ITEM_IDX, Indexes.SEARCH_CHUNKS_OWNER_TSV_IDX);
+        return Arrays.asList(Indexes.SEARCH_CHUNKS_ITEM_IDX, Indexes.SEARCH_CHUNKS_OWNER_TSV_IDX, Indexes.SEARCH_CHUNKS_WITHOUT_VECTOR_IDX);
     }
 
     @Override

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Search benchmark, in one run (tools/src/main/java/dev/cairn/tools/eval/SearchBench.java, then the
+# raw model's figure from server/src/test/java/dev/cairn/server/search/embed/EmbedBench.java):
+#
+#  1. ingestion: BENCH_DOCS SciFact documents through CreateItem until GetIndexStatus reports them
+#     indexed (docs/s from the first upload), against the raw model (a bare ONNX Runtime session on
+#     the same number of SciFact passages, run after the server has stopped): ratio (goal >= 0.85);
+#  2. latency: BENCH_QUERIES train queries through Search in LEXICAL, SEMANTIC and HYBRID (gRPC, one
+#     client) against the raw full-text SQL on the same chunks (websearch_to_tsquery with its lexemes
+#     OR-ed as Cairn's plain-word rule, the owner-leading GIN index, ts_rank, top 10), BENCH_ROUNDS
+#     alternating rounds: p50/p99 and their ratios, medians of the rounds (goal: HYBRID <= 3x);
+#  3. scale: BENCH_CHUNKS (1,000,000) synthetic chunks across BENCH_OWNERS (1,000) owners inserted
+#     by SQL into cairn.search_chunks; one owner's full-text query p50 (goal <= 20 ms) and its
+#     EXPLAIN (ANALYZE, BUFFERS).
+#
+#   ./mvnw -B -ntp -pl server,tools -am package -DskipTests
+#   tools/bench/search.sh                                        # 1000 docs, 100 queries, 1M chunks
+#   BENCH_DOCS=300 BENCH_QUERIES=50 BENCH_CHUNKS=100000 tools/bench/search.sh   # a quick run
+#   BENCH_DOCS=0 tools/bench/search.sh                           # the scale part only
+#
+# Loopback only; stops only the server pid it started.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../interop/lib/cairn-server.sh
+source "$HERE/../interop/lib/cairn-server.sh"
+TOOLS_JAR="$CAIRN_REPO/tools/target/cairn-tools.jar"
+DATA="${SCIFACT_DIR:-$CAIRN_REPO/../shared/datasets/scifact}"
+[[ -d "$DATA" ]] || DATA=/work/shared/datasets/scifact
+DOCS="${BENCH_DOCS:-1000}"
+
+cairn_require_jar
+[[ -f "$TOOLS_JAR" ]] || { echo "missing $TOOLS_JAR: run ./mvnw -B -ntp -pl server,tools -am package -DskipTests" >&2; exit 2; }
+[[ "$DOCS" == 0 || -f "$DATA/corpus.jsonl" ]] || { echo "no SciFact corpus in $DATA (set SCIFACT_DIR)" >&2; exit 2; }
+cairn_node_deps
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/cairn-search-bench.XXXXXX")"
+CAIRN_PID=""
+cleanup() {
+  local rc=$?
+  if (( rc != 0 )) && [[ -f "${CAIRN_LOG:-}" ]]; then
+    echo "--- last lines of the server log ---" >&2
+    tail -n 40 "$CAIRN_LOG" >&2 || true
+  fi
+  cairn_stop_pid "$CAIRN_PID" "cairn server"
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PG_PORT="$(cairn_free_port)"
+export CAIRN_EMBEDDED_DATABASE_PORT="$PG_PORT"
+export CAIRN_VAULT_WRITES_PER_MINUTE=1000000
+export CAIRN_VAULT_MAX_ITEMS_PER_USER=10000000
+export CAIRN_ADMIN_TOKEN="bench-admin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+cairn_start "$WORK"
+cairn_wait_serving 180
+
+timeout "${BENCH_TIMEOUT_SECONDS:-5400}" "$(cairn_java)" -cp "$TOOLS_JAR" dev.cairn.tools.eval.SearchBench \
+  --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" \
+  --jdbc "jdbc:postgresql://localhost:$PG_PORT/cairn" --data "$DATA" \
+  --docs "$DOCS" --queries "${BENCH_QUERIES:-100}" --rounds "${BENCH_ROUNDS:-3}" \
+  --scale-chunks "${BENCH_CHUNKS:-1000000}" --scale-owners "${BENCH_OWNERS:-1000}" | tee "$WORK/bench.out"
+
+cairn_stop_pid "$CAIRN_PID" "cairn server"
+CAIRN_PID=""
+if [[ "$DOCS" != 0 ]]; then
+  # the raw model on as many SciFact passages, now that the server no longer competes for the CPU
+  # shellcheck source=../eval/lib.sh
+  source "$HERE/../eval/lib.sh"
+  MAVEN_OFFLINE="${MAVEN_OFFLINE:-1}" cairn_run_test_main dev.cairn.server.search.embed.EmbedBench \
+    bge-small-en-v1.5-q "$DATA" "$DOCS" "${BENCH_EMBED_ROUNDS:-3}" 16 0 | tee "$WORK/embed.out"
+  docs_s="$(sed -n 's/^ingestion: .*: \([0-9.]*\) docs\/s$/\1/p' "$WORK/bench.out")"
+  raw_s="$(sed -n 's/^median: .*raw ONNX Runtime \([0-9.]*\) passages\/s.*/\1/p' "$WORK/embed.out")"
+  awk -v a="$docs_s" -v b="$raw_s" 'BEGIN { printf "ingestion against the raw model: %.1f docs/s / %.1f passages/s = %.2f (goal >= 0.85)\n", a, b, a / b }'
+fi
