@@ -35,6 +35,7 @@ import dev.cairn.server.db.jooq.tables.SearchTerms;
 import dev.cairn.server.db.jooq.tables.SearchVectorChanges;
 import dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter;
 import dev.cairn.server.db.jooq.tables.SearchVectorsOf;
+import dev.cairn.server.db.jooq.tables.SearchWords;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.ClaimJobsRecord;
@@ -590,6 +591,11 @@ public class Cairn extends SchemaImpl {
     }
 
     /**
+     * The table <code>cairn.search_words</code>.
+     */
+    public final SearchWords SEARCH_WORDS = SearchWords.SEARCH_WORDS;
+
+    /**
      * The table <code>cairn.users</code>.
      */
     public final Users USERS = Users.USERS;
@@ -641,6 +647,7 @@ public class Cairn extends SchemaImpl {
             SearchVectorChanges.SEARCH_VECTOR_CHANGES,
             SearchVectorChangesAfter.SEARCH_VECTOR_CHANGES_AFTER,
             SearchVectorsOf.SEARCH_VECTORS_OF,
+            SearchWords.SEARCH_WORDS,
             Users.USERS
         );
     }
