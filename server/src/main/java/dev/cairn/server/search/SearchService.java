@@ -27,6 +27,7 @@ import dev.cairn.server.search.index.ChunkText;
 import dev.cairn.server.search.embed.Embedder;
 import dev.cairn.server.search.index.IndexStatuses;
 import dev.cairn.server.search.vector.VectorHit;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
@@ -53,8 +54,9 @@ import org.jspecify.annotations.Nullable;
  * BM25 statistics are gathered over what the caller can read, the lexical stages run in order
  * (EXACT, then PREFIX when EXACT finds nothing, then TYPO with misspelt words corrected) and stop
  * at the first that finds something, then SEMANTIC when they found nothing; SEMANTIC mode asks
- * the vector index only, HYBRID fuses the lexical and semantic lists. Every vector hit is re-checked in SQL (rights, current version,
- * filter) before it is used, so a replica's stale vector never surfaces. Each hit is decrypted,
+ * the vector index only, HYBRID fuses the lexical and semantic lists. Every vector hit is
+ * re-checked in SQL (rights, current version, filter) before it is used, so a replica's stale
+ * vector never surfaces. Each hit is decrypted,
  * highlighted, given the grant it came through, and, when it is someone else's item, recorded in
  * its owner's audit chain like a read.
  */
@@ -157,6 +159,8 @@ public final class SearchService {
     if (rewrite == null) {
       return null;
     }
+    Counter.builder("cairn.search.typo.corrections").description("query words the TYPO stage corrected")
+        .register(metrics).increment(rewrite.corrections().size());
     List<String> terms = terms(rewrite.parsed());
     Stats stats = combine(repository.ownStats(sql, caller.requireUserId(), terms),
         repository.sharedStats(sql, caller.principal(), lexical.others(), terms).stats());
