@@ -133,6 +133,29 @@ class TypoSearchTest {
     assertThat(superuser("SELECT count(*) FROM cairn.search_words WHERE item_id = ?", id(item))).containsExactly("0");
   }
 
+  @Test
+  void typoHitsPageOnWithTheirStage() {
+    TestUser ana = SERVER.newUser("ana");
+    java.util.Set<String> items = new java.util.HashSet<>();
+    for (int i = 0; i < 7; i++) {
+      items.add(text(ana, "Meteorite fragment " + i + " " + "meteorite ".repeat(i)));
+    }
+    index();
+
+    java.util.List<String> seen = new java.util.ArrayList<>();
+    String token = "";
+    do {
+      var page = search(ana).search(request("meteorrite").setPageSize(3).setPageToken(token).build());
+      page.getHitsList().forEach(h -> {
+        assertThat(h.getStage()).isEqualTo(SearchStage.SEARCH_STAGE_TYPO);
+        seen.add(h.getItem());
+      });
+      token = page.getNextPageToken();
+    } while (!token.isEmpty());
+
+    assertThat(seen).hasSize(7).containsExactlyInAnyOrderElementsOf(items);
+  }
+
   static SearchResponse explained(TestUser user, String query) {
     return search(user).search(request(query).setExplain(true).build());
   }
