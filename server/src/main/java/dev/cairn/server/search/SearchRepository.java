@@ -225,6 +225,11 @@ final class SearchRepository {
    * enough of its trigrams (pg_trgm, from the owner-leading GIN index) and are within {@code
    * slack} letters of its length, most similar first. Their occurrences are summed over the
    * readable items only, so neither the words nor their counts tell anything of other items.
+   *
+   * <p>Measured slow (about 1 s on 2 900 chunks of one owner): row-level security keeps the
+   * non-leakproof {@code %} out of the index condition, so only {@code owner_id} reaches the
+   * index and every vocabulary row of the owner is read and compared. A leakproof index
+   * condition (a btree range on the first letter, which the typo rules all but fix) would narrow it.
    */
   List<Word> vocabulary(DSLContext sql, Principal caller, List<UUID> owners, Filter filter, String word, int slack,
       double threshold, int limit) {
