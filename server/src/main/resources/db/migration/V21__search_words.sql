@@ -20,6 +20,9 @@ CREATE TABLE cairn.search_words (
 );
 -- candidates for a misspelt word: the readable owners' words sharing its trigrams, one index scan
 CREATE INDEX search_words_owner_trgm_idx ON cairn.search_words USING gin (owner_id, word public.gin_trgm_ops);
+-- the same under row-level security: pg_trgm's % is not leakproof, so RLS keeps it out of index
+-- conditions; the lookup narrows by owner and first letter (a leakproof range in C order) here
+CREATE INDEX search_words_owner_initial_idx ON cairn.search_words (owner_id, word COLLATE "C");
 -- the cascade from items and the per-item replace
 CREATE INDEX search_words_item_idx ON cairn.search_words (item_id, version);
 

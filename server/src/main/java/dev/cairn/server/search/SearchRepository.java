@@ -226,10 +226,11 @@ final class SearchRepository {
    * slack} letters of its length, most similar first. Their occurrences are summed over the
    * readable items only, so neither the words nor their counts tell anything of other items.
    *
-   * <p>Measured slow (about 1 s on 2 900 chunks of one owner): row-level security keeps the
-   * non-leakproof {@code %} out of the index condition, so only {@code owner_id} reaches the
-   * index and every vocabulary row of the owner is read and compared. A leakproof index
-   * condition (a btree range on the first letter, which the typo rules all but fix) would narrow it.
+   * <p>Only words with the same first letter are candidates: row-level security keeps the
+   * non-leakproof {@code %} out of index conditions (without this, every vocabulary row of the
+   * owner was read: about 1 s on 2 900 chunks), while a range on the first letter in C order is
+   * leakproof and served by the owner-leading btree. The typo rules make a first-letter typo cost
+   * two, so this only gives up a first-letter typo in a word of 9 or more letters.
    */
   List<Word> vocabulary(DSLContext sql, Principal caller, List<UUID> owners, Filter filter, String word, int slack,
       double threshold, int limit) {
@@ -237,17 +238,20 @@ final class SearchRepository {
     sql.select(DSL.field("set_config('pg_trgm.similarity_threshold', {0}, true)", String.class,
         DSL.val(Double.toString(threshold)))).fetch();
     int length = word.codePointCount(0, word.length());
+    int initial = word.codePointAt(0);
     return sql.resultQuery("""
         SELECT w.word, sum(w.occurrences)::bigint
           FROM cairn.search_words w JOIN {0} ON {1} = w.item_id AND {2} = w.owner_id
          WHERE ({3}) AND {4} AND {5}
+           AND w.word COLLATE "C" >= {10} AND w.word COLLATE "C" < {11}
            AND w.word OPERATOR(public.%) {6}
            AND char_length(w.word) BETWEEN {7} AND {8}
          GROUP BY w.word
          ORDER BY public.similarity(w.word, {6}) DESC, w.word
          LIMIT {9}""",
             ITEMS, ITEMS.ID, ITEMS.OWNER_ID, ownedBy(owners, "w"), current(caller, "w"), filters(filter, caller),
-            DSL.val(word), DSL.val(length - slack), DSL.val(length + slack), DSL.inline(limit))
+            DSL.val(word), DSL.val(length - slack), DSL.val(length + slack), DSL.inline(limit),
+            DSL.val(Character.toString(initial)), DSL.val(Character.toString(initial + 1)))
         .fetch(r -> new Word(r.get(0, String.class), r.get(1, Long.class)));
   }
 

@@ -11,6 +11,9 @@ import org.apache.lucene.util.automaton.LevenshteinAutomata;
  * changing it finds unrelated words). Words with digits never reach here ({@link Words}); a word
  * written in capitals alone ({@code NASA}, {@code HTTPS}, {@code ACME}) is taken for a code or an
  * acronym and is not corrected either. Lengths are counted in code points of the word as typed.
+ * The vocabulary lookup only offers words with the word's first letter (an index condition
+ * row-level security allows; see {@code SearchRepository#vocabulary}), so of these rules the one
+ * given up is a lone first-letter typo in a word of 9 or more letters.
  */
 final class TypoRules {
   static final int ONE_TYPO_FROM = 5;

@@ -156,7 +156,7 @@ public class SearchWords extends TableImpl<SearchWordsRecord> {
 
     @Override
     public List<Index> getIndexes() {
-        return Arrays.asList(Indexes.SEARCH_WORDS_ITEM_IDX, Indexes.SEARCH_WORDS_OWNER_TRGM_IDX);
+        return Arrays.asList(Indexes.SEARCH_WORDS_ITEM_IDX, Indexes.SEARCH_WORDS_OWNER_INITIAL_IDX, Indexes.SEARCH_WORDS_OWNER_TRGM_IDX);
     }
 
     @Override
