@@ -103,6 +103,27 @@ final class QueryTerms {
     return q.toString();
   }
 
+  private static final java.util.regex.Pattern QUOTED = java.util.regex.Pattern.compile("'(?:[^'\\\\]|''|\\\\.)*'");
+
+  /**
+   * The tsquery (text form) with each lexeme that {@code swap} names replaced by its value, the
+   * operators and every other lexeme as they were (the TYPO stage's corrected query).
+   */
+  static String replace(String tsquery, java.util.Map<String, String> swap) {
+    if (swap.isEmpty()) {
+      return tsquery;
+    }
+    var m = QUOTED.matcher(tsquery);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      List<String> lexeme = positive(m.group());
+      String replaced = lexeme.isEmpty() ? m.group() : quote(swap.getOrDefault(lexeme.getFirst(), lexeme.getFirst()));
+      m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(replaced));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
   /** A lexeme as one quoted tsquery operand: quotes doubled, backslashes escaped. */
   static String quote(String lexeme) {
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'";

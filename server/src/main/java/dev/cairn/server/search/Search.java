@@ -20,8 +20,11 @@ public final class Search {
    */
   public enum Mode { HYBRID, LEXICAL, SEMANTIC }
 
-  /** The stage that found a hit. */
-  public enum Stage { EXACT, PREFIX, SEMANTIC }
+  /**
+   * The stage that found a hit; the ladder runs EXACT, PREFIX, TYPO, SEMANTIC. The ordinals are
+   * written into page tokens, so a new stage is appended, never inserted.
+   */
+  public enum Stage { EXACT, PREFIX, SEMANTIC, TYPO }
 
   /** Restricts a search to part of what the caller can read; every set part must match. */
   public record Filter(
@@ -68,19 +71,22 @@ public final class Search {
   /**
    * Why a hit scored as it did (only with {@code explain}); a rank is 1-based and 0 when the hit
    * is not in that list, the fusion score 0 outside HYBRID.
+   *
+   * @param corrections for a TYPO hit, the words the query was corrected with ("misspelt→word")
    */
   public record Explanation(double lexicalScore, int lexicalRank, double semanticScore, int semanticRank,
-      double fusionScore, List<String> matchedTerms) {
+      double fusionScore, List<String> matchedTerms, List<String> corrections) {
     public Explanation {
       matchedTerms = List.copyOf(matchedTerms);
+      corrections = List.copyOf(corrections);
     }
 
-    static Explanation lexical(double score, int rank, List<String> matched) {
-      return new Explanation(score, rank, 0, 0, 0, matched);
+    static Explanation lexical(double score, int rank, List<String> matched, List<String> corrections) {
+      return new Explanation(score, rank, 0, 0, 0, matched, corrections);
     }
 
     static Explanation semantic(double score, int rank) {
-      return new Explanation(0, 0, score, rank, 0, List.of());
+      return new Explanation(0, 0, score, rank, 0, List.of(), List.of());
     }
   }
 
@@ -105,8 +111,16 @@ public final class Search {
       @Nullable UUID grantId,
       @Nullable Explanation explanation) {}
 
-  /** What one stage did: candidates (items) it found, and how long it took. */
-  public record StageReport(Stage stage, int candidates, Duration took) {}
+  /**
+   * What one stage did: candidates (items) it found, and how long it took.
+   *
+   * @param rewrittenQuery for TYPO, the query with its corrections as it was run ("" when none was found)
+   */
+  public record StageReport(Stage stage, int candidates, Duration took, String rewrittenQuery) {
+    StageReport(Stage stage, int candidates, Duration took) {
+      this(stage, candidates, took, "");
+    }
+  }
 
   public record Result(List<Hit> hits, String nextPageToken, List<StageReport> stages) {}
 }

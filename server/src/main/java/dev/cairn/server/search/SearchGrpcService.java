@@ -54,7 +54,8 @@ final class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
     result.stages().forEach(s -> out.addStages(StageReport.newBuilder()
         .setStage(stage(s.stage()))
         .setCandidateCount(s.candidates())
-        .setDuration(duration(s.took()))));
+        .setDuration(duration(s.took()))
+        .setRewrittenQuery(s.rewrittenQuery())));
     response.onNext(out.build());
     response.onCompleted();
   }
@@ -111,6 +112,7 @@ final class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
     return switch (stage) {
       case EXACT -> SearchStage.SEARCH_STAGE_EXACT;
       case PREFIX -> SearchStage.SEARCH_STAGE_PREFIX;
+      case TYPO -> SearchStage.SEARCH_STAGE_TYPO;
       case SEMANTIC -> SearchStage.SEARCH_STAGE_SEMANTIC;
     };
   }
@@ -139,7 +141,8 @@ final class SearchGrpcService extends SearchServiceGrpc.SearchServiceImplBase {
           .setSemanticScore(h.explanation().semanticScore())
           .setSemanticRank(h.explanation().semanticRank())
           .setFusionScore(h.explanation().fusionScore())
-          .addAllMatchedTerms(h.explanation().matchedTerms()));
+          .addAllMatchedTerms(h.explanation().matchedTerms())
+          .addAllCorrections(h.explanation().corrections()));
     }
     return b.build();
   }

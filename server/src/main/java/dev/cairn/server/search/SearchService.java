@@ -27,6 +27,7 @@ import dev.cairn.server.search.index.ChunkText;
 import dev.cairn.server.search.embed.Embedder;
 import dev.cairn.server.search.index.IndexStatuses;
 import dev.cairn.server.search.vector.VectorHit;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
@@ -51,10 +52,11 @@ import org.jspecify.annotations.Nullable;
  * Search, index status and reindexing. A search runs in one transaction as the caller: the
  * query is parsed by PostgreSQL ({@code websearch_to_tsquery}, which never fails on syntax),
  * BM25 statistics are gathered over what the caller can read, the lexical stages run in order
- * (EXACT, then PREFIX when EXACT finds nothing) and stop at the first that finds something, then
- * SEMANTIC when they found nothing; SEMANTIC mode asks the vector index only, HYBRID fuses the
- * lexical and semantic lists. Every vector hit is re-checked in SQL (rights, current version,
- * filter) before it is used, so a replica's stale vector never surfaces. Each hit is decrypted,
+ * (EXACT, then PREFIX when EXACT finds nothing, then TYPO with misspelt words corrected) and stop
+ * at the first that finds something, then SEMANTIC when they found nothing; SEMANTIC mode asks
+ * the vector index only, HYBRID fuses the lexical and semantic lists. Every vector hit is
+ * re-checked in SQL (rights, current version, filter) before it is used, so a replica's stale
+ * vector never surfaces. Each hit is decrypted,
  * highlighted, given the grant it came through, and, when it is someone else's item, recorded in
  * its owner's audit chain like a read.
  */
@@ -72,6 +74,7 @@ public final class SearchService {
   private final Clock clock;
   private final MeterRegistry metrics;
   private final SearchRepository repository = new SearchRepository();
+  private final TypoCorrector typos = new TypoCorrector(repository);
   private final Highlighter highlighter;
   private final Embedder embedder;
   private final VectorSync vectors;
@@ -123,7 +126,7 @@ public final class SearchService {
       List<String> terms = terms(parsed);
       Stats stats = combine(repository.ownStats(sql, me, terms),
           repository.sharedStats(sql, caller.principal(), others, terms).stats());
-      Lexical lexical = new Lexical(owners, others, parsed, terms, stats);
+      Lexical lexical = new Lexical(owners, others, parsed, terms, stats, language);
       return query.mode() == Mode.HYBRID
           ? hybrid(sql, caller, query, lexical, vector, after, size, binding)
           : run(sql, caller, query, lexical, vector, after, size, binding);
@@ -135,9 +138,35 @@ public final class SearchService {
     return result;
   }
 
-  /** The parsed query and the statistics its lexical stages rank with. */
+  /**
+   * The parsed query and the statistics its lexical stages rank with.
+   *
+   * @param language the query's text search configuration (the null key of {@code parsed}); null for each item's own
+   */
   private record Lexical(List<UUID> owners, List<UUID> others, Map<@Nullable String, String> parsed, List<String> terms,
-      Stats stats) {}
+      Stats stats, @Nullable String language) {}
+
+  /** The TYPO stage's query: the corrected words, parsed, with their statistics, and what was corrected. */
+  private record Typo(Lexical lexical, TypoCorrector.Rewrite rewrite) {}
+
+  /**
+   * The query with its misspelt words corrected against the vocabulary of what the caller can
+   * read (null when none needs and finds a correction), with the statistics of the new words.
+   */
+  private @Nullable Typo typo(DSLContext sql, Caller caller, Query query, Lexical lexical) {
+    var rewrite = typos.correct(sql, caller.principal(), lexical.owners(), query.filter(), query.text(), lexical.parsed(),
+        lexical.language(), lexical.stats().documentFrequency());
+    if (rewrite == null) {
+      return null;
+    }
+    Counter.builder("cairn.search.typo.corrections").description("query words the TYPO stage corrected")
+        .register(metrics).increment(rewrite.corrections().size());
+    List<String> terms = terms(rewrite.parsed());
+    Stats stats = combine(repository.ownStats(sql, caller.requireUserId(), terms),
+        repository.sharedStats(sql, caller.principal(), lexical.others(), terms).stats());
+    return new Typo(new Lexical(lexical.owners(), lexical.others(), rewrite.parsed(), terms, stats, lexical.language()),
+        rewrite);
+  }
 
   /** Empty, over-long and control characters are refused before PostgreSQL sees the text. */
   private static void checkText(String text) {
@@ -194,7 +223,7 @@ public final class SearchService {
 
   /**
    * LEXICAL: the stages in order (or, on a later page, the stage the first page came from), and
-   * when EXACT and PREFIX find nothing, the semantic fallback (hits from the fallback's least
+   * when EXACT, PREFIX and TYPO find nothing, the semantic fallback (hits from the fallback's least
    * similarity up), labelled SEMANTIC.
    */
   private Result run(DSLContext sql, Caller caller, Query query, Lexical lexical, float[] vector,
@@ -204,15 +233,22 @@ public final class SearchService {
       return semanticPage(sql, caller, query, lexical.others(), vector, settings.fallbackMinSimilarity(), after, size,
           binding, reports);
     }
-    List<Stage> ladder = after != null ? List.of(after.stage()) : List.of(Stage.EXACT, Stage.PREFIX);
+    List<Stage> ladder = after != null ? List.of(after.stage()) : List.of(Stage.EXACT, Stage.PREFIX, Stage.TYPO);
+    Cursor cursor = after == null ? null : new Cursor(after.score(), after.itemId());
     List<Ranked> exact = List.of();
     for (Stage tried : ladder) {
       Stage stage = tried;
       long t0 = System.nanoTime();
-      List<Ranked> ranked = rankLexical(sql, caller, query, lexical, tried,
-          after == null ? null : new Cursor(after.score(), after.itemId()), size + 1);
+      @Nullable Lexical used = lexical;
+      TypoCorrector.Rewrite rewrite = null;
+      if (tried == Stage.TYPO) {
+        Typo typo = typo(sql, caller, query, lexical);
+        used = typo == null ? null : typo.lexical();
+        rewrite = typo == null ? null : typo.rewrite();
+      }
+      List<Ranked> ranked = used == null ? List.of() : rankLexical(sql, caller, query, used, tried, cursor, size + 1);
       int total = ranked.isEmpty() ? 0 : ranked.getFirst().total();
-      reports.add(new StageReport(tried, total, took(query, t0)));
+      reports.add(new StageReport(tried, total, took(query, t0), rewrite == null ? "" : rewrite.text()));
       if (tried == Stage.EXACT && after == null && !ranked.isEmpty() && !lastWordMatched(ranked, lexical)) {
         exact = ranked; // the last word matched nothing: it is probably being typed, try it as a prefix
         continue;
@@ -223,12 +259,15 @@ public final class SearchService {
       }
       if (!ranked.isEmpty() || after != null) {
         Stage found = stage;
+        Lexical shown = used == null ? lexical : used;
+        List<String> corrections = rewrite == null ? List.of() : rewrite.shown();
         var page = pageTokens.page(ranked, size, binding, r -> new Position(found, r.score(), r.itemId()));
         List<Candidate> candidates = new ArrayList<>();
         for (Ranked r : page.rows()) {
-          candidates.add(new Candidate(r, found, Explanation.lexical(r.score(), candidates.size() + 1, r.matched())));
+          candidates.add(new Candidate(r, found,
+              Explanation.lexical(r.score(), candidates.size() + 1, r.matched(), corrections)));
         }
-        return new Result(hits(sql, caller, query, candidates, lexical.terms(), prefixesOf(found, lexical)),
+        return new Result(hits(sql, caller, query, candidates, shown.terms(), prefixesOf(found, shown)),
             page.nextPageToken(), reports);
       }
     }
@@ -238,7 +277,7 @@ public final class SearchService {
 
   private List<Ranked> rankLexical(DSLContext sql, Caller caller, Query query, Lexical lexical, Stage stage,
       @Nullable Cursor after, int limit) {
-    Map<@Nullable String, String> queries = stage == Stage.EXACT ? anyWords(lexical.parsed()) : prefixed(lexical.parsed());
+    Map<@Nullable String, String> queries = stage == Stage.PREFIX ? prefixed(lexical.parsed()) : anyWords(lexical.parsed());
     Map<String, Double> idf = new LinkedHashMap<>();
     lexical.terms().forEach(t -> idf.put(t, lexical.stats().idf(t)));
     return repository.rank(sql, caller.principal(), lexical.owners(), queries, query.filter(), idf,
@@ -303,7 +342,7 @@ public final class SearchService {
   // ---------------------------------------------------------------- hybrid
 
   /**
-   * HYBRID: the lexical list (the first of EXACT and PREFIX that finds something) and the
+   * HYBRID: the lexical list (the first of EXACT, PREFIX and TYPO that finds something) and the
    * semantic list, fused by reciprocal rank; an item only the semantic list holds is labelled
    * SEMANTIC. Pages are cut from the fused order (recomputed on each page, bound by the token).
    */
@@ -312,12 +351,21 @@ public final class SearchService {
     List<StageReport> reports = new ArrayList<>();
     Stage lexicalStage = Stage.EXACT;
     List<Ranked> lexicalList = List.of();
-    for (Stage stage : List.of(Stage.EXACT, Stage.PREFIX)) {
+    Lexical used = lexical;
+    List<String> corrections = List.of();
+    for (Stage stage : List.of(Stage.EXACT, Stage.PREFIX, Stage.TYPO)) {
       long t0 = System.nanoTime();
-      lexicalList = rankLexical(sql, caller, query, lexical, stage, null, settings.semanticCandidates());
-      reports.add(new StageReport(stage, lexicalList.isEmpty() ? 0 : lexicalList.getFirst().total(), took(query, t0)));
+      Typo typo = stage == Stage.TYPO ? typo(sql, caller, query, lexical) : null;
+      lexicalList = stage == Stage.TYPO && typo == null ? List.of()
+          : rankLexical(sql, caller, query, typo == null ? lexical : typo.lexical(), stage, null, settings.semanticCandidates());
+      reports.add(new StageReport(stage, lexicalList.isEmpty() ? 0 : lexicalList.getFirst().total(), took(query, t0),
+          typo == null ? "" : typo.rewrite().text()));
       lexicalStage = stage;
       if (!lexicalList.isEmpty()) {
+        if (typo != null) {
+          used = typo.lexical();
+          corrections = typo.rewrite().shown();
+        }
         break;
       }
     }
@@ -338,9 +386,9 @@ public final class SearchService {
           shown.matched(), 0);
       candidates.add(new Candidate(scored, l != null ? lexicalStage : Stage.SEMANTIC, new Explanation(
           l == null ? 0 : l.score(), f.lexicalRank(), s == null ? 0 : s.score(), f.semanticRank(), f.score(),
-          l == null ? List.of() : l.matched())));
+          l == null ? List.of() : l.matched(), l == null ? List.of() : corrections)));
     }
-    return new Result(hits(sql, caller, query, candidates, lexical.terms(), prefixesOf(lexicalStage, lexical)),
+    return new Result(hits(sql, caller, query, candidates, used.terms(), prefixesOf(lexicalStage, used)),
         page.nextPageToken(), reports);
   }
 

@@ -188,7 +188,8 @@ class SemanticSearchTest {
     assertThat(response.getHits(0).getStage()).isEqualTo(SearchStage.SEARCH_STAGE_SEMANTIC);
     assertThat(response.getHits(0).getSnippet().getHighlightsList()).isEmpty();
     assertThat(response.getStagesList()).extracting(StageReport::getStage).containsExactly(
-        SearchStage.SEARCH_STAGE_EXACT, SearchStage.SEARCH_STAGE_PREFIX, SearchStage.SEARCH_STAGE_SEMANTIC);
+        SearchStage.SEARCH_STAGE_EXACT, SearchStage.SEARCH_STAGE_PREFIX, SearchStage.SEARCH_STAGE_TYPO,
+        SearchStage.SEARCH_STAGE_SEMANTIC);
   }
 
   @Test

@@ -3,8 +3,10 @@ package dev.cairn.server.search.index;
 import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import static dev.cairn.server.db.jooq.Tables.SEARCH_CHUNKS;
 import static dev.cairn.server.db.jooq.Tables.SEARCH_INDEX_STATUS;
+import static dev.cairn.server.db.jooq.Tables.SEARCH_WORDS;
 
 import dev.cairn.server.search.Languages;
+import dev.cairn.server.search.Words;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +19,7 @@ import org.jooq.Row12;
 import org.jooq.impl.DSL;
 import org.jspecify.annotations.Nullable;
 
-/** The index's writes: a version's chunks replaced at once, removals, and the status row. */
+/** The index's writes: a version's chunks and vocabulary replaced at once, removals, and the status row. */
 final class IndexRepository {
   /** Rows per INSERT: each statement fires the statistics trigger once. */
   private static final int BATCH = 500;
@@ -83,6 +85,25 @@ final class IndexRepository {
           .valuesOfRows(rows)
           .execute();
     }
+    insertWords(sql, owner, item, version, language, chunks);
+  }
+
+  /**
+   * The version's vocabulary for the TYPO stage: its words with their occurrences, those the
+   * configuration keeps (its stop words are not searched, so never a correction). Chunks overlap,
+   * so a word in an overlap counts twice: the counts only order corrections of equal distance.
+   */
+  private static void insertWords(DSLContext sql, UUID owner, UUID item, int version, String language, List<StoredChunk> chunks) {
+    Map<String, Integer> words = Words.count(chunks.stream().map(StoredChunk::text).toList());
+    if (words.isEmpty()) {
+      return;
+    }
+    sql.execute("""
+        INSERT INTO cairn.search_words (owner_id, item_id, version, word, occurrences)
+        SELECT {0}, {1}, {2}, w.word, w.n FROM unnest({3}::text[], {4}::int[]) AS w (word, n)
+         WHERE length(to_tsvector({5}::regconfig, w.word)) > 0""",
+        DSL.val(owner), DSL.val(item), DSL.val(version), DSL.val(words.keySet().toArray(String[]::new)),
+        DSL.val(words.values().toArray(Integer[]::new)), DSL.val(language));
   }
 
   private static Float[] boxed(float[] vector) {
@@ -93,8 +114,9 @@ final class IndexRepository {
     return out;
   }
 
-  /** Removes every chunk of the item (the statistics follow by trigger). */
+  /** Removes every chunk of the item (the statistics follow by trigger) and its vocabulary. */
   int deleteChunks(DSLContext sql, UUID owner, UUID item) {
+    sql.deleteFrom(SEARCH_WORDS).where(SEARCH_WORDS.OWNER_ID.eq(owner)).and(SEARCH_WORDS.ITEM_ID.eq(item)).execute();
     return sql.deleteFrom(SEARCH_CHUNKS).where(SEARCH_CHUNKS.OWNER_ID.eq(owner)).and(SEARCH_CHUNKS.ITEM_ID.eq(item)).execute();
   }
 

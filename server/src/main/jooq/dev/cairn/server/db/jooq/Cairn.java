@@ -39,6 +39,7 @@ import dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter;
 import dev.cairn.server.db.jooq.tables.SearchVectorChangesSince;
 import dev.cairn.server.db.jooq.tables.SearchVectorHorizon;
 import dev.cairn.server.db.jooq.tables.SearchVectorsOf;
+import dev.cairn.server.db.jooq.tables.SearchWords;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.ClaimJobsRecord;
@@ -674,6 +675,11 @@ public class Cairn extends SchemaImpl {
     }
 
     /**
+     * The table <code>cairn.search_words</code>.
+     */
+    public final SearchWords SEARCH_WORDS = SearchWords.SEARCH_WORDS;
+
+    /**
      * The table <code>cairn.users</code>.
      */
     public final Users USERS = Users.USERS;
@@ -729,6 +735,7 @@ public class Cairn extends SchemaImpl {
             SearchVectorChangesSince.SEARCH_VECTOR_CHANGES_SINCE,
             SearchVectorHorizon.SEARCH_VECTOR_HORIZON,
             SearchVectorsOf.SEARCH_VECTORS_OF,
+            SearchWords.SEARCH_WORDS,
             Users.USERS
         );
     }

@@ -39,6 +39,7 @@ import dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter;
 import dev.cairn.server.db.jooq.tables.SearchVectorChangesSince;
 import dev.cairn.server.db.jooq.tables.SearchVectorHorizon;
 import dev.cairn.server.db.jooq.tables.SearchVectorsOf;
+import dev.cairn.server.db.jooq.tables.SearchWords;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.ClaimJobsRecord;
@@ -659,6 +660,11 @@ public class Tables {
             pLimit
         );
     }
+
+    /**
+     * The table <code>cairn.search_words</code>.
+     */
+    public static final SearchWords SEARCH_WORDS = SearchWords.SEARCH_WORDS;
 
     /**
      * The table <code>cairn.users</code>.

@@ -13,6 +13,7 @@ import dev.cairn.server.db.jooq.tables.ItemVersions.ItemVersionsPath;
 import dev.cairn.server.db.jooq.tables.RecordValues.RecordValuesPath;
 import dev.cairn.server.db.jooq.tables.SearchChunks.SearchChunksPath;
 import dev.cairn.server.db.jooq.tables.SearchIndexStatus.SearchIndexStatusPath;
+import dev.cairn.server.db.jooq.tables.SearchWords.SearchWordsPath;
 import dev.cairn.server.db.jooq.tables.Users.UsersPath;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 
@@ -328,6 +329,19 @@ public class Items extends TableImpl<ItemsRecord> {
             _searchIndexStatus = new SearchIndexStatusPath(this, null, Keys.SEARCH_INDEX_STATUS__SEARCH_INDEX_STATUS_ITEM_ID_FKEY.getInverseKey());
 
         return _searchIndexStatus;
+    }
+
+    private transient SearchWordsPath _searchWords;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.search_words</code>
+     * table
+     */
+    public SearchWordsPath searchWords() {
+        if (_searchWords == null)
+            _searchWords = new SearchWordsPath(this, null, Keys.SEARCH_WORDS__SEARCH_WORDS_ITEM_ID_FKEY.getInverseKey());
+
+        return _searchWords;
     }
 
     @Override

@@ -24,6 +24,7 @@ import dev.cairn.server.db.jooq.tables.SearchChunks.SearchChunksPath;
 import dev.cairn.server.db.jooq.tables.SearchIndexStatus.SearchIndexStatusPath;
 import dev.cairn.server.db.jooq.tables.SearchStats.SearchStatsPath;
 import dev.cairn.server.db.jooq.tables.SearchTerms.SearchTermsPath;
+import dev.cairn.server.db.jooq.tables.SearchWords.SearchWordsPath;
 import dev.cairn.server.db.jooq.tables.records.UsersRecord;
 
 import java.time.OffsetDateTime;
@@ -466,6 +467,19 @@ public class Users extends TableImpl<UsersRecord> {
             _searchTerms = new SearchTermsPath(this, null, Keys.SEARCH_TERMS__SEARCH_TERMS_OWNER_ID_FKEY.getInverseKey());
 
         return _searchTerms;
+    }
+
+    private transient SearchWordsPath _searchWords;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.search_words</code>
+     * table
+     */
+    public SearchWordsPath searchWords() {
+        if (_searchWords == null)
+            _searchWords = new SearchWordsPath(this, null, Keys.SEARCH_WORDS__SEARCH_WORDS_OWNER_ID_FKEY.getInverseKey());
+
+        return _searchWords;
     }
 
     @Override
