@@ -99,23 +99,42 @@ public final class SearchService {
   // ---------------------------------------------------------------- search
 
   public Result search(Caller caller, Query query) {
-    UUID me = caller.requireUserId();
+    caller.requireUserId();
     checkText(query.text());
     PageBinding binding = binding(caller, query);
     Position after = pageTokens.decode(query.pageToken(), binding, Position::read);
     int size = PageTokens.pageSize(query.pageSize(), 10, 100);
     long started = System.nanoTime();
-    // the query is embedded before the transaction, in every mode (LEXICAL falls back to the
-    // vectors when its ladder finds nothing): no model inference while a connection is held
-    float[] vector = embedder.embedQuery(query.text());
+    // The query is embedded before the transaction (no model inference while a connection is
+    // held): at once for SEMANTIC and HYBRID, and for a LEXICAL page that continues the semantic
+    // fallback. A LEXICAL search first runs without it; only when its ladder finds nothing does it
+    // embed and run once more, so a query the words answer never pays for the model.
+    boolean lazy = query.mode() == Mode.LEXICAL && (after == null || after.stage() != Stage.SEMANTIC);
+    float @Nullable [] vector = lazy ? null : embedder.embedQuery(query.text());
     // the changes committed so far (this replica's own writes among them), before the search's
     // connection is taken: one indexed read, and a LEXICAL search may fall back to the vectors
     vectors.catchUp();
-    Result result = database.transaction(caller, sql -> {
+    Result result;
+    try {
+      result = searchOnce(caller, query, after, size, binding, vector);
+    } catch (NeedsVector e) {
+      result = searchOnce(caller, query, after, size, binding, embedder.embedQuery(query.text()));
+    }
+    Stage found = result.hits().isEmpty() ? null : result.hits().getFirst().stage();
+    Timer.builder("cairn.search.latency").description("Search calls, by mode and the stage that answered")
+        .tag("mode", query.mode().name()).tag("stage", found == null ? "NONE" : found.name())
+        .register(metrics).record(Duration.ofNanos(System.nanoTime() - started));
+    return result;
+  }
+
+  private Result searchOnce(Caller caller, Query query, @Nullable Position after, int size, PageBinding binding,
+      float @Nullable [] vector) {
+    UUID me = caller.requireUserId();
+    return database.transaction(caller, sql -> {
       List<UUID> others = query.filter().ownedOnly() ? List.of() : repository.grantingOwners(sql, me);
       if (query.mode() == Mode.SEMANTIC) {
         List<StageReport> reports = new ArrayList<>();
-        return semanticPage(sql, caller, query, others, vector, -1, after, size, binding, reports);
+        return semanticPage(sql, caller, query, others, requireVector(vector), -1, after, size, binding, reports);
       }
       String language = query.language().isEmpty() ? null : Languages.require(sql, "language", query.language());
       List<UUID> owners = new ArrayList<>(others);
@@ -128,14 +147,26 @@ public final class SearchService {
           repository.sharedStats(sql, caller.principal(), others, terms).stats());
       Lexical lexical = new Lexical(owners, others, parsed, terms, stats, language);
       return query.mode() == Mode.HYBRID
-          ? hybrid(sql, caller, query, lexical, vector, after, size, binding)
+          ? hybrid(sql, caller, query, lexical, requireVector(vector), after, size, binding)
           : run(sql, caller, query, lexical, vector, after, size, binding);
     });
-    Stage found = result.hits().isEmpty() ? null : result.hits().getFirst().stage();
-    Timer.builder("cairn.search.latency").description("Search calls, by mode and the stage that answered")
-        .tag("mode", query.mode().name()).tag("stage", found == null ? "NONE" : found.name())
-        .register(metrics).record(Duration.ofNanos(System.nanoTime() - started));
-    return result;
+  }
+
+  /**
+   * Thrown out of a LEXICAL search's transaction (rolling it back: nothing was written, no hit
+   * was found) when it reaches the semantic fallback without the query's vector.
+   */
+  private static final class NeedsVector extends RuntimeException {
+    NeedsVector() {
+      super("the semantic fallback needs the query's vector", null, false, false);
+    }
+  }
+
+  private static float[] requireVector(float @Nullable [] vector) {
+    if (vector == null) {
+      throw new NeedsVector();
+    }
+    return vector;
   }
 
   /**
@@ -226,12 +257,12 @@ public final class SearchService {
    * when EXACT, PREFIX and TYPO find nothing, the semantic fallback (hits from the fallback's least
    * similarity up), labelled SEMANTIC.
    */
-  private Result run(DSLContext sql, Caller caller, Query query, Lexical lexical, float[] vector,
+  private Result run(DSLContext sql, Caller caller, Query query, Lexical lexical, float @Nullable [] vector,
       @Nullable Position after, int size, PageBinding binding) {
     List<StageReport> reports = new ArrayList<>();
     if (after != null && after.stage() == Stage.SEMANTIC) {
-      return semanticPage(sql, caller, query, lexical.others(), vector, settings.fallbackMinSimilarity(), after, size,
-          binding, reports);
+      return semanticPage(sql, caller, query, lexical.others(), requireVector(vector), settings.fallbackMinSimilarity(),
+          after, size, binding, reports);
     }
     List<Stage> ladder = after != null ? List.of(after.stage()) : List.of(Stage.EXACT, Stage.PREFIX, Stage.TYPO);
     Cursor cursor = after == null ? null : new Cursor(after.score(), after.itemId());
@@ -271,8 +302,8 @@ public final class SearchService {
             page.nextPageToken(), reports);
       }
     }
-    return semanticPage(sql, caller, query, lexical.others(), vector, settings.fallbackMinSimilarity(), null, size,
-        binding, reports);
+    return semanticPage(sql, caller, query, lexical.others(), requireVector(vector), settings.fallbackMinSimilarity(),
+        null, size, binding, reports);
   }
 
   private List<Ranked> rankLexical(DSLContext sql, Caller caller, Query query, Lexical lexical, Stage stage,
