@@ -25,7 +25,7 @@ final class ChatCommand extends CommandGroup {
     return cli.call((client, output) -> {
       var session = new ChatSession(client.chat(), output.out(), cli.err(), cli.errIsTerminal());
       session.open(conversation == null ? null : named("conversations", conversation));
-      try (var lines = new ChatLines(cli.stdin(), session, cli.readsProcessStdin())) {
+      try (var lines = new ChatLines(cli.stdin(), session, cli.readsProcessStdin(), cli.err())) {
         session.run(lines);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

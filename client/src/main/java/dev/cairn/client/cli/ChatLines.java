@@ -26,9 +26,14 @@ final class ChatLines implements AutoCloseable {
   private final ChatSession session;
   private final @Nullable SignalHandler previous;
 
-  ChatLines(InputStream in, ChatSession session, boolean handleSigint) {
+  ChatLines(InputStream in, ChatSession session, boolean handleSigint, java.io.PrintWriter err) {
     this.session = session;
     this.previous = handleSigint ? onSigint(session) : null;
+    if (previous == SignalHandler.SIG_IGN) {
+      // the JVM installs no handler for a signal ignored at start (e.g. a background job)
+      err.println("note: this process ignores Ctrl-C (SIGINT); /cancel stops an answer");
+      err.flush();
+    }
     // a platform daemon thread: a read blocked on stdin must not keep the JVM alive after /quit
     Thread.ofPlatform().daemon().name("cairn-chat-stdin").start(() -> read(in));
   }
@@ -69,7 +74,7 @@ final class ChatLines implements AutoCloseable {
 
   @Override
   public void close() {
-    if (previous != null) {
+    if (previous != null && previous != SignalHandler.SIG_IGN) {
       Signal.handle(new Signal("INT"), previous);
     }
   }

@@ -2,6 +2,7 @@ package dev.cairn.server.chat;
 
 import static dev.cairn.server.chat.ChatFixture.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.cairn.chat.v1.ListMessagesRequest;
 import dev.cairn.chat.v1.Message;
@@ -9,7 +10,6 @@ import dev.cairn.client.cli.CairnCli;
 import dev.cairn.client.cli.ClientFactory;
 import dev.cairn.server.chat.ScriptedGenerator.Script;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +21,7 @@ import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -177,6 +178,58 @@ class ChatCliEndToEndTest {
       assertThat(answer.getText()).isEqualTo("Moles dig tunnels [1].");
       assertThat(answer.getState()).isEqualTo(Message.State.STATE_COMPLETED);
     }
+  }
+
+  @Test
+  void ctrlCStopsTheAnswerInARealProcessAndTheProgramGoesOn() throws Exception {
+    TestUser alice = F.newUser("cli-sigint");
+    F.document(alice, "Otters", "River otters eat fish and crayfish.");
+    F.generatorA.script(Script.of("Otters eat ", "fish", " and never stop").holdingAfter(2));
+    String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    var builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", classpath, CairnCli.class.getName(), "chat");
+    builder.environment().put("CAIRN_TARGET", "localhost:" + F.a.grpcPort());
+    builder.environment().put("CAIRN_TOKEN", alice.token());
+    Process cli = builder.start();
+    try {
+      var out = new StringBuffer();
+      var err = new StringBuffer();
+      collect(cli.getInputStream(), out);
+      collect(cli.getErrorStream(), err);
+      var stdin = cli.getOutputStream();
+      stdin.write("What do otters eat?\n".getBytes(StandardCharsets.UTF_8));
+      stdin.flush();
+      assertThat(eventually(WAIT, () -> out.toString().contains("Otters eat fish"))).as("out: %s err: %s", out, err).isTrue();
+      // a JVM started with SIGINT ignored (a background job) cannot take it over; it says so
+      assumeFalse(err.toString().contains("ignores Ctrl-C"), "this test runs with SIGINT ignored");
+
+      assertThat(new ProcessBuilder("kill", "-INT", Long.toString(cli.pid())).start().waitFor()).isZero();
+
+      assertThat(eventually(WAIT, () -> out.toString().contains("[cancelled]"))).as("out: %s err: %s", out, err).isTrue();
+      assertThat(cli.isAlive()).isTrue();
+      stdin.write("/quit\n".getBytes(StandardCharsets.UTF_8));
+      stdin.flush();
+      assertThat(cli.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      assertThat(cli.exitValue()).as("out: %s err: %s", out, err).isZero();
+      Message answer = messages(alice, CONVERSATION.matcher(out).results().findFirst().orElseThrow().group(1)).getLast();
+      assertThat(answer.getState()).isEqualTo(Message.State.STATE_CANCELLED);
+      assertThat(answer.getText()).isEqualTo("Otters eat fish");
+    } finally {
+      cli.destroyForcibly();
+    }
+  }
+
+  private static void collect(InputStream in, StringBuffer into) {
+    Thread.ofVirtual().start(() -> {
+      try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
+        char[] buffer = new char[4096];
+        for (int n; (n = reader.read(buffer)) >= 0; ) {
+          into.append(buffer, 0, n);
+        }
+      } catch (IOException e) {
+        // the process ended
+      }
+    });
   }
 
   /** A TCP forwarder to the server whose connections the test can cut, as a network would. */
