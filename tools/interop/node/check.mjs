@@ -290,7 +290,8 @@ const checks = [
     assert.equal(answer.state, 'STATE_STREAMING');
     assert.ok(events[1].retrieval.citations.some((c) => c.item === item), `citations: ${JSON.stringify(events[1].retrieval)}`);
     const deltas = events.slice(2, -1);
-    assert.ok(deltas.length > 1 && deltas.every((e) => e.event === 'delta'), `events: ${events.map((e) => e.event)}`);
+    // how many deltas depends on timing (text written while one is sent is coalesced into the next)
+    assert.ok(deltas.length >= 1 && deltas.every((e) => e.event === 'delta'), `events: ${events.map((e) => e.event)}`);
     let offset = 0;
     for (const { delta } of deltas) {
       assert.equal(Number(delta.offset), offset, `delta at ${delta.offset}, expected ${offset}`);
