@@ -3,7 +3,9 @@
 # and Python (grpcio) with stubs generated from proto/ at run time. Each client checks health,
 # reflection (every service declared under proto/src/main/proto is listed; IdentityService.GetUser
 # resolves), GetUser users/me with the demo token, UNAUTHENTICATED without a token, and
-# INVALID_ARGUMENT + google.rpc.Status details (ErrorInfo domain cairn.dev, BadRequest field `name`).
+# INVALID_ARGUMENT + google.rpc.Status details (ErrorInfo domain cairn.dev, BadRequest field `name`),
+# and chat: a searchable document is indexed, an answer streams with citations and contiguous
+# code-point offsets, StreamMessage resumes it from mid-answer; Node also cancels a detached answer.
 #
 #   ./mvnw -B -DskipTests install      # builds server/target/cairn-server.jar and proto/target/proto-deps
 #   tools/interop/run.sh               # from any directory; exits non-zero if any check fails

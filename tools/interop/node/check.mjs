@@ -103,6 +103,9 @@ const RpcStatus = rpcRoot.lookupType('google.rpc.Status');
 const credentials = grpc.credentials.createInsecure();
 const identity = new cairnDef.cairn.identity.v1.IdentityService(args.target, credentials);
 const health = new healthDef.grpc.health.v1.Health(args.target, credentials);
+const vault = new cairnDef.cairn.vault.v1.VaultService(args.target, credentials);
+const search = new cairnDef.cairn.search.v1.SearchService(args.target, credentials);
+const chat = new cairnDef.cairn.chat.v1.ChatService(args.target, credentials);
 
 const deadline = () => ({ deadline: Date.now() + DEADLINE_MS });
 const bearer = () => {
@@ -121,6 +124,48 @@ async function expectError(promise) {
     return err;
   }
   assert.fail('the call succeeded; an error was expected');
+}
+
+/** A server stream's events, in order; rejects with the call's error (the events so far on err.events). */
+function streamAll(call) {
+  return new Promise((resolve, reject) => {
+    const events = [];
+    call.on('data', (e) => events.push(e));
+    call.on('error', (err) => { err.events = events; reject(err); });
+    call.on('end', () => resolve(events));
+  });
+}
+const codePoints = (s) => [...s].length;
+const deltaText = (events) => events.filter((e) => e.event === 'delta').map((e) => e.delta.text).join('');
+
+// Chat: one searchable document, indexed before the first question, so answers have citations.
+const HERONS = 'Grey herons nest in colonies called heronries, high in trees near water. '
+  + 'A heronry may hold dozens of nests. Herons eat fish, frogs and small mammals.';
+const chatState = {};
+async function heronDocument() {
+  if (chatState.item) return chatState.item;
+  const { item } = await unary(vault, 'CreateItem', {
+    item: { kind: 'KIND_DOCUMENT', display_name: 'herons.txt', media_type: 'text/plain', searchable: true,
+      content: Buffer.from(HERONS) },
+  }, bearer());
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const status = await unary(search, 'GetIndexStatus', { item: item.name }, bearer());
+    if (status.item_status?.state === 'STATE_INDEXED') break;
+    assert.notEqual(status.item_status?.state, 'STATE_FAILED', `indexing failed: ${JSON.stringify(status)}`);
+    assert.ok(Date.now() < until, `not indexed within 60 s: ${JSON.stringify(status)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  chatState.item = item.name;
+  return item.name;
+}
+const newConversation = async () => (await unary(chat, 'CreateConversation', { conversation: {} }, bearer())).conversation.name;
+async function storedMessage(name) {
+  const parent = name.slice(0, name.indexOf('/messages/'));
+  const { messages } = await unary(chat, 'ListMessages', { parent, page_size: 100 }, bearer());
+  const found = messages.find((m) => m.name === name);
+  assert.ok(found, `${name} not listed`);
+  return found;
 }
 
 /** Sends reflection requests on one bidi stream and collects one response per request. */
@@ -233,22 +278,94 @@ const checks = [
       .flatMap((d) => d.message.field_violations.map((v) => v.field));
     assert.ok(fields.includes('name'), `BadRequest field violations: ${JSON.stringify(fields)}`);
   }],
+
+  ['chat SendMessage streams started, retrieval with a citation, contiguous code-point deltas, completed', async () => {
+    const item = await heronDocument();
+    const conversation = await newConversation();
+    const events = await streamAll(chat.SendMessage(
+      { parent: conversation, text: 'Where do grey herons nest?' }, bearer(), deadline()));
+    assert.deepEqual(events.slice(0, 2).map((e) => e.event), ['started', 'retrieval'], JSON.stringify(events.slice(0, 2)));
+    const { user_message: question, message: answer } = events[0].started;
+    assert.equal(question.text, 'Where do grey herons nest?');
+    assert.equal(answer.state, 'STATE_STREAMING');
+    assert.ok(events[1].retrieval.citations.some((c) => c.item === item), `citations: ${JSON.stringify(events[1].retrieval)}`);
+    const deltas = events.slice(2, -1);
+    // how many deltas depends on timing (text written while one is sent is coalesced into the next)
+    assert.ok(deltas.length >= 1 && deltas.every((e) => e.event === 'delta'), `events: ${events.map((e) => e.event)}`);
+    let offset = 0;
+    for (const { delta } of deltas) {
+      assert.equal(Number(delta.offset), offset, `delta at ${delta.offset}, expected ${offset}`);
+      offset += codePoints(delta.text);
+    }
+    const completed = events.at(-1).completed;
+    assert.ok(completed, `last event: ${JSON.stringify(events.at(-1))}`);
+    assert.equal(completed.finish_reason, 'FINISH_REASON_STOP');
+    assert.equal(Number(completed.text_length), offset);
+    const text = deltaText(events);
+    assert.match(text, /\[1\]/, `no citation marker in: ${text}`);
+    const stored = await storedMessage(answer.name);
+    assert.equal(stored.state, 'STATE_COMPLETED');
+    assert.equal(stored.text, text);
+    chatState.answer = stored;
+  }],
+
+  ['chat StreamMessage from an offset mid-answer replays exactly the stored answer\'s suffix', async () => {
+    const answer = chatState.answer;
+    assert.ok(answer, 'needs the answer of the SendMessage check');
+    const chars = [...answer.text];
+    const from = Math.floor(chars.length / 2);
+    const events = await streamAll(chat.StreamMessage({ name: answer.name, from_offset: from }, bearer(), deadline()));
+    assert.equal(events[0].event, 'started');
+    assert.equal(events[0].started.message.name, answer.name);
+    const deltas = events.filter((e) => e.event === 'delta');
+    assert.equal(Number(deltas[0]?.delta.offset), from, `first delta: ${JSON.stringify(deltas[0])}`);
+    assert.equal(deltaText(events), chars.slice(from).join(''));
+    assert.equal(events.at(-1).completed?.finish_reason, 'FINISH_REASON_STOP');
+  }],
+
+  ['chat CancelMessage stops a detached answer: CANCELLED, its partial text kept', async () => {
+    await heronDocument();
+    // the extractive answer takes milliseconds: cancel as soon as the server names it, and try
+    // again in a new conversation the rare time the answer ended first (then it is returned as is)
+    const outcomes = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const conversation = await newConversation();
+      const call = chat.SendMessage({ parent: conversation, text: 'What do herons eat?', detach: true }, bearer(), deadline());
+      const name = await new Promise((resolve, reject) => {
+        call.once('data', (e) => resolve(e.started?.message.name));
+        call.once('error', reject);
+      });
+      assert.ok(name, 'the first event is not started');
+      const { message } = await unary(chat, 'CancelMessage', { name }, bearer());
+      call.cancel(); // detached: ending the call does not touch the answer
+      outcomes.push(message.state);
+      if (message.state === 'STATE_COMPLETED') continue;
+      if (attempt > 0) console.log(`     (the answer ended before its cancel ${attempt} time(s))`);
+      assert.equal(message.state, 'STATE_CANCELLED');
+      assert.equal(message.finish_reason, 'FINISH_REASON_CANCELLED');
+      const stored = await storedMessage(name);
+      assert.equal(stored.state, 'STATE_CANCELLED');
+      assert.equal(stored.text, message.text);
+      return;
+    }
+    assert.fail(`every answer ended before its cancel: ${outcomes}`);
+  }],
 ];
 
 let passed = 0;
 let failed = 0;
 for (const [title, run] of checks) {
+  const t0 = Date.now();
   try {
     await run();
     passed++;
-    console.log(`ok   node: ${title}`);
+    console.log(`ok   node: ${title} (${Date.now() - t0} ms)`);
   } catch (err) {
     failed++;
     console.log(`FAIL node: ${title}: ${err.message}`);
     if (process.env.CAIRN_INTEROP_VERBOSE) console.error(err);
   }
 }
-identity.close();
-health.close();
+for (const c of [identity, health, vault, search, chat]) c.close();
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;

@@ -159,6 +159,56 @@ class Checks:
         fields = [v.field for b in bad_requests for v in b.field_violations]
         assert "name" in fields, f"BadRequest field violations: {fields}"
 
+    def chat_streams_and_resumes(self) -> None:
+        """SendMessage streams a cited answer with contiguous code-point offsets; StreamMessage from mid-answer gives its suffix."""
+        import time
+
+        vault_pb2 = importlib.import_module("cairn.vault.v1.vault_service_pb2")
+        item_pb2 = importlib.import_module("cairn.vault.v1.item_pb2")
+        vault = importlib.import_module("cairn.vault.v1.vault_service_pb2_grpc").VaultServiceStub(self.channel)
+        search_pb2 = importlib.import_module("cairn.search.v1.search_service_pb2")
+        search_types = importlib.import_module("cairn.search.v1.search_pb2")
+        search = importlib.import_module("cairn.search.v1.search_service_pb2_grpc").SearchServiceStub(self.channel)
+        chat_pb2 = importlib.import_module("cairn.chat.v1.chat_service_pb2")
+        chat = importlib.import_module("cairn.chat.v1.chat_service_pb2_grpc").ChatServiceStub(self.channel)
+        opts = {"metadata": self.auth(), "timeout": DEADLINE_S}
+
+        text = "Kingfishers dive from a perch to catch small fish. They nest in burrows dug into river banks."
+        item = vault.CreateItem(vault_pb2.CreateItemRequest(item=item_pb2.Item(
+            kind=item_pb2.Item.KIND_DOCUMENT, display_name="kingfishers.txt", media_type="text/plain",
+            searchable=True, content=text.encode())), **opts).item
+        until = time.monotonic() + 60
+        while True:
+            status = search.GetIndexStatus(search_pb2.GetIndexStatusRequest(item=item.name), **opts).item_status
+            if status.state == search_types.ItemIndexStatus.STATE_INDEXED:
+                break
+            assert status.state != search_types.ItemIndexStatus.STATE_FAILED, f"indexing failed: {status}"
+            assert time.monotonic() < until, f"not indexed within 60 s: {status}"
+            time.sleep(0.1)
+
+        conversation = chat.CreateConversation(chat_pb2.CreateConversationRequest(), **opts).conversation
+        events = list(chat.SendMessage(chat_pb2.SendMessageRequest(
+            parent=conversation.name, text="Where do kingfishers nest?"), **opts))
+        kinds = [e.WhichOneof("event") for e in events]
+        assert kinds[:2] == ["started", "retrieval"] and kinds[-1] == "completed", f"events: {kinds}"
+        assert set(kinds[2:-1]) == {"delta"}, f"events: {kinds}"
+        assert any(c.item == item.name for c in events[1].retrieval.citations), f"citations: {events[1].retrieval}"
+        offset, answer = 0, ""
+        for e in events[2:-1]:
+            assert e.delta.offset == offset, f"delta at {e.delta.offset}, expected {offset}"
+            offset += len(e.delta.text)  # a Python str is indexed by code point
+            answer += e.delta.text
+        assert events[-1].completed.text_length == offset
+        assert "[1]" in answer, f"no citation marker in {answer!r}"
+
+        name = events[0].started.message.name
+        half = len(answer) // 2
+        rest = list(chat.StreamMessage(chat_pb2.StreamMessageRequest(name=name, from_offset=half), **opts))
+        assert "".join(e.delta.text for e in rest if e.WhichOneof("event") == "delta") == answer[half:]
+        stored = [m for m in chat.ListMessages(chat_pb2.ListMessagesRequest(parent=conversation.name), **opts).messages
+                  if m.name == name]
+        assert stored and stored[0].text == answer, f"stored: {stored}"
+
     def _expect_error(self, call: Callable[[], object]):
         try:
             call()
@@ -192,6 +242,8 @@ def main() -> int:
         ("GetUser users/me with the demo token returns username demo", checks.get_user_me),
         ("GetUser without a token is UNAUTHENTICATED", checks.no_token_unauthenticated),
         ("GetUser name=bad is INVALID_ARGUMENT with ErrorInfo and BadRequest details", checks.bad_name_invalid_argument),
+        ("chat SendMessage streams a cited answer; StreamMessage from mid-answer replays its suffix",
+         checks.chat_streams_and_resumes),
     ]
     passed = failed = 0
     for title, case in cases:

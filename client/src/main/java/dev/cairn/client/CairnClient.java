@@ -2,6 +2,7 @@ package dev.cairn.client;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.cairn.chat.v1.ChatServiceGrpc;
 import dev.cairn.identity.v1.IdentityServiceGrpc;
 import dev.cairn.search.v1.SearchServiceGrpc;
 import dev.cairn.vault.v1.AuditServiceGrpc;
@@ -57,7 +58,8 @@ public final class CairnClient implements AutoCloseable {
       VaultServiceGrpc.getServiceDescriptor(),
       SharingServiceGrpc.getServiceDescriptor(),
       AuditServiceGrpc.getServiceDescriptor(),
-      SearchServiceGrpc.getServiceDescriptor());
+      SearchServiceGrpc.getServiceDescriptor(),
+      ChatServiceGrpc.getServiceDescriptor());
 
   public static final String DEFAULT_TARGET = "localhost:50051";
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
@@ -72,6 +74,7 @@ public final class CairnClient implements AutoCloseable {
   private final SharingServiceGrpc.SharingServiceBlockingStub sharing;
   private final AuditServiceGrpc.AuditServiceBlockingStub audit;
   private final SearchServiceGrpc.SearchServiceBlockingStub search;
+  private final ChatServiceGrpc.ChatServiceBlockingStub chat;
 
   private CairnClient(@Nullable ManagedChannel ownedChannel, Channel channel) {
     this.ownedChannel = ownedChannel;
@@ -84,6 +87,7 @@ public final class CairnClient implements AutoCloseable {
     this.sharing = SharingServiceGrpc.newBlockingStub(channel);
     this.audit = AuditServiceGrpc.newBlockingStub(channel);
     this.search = SearchServiceGrpc.newBlockingStub(channel);
+    this.chat = ChatServiceGrpc.newBlockingStub(channel);
   }
 
   public static Builder builder() {
@@ -133,6 +137,15 @@ public final class CairnClient implements AutoCloseable {
   /** Search over what the caller can read, and the index status of its items (blocking). */
   public SearchServiceGrpc.SearchServiceBlockingStub search() {
     return search;
+  }
+
+  /**
+   * Conversations and their streamed answers (blocking; SendMessage and StreamMessage return
+   * iterators). SendMessage is never retried by the SDK, even with its request id: a retry would
+   * replay the answer from its start over text already shown; resume with StreamMessage instead.
+   */
+  public ChatServiceGrpc.ChatServiceBlockingStub chat() {
+    return chat;
   }
 
   /** The channel with the token, deadline and request-id interceptors applied, for other stubs. */

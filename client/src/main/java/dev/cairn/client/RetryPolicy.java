@@ -22,9 +22,19 @@ final class RetryPolicy {
   static final List<String> READ_PREFIXES =
       List.of("Get", "List", "Search", "Download", "Query", "Verify", "Stream");
 
+  /**
+   * Streams that are never retried although their requests carry a request id: a retried send
+   * replays its answer from the start, which a caller that already showed part of it does not
+   * want; it resumes with StreamMessage from what it has.
+   */
+  static final List<String> NEVER_RETRIED = List.of("cairn.chat.v1.ChatService/SendMessage");
+
   private RetryPolicy() {}
 
   static boolean isRetryable(MethodDescriptor<?, ?> method) {
+    if (NEVER_RETRIED.contains(method.getFullMethodName())) {
+      return false;
+    }
     String name = method.getBareMethodName();
     if (name != null && READ_PREFIXES.stream().anyMatch(name::startsWith)) {
       return true;

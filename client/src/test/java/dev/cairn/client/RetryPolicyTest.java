@@ -29,6 +29,12 @@ class RetryPolicyTest {
     assertThat(names).filteredOn(name -> name.get("service").equals("cairn.search.v1.SearchService"))
         .extracting(name -> name.get("method"))
         .containsExactlyInAnyOrder("Search", "GetIndexStatus");
+    // chat: reads, resumes and idempotent creates are retried; a send (its answer would replay
+    // from the start) and a cancel are not
+    assertThat(names).filteredOn(name -> name.get("service").equals("cairn.chat.v1.ChatService"))
+        .extracting(name -> name.get("method"))
+        .containsExactlyInAnyOrder("CreateConversation", "GetConversation", "ListConversations", "ListMessages",
+            "StreamMessage");
     assertThat(methodConfig.get("retryPolicy")).isEqualTo(Map.of(
         "maxAttempts", 4.0,
         "initialBackoff", "0.2s",

@@ -6,6 +6,7 @@ import dev.cairn.client.CairnClient;
 import dev.cairn.client.CairnError;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +54,7 @@ import picocli.CommandLine.Spec;
       AuditCommand.class,
       SearchCommand.class,
       IngestCommand.class,
+      ChatCommand.class,
     })
 public final class CairnCli implements Callable<Integer> {
 
@@ -78,6 +80,8 @@ public final class CairnCli implements Callable<Integer> {
   private final Clock clock;
   private final OutputStream stdout;
   private final boolean errTerminal;
+  private InputStream stdin = System.in;
+  private boolean ownStdin;
 
   /** The real thing: System.out/err, the process environment, a Netty channel. */
   public CairnCli() {
@@ -195,6 +199,25 @@ public final class CairnCli implements Callable<Integer> {
 
   public PrintWriter err() {
     return err;
+  }
+
+  /**
+   * In-process: what {@code cairn chat} reads its lines from instead of {@code System.in}; the
+   * CLI then leaves the process's Ctrl-C handling alone.
+   */
+  public CairnCli stdin(InputStream in) {
+    this.stdin = requireNonNull(in, "in");
+    this.ownStdin = true;
+    return this;
+  }
+
+  InputStream stdin() {
+    return stdin;
+  }
+
+  /** True when lines come from the process's own stdin (so Ctrl-C is ours to handle). */
+  boolean readsProcessStdin() {
+    return !ownStdin;
   }
 
   /** Where downloaded bytes go when no file is named. */
