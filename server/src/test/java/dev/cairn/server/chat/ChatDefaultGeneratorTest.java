@@ -8,6 +8,9 @@ import dev.cairn.chat.v1.CreateConversationRequest;
 import dev.cairn.chat.v1.FinishReason;
 import dev.cairn.chat.v1.SendMessageRequest;
 import dev.cairn.chat.v1.SendMessageResponse;
+import dev.cairn.search.v1.GetIndexStatusRequest;
+import dev.cairn.search.v1.ItemIndexStatus;
+import dev.cairn.search.v1.SearchServiceGrpc;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.vault.v1.CreateItemRequest;
@@ -22,14 +25,23 @@ class ChatDefaultGeneratorTest {
   private static final CairnTestServer SERVER = CairnTestServer.get();
 
   @Test
-  void theDefaultServerQuotesTheCitedPassageWithItsMarker() {
+  void theDefaultServerQuotesTheCitedPassageWithItsMarker() throws InterruptedException {
     TestUser alice = SERVER.newUser("alice");
-    VaultServiceGrpc.newBlockingStub(SERVER.channel()).withCallCredentials(CairnTestServer.bearer(alice.token()))
+    String item = VaultServiceGrpc.newBlockingStub(SERVER.channel()).withCallCredentials(CairnTestServer.bearer(alice.token()))
         .createItem(CreateItemRequest.newBuilder().setItem(Item.newBuilder().setKind(Item.Kind.KIND_DOCUMENT)
             .setDisplayName("Glaciers").setMediaType("text/plain").setSearchable(true)
             .setContent(ByteString.copyFromUtf8("Glaciers move because ice deforms under its own weight. "
-                + "Tourists visit them in summer."))).build());
+                + "Tourists visit them in summer."))).build()).getItem().getName();
     SERVER.server().jobWorker().runDue();
+    // another server on the same database (a two-replica fixture) may have claimed the index job
+    var search = SearchServiceGrpc.newBlockingStub(SERVER.channel()).withCallCredentials(CairnTestServer.bearer(alice.token()));
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (search.getIndexStatus(GetIndexStatusRequest.newBuilder().setItem(item).build()).getItemStatus().getState()
+        != ItemIndexStatus.State.STATE_INDEXED) {
+      assertThat(System.nanoTime()).as(item + " indexed within 60 s").isLessThan(deadline);
+      SERVER.server().jobWorker().runDue();
+      Thread.sleep(50);
+    }
     var chat = ChatServiceGrpc.newBlockingStub(SERVER.channel()).withCallCredentials(CairnTestServer.bearer(alice.token()));
     String conversation = chat.createConversation(CreateConversationRequest.getDefaultInstance()).getConversation().getName();
 
