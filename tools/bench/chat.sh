@@ -71,3 +71,20 @@ timeout "${BENCH_TIMEOUT_SECONDS:-1800}" "$(cairn_java)" -cp "$TOOLS_JAR" dev.ca
   --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" --work "$WORK" \
   --sends "${BENCH_SENDS:-100}" --throughput-sends "${BENCH_THROUGHPUT_SENDS:-100}" \
   --concurrency "${BENCH_CONCURRENCY:-8}" --rounds "${BENCH_ROUNDS:-3}" --warmup "${BENCH_WARMUP:-30}"
+
+# Where Cairn's time went, from its own meters over the whole run (warm-up and both kinds of run,
+# so the concurrent sends weigh in): mean seconds of the searches chat ran, of embedding the
+# question, and of the server's time to first token.
+curl -fsS "$CAIRN_METRICS_URL" | python3 -c '
+import re, sys
+sums, counts = {}, {}
+for line in sys.stdin:
+    m = re.match(r"(cairn_(?:search_latency|search_embed_latency|chat_time_to_first_token)_seconds)_(sum|count)(\{[^}]*\})? ([0-9.eE+-]+)", line)
+    if m:
+        key = m.group(1) + (m.group(3) or "")
+        (sums if m.group(2) == "sum" else counts)[key] = float(m.group(4))
+print("server meters over the whole run (mean):")
+for key in sorted(sums):
+    if counts.get(key):
+        print("  %s: %.1f ms over %d" % (key, 1000 * sums[key] / counts[key], counts[key]))
+' || echo "could not read $CAIRN_METRICS_URL"

@@ -29,7 +29,21 @@ final class ChatCalls {
     String firstCitedItem() {
       return citations.isEmpty() ? "" : citations.getFirst().getItem();
     }
+
+    /** The item of the first {@code [n]} marker in the text (the source the answer quotes first), or empty. */
+    String firstQuotedItem() {
+      var m = MARKER.matcher(text);
+      while (m.find()) {
+        int n = Integer.parseInt(m.group(1));
+        if (n >= 1 && n <= citations.size()) {
+          return citations.get(n - 1).getItem();
+        }
+      }
+      return "";
+    }
   }
+
+  private static final java.util.regex.Pattern MARKER = java.util.regex.Pattern.compile("\\[(\\d{1,3})]");
 
   private ChatCalls() {}
 

@@ -63,6 +63,7 @@ public final class ChatSciFactEval {
       Map<String, String> itemToDoc = SciFactEval.load(api, data, concurrency,
           TimeUnit.MINUTES.toNanos(opts.integer("index-timeout-minutes", 60)));
       int[] counts = new int[Outcome.values().length];
+      int[] quoted = new int[Outcome.values().length];
       int errors = 0;
       List<Double> latencies = new ArrayList<>();
       int n = 0;
@@ -72,6 +73,8 @@ public final class ChatSciFactEval {
         try {
           ChatCalls.Answer a = ChatCalls.send(api.chat, ChatCalls.newConversation(api.chat, "scifact " + q.id()), q.text(), false);
           o = judge(a.finish(), itemToDoc.getOrDefault(a.firstCitedItem(), a.firstCitedItem()), data.qrels().get(q.id()));
+          quoted[judge(a.finish(), itemToDoc.getOrDefault(a.firstQuotedItem(), a.firstQuotedItem()),
+              data.qrels().get(q.id())).ordinal()]++;
         } catch (StatusRuntimeException e) {
           errors++;
           System.out.printf(Locale.ROOT, "  query %s failed: %s%n", q.id(), e.getStatus());
@@ -94,6 +97,8 @@ public final class ChatSciFactEval {
       System.out.printf(Locale.ROOT, "precision@1 among answers with a citation: %.4f (%d of %d)%n",
           cited == 0 ? Double.NaN : (double) counts[Outcome.RELEVANT_FIRST.ordinal()] / cited,
           counts[Outcome.RELEVANT_FIRST.ordinal()], cited);
+      System.out.printf(Locale.ROOT, "precision@1 of the first [n] in the text (the source quoted first): %.4f (%d of %d)%n",
+          (double) quoted[Outcome.RELEVANT_FIRST.ordinal()] / n, quoted[Outcome.RELEVANT_FIRST.ordinal()], n);
       System.out.printf(Locale.ROOT, "send to completed: p50 %.1f ms, p99 %.1f ms%n", Metrics.quantile(latencies, 0.5),
           Metrics.quantile(latencies, 0.99));
     } finally {
