@@ -5,7 +5,7 @@
 # tools/src/main/java/dev/cairn/tools/bench/BareChatServer.java, started by it as a child JVM).
 #
 #   ./mvnw -B -ntp -pl server,tools -am package -DskipTests
-#   tools/bench/chat.sh                                   # about 3-5 minutes on a loaded 2-core machine
+#   tools/bench/chat.sh                                   # about 4-5 minutes on a loaded 2-core machine
 #   BENCH_SENDS=30 BENCH_THROUGHPUT_SENDS=30 BENCH_ROUNDS=1 tools/bench/chat.sh   # a quick look
 #
 # What "time to first token excluding the generator" is here, and why. The server's own
@@ -73,8 +73,9 @@ timeout "${BENCH_TIMEOUT_SECONDS:-1800}" "$(cairn_java)" -cp "$TOOLS_JAR" dev.ca
   --concurrency "${BENCH_CONCURRENCY:-8}" --rounds "${BENCH_ROUNDS:-3}" --warmup "${BENCH_WARMUP:-30}"
 
 # Where Cairn's time went, from its own meters over the whole run (warm-up and both kinds of run,
-# so the concurrent sends weigh in): mean seconds of the searches chat ran, of embedding the
-# question, and of the server's time to first token.
+# so the concurrent sends weigh in): mean time of the searches chat ran (the question's embedding
+# included: the server has no meter of its own for it; cairn_search_embed_latency is the indexer's
+# batches, i.e. the five documents) and of the server's time to first token.
 curl -fsS "$CAIRN_METRICS_URL" | python3 -c '
 import re, sys
 sums, counts = {}, {}
