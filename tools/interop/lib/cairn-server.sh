@@ -4,7 +4,8 @@
 # demo user are new each time) and free loopback ports; only the pid started here is ever stopped.
 #
 # After `cairn_start` and `cairn_wait_serving`: CAIRN_PID, CAIRN_TARGET (127.0.0.1:<port>),
-# CAIRN_TOKEN_FILE ($CAIRN_DATA_DIR/demo-token), CAIRN_LOG (the server's stdout+stderr).
+# CAIRN_TOKEN_FILE ($CAIRN_DATA_DIR/demo-token), CAIRN_LOG (the server's stdout+stderr),
+# CAIRN_METRICS_URL (its Prometheus endpoint).
 
 CAIRN_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 CAIRN_JAR="$CAIRN_REPO/server/target/cairn-server.jar"
@@ -48,6 +49,7 @@ cairn_start() {
   grpc_port="$(cairn_free_port)"
   metrics_port="$(cairn_free_port)"
   CAIRN_TARGET="127.0.0.1:$grpc_port"
+  CAIRN_METRICS_URL="http://127.0.0.1:$metrics_port/metrics"
   mkdir -p "$CAIRN_DATA_DIR_USED"
   CAIRN_DATA_DIR="$CAIRN_DATA_DIR_USED" CAIRN_GRPC_PORT="$grpc_port" CAIRN_METRICS_PORT="$metrics_port" \
     "$(cairn_java)" --add-modules jdk.incubator.vector ${CAIRN_JAVA_OPTS:-} -jar "$CAIRN_JAR" >"$CAIRN_LOG" 2>&1 &

@@ -1,6 +1,7 @@
 package dev.cairn.tools.eval;
 
 import com.google.protobuf.ByteString;
+import dev.cairn.chat.v1.ChatServiceGrpc;
 import dev.cairn.identity.v1.CreateApiTokenRequest;
 import dev.cairn.identity.v1.CreateUserRequest;
 import dev.cairn.identity.v1.IdentityServiceGrpc;
@@ -33,13 +34,17 @@ import java.util.concurrent.TimeUnit;
 final class ApiClient {
   private final VaultServiceGrpc.VaultServiceBlockingStub vault;
   private final SearchServiceGrpc.SearchServiceBlockingStub search;
+  final ChatServiceGrpc.ChatServiceBlockingStub chat;
   final String userId;
+  private final String token;
 
   private ApiClient(ManagedChannel channel, String token, String userId) {
     var auth = MetadataUtils.newAttachHeadersInterceptor(bearer(token));
     this.vault = VaultServiceGrpc.newBlockingStub(channel).withInterceptors(auth);
     this.search = SearchServiceGrpc.newBlockingStub(channel).withInterceptors(auth);
+    this.chat = ChatServiceGrpc.newBlockingStub(channel).withInterceptors(auth);
     this.userId = userId;
+    this.token = token;
   }
 
   /** A fresh user (unique name) made with the admin token, and a client acting as it. */
@@ -98,6 +103,11 @@ final class ApiClient {
       token = page.getNextPageToken();
     } while (!token.isEmpty() && items.size() < depth);
     return new ArrayList<>(items).subList(0, Math.min(depth, items.size()));
+  }
+
+  /** A chat stub on another channel with this user's token (the chat benchmark's baseline server gets the same headers). */
+  ChatServiceGrpc.ChatServiceBlockingStub chatOn(ManagedChannel other) {
+    return ChatServiceGrpc.newBlockingStub(other).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(token)));
   }
 
   private static Metadata bearer(String token) {

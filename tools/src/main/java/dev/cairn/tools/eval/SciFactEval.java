@@ -124,7 +124,7 @@ public final class SciFactEval {
   }
 
   /** Uploads the corpus, waits until it is indexed; returns item name → scifact id. */
-  private static Map<String, String> load(ApiClient api, SciFact data, int concurrency, long timeoutNanos) throws Exception {
+  static Map<String, String> load(ApiClient api, SciFact data, int concurrency, long timeoutNanos) throws Exception {
     Map<String, String> itemToDoc = new ConcurrentHashMap<>();
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);
     long start = System.nanoTime();

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Citation quality of chat answers on SciFact (train split) through Cairn's public API, measured by
+# tools/src/main/java/dev/cairn/tools/eval/ChatSciFactEval.java on a fresh Cairn (embedded
+# PostgreSQL, free loopback ports, the default extractive generator): one new user; a subset of
+# the corpus loaded with CreateItem (searchable, 8 in flight) — the documents relevant to the
+# first --queries (100) train queries that have qrels, plus the first --distractors (400) other
+# documents in corpus order — and the wait until GetIndexStatus reports it indexed; then each of
+# those queries through SendMessage, each in a fresh conversation. It prints precision@1 of
+# citations (answers whose first citation's item is a relevant document, over all answers; and
+# over the answers that cite anything) and the share of NO_SOURCES answers.
+#
+#   ./mvnw -B -ntp -pl server,tools -am package -DskipTests
+#   tools/eval/chat-scifact.sh                                  # ~10-15 minutes on a loaded 2-core machine
+#   tools/eval/chat-scifact.sh --queries 30 --distractors 100   # a quick run
+#
+# SCIFACT_DIR (default ../shared/datasets/scifact beside the repository) names the data set.
+# Loopback only; stops only the server pid it started.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../interop/lib/cairn-server.sh
+source "$HERE/../interop/lib/cairn-server.sh"
+TOOLS_JAR="$CAIRN_REPO/tools/target/cairn-tools.jar"
+DATA="${SCIFACT_DIR:-$CAIRN_REPO/../shared/datasets/scifact}"
+[[ -d "$DATA" ]] || DATA=/work/shared/datasets/scifact
+
+cairn_require_jar
+[[ -f "$TOOLS_JAR" ]] || { echo "missing $TOOLS_JAR: run ./mvnw -B -ntp -pl server,tools -am package -DskipTests" >&2; exit 2; }
+[[ -f "$DATA/corpus.jsonl" ]] || { echo "no SciFact corpus in $DATA (set SCIFACT_DIR)" >&2; exit 2; }
+cairn_node_deps
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/cairn-chat-scifact.XXXXXX")"
+CAIRN_PID=""
+cleanup() {
+  local rc=$?
+  if (( rc != 0 )) && [[ -f "${CAIRN_LOG:-}" ]]; then
+    echo "--- last lines of the server log ---" >&2
+    tail -n 40 "$CAIRN_LOG" >&2 || true
+  fi
+  cairn_stop_pid "$CAIRN_PID" "cairn server"
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export CAIRN_VAULT_WRITES_PER_MINUTE="${CAIRN_VAULT_WRITES_PER_MINUTE:-1000000}"
+export CAIRN_VAULT_MAX_ITEMS_PER_USER="${CAIRN_VAULT_MAX_ITEMS_PER_USER:-10000000}"
+export CAIRN_ADMIN_TOKEN="eval-admin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+export CAIRN_CHAT_GENERATOR=extractive
+cairn_start "$WORK"
+cairn_wait_serving 180
+
+timeout "${EVAL_TIMEOUT_SECONDS:-7200}" "$(cairn_java)" -cp "$TOOLS_JAR" dev.cairn.tools.eval.ChatSciFactEval \
+  --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" --data "$DATA" "$@"
