@@ -13,8 +13,6 @@ import dev.cairn.identity.v1.IdentityServiceGrpc;
 import dev.cairn.identity.v1.TokenScope;
 import dev.cairn.identity.v1.User;
 import dev.cairn.server.app.CairnServer;
-import dev.cairn.server.crypto.Attestations;
-import dev.cairn.server.crypto.KeyEncryptionKeys;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.server.testing.TestDatabase;
@@ -30,12 +28,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -58,15 +54,10 @@ final class ChatFixture {
   final ManagedChannel channelB;
 
   private ChatFixture() {
-    byte[] hmac = new byte[32];
-    new SecureRandom().nextBytes(hmac);
-    Map<String, String> keys = Map.of(
-        "CAIRN_KEK", KeyEncryptionKeys.generate(),
-        "CAIRN_AUDIT_HMAC_KEY", Base64.getEncoder().encodeToString(hmac),
-        "CAIRN_ATTESTATION_KEY", Attestations.generateKey());
+    // the same keys as every other server on the test database (CairnTestServer.config)
     var quiet = new PrintStream(PrintStream.nullOutputStream());
-    a = CairnServer.start(CairnTestServer.config(keys), CairnTestServer.CLOCK, quiet, generatorA);
-    b = CairnServer.start(CairnTestServer.config(keys), CairnTestServer.CLOCK, quiet, generatorB);
+    a = CairnServer.start(CairnTestServer.config(Map.of()), CairnTestServer.CLOCK, quiet, generatorA);
+    b = CairnServer.start(CairnTestServer.config(Map.of()), CairnTestServer.CLOCK, quiet, generatorB);
     channelA = NettyChannelBuilder.forAddress("localhost", a.grpcPort()).usePlaintext().build();
     channelB = NettyChannelBuilder.forAddress("localhost", b.grpcPort()).usePlaintext().build();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

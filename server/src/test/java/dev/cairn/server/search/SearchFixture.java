@@ -95,9 +95,29 @@ final class SearchFixture {
     vault(owner).deleteItem(DeleteItemRequest.newBuilder().setName(item).build());
   }
 
-  /** Runs every due job now (the index jobs the writes enqueued) and waits for them. */
+  /**
+   * Runs every due job now (the index jobs the writes enqueued) and waits for them — also for the
+   * ones another server on the shared test database (a two-replica fixture) claimed first.
+   * Retries waiting out a backoff (attempts > 0) are not waited for.
+   */
   static void index() {
-    SERVER.server().jobWorker().runDue();
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      SERVER.server().jobWorker().runDue();
+      if (superuser("SELECT 1 FROM cairn.jobs WHERE kind = 'search-index'"
+          + " AND (state = 'RUNNING' OR (state = 'PENDING' AND attempts = 0)) LIMIT 1").isEmpty()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("search-index jobs still running or due after 60 s");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   static String grant(TestUser owner, TestUser grantee, String item, Instant expires) {

@@ -37,6 +37,18 @@ public final class CairnTestServer {
 
   private static volatile CairnTestServer instance;
 
+  /** Key material shared by every server of this JVM on the test database (see {@link #config}). */
+  private static final Map<String, String> SHARED_KEYS = sharedKeys();
+
+  private static Map<String, String> sharedKeys() {
+    byte[] hmac = new byte[32];
+    new java.security.SecureRandom().nextBytes(hmac);
+    return Map.of(
+        "CAIRN_KEK", dev.cairn.server.crypto.KeyEncryptionKeys.generate(),
+        "CAIRN_AUDIT_HMAC_KEY", java.util.Base64.getEncoder().encodeToString(hmac),
+        "CAIRN_ATTESTATION_KEY", dev.cairn.server.crypto.Attestations.generateKey());
+  }
+
   private final CairnServer server;
   private final ManagedChannel channel;
 
@@ -63,7 +75,9 @@ public final class CairnTestServer {
   /** A configuration for a server on the shared test database; {@code extra} overrides. */
   public static CairnConfig config(Map<String, String> extra) {
     TestDatabase db = TestDatabase.get();
-    Map<String, String> env = new HashMap<>();
+    // every server on the shared database shares the keys (a test may override them): a job one
+    // server enqueued may be claimed by another's worker, which must unwrap the owner's data key
+    Map<String, String> env = new HashMap<>(SHARED_KEYS);
     try {
       env.put("CAIRN_DATA_DIR", Files.createTempDirectory("cairn-test-data").toString());
     } catch (IOException e) {
