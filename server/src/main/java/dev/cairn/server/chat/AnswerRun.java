@@ -2,7 +2,6 @@ package dev.cairn.server.chat;
 
 import dev.cairn.server.chat.generate.Cancellation;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.locks.Condition;
@@ -29,8 +28,7 @@ final class AnswerRun implements Cancellation {
   private long firstTokenNanos = -1;
   private @Nullable List<Chat.Citation> citations;
   private @Nullable Outcome outcome;
-  private volatile boolean cancelled;
-  private final List<Runnable> onCancel = new ArrayList<>();
+  private final CancelActions cancellation = new CancelActions();
 
   AnswerRun(UUID owner, UUID conversation, UUID message) {
     this.owner = owner;
@@ -130,16 +128,10 @@ final class AnswerRun implements Cancellation {
 
   /** Stops the generator (it sees {@link #isCancelled} and its {@link #onCancel} actions run). */
   void cancel() {
-    List<Runnable> actions;
+    List<Runnable> actions = cancellation.cancel();
     lock.lock();
     try {
-      if (cancelled) {
-        return;
-      }
-      cancelled = true;
-      actions = List.copyOf(onCancel);
-      onCancel.clear();
-      changed.signalAll();
+      changed.signalAll(); // after the flag is set: a waiter sees it
     } finally {
       lock.unlock();
     }
@@ -148,21 +140,12 @@ final class AnswerRun implements Cancellation {
 
   @Override
   public boolean isCancelled() {
-    return cancelled;
+    return cancellation.isCancelled();
   }
 
   @Override
   public void onCancel(Runnable action) {
-    lock.lock();
-    try {
-      if (!cancelled) {
-        onCancel.add(action);
-        return;
-      }
-    } finally {
-      lock.unlock();
-    }
-    runQuietly(action);
+    cancellation.onCancel(() -> runQuietly(action));
   }
 
   private static void runQuietly(Runnable action) {

@@ -4,7 +4,6 @@ import dev.cairn.server.chat.generate.Cancellation;
 import dev.cairn.server.core.CairnException;
 import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -20,8 +19,7 @@ final class StreamSender<T> implements Cancellation {
   private final ServerCallStreamObserver<T> call;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition ready = lock.newCondition();
-  private final List<Runnable> onCancel = new ArrayList<>();
-  private volatile boolean cancelled;
+  private final CancelActions cancellation = new CancelActions();
 
   /** Must be made in the call's handler thread, before it returns (gRPC's rule for the handlers). */
   StreamSender(ServerCallStreamObserver<T> call) {
@@ -42,7 +40,7 @@ final class StreamSender<T> implements Cancellation {
         streaming.run();
         call.onCompleted();
       } catch (RuntimeException e) {
-        if (!cancelled) {
+        if (!cancellation.isCancelled()) {
           call.onError(e);
         }
       }
@@ -53,13 +51,13 @@ final class StreamSender<T> implements Cancellation {
     lock.lock();
     try {
       while (!call.isReady()) {
-        if (cancelled) {
+        if (cancellation.isCancelled()) {
           throw CairnException.cancelled("the client went away");
         }
         // the timeout only guards against a missed wake-up; onReady normally signals
         ready.await(1, TimeUnit.SECONDS);
       }
-      if (cancelled) {
+      if (cancellation.isCancelled()) {
         throw CairnException.cancelled("the client went away");
       }
     } catch (InterruptedException e) {
@@ -73,34 +71,17 @@ final class StreamSender<T> implements Cancellation {
 
   @Override
   public boolean isCancelled() {
-    return cancelled;
+    return cancellation.isCancelled();
   }
 
   @Override
   public void onCancel(Runnable action) {
-    lock.lock();
-    try {
-      if (!cancelled) {
-        onCancel.add(action);
-        return;
-      }
-    } finally {
-      lock.unlock();
-    }
-    action.run();
+    cancellation.onCancel(action);
   }
 
   private void cancelled() {
-    List<Runnable> actions;
-    lock.lock();
-    try {
-      cancelled = true;
-      actions = List.copyOf(onCancel);
-      onCancel.clear();
-      ready.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    List<Runnable> actions = cancellation.cancel();
+    wake(); // after the flag is set: a sender waiting for readiness sees it
     // run on their own thread: the call's callbacks stay quick
     Thread.ofVirtual().start(() -> actions.forEach(Runnable::run));
   }
