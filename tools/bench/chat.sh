@@ -42,23 +42,10 @@ source "$HERE/../interop/lib/cairn-server.sh"
 TOOLS_JAR="$CAIRN_REPO/tools/target/cairn-tools.jar"
 
 cairn_require_jar
-[[ -f "$TOOLS_JAR" ]] || { echo "missing $TOOLS_JAR: run ./mvnw -B -ntp -pl server,tools -am package -DskipTests" >&2; exit 2; }
+cairn_require_tools_jar
 cairn_node_deps
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/cairn-chat-bench.XXXXXX")"
-CAIRN_PID=""
-cleanup() {
-  local rc=$?
-  if (( rc != 0 )) && [[ -f "${CAIRN_LOG:-}" ]]; then
-    echo "--- last lines of the server log ---" >&2
-    tail -n 40 "$CAIRN_LOG" >&2 || true
-  fi
-  cairn_stop_pid "$CAIRN_PID" "cairn server"
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+cairn_work_dir cairn-chat-bench
 
 export CAIRN_ADMIN_TOKEN="bench-admin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 export CAIRN_CHAT_GENERATOR=extractive

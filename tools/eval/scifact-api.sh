@@ -23,24 +23,11 @@ DATA="${SCIFACT_DIR:-$CAIRN_REPO/../shared/datasets/scifact}"
 [[ -d "$DATA" ]] || DATA=/work/shared/datasets/scifact
 
 cairn_require_jar
-[[ -f "$TOOLS_JAR" ]] || { echo "missing $TOOLS_JAR: run ./mvnw -B -ntp -pl server,tools -am package -DskipTests" >&2; exit 2; }
+cairn_require_tools_jar
 [[ -f "$DATA/corpus.jsonl" ]] || { echo "no SciFact corpus in $DATA (set SCIFACT_DIR)" >&2; exit 2; }
 cairn_node_deps
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/cairn-scifact.XXXXXX")"
-CAIRN_PID=""
-cleanup() {
-  local rc=$?
-  if (( rc != 0 )) && [[ -f "${CAIRN_LOG:-}" ]]; then
-    echo "--- last lines of the server log ---" >&2
-    tail -n 40 "$CAIRN_LOG" >&2 || true
-  fi
-  cairn_stop_pid "$CAIRN_PID" "cairn server"
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+cairn_work_dir cairn-scifact
 
 PG_PORT="$(cairn_free_port)"
 export CAIRN_EMBEDDED_DATABASE_PORT="$PG_PORT"

@@ -89,3 +89,31 @@ cairn_stop_pid() {
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
+
+# cairn_require_tools_jar: TOOLS_JAR (tools/target/cairn-tools.jar) exists, else exit 2 with the
+# build command. Used by the eval and bench scripts.
+cairn_require_tools_jar() {
+  TOOLS_JAR="${TOOLS_JAR:-$CAIRN_REPO/tools/target/cairn-tools.jar}"
+  [[ -f "$TOOLS_JAR" ]] || { echo "missing $TOOLS_JAR: run ./mvnw -B -ntp -pl server,tools -am package -DskipTests" >&2; exit 2; }
+}
+
+# cairn_work_dir PREFIX: a fresh work folder in WORK, and the exit trap of a script that starts
+# one server into CAIRN_PID: on failure the server log's last lines, then the server stopped and
+# WORK removed. INT/TERM exit 130 through the same trap.
+cairn_work_dir() {
+  WORK="$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")"
+  CAIRN_PID=""
+  trap _cairn_work_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+_cairn_work_cleanup() {
+  local rc=$?
+  if (( rc != 0 )) && [[ -f "${CAIRN_LOG:-}" ]]; then
+    echo "--- last lines of the server log ---" >&2
+    tail -n 40 "$CAIRN_LOG" >&2 || true
+  fi
+  cairn_stop_pid "$CAIRN_PID" "cairn server"
+  rm -rf "$WORK"
+  exit "$rc"
+}
