@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Envoy in front of a Cairn, for scripts: sourced by tools/gateway/run.sh (the check) and
-# tools/run.sh --gateway (a local run). Needs tools/interop/lib/cairn-server.sh sourced first
+# tools/run.sh (a local run). Needs tools/interop/lib/cairn-server.sh sourced first
 # (CAIRN_REPO, cairn_free_port). Only the pids started here are ever stopped, by the caller.
 
 GATEWAY_TEMPLATE="$CAIRN_REPO/gateway/envoy.yaml"
