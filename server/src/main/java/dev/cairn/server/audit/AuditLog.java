@@ -1,10 +1,10 @@
 package dev.cairn.server.audit;
 
-import static dev.cairn.server.db.jooq.Tables.AUDIT_PENDING;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.jooq.tables.records.AuditEventsRecord;
 import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -106,23 +106,38 @@ public final class AuditLog {
    * bind values into the queue, no lock held beyond the row itself. It gets its seq and hash
    * when the chainer links it (ListAuditEvents and VerifyAuditLog link what is queued first).
    */
+  /**
+   * The queue insert, on every audited call: one constant statement with bind values that
+   * pgjdbc keeps prepared per connection (jOOQ rendered the same INSERT anew each time).
+   */
+  private static final String QUEUE_EVENT =
+      "insert into cairn.audit_pending (owner_id, event_time, actor, action, target, via_grant,"
+          + " via_link, via_consent, outcome, details, request_id)"
+          + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, cast(? as jsonb), ?)";
+
   public void append(DSLContext sql, UUID owner, Entry entry) {
     requireNonNull(owner, "owner");
     var details = new TreeMap<>(entry.details());
     entry.sensitive().forEach((k, v) -> details.put(k + "_hmac", hmac(v)));
-    sql.insertInto(AUDIT_PENDING)
-        .set(AUDIT_PENDING.OWNER_ID, owner)
-        .set(AUDIT_PENDING.EVENT_TIME, OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC))
-        .set(AUDIT_PENDING.ACTOR, entry.actor())
-        .set(AUDIT_PENDING.ACTION, entry.action().name())
-        .set(AUDIT_PENDING.TARGET, entry.target())
-        .set(AUDIT_PENDING.VIA_GRANT, entry.viaGrant())
-        .set(AUDIT_PENDING.VIA_LINK, entry.viaLink())
-        .set(AUDIT_PENDING.VIA_CONSENT, entry.viaConsent())
-        .set(AUDIT_PENDING.OUTCOME, entry.outcome())
-        .set(AUDIT_PENDING.DETAILS, JSONB.valueOf(json(details)))
-        .set(AUDIT_PENDING.REQUEST_ID, entry.requestId())
-        .execute();
+    OffsetDateTime at =
+        OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    String json = json(details);
+    sql.connection(c -> {
+      try (PreparedStatement insert = c.prepareStatement(QUEUE_EVENT)) {
+        insert.setObject(1, owner);
+        insert.setObject(2, at);
+        insert.setString(3, entry.actor());
+        insert.setString(4, entry.action().name());
+        insert.setString(5, entry.target());
+        insert.setObject(6, entry.viaGrant());
+        insert.setObject(7, entry.viaLink());
+        insert.setObject(8, entry.viaConsent());
+        insert.setString(9, entry.outcome());
+        insert.setString(10, json);
+        insert.setString(11, entry.requestId());
+        insert.executeUpdate();
+      }
+    });
     // before the commit, so the chainer may find nothing yet; it then finds it on its next poll
     queued.run();
   }

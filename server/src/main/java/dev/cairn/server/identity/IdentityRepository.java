@@ -10,6 +10,8 @@ import dev.cairn.server.db.jooq.tables.records.ApiTokensRecord;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.UsersRecord;
 import dev.cairn.server.core.Principal;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
@@ -59,12 +61,27 @@ final class IdentityRepository {
         .map(IdentityRepository::user);
   }
 
+  /**
+   * GetUser's one read (users/me on every call of many clients): a constant prepared
+   * statement, where jOOQ rendered the same SELECT anew each time.
+   */
+  private static final String FIND_USER =
+      "select id, username, display_name, created_at from cairn.users"
+          + " where id = ? and deleted_at is null";
+
   Optional<Users.User> findUser(DSLContext sql, UUID id) {
-    return sql.selectFrom(USERS)
-        .where(USERS.ID.eq(id))
-        .and(USERS.DELETED_AT.isNull())
-        .fetchOptional()
-        .map(IdentityRepository::user);
+    return sql.connectionResult(c -> {
+      try (PreparedStatement select = c.prepareStatement(FIND_USER)) {
+        select.setObject(1, id);
+        try (ResultSet row = select.executeQuery()) {
+          if (!row.next()) {
+            return Optional.empty();
+          }
+          return Optional.of(new Users.User(row.getObject(1, UUID.class), row.getString(2),
+              row.getString(3), row.getObject(4, OffsetDateTime.class)));
+        }
+      }
+    });
   }
 
   Optional<Users.User> findUserByUsername(DSLContext sql, String username) {
