@@ -189,7 +189,7 @@ public final class CairnServer implements AutoCloseable {
     var search = new SearchModule(
         new SearchModule.Parts(database, vaultContext.contentStore(), vaultContext.access(), vaultContext.audit(),
             vaultContext.pageTokens(), jobQueue, clock, metrics.registry(), embedder, vectors),
-        SearchSettings.defaults(), ExtractionSettings.defaults(), ChunkingSettings.defaults());
+        searchSettings(config.search()), ExtractionSettings.defaults(), ChunkingSettings.defaults());
     search.indexer().enqueueVectorBackfill(config.jobs().maxAttempts());
     var vault = new VaultModule(vaultContext, jobQueue, List.of(search.itemListener()));
     resources.add(vault);
@@ -263,6 +263,12 @@ public final class CairnServer implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     log.info("Cairn is serving gRPC on port {} (metrics on {})", grpcPort(), metricsPort);
+  }
+
+  private static SearchSettings searchSettings(CairnConfig.SearchConfig search) {
+    return SearchSettings.defaults()
+        .withFusion(search.rrfK(), search.lexicalWeight(), search.semanticWeight(), search.fusionDepth())
+        .withQueryCache(search.queryCacheEntries(), search.queryCacheTtl());
   }
 
   /**

@@ -14,6 +14,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -107,22 +108,30 @@ public final class AuditLog {
    * when the chainer links it (ListAuditEvents and VerifyAuditLog link what is queued first).
    */
   public void append(DSLContext sql, UUID owner, Entry entry) {
-    requireNonNull(owner, "owner");
-    var details = new TreeMap<>(entry.details());
-    entry.sensitive().forEach((k, v) -> details.put(k + "_hmac", hmac(v)));
-    sql.insertInto(AUDIT_PENDING)
-        .set(AUDIT_PENDING.OWNER_ID, owner)
-        .set(AUDIT_PENDING.EVENT_TIME, OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC))
-        .set(AUDIT_PENDING.ACTOR, entry.actor())
-        .set(AUDIT_PENDING.ACTION, entry.action().name())
-        .set(AUDIT_PENDING.TARGET, entry.target())
-        .set(AUDIT_PENDING.VIA_GRANT, entry.viaGrant())
-        .set(AUDIT_PENDING.VIA_LINK, entry.viaLink())
-        .set(AUDIT_PENDING.VIA_CONSENT, entry.viaConsent())
-        .set(AUDIT_PENDING.OUTCOME, entry.outcome())
-        .set(AUDIT_PENDING.DETAILS, JSONB.valueOf(json(details)))
-        .set(AUDIT_PENDING.REQUEST_ID, entry.requestId())
-        .execute();
+    appendAll(sql, List.of(Map.entry(requireNonNull(owner, "owner"), entry)));
+  }
+
+  /**
+   * Records each (owner, entry) as {@link #append} does, in one multi-row INSERT: one round trip
+   * for a search's or a chat answer's several hits instead of one per hit.
+   */
+  public void appendAll(DSLContext sql, List<Map.Entry<UUID, Entry>> events) {
+    if (events.isEmpty()) {
+      return;
+    }
+    OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    var insert = sql.insertInto(AUDIT_PENDING, AUDIT_PENDING.OWNER_ID, AUDIT_PENDING.EVENT_TIME, AUDIT_PENDING.ACTOR,
+        AUDIT_PENDING.ACTION, AUDIT_PENDING.TARGET, AUDIT_PENDING.VIA_GRANT, AUDIT_PENDING.VIA_LINK,
+        AUDIT_PENDING.VIA_CONSENT, AUDIT_PENDING.OUTCOME, AUDIT_PENDING.DETAILS, AUDIT_PENDING.REQUEST_ID);
+    for (Map.Entry<UUID, Entry> event : events) {
+      Entry entry = event.getValue();
+      var details = new TreeMap<>(entry.details());
+      entry.sensitive().forEach((k, v) -> details.put(k + "_hmac", hmac(v)));
+      insert = insert.values(requireNonNull(event.getKey(), "owner"), now, entry.actor(), entry.action().name(),
+          entry.target(), entry.viaGrant(), entry.viaLink(), entry.viaConsent(), entry.outcome(),
+          JSONB.valueOf(json(details)), entry.requestId());
+    }
+    insert.execute();
     // before the commit, so the chainer may find nothing yet; it then finds it on its next poll
     queued.run();
   }
