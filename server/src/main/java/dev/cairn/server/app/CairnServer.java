@@ -99,6 +99,7 @@ public final class CairnServer implements AutoCloseable {
   private @Nullable Embedder embedder;
   private @Nullable VectorSync vectors;
   private int metricsPort = -1;
+  private io.micrometer.core.instrument.@Nullable MeterRegistry meters;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private CairnServer(CairnConfig config) {
@@ -172,6 +173,7 @@ public final class CairnServer implements AutoCloseable {
 
     var metrics = new Metrics();
     resources.add(metrics);
+    meters = metrics.registry();
     database = new Database(ownerUrl, db.appUser(), appPassword, db.poolSize(), metrics.registry(), clock,
         config.vault().maxItemsPerUser());
     resources.add(database);
@@ -361,6 +363,11 @@ public final class CairnServer implements AutoCloseable {
 
   public int grpcPort() {
     return requireNonNull(server, "server").getPort();
+  }
+
+  /** The server's meters (what /metrics shows), for tests that check a counter. */
+  public io.micrometer.core.instrument.MeterRegistry meters() {
+    return java.util.Objects.requireNonNull(meters, "meters");
   }
 
   /** The /metrics port, or -1 when disabled. */
