@@ -70,11 +70,6 @@ public final class Answers {
   public void send(Caller caller, Chat.Send send, boolean detach, Chat.AnswerSink sink, Cancellation call,
       long receivedNanos) {
     checkSend(send);
-    if (send.regenerate() == null) {
-      // the question's vector is made while the send's transaction runs: retrieval needs no more
-      // than the text from here, and the vector cache is the caller's own
-      generation.prefetch(caller, send.text());
-    }
     Start start = database.transaction(caller, sql -> start(sql, caller, send, receivedNanos));
     if (start.replay()) {
       follow(caller, start.answer().conversationId(), start.answer().id(), 0, start.user(), sink, call);
@@ -129,6 +124,12 @@ public final class Answers {
       }
     }
     requireIdle(sql, me, row);
+    if (send.regenerate() == null) {
+      // The question's vector is made on its own virtual thread (no connection held, nothing here
+      // waits for it) while the rest of this transaction runs; only once the conversation is known
+      // to be free, so a burst of refused sends starts no model runs.
+      generation.prefetch(caller, send.text());
+    }
     OffsetDateTime now = now();
     long seq = row.getNextSeq();
     long added = 0;
