@@ -101,6 +101,7 @@ public final class CairnServer implements AutoCloseable {
   private @Nullable VectorSync vectors;
   private int metricsPort = -1;
   private int webPort = -1;
+  private io.micrometer.core.instrument.@Nullable MeterRegistry meters;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private CairnServer(CairnConfig config) {
@@ -174,6 +175,7 @@ public final class CairnServer implements AutoCloseable {
 
     var metrics = new Metrics();
     resources.add(metrics);
+    meters = metrics.registry();
     database = new Database(ownerUrl, db.appUser(), appPassword, db.poolSize(), metrics.registry(), clock,
         config.vault().maxItemsPerUser());
     resources.add(database);
@@ -191,7 +193,7 @@ public final class CairnServer implements AutoCloseable {
     var search = new SearchModule(
         new SearchModule.Parts(database, vaultContext.contentStore(), vaultContext.access(), vaultContext.audit(),
             vaultContext.pageTokens(), jobQueue, clock, metrics.registry(), embedder, vectors),
-        SearchSettings.defaults(), ExtractionSettings.defaults(), ChunkingSettings.defaults());
+        searchSettings(config.search()), ExtractionSettings.defaults(), ChunkingSettings.defaults());
     search.indexer().enqueueVectorBackfill(config.jobs().maxAttempts());
     var vault = new VaultModule(vaultContext, jobQueue, List.of(search.itemListener()));
     resources.add(vault);
@@ -270,6 +272,12 @@ public final class CairnServer implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     log.info("Cairn is serving gRPC on port {} (metrics on {})", grpcPort(), metricsPort);
+  }
+
+  private static SearchSettings searchSettings(CairnConfig.SearchConfig search) {
+    return SearchSettings.defaults()
+        .withFusion(search.rrfK(), search.lexicalWeight(), search.semanticWeight(), search.fusionDepth())
+        .withQueryCache(search.queryCacheEntries(), search.queryCacheTtl());
   }
 
   /**
@@ -362,6 +370,11 @@ public final class CairnServer implements AutoCloseable {
 
   public int grpcPort() {
     return requireNonNull(server, "server").getPort();
+  }
+
+  /** The server's meters (what /metrics shows), for tests that check a counter. */
+  public io.micrometer.core.instrument.MeterRegistry meters() {
+    return java.util.Objects.requireNonNull(meters, "meters");
   }
 
   /** The /metrics port, or -1 when disabled. */

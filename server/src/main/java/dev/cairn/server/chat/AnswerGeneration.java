@@ -75,14 +75,20 @@ final class AnswerGeneration {
     AnswerRun.Outcome outcome;
     Checkpointer checkpointer = null;
     try {
-      Retrieval.Found found = run.isCancelled() ? Retrieval.Found.NOTHING
-          : retrieval.find(job.caller(), job.question(), job.filter());
-      database.transaction(job.caller(), sql -> {
-        repository.storeCitations(sql, run.ownerId(), run.messageId(),
-            messages.encryptCitations(sql, run.ownerId(), run.conversationId(), run.messageId(), found.citations()));
-        repository.notify(sql, ChatSignals.PROGRESS + run.messageId());
-        return null;
-      });
+      long retrieving = System.nanoTime();
+      Retrieval.Found found;
+      if (run.isCancelled()) {
+        found = Retrieval.Found.NOTHING;
+        database.transaction(job.caller(), sql -> {
+          storeCitations(sql, run, List.of());
+          return null;
+        });
+      } else {
+        // the citations are stored in retrieval's own transaction: one commit fewer before the first token
+        found = retrieval.find(job.caller(), job.question(), job.filter(),
+            (sql, citations) -> storeCitations(sql, run, citations));
+      }
+      metrics.retrieval(Duration.ofNanos(System.nanoTime() - retrieving));
       run.retrieved(found.citations());
       if (run.isCancelled()) {
         outcome = new AnswerRun.Outcome(Chat.State.CANCELLED, Chat.Finish.CANCELLED, usage(run, 0, 0), null);
@@ -127,6 +133,17 @@ final class AnswerGeneration {
         metrics.cancelled("stopped");
       }
     }
+  }
+
+  /** Starts embedding a question about to be answered (see {@link Retrieval#prefetch}). */
+  void prefetch(Caller caller, String question) {
+    retrieval.prefetch(caller, question);
+  }
+
+  private void storeCitations(org.jooq.DSLContext sql, AnswerRun run, List<Chat.Citation> citations) {
+    repository.storeCitations(sql, run.ownerId(), run.messageId(),
+        messages.encryptCitations(sql, run.ownerId(), run.conversationId(), run.messageId(), citations));
+    repository.notify(sql, ChatSignals.PROGRESS + run.messageId());
   }
 
   private static AnswerRun.Outcome failed(AnswerRun run, CairnException e) {

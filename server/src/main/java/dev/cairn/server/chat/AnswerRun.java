@@ -20,7 +20,7 @@ final class AnswerRun implements Cancellation {
   private final UUID owner;
   private final UUID conversation;
   private final UUID message;
-  private final long startedNanos = System.nanoTime();
+  private final long startedNanos;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final StringBuilder text = new StringBuilder();
@@ -30,7 +30,9 @@ final class AnswerRun implements Cancellation {
   private @Nullable Outcome outcome;
   private final CancelActions cancellation = new CancelActions();
 
-  AnswerRun(UUID owner, UUID conversation, UUID message) {
+  /** @param startedNanos when the send reached the service ({@link System#nanoTime}) */
+  AnswerRun(UUID owner, UUID conversation, UUID message, long startedNanos) {
+    this.startedNanos = startedNanos;
     this.owner = owner;
     this.conversation = conversation;
     this.message = message;

@@ -64,11 +64,13 @@ public final class Answers {
 
   /**
    * Sends and streams the answer into {@code sink} until it ends; {@code call} says when the call
-   * ended (without {@code detach}, that cancels the answer).
+   * ended (without {@code detach}, that cancels the answer). {@code receivedNanos} ({@link
+   * System#nanoTime}) is when the call reached the service: the time to first token counts from it.
    */
-  public void send(Caller caller, Chat.Send send, boolean detach, Chat.AnswerSink sink, Cancellation call) {
+  public void send(Caller caller, Chat.Send send, boolean detach, Chat.AnswerSink sink, Cancellation call,
+      long receivedNanos) {
     checkSend(send);
-    Start start = database.transaction(caller, sql -> start(sql, caller, send));
+    Start start = database.transaction(caller, sql -> start(sql, caller, send, receivedNanos));
     if (start.replay()) {
       follow(caller, start.answer().conversationId(), start.answer().id(), 0, start.user(), sink, call);
       return;
@@ -107,7 +109,7 @@ public final class Answers {
     }
   }
 
-  private Start start(DSLContext sql, Caller caller, Chat.Send send) {
+  private Start start(DSLContext sql, Caller caller, Chat.Send send, long receivedNanos) {
     UUID me = caller.requireUserId();
     UUID conversation = send.conversationId();
     ConversationsRecord row = repository.lockConversation(sql, me, conversation)
@@ -122,6 +124,12 @@ public final class Answers {
       }
     }
     requireIdle(sql, me, row);
+    if (send.regenerate() == null) {
+      // The question's vector is made on its own virtual thread (no connection held, nothing here
+      // waits for it) while the rest of this transaction runs; only once the conversation is known
+      // to be free, so a burst of refused sends starts no model runs.
+      generation.prefetch(caller, send.text());
+    }
     OffsetDateTime now = now();
     long seq = row.getNextSeq();
     long added = 0;
@@ -151,7 +159,7 @@ public final class Answers {
     repository.startAnswer(sql, me, conversation, seq + 1, row.getMessageCount() + added, answerId, title, now);
     Chat.Message answer = messages.decrypt(sql, repository.message(sql, me, conversation, answerId).orElseThrow());
     var filter = ChatCodec.filter(Jsonb.object(row.getRetrievalFilter()));
-    var job = new AnswerGeneration.Job(caller, new AnswerRun(me, conversation, answerId), user.text(),
+    var job = new AnswerGeneration.Job(caller, new AnswerRun(me, conversation, answerId, receivedNanos), user.text(),
         history(sql, me, conversation, user.parentId()), filter);
     return new Start(user, answer, false, job);
   }

@@ -73,6 +73,7 @@ final class ChatGrpcService extends ChatServiceGrpc.ChatServiceImplBase {
 
   @Override
   public void sendMessage(SendMessageRequest request, StreamObserver<SendMessageResponse> response) {
+    long received = System.nanoTime(); // the time to first token counts from here
     Caller caller = CallContext.caller();
     UUID conversation = ResourceNames.idOf(request.getParent());
     var send = new Chat.Send(conversation, request.getText(), ResourceNames.requestId(request.getRequestId()),
@@ -80,7 +81,7 @@ final class ChatGrpcService extends ChatServiceGrpc.ChatServiceImplBase {
         ChatRpc.MessageName.inConversation("regenerate", request.getRegenerate(), conversation));
     var sender = new StreamSender<>((ServerCallStreamObserver<SendMessageResponse>) response);
     sender.streamInBackground("cairn-send", () -> answers.send(caller, send, request.getDetach(),
-        sink(e -> sender.send(send(e))), sender));
+        sink(e -> sender.send(send(e))), sender, received));
   }
 
   @Override

@@ -15,6 +15,7 @@ final class ChatMetrics {
   private final MeterRegistry registry;
   private final AtomicInteger activeStreams = new AtomicInteger();
   private final Counter deltas;
+  private final Timer retrieval;
 
   ChatMetrics(MeterRegistry registry, ChatSignals signals) {
     this.registry = registry;
@@ -22,12 +23,21 @@ final class ChatMetrics {
         .description("SendMessage and StreamMessage calls streaming an answer now").register(registry);
     Gauge.builder("cairn.chat.generations.active", signals, ChatSignals::activeRuns)
         .description("Answers this replica is generating now").register(registry);
+    retrieval = Timer.builder("cairn.chat.retrieval")
+        .description("Retrieval before an answer: search, passages read and audited, citations stored")
+        .publishPercentileHistogram().register(registry);
     deltas = Counter.builder("cairn.chat.deltas").description("Answer text pieces sent to clients").register(registry);
   }
 
   void firstToken(String generator, Duration took) {
-    Timer.builder("cairn.chat.time_to_first_token").description("From a send to its first answer text")
+    Timer.builder("cairn.chat.time_to_first_token")
+        .description("From a send reaching the service to its first answer text (retrieval included)")
         .tag("generator", generator).publishPercentileHistogram().register(registry).record(took);
+  }
+
+  /** Retrieval of one answer: the HYBRID search with the question's vector, the passages read, audited, stored. */
+  void retrieval(Duration took) {
+    retrieval.record(took);
   }
 
   void delta() {

@@ -54,8 +54,7 @@ public final class ChatModule implements AutoCloseable {
     var metrics = new ChatMetrics(parts.metrics(), signals);
     this.chats = new ChatService(parts.database(), repository, messages, signals, parts.pageTokens(), parts.clock(),
         parts.ids(), metrics);
-    var retrieval = new Retrieval(parts.database(), parts.search(), parts.access(), parts.content(), parts.audit(),
-        repository);
+    var retrieval = new Retrieval(parts.database(), parts.search(), parts.audit());
     var generation = new AnswerGeneration(parts.database(), repository, messages, retrieval, parts.generator(), signals,
         metrics, parts.clock(), CHECKPOINT_INTERVAL);
     this.answers = new Answers(parts.database(), repository, messages, chats, generation, signals, metrics,

@@ -2,7 +2,6 @@ package dev.cairn.server.chat;
 
 import static dev.cairn.server.db.jooq.Tables.CHAT_MESSAGES;
 import static dev.cairn.server.db.jooq.Tables.CONVERSATIONS;
-import static dev.cairn.server.db.jooq.Tables.SEARCH_CHUNKS;
 
 import dev.cairn.server.db.jooq.tables.records.ChatMessagesRecord;
 import dev.cairn.server.db.jooq.tables.records.ConversationsRecord;
@@ -226,14 +225,6 @@ final class ChatRepository {
   /** Tells every replica's listener about {@code payload}, at commit. */
   void notify(DSLContext sql, String payload) {
     sql.select(DSL.function("pg_notify", Object.class, DSL.val(CHANNEL), DSL.val(payload))).fetch();
-  }
-
-  /** A search chunk's ciphertext, visible while its item is to the caller (RLS). */
-  byte @Nullable [] chunkCiphertext(DSLContext sql, UUID owner, UUID item, int version, int ordinal) {
-    return sql.select(SEARCH_CHUNKS.CIPHERTEXT).from(SEARCH_CHUNKS)
-        .where(SEARCH_CHUNKS.OWNER_ID.eq(owner).and(SEARCH_CHUNKS.ITEM_ID.eq(item))
-            .and(SEARCH_CHUNKS.VERSION.eq(version)).and(SEARCH_CHUNKS.ORDINAL.eq(ordinal)))
-        .fetchOne(SEARCH_CHUNKS.CIPHERTEXT);
   }
 
   private static StoredMessage stored(ChatMessagesRecord r) {

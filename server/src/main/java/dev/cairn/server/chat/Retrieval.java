@@ -2,29 +2,25 @@ package dev.cairn.server.chat;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.cairn.server.access.VaultAccess;
 import dev.cairn.server.audit.AuditAction;
 import dev.cairn.server.audit.AuditLog;
 import dev.cairn.server.chat.generate.Prompt;
-import dev.cairn.server.content.ContentStore;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Caller;
 import dev.cairn.server.db.Database;
 import dev.cairn.server.search.Search;
 import dev.cairn.server.search.SearchService;
-import dev.cairn.server.search.index.ChunkText;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.jspecify.annotations.Nullable;
+import org.jooq.DSLContext;
 
 /**
  * Finds what an answer may draw on: a HYBRID search as the caller (its rights, the
- * conversation's filter), then, in one transaction as the caller, each hit's full chunk text
- * (re-checked: a grant revoked since the search drops the hit) and an ITEM_READ in the owner's
- * audit chain under the grant or consent that allowed it.
+ * conversation's filter) and, in the search's own transaction (the rights it just checked, one
+ * snapshot), each hit's full chunk text, an ITEM_READ in the owner's audit chain under the grant
+ * or consent that allowed it, and whatever the caller stores with the citations ({@link Then}).
  */
 final class Retrieval {
   static final int PASSAGES = 5;
@@ -35,76 +31,68 @@ final class Retrieval {
     static final Found NOTHING = new Found(List.of(), List.of());
   }
 
+  /** Runs in the retrieval's transaction with its citations (chat stores them there). */
+  @FunctionalInterface
+  interface Then {
+    void accept(DSLContext sql, List<Chat.Citation> citations);
+  }
+
   private final Database database;
   private final SearchService search;
-  private final VaultAccess access;
-  private final ContentStore content;
   private final AuditLog audit;
-  private final ChatRepository repository;
 
-  Retrieval(Database database, SearchService search, VaultAccess access, ContentStore content, AuditLog audit,
-      ChatRepository repository) {
+  Retrieval(Database database, SearchService search, AuditLog audit) {
     this.database = requireNonNull(database, "database");
     this.search = requireNonNull(search, "search");
-    this.access = requireNonNull(access, "access");
-    this.content = requireNonNull(content, "content");
     this.audit = requireNonNull(audit, "audit");
-    this.repository = requireNonNull(repository, "repository");
   }
 
-  Found find(Caller caller, String question, Search.Filter filter) {
-    List<Search.Hit> hits;
+  /** Starts embedding the question now, so retrieval finds its vector ready (or nearly). */
+  void prefetch(Caller caller, String question) {
+    search.prefetchQuery(caller, truncate(question));
+  }
+
+  Found find(Caller caller, String question, Search.Filter filter, Then then) {
+    var query = new Search.Query(truncate(question), filter, Search.Mode.HYBRID, PASSAGES, "", false, "");
     try {
-      hits = search.search(caller, new Search.Query(truncate(question), filter, Search.Mode.HYBRID, PASSAGES, "",
-          false, "")).hits();
+      return search.search(caller, query, (sql, result) -> {
+        Found found = read(sql, caller, result.passages());
+        then.accept(sql, found.citations());
+        return found;
+      });
     } catch (CairnException e) {
-      if (e.kind() == CairnException.Kind.INVALID_ARGUMENT) {
-        return Found.NOTHING; // only stop words or symbols: nothing to look for
+      if (e.kind() != CairnException.Kind.INVALID_ARGUMENT) {
+        throw e;
       }
-      throw e;
-    }
-    if (hits.isEmpty()) {
+      // only stop words or symbols: nothing to look for
+      database.transaction(caller, sql -> {
+        then.accept(sql, List.of());
+        return null;
+      });
       return Found.NOTHING;
     }
-    return database.transaction(caller, sql -> {
-      Map<UUID, ContentStore.ChunkTexts> keys = new HashMap<>();
-      List<Chat.Citation> citations = new ArrayList<>();
-      List<Prompt.Source> sources = new ArrayList<>();
-      for (Search.Hit hit : hits) {
-        VaultAccess.Access allowed = readable(sql, caller, hit.itemId());
-        byte[] ciphertext = allowed == null ? null
-            : repository.chunkCiphertext(sql, hit.ownerId(), hit.itemId(), hit.version(), hit.ordinal());
-        if (ciphertext == null) {
-          continue; // revoked, deleted or re-indexed since the search
-        }
-        var texts = keys.computeIfAbsent(hit.ownerId(), owner -> content.chunkTexts(sql, owner, false));
-        String text = ChunkText.decode(texts.decrypt(hit.itemId(), hit.version(), hit.ordinal(), ciphertext)).text();
-        UUID grant = allowed.isOwner() ? null : allowed.grantId();
-        citations.add(new Chat.Citation(hit.itemId(), hit.version(), hit.ordinal(), grant, hit.displayName(),
-            hit.snippet(), hit.score(), hit.page()));
-        sources.add(new Prompt.Source(citations.size(), hit.displayName(), text, hit.page()));
-        AuditLog.Entry entry = AuditLog.Entry.of("users/" + caller.requireUserId(), AuditAction.ITEM_READ,
-                "items/" + hit.itemId(), caller.requestId())
-            .withDetails(Map.of("view", "CHAT_CITATION", "version", Integer.toString(hit.version()),
-                "chunk", Integer.toString(hit.ordinal())));
-        if (!allowed.isOwner()) {
-          entry = entry.withVia(allowed.grantId(), null, allowed.consentId());
-        }
-        audit.append(sql, hit.ownerId(), entry);
-      }
-      return new Found(citations, sources);
-    });
   }
 
-  private VaultAccess.@Nullable Access readable(org.jooq.DSLContext sql, Caller caller, UUID item) {
-    try {
-      return access.item(sql, caller, item, VaultAccess.Role.READ, false, false);
-    } catch (CairnException e) {
-      if (e.kind() == CairnException.Kind.NOT_FOUND) {
-        return null;
+  private Found read(DSLContext sql, Caller caller, List<Search.Passage> passages) {
+    List<Chat.Citation> citations = new ArrayList<>();
+    List<Prompt.Source> sources = new ArrayList<>();
+    List<Map.Entry<UUID, AuditLog.Entry>> reads = new ArrayList<>();
+    for (Search.Passage passage : passages) {
+      Search.Hit hit = passage.hit();
+      citations.add(new Chat.Citation(hit.itemId(), hit.version(), hit.ordinal(), hit.grantId(), hit.displayName(),
+          hit.snippet(), hit.score(), hit.page()));
+      sources.add(new Prompt.Source(citations.size(), hit.displayName(), passage.text(), hit.page()));
+      AuditLog.Entry entry = AuditLog.Entry.of("users/" + caller.requireUserId(), AuditAction.ITEM_READ,
+              "items/" + hit.itemId(), caller.requestId())
+          .withDetails(Map.of("view", "CHAT_CITATION", "version", Integer.toString(hit.version()),
+              "chunk", Integer.toString(hit.ordinal())));
+      if (hit.grantId() != null) {
+        entry = entry.withVia(hit.grantId(), null, passage.consentId());
       }
-      throw e;
+      reads.add(Map.entry(hit.ownerId(), entry));
     }
+    audit.appendAll(sql, reads);
+    return new Found(citations, sources);
   }
 
   private static String truncate(String question) {

@@ -186,6 +186,12 @@ public record CairnConfig(
    * @param embeddingsDimensions the remote model's vector length
    * @param vectorPoll the safety-net poll of the vector change log (changes are LISTENed for; the poll
    *     catches what a lost notification missed and closes gaps below the high-water mark)
+   * @param rrfK HYBRID's reciprocal rank fusion k
+   * @param lexicalWeight the lexical list's weight in the fusion
+   * @param semanticWeight the semantic list's weight in the fusion
+   * @param fusionDepth items of each list HYBRID fuses
+   * @param queryCacheEntries query vectors kept per replica, each user's own (0: none)
+   * @param queryCacheTtl how long a query vector is kept
    */
   public record SearchConfig(
       String model,
@@ -193,7 +199,13 @@ public record CairnConfig(
       String embeddingsModel,
       String embeddingsKey,
       int embeddingsDimensions,
-      Duration vectorPoll) {
+      Duration vectorPoll,
+      int rrfK,
+      double lexicalWeight,
+      double semanticWeight,
+      int fusionDepth,
+      int queryCacheEntries,
+      Duration queryCacheTtl) {
     public SearchConfig {
       requireNonNull(model, "model");
       requireNonNull(embeddingsModel, "embeddingsModel");
@@ -206,7 +218,9 @@ public record CairnConfig(
     public String toString() {
       return "SearchConfig[model=" + model + ", embeddingsUrl=" + embeddingsUrl + ", embeddingsModel=" + embeddingsModel
           + ", embeddingsKey=" + (embeddingsKey.isEmpty() ? "none" : "***") + ", embeddingsDimensions="
-          + embeddingsDimensions + ", vectorPoll=" + vectorPoll + "]";
+          + embeddingsDimensions + ", vectorPoll=" + vectorPoll + ", rrfK=" + rrfK + ", lexicalWeight=" + lexicalWeight
+          + ", semanticWeight=" + semanticWeight + ", fusionDepth=" + fusionDepth + ", queryCacheEntries="
+          + queryCacheEntries + ", queryCacheTtl=" + queryCacheTtl + "]";
     }
   }
 
@@ -431,8 +445,18 @@ public record CairnConfig(
     if (url != null && dimensions == 0) {
       reader.problem("CAIRN_EMBEDDINGS_DIMENSIONS: missing (expected: the remote model's vector length, 1..4096)");
     }
+    // the defaults are search.SearchSettings.defaults()' (tools/eval/fusion-grid.sh chose the fusion's)
+    double lexicalWeight = reader.decimal("CAIRN_SEARCH_LEXICAL_WEIGHT", 1.0, 0, 10);
+    double semanticWeight = reader.decimal("CAIRN_SEARCH_SEMANTIC_WEIGHT", 1.0, 0, 10);
+    if (lexicalWeight + semanticWeight == 0) {
+      reader.problem("CAIRN_SEARCH_LEXICAL_WEIGHT, CAIRN_SEARCH_SEMANTIC_WEIGHT: both 0 (expected: at least one above 0)");
+    }
     return new SearchConfig(model, url, remoteModel, reader.string("CAIRN_EMBEDDINGS_KEY", ""), dimensions,
-        Duration.ofMillis(reader.integer("CAIRN_SEARCH_VECTOR_POLL_MILLIS", 10_000, 10, 600_000)));
+        Duration.ofMillis(reader.integer("CAIRN_SEARCH_VECTOR_POLL_MILLIS", 10_000, 10, 600_000)),
+        reader.integer("CAIRN_SEARCH_RRF_K", 60, 1, 1000), lexicalWeight, semanticWeight,
+        reader.integer("CAIRN_SEARCH_FUSION_DEPTH", 100, 1, 100),
+        reader.integer("CAIRN_SEARCH_QUERY_CACHE_ENTRIES", 10_000, 0, 1_000_000),
+        Duration.ofSeconds(reader.integer("CAIRN_SEARCH_QUERY_CACHE_SECONDS", 600, 1, 86_400)));
   }
 
   private static JobsConfig jobs(Reader reader) {
@@ -487,6 +511,24 @@ public record CairnConfig(
         return value;
       } catch (NumberFormatException e) {
         problem(key + ": " + raw.get() + " (expected: an integer " + min + ".." + max + ")");
+        return fallback;
+      }
+    }
+
+    double decimal(String key, double fallback, double min, double max) {
+      Optional<String> raw = optional(key);
+      if (raw.isEmpty()) {
+        return fallback;
+      }
+      try {
+        double value = Double.parseDouble(raw.get());
+        if (!(value >= min && value <= max)) {
+          problem(key + ": " + raw.get() + " (expected: a number " + min + ".." + max + ")");
+          return fallback;
+        }
+        return value;
+      } catch (NumberFormatException e) {
+        problem(key + ": " + raw.get() + " (expected: a number " + min + ".." + max + ")");
         return fallback;
       }
     }

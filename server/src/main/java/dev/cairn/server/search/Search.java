@@ -122,5 +122,19 @@ public final class Search {
     }
   }
 
-  public record Result(List<Hit> hits, String nextPageToken, List<StageReport> stages) {}
+  /**
+   * A hit with its chunk's full decrypted text, for in-process callers that work in the search's
+   * transaction (chat's citations); never sent to a client as such.
+   *
+   * @param consentId the consent the hit's grant was given under; null for the caller's own items
+   */
+  public record Passage(Hit hit, String text, @Nullable UUID consentId) {}
+
+  /** @param passages the hits again, in order, with their full texts (see {@link Passage}) */
+  public record Result(List<Hit> hits, String nextPageToken, List<StageReport> stages, List<Passage> passages) {
+    public Result {
+      hits = List.copyOf(hits);
+      passages = List.copyOf(passages);
+    }
+  }
 }

@@ -51,7 +51,9 @@ public final class SearchModule {
         new Chunker(chunking, parts.embedder()::countTokens), parts.embedder(), parts.clock(), parts.metrics());
     this.listener = new SearchItemListener(parts.jobs(), parts.clock());
     this.service = new SearchService(parts.database(), parts.content(), parts.access(), parts.audit(), parts.pageTokens(),
-        new IndexStatuses(parts.jobs()), parts.embedder(), parts.vectors(), search, parts.clock(), parts.metrics());
+        new IndexStatuses(parts.jobs()),
+        new QueryEmbeddings(parts.embedder(), search.queryCacheEntries(), search.queryCacheTtl(), parts.metrics()),
+        parts.vectors(), search, parts.clock(), parts.metrics());
   }
 
   public List<BindableService> services() {

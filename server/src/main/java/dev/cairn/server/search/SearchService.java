@@ -24,7 +24,6 @@ import dev.cairn.server.search.SearchRepository.Cursor;
 import dev.cairn.server.search.SearchRepository.Ranked;
 import dev.cairn.server.search.SearchRepository.Stats;
 import dev.cairn.server.search.index.ChunkText;
-import dev.cairn.server.search.embed.Embedder;
 import dev.cairn.server.search.index.IndexStatuses;
 import dev.cairn.server.search.vector.VectorHit;
 import io.micrometer.core.instrument.Counter;
@@ -45,6 +44,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.jooq.DSLContext;
 import org.jspecify.annotations.Nullable;
 
@@ -76,11 +76,11 @@ public final class SearchService {
   private final SearchRepository repository = new SearchRepository();
   private final TypoCorrector typos = new TypoCorrector(repository);
   private final Highlighter highlighter;
-  private final Embedder embedder;
+  private final QueryEmbeddings queryVectors;
   private final VectorSync vectors;
 
   public SearchService(Database database, ContentStore content, VaultAccess access, AuditLog audit, PageTokens pageTokens,
-      IndexStatuses statuses, Embedder embedder, VectorSync vectors, SearchSettings settings, Clock clock,
+      IndexStatuses statuses, QueryEmbeddings queryVectors, VectorSync vectors, SearchSettings settings, Clock clock,
       MeterRegistry metrics) {
     this.database = requireNonNull(database, "database");
     this.content = requireNonNull(content, "content");
@@ -92,64 +92,93 @@ public final class SearchService {
     this.clock = requireNonNull(clock, "clock");
     this.metrics = requireNonNull(metrics, "metrics");
     this.highlighter = new Highlighter(settings.snippetCodePoints());
-    this.embedder = requireNonNull(embedder, "embedder");
+    this.queryVectors = requireNonNull(queryVectors, "queryVectors");
     this.vectors = requireNonNull(vectors, "vectors");
   }
 
   // ---------------------------------------------------------------- search
 
   public Result search(Caller caller, Query query) {
-    caller.requireUserId();
+    return search(caller, query, (sql, result) -> result);
+  }
+
+  /** Work on a search's result inside the search's own transaction (the same snapshot and rights). */
+  @FunctionalInterface
+  public interface InTransaction<T> {
+    T apply(DSLContext sql, Result result);
+  }
+
+  /**
+   * Searches, then hands the result (with each hit's full chunk text, {@link Result#passages})
+   * to {@code then} in the same transaction: chat reads, audits and stores its citations there
+   * without a second transaction re-checking what this one just checked.
+   */
+  public <T> T search(Caller caller, Query query, InTransaction<T> then) {
+    UUID me = caller.requireUserId();
     checkText(query.text());
     PageBinding binding = binding(caller, query);
     Position after = pageTokens.decode(query.pageToken(), binding, Position::read);
     int size = PageTokens.pageSize(query.pageSize(), 10, 100);
     long started = System.nanoTime();
-    // The query is embedded before the transaction (no model inference while a connection is
-    // held): at once for SEMANTIC and HYBRID, and for a LEXICAL page that continues the semantic
-    // fallback. A LEXICAL search first runs without it; only when its ladder finds nothing does it
-    // embed and run once more, so a query the words answer never pays for the model.
+    // The query is embedded outside the transaction (no model inference while a connection is
+    // held), on its own virtual thread while this one catches the vector index up: at once for
+    // SEMANTIC and HYBRID, and for a LEXICAL page that continues the semantic fallback. A LEXICAL
+    // search first runs without it; only when its ladder finds nothing does it embed and run once
+    // more, so a query the words answer never pays for the model.
     boolean lazy = query.mode() == Mode.LEXICAL && (after == null || after.stage() != Stage.SEMANTIC);
-    float @Nullable [] vector = lazy ? null : embedder.embedQuery(query.text());
+    CompletableFuture<float[]> pending = lazy ? null : queryVectors.start(me, query.text());
     // the changes committed so far (this replica's own writes among them), before the search's
     // connection is taken: one indexed read, and a LEXICAL search may fall back to the vectors
     vectors.catchUp();
-    Result result;
+    float @Nullable [] vector = pending == null ? null : QueryEmbeddings.join(pending);
+    Result[] result = new Result[1];
+    T out;
     try {
-      result = searchOnce(caller, query, after, size, binding, vector);
+      out = searchOnce(caller, query, after, size, binding, vector, then, result);
     } catch (NeedsVector e) {
-      result = searchOnce(caller, query, after, size, binding, embedder.embedQuery(query.text()));
+      out = searchOnce(caller, query, after, size, binding, queryVectors.get(me, query.text()), then, result);
     }
-    Stage found = result.hits().isEmpty() ? null : result.hits().getFirst().stage();
+    Stage found = result[0].hits().isEmpty() ? null : result[0].hits().getFirst().stage();
     Timer.builder("cairn.search.latency").description("Search calls, by mode and the stage that answered")
         .tag("mode", query.mode().name()).tag("stage", found == null ? "NONE" : found.name())
         .register(metrics).record(Duration.ofNanos(System.nanoTime() - started));
-    return result;
+    return out;
   }
 
-  private Result searchOnce(Caller caller, Query query, @Nullable Position after, int size, PageBinding binding,
-      float @Nullable [] vector) {
-    UUID me = caller.requireUserId();
+  /** Starts embedding a query the caller is about to search for (chat: while its send's transaction runs). */
+  public void prefetchQuery(Caller caller, String text) {
+    queryVectors.prefetch(caller.requireUserId(), text);
+  }
+
+  private <T> T searchOnce(Caller caller, Query query, @Nullable Position after, int size, PageBinding binding,
+      float @Nullable [] vector, InTransaction<T> then, Result[] result) {
     return database.transaction(caller, sql -> {
-      List<UUID> others = query.filter().ownedOnly() ? List.of() : repository.grantingOwners(sql, me);
-      if (query.mode() == Mode.SEMANTIC) {
-        List<StageReport> reports = new ArrayList<>();
-        return semanticPage(sql, caller, query, others, requireVector(vector), -1, after, size, binding, reports);
-      }
-      String language = query.language().isEmpty() ? null : Languages.require(sql, "language", query.language());
-      List<UUID> owners = new ArrayList<>(others);
-      owners.addFirst(me);
-      var shared = repository.sharedStats(sql, caller.principal(), others, List.of());
-      Map<@Nullable String, String> parsed = parse(sql, query.text(), language,
-          SearchRepository.sortedUnion(repository.ownLanguages(sql, me), shared.languages()));
-      List<String> terms = terms(parsed);
-      Stats stats = combine(repository.ownStats(sql, me, terms),
-          repository.sharedStats(sql, caller.principal(), others, terms).stats());
-      Lexical lexical = new Lexical(owners, others, parsed, terms, stats, language);
-      return query.mode() == Mode.HYBRID
-          ? hybrid(sql, caller, query, lexical, requireVector(vector), after, size, binding)
-          : run(sql, caller, query, lexical, vector, after, size, binding);
+      result[0] = searchIn(sql, caller, query, after, size, binding, vector);
+      return then.apply(sql, result[0]);
     });
+  }
+
+  private Result searchIn(DSLContext sql, Caller caller, Query query, @Nullable Position after, int size,
+      PageBinding binding, float @Nullable [] vector) {
+    UUID me = caller.requireUserId();
+    List<UUID> others = query.filter().ownedOnly() ? List.of() : repository.grantingOwners(sql, me);
+    if (query.mode() == Mode.SEMANTIC) {
+      List<StageReport> reports = new ArrayList<>();
+      return semanticPage(sql, caller, query, others, requireVector(vector), -1, after, size, binding, reports);
+    }
+    String language = query.language().isEmpty() ? null : Languages.require(sql, "language", query.language());
+    List<UUID> owners = new ArrayList<>(others);
+    owners.addFirst(me);
+    var shared = repository.sharedStats(sql, caller.principal(), others, List.of());
+    Map<@Nullable String, String> parsed = parse(sql, query.text(), language,
+        SearchRepository.sortedUnion(repository.ownLanguages(sql, me), shared.languages()));
+    List<String> terms = terms(parsed);
+    Stats stats = combine(repository.ownStats(sql, me, terms),
+        repository.sharedStats(sql, caller.principal(), others, terms).stats());
+    Lexical lexical = new Lexical(owners, others, parsed, terms, stats, language);
+    return query.mode() == Mode.HYBRID
+        ? hybrid(sql, caller, query, lexical, requireVector(vector), after, size, binding)
+        : run(sql, caller, query, lexical, vector, after, size, binding);
   }
 
   /**
@@ -298,7 +327,7 @@ public final class SearchService {
           candidates.add(new Candidate(r, found,
               Explanation.lexical(r.score(), candidates.size() + 1, r.matched(), corrections)));
         }
-        return new Result(hits(sql, caller, query, candidates, shown.terms(), prefixesOf(found, shown)),
+        return result(hits(sql, caller, query, candidates, shown.terms(), prefixesOf(found, shown)),
             page.nextPageToken(), reports);
       }
     }
@@ -362,7 +391,7 @@ public final class SearchService {
     for (Ranked r : page.rows()) {
       candidates.add(new Candidate(r, Stage.SEMANTIC, Explanation.semantic(r.score(), skip + candidates.size() + 1)));
     }
-    return new Result(hits(sql, caller, query, candidates, List.of(), Set.of()), page.nextPageToken(), reports);
+    return result(hits(sql, caller, query, candidates, List.of(), Set.of()), page.nextPageToken(), reports);
   }
 
   /** Whether (score, item) comes after the page end {@code after} in best-first order. */
@@ -403,8 +432,8 @@ public final class SearchService {
     long t0 = System.nanoTime();
     List<Ranked> semanticList = semanticList(sql, caller, query, lexical.others(), vector, -1);
     reports.add(new StageReport(Stage.SEMANTIC, semanticList.size(), took(query, t0)));
-    List<Fusion.Fused> fused = Fusion.fuse(lexicalList, semanticList, settings.rrfK(), settings.lexicalWeight(),
-        settings.semanticWeight());
+    List<Fusion.Fused> fused = Fusion.fuse(top(lexicalList), top(semanticList), settings.rrfK(),
+        settings.lexicalWeight(), settings.semanticWeight());
     int skip = after == null ? 0 : (int) fused.stream().takeWhile(f -> !isAfter(f.score(), f.itemId(), after)).count();
     List<Fusion.Fused> rest = fused.subList(skip, Math.min(fused.size(), skip + size + 1));
     var page = pageTokens.page(rest, size, binding, f -> new Position(Stage.EXACT, f.score(), f.itemId()));
@@ -419,8 +448,13 @@ public final class SearchService {
           l == null ? 0 : l.score(), f.lexicalRank(), s == null ? 0 : s.score(), f.semanticRank(), f.score(),
           l == null ? List.of() : l.matched(), l == null ? List.of() : corrections)));
     }
-    return new Result(hits(sql, caller, query, candidates, used.terms(), prefixesOf(lexicalStage, used)),
+    return result(hits(sql, caller, query, candidates, used.terms(), prefixesOf(lexicalStage, used)),
         page.nextPageToken(), reports);
+  }
+
+  /** A list's first {@code fusionDepth} items: deeper ranks add mostly noise to the fusion. */
+  private List<Ranked> top(List<Ranked> list) {
+    return list.subList(0, Math.min(list.size(), settings.fusionDepth()));
   }
 
   /** A hit to render: its chunk and score, the stage to label it with, and its explanation. */
@@ -456,7 +490,14 @@ public final class SearchService {
 
   // ---------------------------------------------------------------- hits
 
-  private List<Hit> hits(DSLContext sql, Caller caller, Query query, List<Candidate> candidates, List<String> terms,
+  /** The page's hits and, for in-transaction callers, their passages (see {@link Search.Passage}). */
+  private record Hits(List<Hit> hits, List<Search.Passage> passages) {}
+
+  private Result result(Hits hits, String nextPageToken, List<StageReport> reports) {
+    return new Result(hits.hits(), nextPageToken, reports, hits.passages());
+  }
+
+  private Hits hits(DSLContext sql, Caller caller, Query query, List<Candidate> candidates, List<String> terms,
       Set<String> prefixes) {
     List<Ranked> ranked = candidates.stream().map(Candidate::ranked).toList();
     Map<String, ChunkRow> rows = repository.chunks(sql, caller.principal(), ranked);
@@ -487,20 +528,25 @@ public final class SearchService {
     var tokens = repository.tokens(sql, texts.stream().map(ChunkText::text).toList(), languages);
     Set<String> exact = new HashSet<>(terms);
     List<Hit> hits = new ArrayList<>();
+    List<Search.Passage> passages = new ArrayList<>();
+    List<Map.Entry<UUID, AuditLog.Entry>> reads = new ArrayList<>();
     for (int i = 0; i < kept.size(); i++) {
       Ranked r = kept.get(i).ranked();
       ChunkRow row = rows.get(SearchRepository.key(r.itemId(), r.version(), r.ordinal()));
       var marked = highlighter.mark(texts.get(i).text(), tokens.get(i), exact, prefixes);
       Access grant = via.get(i);
       if (grant != null) {
-        auditHit(sql, caller, row, grant);
+        reads.add(Map.entry(row.ownerId(), auditHit(caller, row, grant)));
       }
-      hits.add(new Hit(row.ownerId(), row.itemId(), row.version(), row.ordinal(), row.displayName(), row.mediaType(),
+      Hit hit = new Hit(row.ownerId(), row.itemId(), row.version(), row.ordinal(), row.displayName(), row.mediaType(),
           row.page(), texts.get(i).headings(), marked.snippet(), marked.highlights(), r.score(), kept.get(i).stage(),
           grant == null ? null : grant.grantId(),
-          query.explain() ? kept.get(i).explanation() : null));
+          query.explain() ? kept.get(i).explanation() : null);
+      hits.add(hit);
+      passages.add(new Search.Passage(hit, texts.get(i).text(), grant == null ? null : grant.consentId()));
     }
-    return hits;
+    audit.appendAll(sql, reads);
+    return new Hits(hits, passages);
   }
 
   /** The grant through which the caller reads someone else's item now; null if none any more. */
@@ -515,11 +561,10 @@ public final class SearchService {
     }
   }
 
-  private void auditHit(DSLContext sql, Caller caller, ChunkRow row, Access grant) {
-    audit.append(sql, row.ownerId(),
-        AuditLog.Entry.of("users/" + caller.requireUserId(), AuditAction.ITEM_SEARCH_HIT, "items/" + row.itemId(), caller.requestId())
+  private static AuditLog.Entry auditHit(Caller caller, ChunkRow row, Access grant) {
+    return AuditLog.Entry.of("users/" + caller.requireUserId(), AuditAction.ITEM_SEARCH_HIT, "items/" + row.itemId(), caller.requestId())
             .withVia(grant.grantId(), null, grant.consentId())
-            .withDetails(Map.of("version", Integer.toString(row.version()), "chunk", Integer.toString(row.ordinal()))));
+            .withDetails(Map.of("version", Integer.toString(row.version()), "chunk", Integer.toString(row.ordinal())));
   }
 
   private static PageBinding binding(Caller caller, Query query) {

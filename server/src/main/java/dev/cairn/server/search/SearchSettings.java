@@ -15,9 +15,13 @@ package dev.cairn.server.search;
  * @param semanticWeight the semantic list's weight in the fusion
  * @param fallbackMinSimilarity the least cosine similarity a hit of the semantic fallback (after a
  *     lexical ladder found nothing) needs: below it, nothing is relevant and the answer is empty
+ * @param fusionDepth how many items of each list (lexical, semantic) HYBRID fuses, from the top
+ * @param queryCacheEntries query vectors kept per replica (each user's own; 0: none)
+ * @param queryCacheTtl how long a query vector is kept
  */
 public record SearchSettings(double k1, double b, int maxCandidates, int maxQueryTerms, int snippetCodePoints,
-    int semanticCandidates, int rrfK, double lexicalWeight, double semanticWeight, double fallbackMinSimilarity) {
+    int semanticCandidates, int rrfK, double lexicalWeight, double semanticWeight, double fallbackMinSimilarity,
+    int fusionDepth, int queryCacheEntries, java.time.Duration queryCacheTtl) {
   /**
    * Anserini's BM25 defaults (k1 0.9, b 0.4), 1 000 candidates, 32 terms, 300-code-point
    * snippets; 100 semantic candidates, RRF k 60 (Cormack et al.) with equal weights, fallback hits
@@ -25,7 +29,8 @@ public record SearchSettings(double k1, double b, int maxCandidates, int maxQuer
    * 0.25-0.49, related ones 0.68-0.77).
    */
   public static SearchSettings defaults() {
-    return new SearchSettings(0.9, 0.4, 1000, 32, 300, 100, 60, 1.0, 1.0, 0.6);
+    return new SearchSettings(0.9, 0.4, 1000, 32, 300, 100, 60, 1.0, 1.0, 0.6, 100, 10_000,
+        java.time.Duration.ofMinutes(10));
   }
 
   public SearchSettings {
@@ -55,13 +60,27 @@ public record SearchSettings(double k1, double b, int maxCandidates, int maxQuer
       throw new IllegalArgumentException("weights: " + lexicalWeight + ", " + semanticWeight
           + " (expected: 0..10 each, not both 0)");
     }
+    if (fusionDepth < 1 || fusionDepth > semanticCandidates) {
+      throw new IllegalArgumentException("fusionDepth: " + fusionDepth + " (expected: 1.." + semanticCandidates + ")");
+    }
+    if (queryCacheEntries < 0 || queryCacheEntries > 1_000_000) {
+      throw new IllegalArgumentException("queryCacheEntries: " + queryCacheEntries + " (expected: 0..1000000)");
+    }
+    if (queryCacheTtl.isNegative() || queryCacheTtl.isZero()) {
+      throw new IllegalArgumentException("queryCacheTtl: " + queryCacheTtl + " (expected: positive)");
+    }
     if (!(fallbackMinSimilarity >= -1 && fallbackMinSimilarity <= 1)) {
       throw new IllegalArgumentException("fallbackMinSimilarity: " + fallbackMinSimilarity + " (expected: -1..1)");
     }
   }
 
-  public SearchSettings withFusion(int rrfK, double lexicalWeight, double semanticWeight) {
+  public SearchSettings withFusion(int rrfK, double lexicalWeight, double semanticWeight, int fusionDepth) {
     return new SearchSettings(k1, b, maxCandidates, maxQueryTerms, snippetCodePoints, semanticCandidates, rrfK,
-        lexicalWeight, semanticWeight, fallbackMinSimilarity);
+        lexicalWeight, semanticWeight, fallbackMinSimilarity, fusionDepth, queryCacheEntries, queryCacheTtl);
+  }
+
+  public SearchSettings withQueryCache(int entries, java.time.Duration ttl) {
+    return new SearchSettings(k1, b, maxCandidates, maxQueryTerms, snippetCodePoints, semanticCandidates, rrfK,
+        lexicalWeight, semanticWeight, fallbackMinSimilarity, fusionDepth, entries, ttl);
   }
 }

@@ -57,6 +57,24 @@ class ChatDefaultGeneratorTest {
   }
 
   @Test
+  void eachAnswersRetrievalIsTimedAndItsTimeToFirstTokenCoversIt() throws InterruptedException {
+    var meters = SERVER.server().meters();
+    var retrieval = meters.timer("cairn.chat.retrieval");
+    var ttft = meters.timer("cairn.chat.time_to_first_token", "generator", "extractive");
+    long retrievals = retrieval.count();
+    double retrievalMs = retrieval.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS);
+    double ttftMs = ttft.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS);
+
+    theDefaultServerQuotesTheCitedPassageWithItsMarker();
+
+    assertThat(retrieval.count()).isEqualTo(retrievals + 1);
+    double spentRetrieving = retrieval.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS) - retrievalMs;
+    assertThat(spentRetrieving).isPositive();
+    // counted from the call's arrival: the send's transaction and retrieval are inside it
+    assertThat(ttft.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS) - ttftMs).isGreaterThan(spentRetrieving);
+  }
+
+  @Test
   void chatMetricsAreScrapedWithTheRest() throws Exception {
     theDefaultServerQuotesTheCitedPassageWithItsMarker();
 
@@ -67,6 +85,8 @@ class ChatDefaultGeneratorTest {
     assertThat(body)
         .contains("cairn_chat_time_to_first_token_seconds_count{generator=\"extractive\"")
         .contains("cairn_chat_deltas_total")
+        .contains("cairn_chat_retrieval_seconds_count")
+        .contains("cairn_search_query_cache_lookups_total{result=\"hit\"")
         .contains("cairn_chat_streams_active")
         .contains("cairn_chat_generations_active");
   }

@@ -105,6 +105,19 @@ final class ApiClient {
     return new ArrayList<>(items).subList(0, Math.min(depth, items.size()));
   }
 
+  /** The first {@code depth} hits (one per item) for the query, paging as needed. */
+  List<dev.cairn.search.v1.SearchHit> hits(String query, SearchMode mode, int depth) {
+    java.util.Map<String, dev.cairn.search.v1.SearchHit> items = new java.util.LinkedHashMap<>();
+    String token = "";
+    do {
+      SearchResponse page = search.withDeadlineAfter(60, TimeUnit.SECONDS).search(SearchRequest.newBuilder()
+          .setQuery(query).setMode(mode).setPageSize(Math.min(100, depth - items.size())).setPageToken(token).build());
+      page.getHitsList().forEach(h -> items.putIfAbsent(h.getItem(), h));
+      token = page.getNextPageToken();
+    } while (!token.isEmpty() && items.size() < depth);
+    return new ArrayList<>(items.values()).subList(0, Math.min(depth, items.size()));
+  }
+
   /** A chat stub on another channel with this user's token (the chat benchmark's baseline server gets the same headers). */
   ChatServiceGrpc.ChatServiceBlockingStub chatOn(ManagedChannel other) {
     return ChatServiceGrpc.newBlockingStub(other).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(token)));

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Tunes HYBRID's reciprocal rank fusion on SciFact's train split through Cairn's public API
+# (tools/src/main/java/dev/cairn/tools/eval/FusionGrid.java): a fresh Cairn, the corpus loaded as
+# one user, each judged query's LEXICAL, SEMANTIC and HYBRID lists fetched once, then the lists
+# fused offline over a grid of RRF k, lexical weight and candidate depth: nDCG@10 and Recall@100
+# per point, best first. The chosen point goes into CAIRN_SEARCH_RRF_K, CAIRN_SEARCH_LEXICAL_WEIGHT,
+# CAIRN_SEARCH_SEMANTIC_WEIGHT and CAIRN_SEARCH_FUSION_DEPTH.
+#
+#   ./mvnw -B -ntp -pl server,tools -am package -DskipTests
+#   tools/eval/fusion-grid.sh                         # all 5,183 documents, 809 queries
+#   tools/eval/fusion-grid.sh --limit-docs 1000       # a quicker, easier subset
+#
+# Loopback only; stops only the server pid it started.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../interop/lib/cairn-server.sh
+source "$HERE/../interop/lib/cairn-server.sh"
+DATA="${SCIFACT_DIR:-$CAIRN_REPO/../shared/datasets/scifact}"
+[[ -d "$DATA" ]] || DATA=/work/shared/datasets/scifact
+
+cairn_require_jar
+cairn_require_tools_jar
+[[ -f "$DATA/corpus.jsonl" ]] || { echo "no SciFact corpus in $DATA (set SCIFACT_DIR)" >&2; exit 2; }
+cairn_node_deps
+
+cairn_work_dir cairn-fusion-grid
+
+export CAIRN_VAULT_WRITES_PER_MINUTE="${CAIRN_VAULT_WRITES_PER_MINUTE:-1000000}"
+export CAIRN_VAULT_MAX_ITEMS_PER_USER="${CAIRN_VAULT_MAX_ITEMS_PER_USER:-10000000}"
+export CAIRN_ADMIN_TOKEN="eval-admin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+cairn_start "$WORK"
+cairn_wait_serving 180
+
+timeout "${EVAL_TIMEOUT_SECONDS:-7200}" "$(cairn_java)" --enable-native-access=ALL-UNNAMED -cp "$TOOLS_JAR" \
+  dev.cairn.tools.eval.FusionGrid --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" --data "$DATA" "$@"
