@@ -34,6 +34,7 @@ import dev.cairn.server.search.ingest.ExtractionSettings;
 import dev.cairn.server.jobs.JobWorker;
 import dev.cairn.server.identity.TokenCache;
 import dev.cairn.server.observability.Metrics;
+import dev.cairn.server.web.ConsoleSite;
 import dev.cairn.server.audit.AccessDenials;
 import dev.cairn.server.crypto.Attestations;
 import dev.cairn.server.audit.AuditLog;
@@ -99,6 +100,7 @@ public final class CairnServer implements AutoCloseable {
   private @Nullable Embedder embedder;
   private @Nullable VectorSync vectors;
   private int metricsPort = -1;
+  private int webPort = -1;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private CairnServer(CairnConfig config) {
@@ -255,6 +257,11 @@ public final class CairnServer implements AutoCloseable {
     if (config.metricsPort() >= 0) {
       metricsPort = metrics.serve(config.metricsPort());
     }
+    if (config.web().enabled()) {
+      ConsoleSite site = ConsoleSite.start(requireNonNull(config.web().dir(), "web.dir"), config.web().port());
+      resources.add(site);
+      webPort = site.port();
+    }
     if (config.createDemoUser()) {
       DemoUser.createIfFirstStart(identity, config.dataDir(), console);
     }
@@ -360,6 +367,11 @@ public final class CairnServer implements AutoCloseable {
   /** The /metrics port, or -1 when disabled. */
   public int metricsPort() {
     return metricsPort;
+  }
+
+  /** The console's HTTP port, or -1 when no console is served. */
+  public int webPort() {
+    return webPort;
   }
 
   /** The application's pool, for tests that look at the database directly. */

@@ -32,6 +32,7 @@ import org.jspecify.annotations.Nullable;
  *     bounds staleness when a notification cannot arrive. Zero: every call asks the database
  * @param search the embedding model search uses
  * @param chat the generator chat answers with
+ * @param web where the console's static files are served from, if at all
  */
 public record CairnConfig(
     int grpcPort,
@@ -47,7 +48,8 @@ public record CairnConfig(
     JobsConfig jobs,
     Duration authCacheTtl,
     SearchConfig search,
-    ChatConfig chat) {
+    ChatConfig chat,
+    WebConfig web) {
 
   private static final Pattern ROLE = Pattern.compile("^[a-z_][a-z0-9_]{0,62}$");
 
@@ -73,6 +75,21 @@ public record CairnConfig(
 
     public boolean embedded() {
       return url == null;
+    }
+  }
+
+  /**
+   * The console's static files (the built {@code web/dist}), served over plain HTTP for the
+   * gateway's {@code web} upstream; off unless a folder is configured.
+   *
+   * @param dir the folder holding {@code index.html}, or null to serve no console
+   * @param port the HTTP port (0 picks a free one)
+   */
+  public record WebConfig(@Nullable Path dir, int port) {
+    public static final WebConfig OFF = new WebConfig(null, 0);
+
+    public boolean enabled() {
+      return dir != null;
     }
   }
 
@@ -313,6 +330,7 @@ public record CairnConfig(
     Duration authCacheTtl = Duration.ofSeconds(reader.integer("CAIRN_AUTH_CACHE_SECONDS", 5, 0, 300));
     var search = search(reader);
     var chat = chat(reader);
+    var web = web(reader);
     reader.throwIfProblems();
     return new CairnConfig(
         grpcPort,
@@ -329,7 +347,18 @@ public record CairnConfig(
         jobs,
         authCacheTtl,
         search,
-        chat);
+        chat,
+        web);
+  }
+
+  private static WebConfig web(Reader reader) {
+    int port = reader.integer("CAIRN_WEB_PORT", 8081, 0, 65535);
+    Path dir = reader.optional("CAIRN_WEB_DIR").map(raw -> Path.of(raw).toAbsolutePath()).orElse(null);
+    if (dir != null && !java.nio.file.Files.isRegularFile(dir.resolve("index.html"))) {
+      reader.problem("CAIRN_WEB_DIR: " + dir + " has no index.html (expected: the console's build, web/dist: "
+          + "cd web && npm ci && npm run build)");
+    }
+    return new WebConfig(dir, port);
   }
 
   private static ChatConfig chat(Reader reader) {

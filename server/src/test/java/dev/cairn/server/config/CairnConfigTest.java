@@ -115,4 +115,12 @@ class CairnConfigTest {
     assertThat(openai.firstTokenTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
     assertThat(openai.toString()).doesNotContain("sk-secret");
   }
+
+  @Test
+  void theConsoleIsServedOnlyFromAFolderWithIndexHtml(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    assertThat(CairnConfig.fromMap(Map.of()).web().enabled()).isFalse();
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_WEB_DIR", dir.toString())))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CAIRN_WEB_DIR: " + dir + " has no index.html");
+  }
 }

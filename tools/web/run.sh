@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Console browser tests: builds web/ (stubs + vite), starts a throwaway Cairn that serves web/dist
+# itself (CAIRN_WEB_DIR) with real Envoy in front (gateway/envoy.yaml, the `web` upstream), and
+# runs `node --test web/tests/*.test.mjs` in headless Debian chromium (playwright-core) against
+# the gateway's origin. Screenshots of each view go to docs/screenshots/.
+#
+#   ./mvnw -B -ntp -DskipTests package   # server/target/cairn-server.jar, proto/target/proto-deps
+#   tools/web/run.sh [test files...]      # from any directory; non-zero if any test fails
+#
+# Installs what is missing, from the project's files: Envoy (tools/gateway/install.sh), Debian's
+# chromium (apt-get, as root), npm packages (web/, tools/buf, tools/interop/node). Loopback only,
+# free ports; stops only the pids it started. CAIRN_WEB_KEEP=1 keeps the temp folder (logs).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../interop/lib/cairn-server.sh
+source "$HERE/../interop/lib/cairn-server.sh"
+# shellcheck source=../gateway/lib.sh
+source "$HERE/../gateway/lib.sh"
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+
+cairn_require_jar
+if [[ ! -d "$CAIRN_REPO/proto/target/proto-deps" ]]; then
+  echo "missing proto/target/proto-deps: run (cd $CAIRN_REPO && ./mvnw -B -ntp -DskipTests package)" >&2
+  exit 2
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/cairn-web.XXXXXX")"
+CAIRN_PID=""
+ENVOY_PID=""
+cleanup() {
+  local rc=$?
+  cairn_stop_pid "$ENVOY_PID" "envoy"
+  cairn_stop_pid "$CAIRN_PID" "cairn server"
+  if [[ $rc -ne 0 ]]; then
+    for log in "$WORK/envoy.log" "${CAIRN_LOG:-}"; do
+      [[ -f "$log" ]] || continue
+      echo "--- last lines of $log ---" >&2
+      tail -n 30 "$log" >&2 || true
+    done
+  fi
+  if [[ "${CAIRN_WEB_KEEP:-0}" == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Tools and the build first (network, CPU), so no server start-up clock runs meanwhile.
+ENVOY="$("$CAIRN_REPO/tools/gateway/install.sh")"
+gateway_require_chromium
+cairn_node_deps
+"$CAIRN_REPO/tools/buf/run.sh" >/dev/null
+web_build "$CAIRN_REPO"
+
+CAIRN_ADMIN_TOKEN="$(python3 -c 'import secrets; print(secrets.token_urlsafe(36))')"
+WEB_PORT="$(cairn_free_port)"
+export CAIRN_ADMIN_TOKEN CAIRN_WEB_DIR="$CAIRN_REPO/web/dist" CAIRN_WEB_PORT="$WEB_PORT"
+cairn_start "$WORK"
+cairn_wait_serving 120
+GATEWAY_PORT="$(cairn_free_port)"
+gateway_start_envoy "$ENVOY" "$WORK" "${CAIRN_TARGET#*:}" "$GATEWAY_PORT" "$WEB_PORT"
+gateway_wait_ready "$GATEWAY_PORT" 60
+
+echo "== console http://127.0.0.1:$GATEWAY_PORT/ (envoy pid $ENVOY_PID) -> cairn $CAIRN_TARGET, console :$WEB_PORT"
+if (($# > 0)); then tests=("$@"); else tests=("$CAIRN_REPO"/web/tests/*.test.mjs); fi
+CONSOLE_URL="http://127.0.0.1:$GATEWAY_PORT" CHROMIUM="$(command -v "${CAIRN_CHROMIUM:-chromium}")" \
+  SCREENSHOT_DIR="${SCREENSHOT_DIR:-$CAIRN_REPO/docs/screenshots}" \
+  node --test --test-concurrency=1 "${tests[@]}"
