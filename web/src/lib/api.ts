@@ -2,6 +2,7 @@
 // bridges) on the page's own origin, where Envoy routes API paths to Cairn and everything else to
 // the console. The bearer token is added per call from the session, so it never sits in a URL.
 import { createClient, type Client, type Interceptor, ConnectError, Code } from '@connectrpc/connect';
+import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { createConnectTransport } from '@connectrpc/connect-web';
 import { IdentityService } from '../gen/cairn/identity/v1/identity_service_pb.js';
 import { VaultService } from '../gen/cairn/vault/v1/vault_service_pb.js';
@@ -54,6 +55,19 @@ const friendly: Partial<Record<Code, string>> = {
   [Code.Unknown]: 'Something went wrong.',
 };
 
+/**
+ * Error details of one type. connect-es matches a detail's type against the bare message name;
+ * Envoy's Connect bridge writes the full type URL (type.googleapis.com/…), which findDetails
+ * skips (README, Gateway), so those are decoded here too.
+ */
+function details<Desc extends DescMessage>(e: ConnectError, schema: Desc): MessageShape<Desc>[] {
+  const found = e.findDetails(schema);
+  if (found.length > 0) return found;
+  return e.details
+    .filter((d) => !('desc' in d) && d.type === `type.googleapis.com/${schema.typeName}`)
+    .map((d) => fromBinary(schema, (d as { value: Uint8Array }).value));
+}
+
 /** Turns any thrown value into what the user sees; field violations go on their fields. */
 export function userError(e: unknown): UserError {
   if (!(e instanceof ConnectError)) {
@@ -63,10 +77,10 @@ export function userError(e: unknown): UserError {
     return { message: e instanceof Error ? e.message : String(e), code: undefined, reason: undefined, fields: {} };
   }
   const fields: Record<string, string> = {};
-  for (const bad of e.findDetails(BadRequestSchema)) {
+  for (const bad of details(e, BadRequestSchema)) {
     for (const v of bad.fieldViolations) fields[v.field] = fields[v.field] ? `${fields[v.field]}; ${v.description}` : v.description;
   }
-  const reason = e.findDetails(ErrorInfoSchema)[0]?.reason;
+  const reason = details(e, ErrorInfoSchema)[0]?.reason;
   const base = e.code === Code.InvalidArgument || e.code === Code.FailedPrecondition
     ? e.rawMessage
     : (friendly[e.code] ?? e.rawMessage);
