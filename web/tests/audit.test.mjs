@@ -15,7 +15,7 @@ before(async () => {
   owner = await newUser('owner');
   reader = await newUser('reader');
   item = await document(owner.token, 'Tax return 2025', 'Income, deductions and the refund.', { searchable: false });
-  ({ name: grant } = await rest('POST', '/v1/grants', owner.token, {
+  ({ grant: { name: grant } } = await rest('POST', '/v1/grants', owner.token, {
     grantee: `users/${reader.username}`,
     target: item,
     role: 'ROLE_READ',
