@@ -40,6 +40,8 @@ test('the owner sees the other user\'s read of their item, under the grant that 
   assert.equal((await read.locator('.action').textContent()).trim(), 'read');
   assert.equal((await read.locator('.target').textContent()).trim(), item);
   assert.match(await read.textContent(), new RegExp(`under ${grant}`));
+  await read.getByText('(Tax return 2025)').waitFor(); // the item by its name, from the owner's own listing
+  assert.match(await read.textContent(), /“mortgage application”/, 'the grant by its purpose');
 
   await page.getByLabel('Show').selectOption('');
   await page.getByRole('button', { name: 'Apply' }).click();

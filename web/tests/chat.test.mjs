@@ -82,7 +82,8 @@ test('a page reload in the middle of an answer shows the whole answer afterwards
 test('Stop ends the answer and keeps the text written so far, also after a reload', async () => {
   const parts = ['Herons nest ', 'in alder trees ', 'by the river ', 'and nowhere else.'];
   const held = llm.queue(heldAnswer(parts, 2));
-  const { page, guard, context } = await newPage(browser, { secrets: [user.token, 'herons', 'alder'] });
+  // At a phone's width: the composer and Stop must be reachable there too.
+  const { page, guard, context } = await newPage(browser, { secrets: [user.token, 'herons', 'alder'], viewport: { width: 375, height: 740 } });
   await ask(page, 'Where do herons build nests?');
 
   await held.held;
@@ -99,6 +100,7 @@ test('Stop ends the answer and keeps the text written so far, also after a reloa
   await page.reload();
   await page.locator('.from-assistant[data-state="CANCELLED"]').waitFor(WAIT);
   await waitForText(page, partial);
+  await screenshot(page, 'chat-stopped-phone');
   guard.assertClean();
   await context.close();
 });

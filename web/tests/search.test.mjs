@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { launch, newPage, newUser, screenshot, signIn } from './harness.mjs';
 import { document } from './fixtures.mjs';
 
-const TEXT = 'Grey herons build their nests high in the alder trees along the riverbank, returning each spring.';
+// The emoji before the match is two UTF-16 units but one code point: a highlight cut by UTF-16
+// offsets would mark 'iverbank,' instead of the word.
+const TEXT = 'Grey herons 🪶 build their nests high in the alder trees along the riverbank, returning each spring.';
 let browser;
 let user;
 let item;
