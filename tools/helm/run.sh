@@ -73,4 +73,17 @@ if "${helm}" template cairn "${chart}" "${descriptor_flags[@]}" --set-string con
   echo "error: CairnAuthListenerDown rendered although CAIRN_AUTH_CACHE_SECONDS=0" >&2
   exit 1
 fi
-echo "helm: lint --strict clean, rendered and checked with default and production values (${out})"
+# console.enabled: the servers serve web/dist on the web port and the gateway's web upstream is
+# their headless Service on it (real Envoy validates that config too).
+"${helm}" lint --strict "${chart}" "${descriptor_flags[@]}" --set console.enabled=true >/dev/null
+"${helm}" template cairn "${chart}" --namespace cairn "${descriptor_flags[@]}" --set console.enabled=true > "${out}/console.yaml"
+python3 "${here}/check_rendered.py" default "${out}/console.yaml"
+python3 "${here}/validate_envoy.py" "${envoy_bin}" "${out}/console.yaml"
+for want in "name: CAIRN_WEB_DIR" "containerPort: 8081" "address: cairn-headless.cairn.svc.cluster.local, port_value: 8081"; do
+  grep -q "${want}" "${out}/console.yaml" || { echo "error: console.enabled rendered without '${want}'" >&2; exit 1; }
+done
+if grep -q "name: CAIRN_WEB_DIR" "${out}/default.yaml"; then
+  echo "error: the default values serve a console the image may not have" >&2
+  exit 1
+fi
+echo "helm: lint --strict clean, rendered and checked with default, production and console values (${out})"

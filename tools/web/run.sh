@@ -70,6 +70,17 @@ gateway_wait_ready "$GATEWAY_PORT" 60
 
 echo "== console http://127.0.0.1:$GATEWAY_PORT/ (envoy pid $ENVOY_PID) -> cairn $CAIRN_TARGET, console :$WEB_PORT"
 if (($# > 0)); then tests=("$@"); else tests=("$CAIRN_REPO"/web/tests/*.test.mjs); fi
+touch "$WORK/secrets"
+rc=0
 CONSOLE_URL="http://127.0.0.1:$GATEWAY_PORT" CHROMIUM="$(command -v "${CAIRN_CHROMIUM:-chromium}")" \
-  SCREENSHOT_DIR="${SCREENSHOT_DIR:-$CAIRN_REPO/docs/screenshots}" \
-  node --test --test-concurrency=1 "${tests[@]}"
+  SCREENSHOT_DIR="${SCREENSHOT_DIR:-$CAIRN_REPO/docs/screenshots}" SECRETS_FILE="$WORK/secrets" \
+  node --test --test-concurrency=1 "${tests[@]}" || rc=$?
+# The tests noted every token and piece of test content they used: none may be in a log line.
+if [[ -s "$WORK/secrets" ]] && grep -F -n -f "$WORK/secrets" "$CAIRN_LOG" "$WORK/envoy.log" >"$WORK/leaks" 2>/dev/null; then
+  echo "web: a token or test content is in a server or Envoy log line:" >&2
+  cut -c1-200 "$WORK/leaks" | head -n 5 >&2
+  rc=1
+else
+  echo "web: no token or test content in the server's or Envoy's log ($(wc -l <"$WORK/secrets") values checked)"
+fi
+exit "$rc"

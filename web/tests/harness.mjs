@@ -4,7 +4,7 @@
 //   CAIRN_ADMIN_TOKEN  the throwaway server's admin token (creates users)
 //   CHROMIUM           Debian's chromium binary (never a downloaded browser)
 //   SCREENSHOT_DIR     where screenshot() writes <name>.png (docs/screenshots)
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { chromium } from 'playwright-core';
@@ -12,6 +12,17 @@ import { chromium } from 'playwright-core';
 export const CONSOLE_URL = required('CONSOLE_URL').replace(/\/$/, '');
 const ADMIN_TOKEN = required('CAIRN_ADMIN_TOKEN');
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR;
+const SECRETS_FILE = process.env.SECRETS_FILE;
+
+/**
+ * Notes a token or a piece of test content in SECRETS_FILE, one a line: tools/web/run.sh fails
+ * the run when any of them shows up in the server's or Envoy's log.
+ */
+export function secret(value) {
+  if (SECRETS_FILE && value && !value.includes('\n')) appendFileSync(SECRETS_FILE, `${value}\n`);
+  else if (SECRETS_FILE && value) for (const line of value.split('\n')) if (line.trim().length >= 8) appendFileSync(SECRETS_FILE, `${line}\n`);
+  return value;
+}
 
 function required(name) {
   const value = process.env[name];
@@ -51,7 +62,7 @@ export async function newUser(name) {
     display_name: 'browser test',
     scopes: ['TOKEN_SCOPE_READ', 'TOKEN_SCOPE_WRITE'],
   });
-  return { token, username, name: user.name };
+  return { token: secret(token), username, name: user.name };
 }
 
 /**
@@ -69,6 +80,7 @@ export async function newPage(browser, { secrets = [], viewport = { width: 1100,
 /** Records every console message and request URL of `page`; assertClean() throws on a leak. */
 export function leakGuard(page, secrets) {
   const watched = new Set(secrets.filter(Boolean));
+  for (const s of watched) secret(s);
   const leaks = [];
   const errors = [];
   const check = (where, text) => {
@@ -82,7 +94,7 @@ export function leakGuard(page, secrets) {
   page.on('request', (req) => check(`request ${req.method()}`, req.url()));
   page.on('framenavigated', (frame) => check('navigation', frame.url()));
   return {
-    watch: (secret) => secret && watched.add(secret),
+    watch: (value) => value && watched.add(secret(value)),
     assertClean() {
       if (leaks.length) throw new Error(`secret leaked:\n${leaks.join('\n')}`);
       const real = errors.filter((e) => !/Failed to load resource: the server responded with a status of 4\d\d/.test(e));

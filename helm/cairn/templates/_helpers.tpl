@@ -60,6 +60,12 @@ and every secret as a secretKeyRef (never a literal value).
   value: {{ .Values.ports.metrics | quote }}
 - name: CAIRN_DATA_DIR
   value: /var/lib/cairn
+{{- if .Values.console.enabled }}
+- name: CAIRN_WEB_DIR
+  value: {{ .Values.console.dir | quote }}
+- name: CAIRN_WEB_PORT
+  value: {{ .Values.ports.web | quote }}
+{{- end }}
 - name: JAVA_TOOL_OPTIONS
   value: {{ printf "%s -Djava.io.tmpdir=/tmp" .Values.javaToolOptions | trim | quote }}
 {{- range $name, $value := .Values.config }}

@@ -56,16 +56,16 @@ const friendly: Partial<Record<Code, string>> = {
 };
 
 /**
- * Error details of one type. connect-es matches a detail's type against the bare message name;
- * Envoy's Connect bridge writes the full type URL (type.googleapis.com/…), which findDetails
- * skips (README, Gateway), so those are decoded here too.
+ * Error details of one type. Envoy's connect_grpc_bridge writes the full type URL
+ * (`type.googleapis.com/google.rpc.BadRequest`) where connect-es's findDetails expects the bare
+ * name, so those are decoded here (README, "Through the gateway").
  */
-function details<Desc extends DescMessage>(e: ConnectError, schema: Desc): MessageShape<Desc>[] {
+export function details<Desc extends DescMessage>(e: ConnectError, schema: Desc): MessageShape<Desc>[] {
   const found = e.findDetails(schema);
-  if (found.length > 0) return found;
+  if (found.length) return found;
   return e.details
-    .filter((d) => !('desc' in d) && d.type === `type.googleapis.com/${schema.typeName}`)
-    .map((d) => fromBinary(schema, (d as { value: Uint8Array }).value));
+    .filter((d): d is { type: string; value: Uint8Array } => !('desc' in d) && d.type === `type.googleapis.com/${schema.typeName}`)
+    .map((d) => fromBinary(schema, d.value));
 }
 
 /** Turns any thrown value into what the user sees; field violations go on their fields. */
