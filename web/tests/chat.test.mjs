@@ -5,7 +5,7 @@
 // pauses — with latches, not sleeps.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, newUser, screenshot, signIn } from './harness.mjs';
+import { launch, newPage, newUser, screenshot, secret, signIn } from './harness.mjs';
 import { document } from './fixtures.mjs';
 import { heldAnswer, startFakeLlm } from './fake-llm.mjs';
 
@@ -34,7 +34,7 @@ async function ask(page, question) {
   await signIn(page, user.token, '#/chat');
   await page.getByRole('button', { name: 'New conversation' }).click();
   await page.waitForURL(/#\/chat\/conversations\/[A-Za-z0-9_-]+$/);
-  await page.getByLabel('Ask about your data').fill(question);
+  await page.getByLabel('Ask about your data').fill(secret(question));
   await page.getByRole('button', { name: 'Send' }).click();
 }
 
@@ -52,6 +52,7 @@ async function waitForText(page, expected) {
 test('a page reload in the middle of an answer shows the whole answer afterwards, each piece once', async () => {
   const parts = ['Grey herons nest ', 'high in alder trees ', 'along the riverbank [1]. ', 'They come back ', 'every spring [1].'];
   const held = llm.queue(heldAnswer(parts, 3));
+  secret(held.text);
   const { page, guard, context } = await newPage(browser, { secrets: [user.token, 'herons', 'alder'] });
   await ask(page, 'Where do the herons nest?');
 
@@ -82,6 +83,7 @@ test('a page reload in the middle of an answer shows the whole answer afterwards
 test('Stop ends the answer and keeps the text written so far, also after a reload', async () => {
   const parts = ['Herons nest ', 'in alder trees ', 'by the river ', 'and nowhere else.'];
   const held = llm.queue(heldAnswer(parts, 2));
+  secret(held.text);
   // At a phone's width: the composer and Stop must be reachable there too.
   const { page, guard, context } = await newPage(browser, { secrets: [user.token, 'herons', 'alder'], viewport: { width: 375, height: 740 } });
   await ask(page, 'Where do herons build nests?');

@@ -1,6 +1,6 @@
 // Data the search, chat and audit tests arrange before the browser proves anything, put in
 // through the gateway's JSON/REST mapping (harness.rest) the way any client's data would be.
-import { rest } from './harness.mjs';
+import { rest, secret } from './harness.mjs';
 
 /** A plain-text document; with `searchable`, resolves once its current version is indexed. */
 export async function document(token, displayName, text, { searchable = true, deadlineMs = 60_000 } = {}) {
@@ -9,7 +9,7 @@ export async function document(token, displayName, text, { searchable = true, de
     display_name: displayName,
     media_type: 'text/plain',
     searchable,
-    content: Buffer.from(text, 'utf8').toString('base64'),
+    content: Buffer.from(secret(text), 'utf8').toString('base64'),
   });
   if (searchable) await indexed(token, item.name, deadlineMs);
   return item.name;
