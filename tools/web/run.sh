@@ -56,6 +56,12 @@ web_build "$CAIRN_REPO"
 CAIRN_ADMIN_TOKEN="$(python3 -c 'import secrets; print(secrets.token_urlsafe(36))')"
 WEB_PORT="$(cairn_free_port)"
 export CAIRN_ADMIN_TOKEN CAIRN_WEB_DIR="$CAIRN_REPO/web/dist" CAIRN_WEB_PORT="$WEB_PORT"
+# Chat answers come from the chat test's fake OpenAI-compatible model server
+# (web/tests/fake-llm.mjs), which that test starts on FAKE_LLM_PORT, so it decides when an answer
+# pauses (to reload the page mid-answer, or press Stop). Nothing else calls the model.
+FAKE_LLM_PORT="$(cairn_free_port)"
+export FAKE_LLM_PORT CAIRN_CHAT_GENERATOR=openai CAIRN_CHAT_OPENAI_URL="http://127.0.0.1:$FAKE_LLM_PORT" \
+  CAIRN_CHAT_OPENAI_MODEL=fake-model
 cairn_start "$WORK"
 cairn_wait_serving 120
 GATEWAY_PORT="$(cairn_free_port)"
