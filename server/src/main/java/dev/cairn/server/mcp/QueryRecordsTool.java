@@ -27,7 +27,7 @@ final class QueryRecordsTool implements CairnTool {
   @Override
   public String description() {
     return "Query the structured records of one collection with an AIP-160 filter over their JSON fields, e.g. "
-        + "'status = \"open\" AND amount > 100', optionally ordered ('amount desc'). Returns each record's name and data.";
+        + "'data.status = \"open\" AND data.amount > 100', optionally ordered ('data.amount desc'). Returns each record's name and data.";
   }
 
   @Override
@@ -35,7 +35,7 @@ final class QueryRecordsTool implements CairnTool {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("collection", ToolFields.string("The collection, collections/{id}"));
     p.put("filter", ToolFields.string("AIP-160 filter over the records' fields (empty: all records)"));
-    p.put("order_by", ToolFields.string("Fields to order by, e.g. 'amount desc, name'"));
+    p.put("order_by", ToolFields.string("Fields to order by, e.g. 'data.amount desc'"));
     p.put("page_size", ToolFields.integer("Records to return (default 20)", 1, 100));
     p.put("page_token", ToolFields.string("next_page_token of the previous page"));
     return p;
