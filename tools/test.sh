@@ -2,7 +2,8 @@
 # Runs every check Cairn has, as CI does: the Maven build with all unit and end-to-end tests
 # (real PostgreSQL, real gRPC over Netty), buf lint and buf breaking of the contracts, the
 # OpenAPI description's freshness, helm lint and render of the chart, the Node and Python
-# interop checks against a freshly started server, and the gateway check (Envoy in front of a
+# interop checks against a freshly started server, the MCP acceptance from the Python MCP SDK
+# (tools/mcp/run.sh, about 100 s: its own throwaway server), and the gateway check (Envoy in front of a
 # fresh server, called from Node and headless Chromium). Needs: a JDK 21+ (found automatically),
 # Node.js with npm, Python 3, Go — dependencies come from Maven Central, npm, PyPI and the Go
 # module proxy.
@@ -19,4 +20,5 @@ tools/buf/run.sh
 tools/openapi/run.sh --check
 tools/helm/run.sh
 tools/interop/run.sh
+tools/mcp/run.sh
 tools/gateway/run.sh

@@ -49,7 +49,7 @@ async def with_token(url, token):
             text = f"The {marker} lives on Rottnest Island and eats leaves at night."
             created = await session.call_tool("create_item", {"display_name": "Island notes", "text": text})
             item = payload(created).get("item", {}).get("name", "")
-            check("create_item saves a document", not created.isError and item.startswith("items/"), payload(created))
+            check("create_item saves a document", not created.is_error and item.startswith("items/"), payload(created))
 
             hits = []
             deadline = time.monotonic() + 90
@@ -72,10 +72,10 @@ async def with_token(url, token):
 
             missing = await session.call_tool("fetch", {"item": "items/" + str(uuid.uuid4())})
             check("a missing item is an error result, NOT_FOUND",
-                  missing.isError and payload(missing)["error"]["code"] == "NOT_FOUND", missing)
+                  missing.is_error and payload(missing)["error"]["code"] == "NOT_FOUND", missing)
             bad = await session.call_tool("search", {"query": ""})
             check("bad input is an error result naming the argument",
-                  bad.isError and payload(bad)["error"]["field_violations"][0]["field"] == "query", bad)
+                  bad.is_error and payload(bad)["error"]["field_violations"][0]["field"] == "query", bad)
 
 
 async def without_token(url, base):
@@ -96,7 +96,8 @@ async def without_token(url, base):
             async with ClientSession(streams[0], streams[1]) as session:
                 await asyncio.wait_for(session.initialize(), 30)
     except BaseException as e:  # the SDK surfaces the 401 as an error (an exception group from its task group)
-        refused = "401" in repr(e) or "nauthorized" in repr(e) or isinstance(e, (Exception, BaseExceptionGroup))
+        print(f"     (refused with {e!r})")
+        refused = True  # initialize failed without a token; a session that opens fails this check
     check("the SDK client without a token is refused", refused)
 
 
