@@ -107,9 +107,11 @@ class McpEndToEndTest {
     TestUser owner = CAIRN.newUser("records");
     String collection = collection(owner);
     try (var client = CAIRN.client(owner.token())) {
-      ok(client, "create_record", Map.of("collection", collection, "data", Map.of("city", "Bern", "people", 134000)));
-      ok(client, "create_record", Map.of("collection", collection, "data", Map.of("city", "Basel", "people", 173000)));
-      JsonNode records = ok(client, "query_records", Map.of("collection", collection, "filter", "data.people > 150000"))
+      ok(client, "create_record", Map.of("collection", collection, "data", Map.of("city", "Bern"),
+          "labels", Map.of("canton", "be")));
+      ok(client, "create_record", Map.of("collection", collection, "data", Map.of("city", "Basel"),
+          "labels", Map.of("canton", "bs")));
+      JsonNode records = ok(client, "query_records", Map.of("collection", collection, "filter", "labels.canton = \"bs\""))
           .get("records");
       assertThat(records).extracting(r -> r.get("data").get("city").asText()).containsExactly("Basel");
     }
