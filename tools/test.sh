@@ -2,9 +2,10 @@
 # Runs every check Cairn has, as CI does: the Maven build with all unit and end-to-end tests
 # (real PostgreSQL, real gRPC over Netty), buf lint and buf breaking of the contracts, the
 # OpenAPI description's freshness, helm lint and render of the chart, the Node and Python
-# interop checks against a freshly started server, and the gateway check (Envoy in front of a
-# fresh server, called from Node and headless Chromium) and the console's browser tests (Envoy in
-# front of a fresh server serving web/dist, driven in headless Chromium). Needs: a JDK 21+ (found automatically),
+# interop checks against a freshly started server, the MCP acceptance from the Python MCP SDK
+# (tools/mcp/run.sh: its own throwaway server), the gateway check (Envoy in front of a fresh
+# server, called from Node and headless Chromium) and the console's browser tests (Envoy in front
+# of a fresh server serving web/dist, driven in headless Chromium). Needs: a JDK 21+ (found automatically),
 # Node.js with npm, Python 3, Go — dependencies come from Maven Central, npm, PyPI and the Go
 # module proxy.
 set -euo pipefail
@@ -20,5 +21,6 @@ tools/buf/run.sh
 tools/openapi/run.sh --check
 tools/helm/run.sh
 tools/interop/run.sh
+tools/mcp/run.sh
 tools/gateway/run.sh
 tools/web/run.sh

@@ -43,7 +43,12 @@ import dev.cairn.server.crypto.KeyEncryptionKeys;
 import dev.cairn.server.access.VaultAccess;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.VaultModule;
+import dev.cairn.server.core.Authenticator;
+import dev.cairn.server.mcp.McpEndpoint;
 import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -102,6 +107,8 @@ public final class CairnServer implements AutoCloseable {
   private int metricsPort = -1;
   private int webPort = -1;
   private io.micrometer.core.instrument.@Nullable MeterRegistry meters;
+  private @Nullable McpEndpoint mcpEndpoint;
+  private @Nullable Authenticator authenticator;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private CairnServer(CairnConfig config) {
@@ -207,7 +214,9 @@ public final class CairnServer implements AutoCloseable {
     var identity =
         new IdentityService(
             database, vaultContext.pageTokens(), random, clock, UUID::randomUUID, List.of(vault.cryptoShredder()));
-    var auth = new AuthInterceptor(tokenAuthenticator(database, clock, metrics), ANONYMOUS_METHODS);
+    TokenAuthenticator tokens = tokenAuthenticator(database, clock, metrics);
+    authenticator = tokens;
+    var auth = new AuthInterceptor(tokens, ANONYMOUS_METHODS);
     var validation = new ValidationInterceptor();
 
     List<BindableService> cairnServices = new ArrayList<>();
@@ -236,20 +245,11 @@ public final class CairnServer implements AutoCloseable {
         // Envoy's default header limit is 60 KiB, Netty's 8 KiB: headers between the two
         // would reset the stream; this way they reach AuthInterceptor, which answers
         .maxInboundMetadataSize(AuthInterceptor.MAX_METADATA_BYTES);
-    for (BindableService service : cairnServices) {
-      // validation runs after authentication: unauthenticated callers learn nothing about fields
-      ServerServiceDefinition definition = ServerInterceptors.intercept(service, validation, auth);
-      // parsed after authentication, inside the ErrorMapper: malformed bytes are INVALID_ARGUMENT
-      builder.addService(RequestParsing.insideInterceptors(definition));
-    }
+    addCairnServices(builder, cairnServices, validation, auth, metrics);
     builder
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
-        .addService(ProtoReflectionService.newInstance())
-        // global interceptors: the last added runs first
-        .intercept(new ErrorMapper())
-        .intercept(new MetricCollectingServerInterceptor(metrics.registry()))
-        .intercept(new RequestLogInterceptor());
+        .addService(ProtoReflectionService.newInstance());
     health.setStatus("", ServingStatus.NOT_SERVING);
     try {
       server = builder.build().start();
@@ -263,6 +263,9 @@ public final class CairnServer implements AutoCloseable {
       ConsoleSite site = ConsoleSite.start(requireNonNull(config.web().dir(), "web.dir"), config.web().port());
       resources.add(site);
       webPort = site.port();
+    }
+    if (config.mcp().enabled()) {
+      startMcp(executor, cairnServices, validation, auth, metrics);
     }
     if (config.createDemoUser()) {
       DemoUser.createIfFirstStart(identity, config.dataDir(), console);
@@ -278,6 +281,61 @@ public final class CairnServer implements AutoCloseable {
     return SearchSettings.defaults()
         .withFusion(search.rrfK(), search.lexicalWeight(), search.semanticWeight(), search.fusionDepth())
         .withQueryCache(search.queryCacheEntries(), search.queryCacheTtl());
+  }
+
+  /**
+   * Cairn's services with the interceptors every call passes, in order: request id and log,
+   * metrics, error mapping (global, the last added runs first), then per service authentication,
+   * validation and parsing.
+   */
+  private static void addCairnServices(ServerBuilder<?> builder, List<BindableService> services,
+      ValidationInterceptor validation, AuthInterceptor auth, Metrics metrics) {
+    for (BindableService service : services) {
+      // validation runs after authentication: unauthenticated callers learn nothing about fields
+      ServerServiceDefinition definition = ServerInterceptors.intercept(service, validation, auth);
+      // parsed after authentication, inside the ErrorMapper: malformed bytes are INVALID_ARGUMENT
+      builder.addService(RequestParsing.insideInterceptors(definition));
+    }
+    builder
+        .intercept(new ErrorMapper())
+        .intercept(new MetricCollectingServerInterceptor(metrics.registry()))
+        .intercept(new RequestLogInterceptor());
+  }
+
+  /**
+   * The MCP endpoint and the in-process gRPC server its tools call: the same services behind the
+   * same interceptors as the public port, so a tool is an RPC with the caller's token and nothing
+   * else (no second access path). Stopped before the pool, after the public server has drained.
+   */
+  private void startMcp(ExecutorService executor, List<BindableService> services, ValidationInterceptor validation,
+      AuthInterceptor auth, Metrics metrics) {
+    String name = "cairn-mcp-" + UUID.randomUUID();
+    InProcessServerBuilder inProcess = InProcessServerBuilder.forName(name);
+    inProcess.executor(executor).maxInboundMessageSize(8 * 1024 * 1024);
+    addCairnServices(inProcess, services, validation, auth, metrics);
+    Server local;
+    try {
+      local = inProcess.build().start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start the in-process server for MCP", e);
+    }
+    resources.add(() -> {
+      local.shutdown();
+      if (!local.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+        local.shutdownNow();
+      }
+    });
+    ManagedChannel channel = InProcessChannelBuilder.forName(name).executor(executor).build();
+    resources.add(channel::shutdownNow);
+    McpEndpoint endpoint = McpEndpoint.start(config.mcp(), channel, requireNonNull(authenticator, "authenticator"), metrics.registry(),
+        version());
+    resources.add(endpoint); // closed first: no tool call starts once shutdown began
+    mcpEndpoint = endpoint;
+  }
+
+  private static String version() {
+    String version = CairnServer.class.getPackage().getImplementationVersion();
+    return version == null ? "dev" : version;
   }
 
   /**
@@ -375,6 +433,11 @@ public final class CairnServer implements AutoCloseable {
   /** The server's meters (what /metrics shows), for tests that check a counter. */
   public io.micrometer.core.instrument.MeterRegistry meters() {
     return java.util.Objects.requireNonNull(meters, "meters");
+  }
+
+  /** The MCP endpoint's port, or -1 when disabled. */
+  public int mcpPort() {
+    return mcpEndpoint == null ? -1 : mcpEndpoint.port();
   }
 
   /** The /metrics port, or -1 when disabled. */

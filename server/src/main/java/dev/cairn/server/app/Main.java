@@ -41,7 +41,8 @@ public final class Main {
         new CairnConfig(0, -1, config.dataDir(), config.database(), config.adminToken(),
             config.shutdownGrace(), false, config.logFormat(), config.keys(), config.vault(),
             config.jobs().withoutWorkers(), config.authCacheTtl(), config.search(), config.chat(),
-            CairnConfig.WebConfig.OFF);
+            CairnConfig.WebConfig.OFF,
+            new CairnConfig.McpConfig(-1, config.mcp().address(), null, config.mcp().maxResultChars()));
     try (CairnServer server = CairnServer.start(quiet, Clock.systemUTC(), System.out)) {
       var result = server.rewrapDataKeys();
       System.out.println("re-wrapped " + result.rewrapped() + " data keys with the current KEK"

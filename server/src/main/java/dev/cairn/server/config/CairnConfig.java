@@ -33,6 +33,7 @@ import org.jspecify.annotations.Nullable;
  * @param search the embedding model search uses
  * @param chat the generator chat answers with
  * @param web where the console's static files are served from, if at all
+ * @param mcp the MCP endpoint for AI assistants
  */
 public record CairnConfig(
     int grpcPort,
@@ -49,7 +50,8 @@ public record CairnConfig(
     Duration authCacheTtl,
     SearchConfig search,
     ChatConfig chat,
-    WebConfig web) {
+    WebConfig web,
+    McpConfig mcp) {
 
   private static final Pattern ROLE = Pattern.compile("^[a-z_][a-z0-9_]{0,62}$");
 
@@ -267,6 +269,27 @@ public record CairnConfig(
     }
   }
 
+  /**
+   * The MCP endpoint (Streamable HTTP) that lets AI assistants act with a token's rights. Off by
+   * default: it is a second listening surface that speaks plain HTTP, so an operator turns it on
+   * (and, beyond loopback, puts TLS in front of it) knowingly.
+   *
+   * @param port listen port; -1 disables the endpoint, 0 picks a free one
+   * @param address the address to bind; loopback unless configured, since bearer tokens cross it
+   * @param publicUrl the endpoint's URL as clients reach it (behind a proxy), for the RFC 9728
+   *     metadata; null derives it from each request's Host
+   * @param maxResultChars the largest text one tool result carries; longer text is cut and says so
+   */
+  public record McpConfig(int port, String address, java.net.@Nullable URI publicUrl, int maxResultChars) {
+    public McpConfig {
+      requireNonNull(address, "address");
+    }
+
+    public boolean enabled() {
+      return port >= 0;
+    }
+  }
+
   /** The operator of this deployment, as consent receipts name it (Kantara piiControllers). */
   public record PiiController(String name, String contact, String email, String url) {}
 
@@ -278,6 +301,7 @@ public record CairnConfig(
     requireNonNull(jobs, "jobs");
     requireNonNull(authCacheTtl, "authCacheTtl");
     requireNonNull(search, "search");
+    requireNonNull(mcp, "mcp");
   }
 
   /** The process environment. */
@@ -345,6 +369,7 @@ public record CairnConfig(
     var search = search(reader);
     var chat = chat(reader);
     var web = web(reader);
+    var mcp = mcp(reader);
     reader.throwIfProblems();
     return new CairnConfig(
         grpcPort,
@@ -362,7 +387,8 @@ public record CairnConfig(
         authCacheTtl,
         search,
         chat,
-        web);
+        web,
+        mcp);
   }
 
   private static WebConfig web(Reader reader) {
@@ -373,6 +399,31 @@ public record CairnConfig(
           + "cd web && npm ci && npm run build)");
     }
     return new WebConfig(dir, port);
+  }
+
+  /** An IPv4 or IPv6 literal (resolving it does no DNS look-up); Java 21 has no InetAddress.ofLiteral. */
+  private static boolean isIpLiteral(String address) {
+    if (!address.matches("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$") && !address.matches("^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$")) {
+      return false;
+    }
+    try {
+      java.net.InetAddress.getByName(address);
+      return true;
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private static McpConfig mcp(Reader reader) {
+    int port = reader.integer("CAIRN_MCP_PORT", -1, -1, 65535);
+    String address = reader.string("CAIRN_MCP_ADDRESS", "127.0.0.1").strip();
+    if (!isIpLiteral(address)) {
+      reader.problem("CAIRN_MCP_ADDRESS: " + address + " (expected: an IP address such as 127.0.0.1 or 0.0.0.0)");
+    }
+    java.net.URI publicUrl =
+        reader.optional("CAIRN_MCP_PUBLIC_URL").map(raw -> httpUrl(reader, "CAIRN_MCP_PUBLIC_URL", raw)).orElse(null);
+    int maxChars = reader.integer("CAIRN_MCP_MAX_RESULT_CHARS", 100_000, 1_000, 10_000_000);
+    return new McpConfig(port, address, publicUrl, maxChars);
   }
 
   private static ChatConfig chat(Reader reader) {

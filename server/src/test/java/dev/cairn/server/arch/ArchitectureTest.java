@@ -142,10 +142,23 @@ class ArchitectureTest {
         .should().dependOnClassesThat().resideInAPackage(SERVER + ".app.."));
   }
 
-  /** Everything but app/, grpc/ itself, the *GrpcService classes and their *Rpc mappers. */
+  @Test
+  void mcpToolsReachTheVaultOnlyThroughTheGrpcApi() {
+    // no second access path: the MCP endpoint is a client of Cairn's own RPCs (in process)
+    check(noClasses().that().resideInAPackage(SERVER + ".mcp..")
+        .should().dependOnClassesThat().resideInAnyPackage(SERVER + ".vault..", SERVER + ".search..",
+            SERVER + ".chat..", SERVER + ".identity..", SERVER + ".access..", SERVER + ".content..",
+            SERVER + ".db..", SERVER + ".audit..", SERVER + ".crypto..", SERVER + ".grpc..", "org.jooq..", "java.sql.."));
+  }
+
+  /**
+   * Everything but app/, grpc/ itself, the *GrpcService classes and their *Rpc mappers, and mcp/,
+   * which stands in front of the edge as a client of the gRPC API.
+   */
   private static DescribedPredicate<JavaClass> belowTheGrpcEdge() {
     return DescribedPredicate.describe("are below the gRPC edge", c ->
         !c.getPackageName().startsWith(SERVER + ".app")
+            && !c.getPackageName().startsWith(SERVER + ".mcp")
             && !c.getPackageName().startsWith(SERVER + ".grpc")
             && !edgeName(c));
   }
