@@ -14,6 +14,7 @@ import dev.cairn.server.core.Principal;
 import dev.cairn.server.grpc.ErrorMapper;
 import dev.cairn.server.grpc.RequestLogInterceptor;
 import dev.cairn.server.grpc.RequestParsing;
+import dev.cairn.server.grpc.RpcSpanInterceptor;
 import dev.cairn.server.grpc.ValidationInterceptor;
 import dev.cairn.server.identity.IdentityGrpcService;
 import dev.cairn.server.identity.IdentityService;
@@ -34,6 +35,7 @@ import dev.cairn.server.search.ingest.ExtractionSettings;
 import dev.cairn.server.jobs.JobWorker;
 import dev.cairn.server.identity.TokenCache;
 import dev.cairn.server.observability.Metrics;
+import dev.cairn.server.observability.Tracing;
 import dev.cairn.server.audit.AccessDenials;
 import dev.cairn.server.crypto.Attestations;
 import dev.cairn.server.audit.AuditLog;
@@ -99,6 +101,7 @@ public final class CairnServer implements AutoCloseable {
   private @Nullable Embedder embedder;
   private @Nullable VectorSync vectors;
   private int metricsPort = -1;
+  private @Nullable Tracing tracing;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private CairnServer(CairnConfig config) {
@@ -152,6 +155,10 @@ public final class CairnServer implements AutoCloseable {
   }
 
   private void startAll(Clock clock, PrintStream console, ServerBuilder<?> builder, @Nullable Generator chatGenerator) {
+    // first up, last down: spans of the final calls and jobs are exported before it stops
+    var tracing = Tracing.start(config.tracing());
+    this.tracing = tracing;
+    resources.add(tracing);
     createDataDir();
     var db = config.database();
     String ownerUrl;
@@ -173,7 +180,7 @@ public final class CairnServer implements AutoCloseable {
     var metrics = new Metrics();
     resources.add(metrics);
     database = new Database(ownerUrl, db.appUser(), appPassword, db.poolSize(), metrics.registry(), clock,
-        config.vault().maxItemsPerUser());
+        config.vault().maxItemsPerUser(), tracing.tracer());
     resources.add(database);
 
     var random = new SecureRandom();
@@ -197,7 +204,8 @@ public final class CairnServer implements AutoCloseable {
       // closed before the vault module and the pool (resources close in reverse)
       List<JobHandler> handlers = new ArrayList<>(vault.jobHandlers());
       handlers.addAll(search.jobHandlers());
-      jobWorker = new JobWorker(jobQueue, handlers, config.jobs(), metrics.registry(), random).start();
+      jobWorker = new JobWorker(jobQueue, handlers, config.jobs(), metrics.registry(), random, tracing.tracer())
+          .start();
       resources.add(jobWorker);
     }
     var identity =
@@ -242,10 +250,14 @@ public final class CairnServer implements AutoCloseable {
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance())
-        // global interceptors: the last added runs first
+        // global interceptors: the last added runs first. The RPC's span (its attributes, and its
+        // context around closing) is innermost, so what the others log while closing has its trace id
+        .intercept(new RpcSpanInterceptor())
         .intercept(new ErrorMapper())
         .intercept(new MetricCollectingServerInterceptor(metrics.registry()))
         .intercept(new RequestLogInterceptor());
+    // outermost of all: opens the call's span and makes it current around every interceptor
+    tracing.configure(builder);
     health.setStatus("", ServingStatus.NOT_SERVING);
     try {
       server = builder.build().start();
@@ -360,6 +372,11 @@ public final class CairnServer implements AutoCloseable {
   /** The /metrics port, or -1 when disabled. */
   public int metricsPort() {
     return metricsPort;
+  }
+
+  /** This process's tracing (tests and tools that make spans of their own parts). */
+  public Tracing tracing() {
+    return requireNonNull(tracing, "tracing");
   }
 
   /** The application's pool, for tests that look at the database directly. */

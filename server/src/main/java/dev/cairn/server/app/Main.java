@@ -40,7 +40,8 @@ public final class Main {
     var quiet =
         new CairnConfig(0, -1, config.dataDir(), config.database(), config.adminToken(),
             config.shutdownGrace(), false, config.logFormat(), config.keys(), config.vault(),
-            config.jobs().withoutWorkers(), config.authCacheTtl(), config.search(), config.chat());
+            config.jobs().withoutWorkers(), config.authCacheTtl(), config.search(), config.chat(),
+            config.tracing());
     try (CairnServer server = CairnServer.start(quiet, Clock.systemUTC(), System.out)) {
       var result = server.rewrapDataKeys();
       System.out.println("re-wrapped " + result.rewrapped() + " data keys with the current KEK"
