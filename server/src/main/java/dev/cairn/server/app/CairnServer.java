@@ -195,7 +195,7 @@ public final class CairnServer implements AutoCloseable {
     resources.add(vectors);
     var search = new SearchModule(
         new SearchModule.Parts(database, vaultContext.contentStore(), vaultContext.access(), vaultContext.audit(),
-            vaultContext.pageTokens(), jobQueue, clock, metrics.registry(), embedder, vectors),
+            vaultContext.pageTokens(), jobQueue, clock, metrics.registry(), embedder, vectors, tracing.tracer()),
         SearchSettings.defaults(), ExtractionSettings.defaults(), ChunkingSettings.defaults());
     search.indexer().enqueueVectorBackfill(config.jobs().maxAttempts());
     var vault = new VaultModule(vaultContext, jobQueue, List.of(search.itemListener()));
@@ -227,7 +227,7 @@ public final class CairnServer implements AutoCloseable {
     }
     var chat = new ChatModule(new ChatModule.Parts(database, vaultContext.contentStore(), vaultContext.access(),
         vaultContext.audit(), vaultContext.pageTokens(), search.service(), generator, clock, UUID::randomUUID,
-        metrics.registry()));
+        metrics.registry(), tracing.tracer()));
     // closed after the server has drained its calls, before the pool (resources close in reverse)
     resources.add(chat);
     cairnServices.addAll(chat.services());

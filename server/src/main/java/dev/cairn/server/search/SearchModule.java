@@ -39,7 +39,8 @@ public final class SearchModule {
       Clock clock,
       MeterRegistry metrics,
       Embedder embedder,
-      VectorSync vectors) {}
+      VectorSync vectors,
+      io.opentelemetry.api.trace.Tracer tracer) {}
 
   private final SearchIndexer indexer;
   private final SearchItemListener listener;
@@ -51,7 +52,8 @@ public final class SearchModule {
         new Chunker(chunking, parts.embedder()::countTokens), parts.embedder(), parts.clock(), parts.metrics());
     this.listener = new SearchItemListener(parts.jobs(), parts.clock());
     this.service = new SearchService(parts.database(), parts.content(), parts.access(), parts.audit(), parts.pageTokens(),
-        new IndexStatuses(parts.jobs()), parts.embedder(), parts.vectors(), search, parts.clock(), parts.metrics());
+        new IndexStatuses(parts.jobs()), parts.embedder(), parts.vectors(), search, parts.clock(), parts.metrics(),
+        parts.tracer());
   }
 
   public List<BindableService> services() {

@@ -29,6 +29,10 @@ import dev.cairn.server.search.index.IndexStatuses;
 import dev.cairn.server.search.vector.VectorHit;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
@@ -78,10 +82,12 @@ public final class SearchService {
   private final Highlighter highlighter;
   private final Embedder embedder;
   private final VectorSync vectors;
+  private final Tracer tracer;
 
   public SearchService(Database database, ContentStore content, VaultAccess access, AuditLog audit, PageTokens pageTokens,
       IndexStatuses statuses, Embedder embedder, VectorSync vectors, SearchSettings settings, Clock clock,
-      MeterRegistry metrics) {
+      MeterRegistry metrics, Tracer tracer) {
+    this.tracer = requireNonNull(tracer, "tracer");
     this.database = requireNonNull(database, "database");
     this.content = requireNonNull(content, "content");
     this.access = requireNonNull(access, "access");
@@ -98,7 +104,32 @@ public final class SearchService {
 
   // ---------------------------------------------------------------- search
 
+  /** One span per search (mode, the stage that answered, hits), the query's embedding as its child. */
   public Result search(Caller caller, Query query) {
+    Span span = tracer.spanBuilder("search").setAttribute("cairn.search.mode", query.mode().name()).startSpan();
+    try (Scope ignored = span.makeCurrent()) {
+      Result result = untracedSearch(caller, query);
+      span.setAttribute("cairn.search.hits", result.hits().size());
+      span.setAttribute("cairn.search.stage", result.hits().isEmpty() ? "NONE" : result.hits().getFirst().stage().name());
+      return result;
+    } catch (RuntimeException e) {
+      span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+      throw e;
+    } finally {
+      span.end();
+    }
+  }
+
+  private float[] embedQuery(String text) {
+    Span span = tracer.spanBuilder("embed query").setAttribute("cairn.embedder", embedder.modelId()).startSpan();
+    try (Scope ignored = span.makeCurrent()) {
+      return embedder.embedQuery(text);
+    } finally {
+      span.end();
+    }
+  }
+
+  private Result untracedSearch(Caller caller, Query query) {
     caller.requireUserId();
     checkText(query.text());
     PageBinding binding = binding(caller, query);
@@ -110,7 +141,7 @@ public final class SearchService {
     // fallback. A LEXICAL search first runs without it; only when its ladder finds nothing does it
     // embed and run once more, so a query the words answer never pays for the model.
     boolean lazy = query.mode() == Mode.LEXICAL && (after == null || after.stage() != Stage.SEMANTIC);
-    float @Nullable [] vector = lazy ? null : embedder.embedQuery(query.text());
+    float @Nullable [] vector = lazy ? null : embedQuery(query.text());
     // the changes committed so far (this replica's own writes among them), before the search's
     // connection is taken: one indexed read, and a LEXICAL search may fall back to the vectors
     vectors.catchUp();
@@ -118,7 +149,7 @@ public final class SearchService {
     try {
       result = searchOnce(caller, query, after, size, binding, vector);
     } catch (NeedsVector e) {
-      result = searchOnce(caller, query, after, size, binding, embedder.embedQuery(query.text()));
+      result = searchOnce(caller, query, after, size, binding, embedQuery(query.text()));
     }
     Stage found = result.hits().isEmpty() ? null : result.hits().getFirst().stage();
     Timer.builder("cairn.search.latency").description("Search calls, by mode and the stage that answered")

@@ -205,4 +205,24 @@ class TracingEndToEndTest {
     assertThat(line.getThreadName()).as("logged on the job's virtual thread").startsWith("cairn-job-");
     assertThat(line.getMDCPropertyMap()).containsEntry("trace_id", run.traceId());
   }
+
+  @Test
+  void aSearchIsASpanUnderItsRpcWithTheQueryEmbeddingAsItsChild() throws Exception {
+    var caller = Traceparent.random();
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER), caller.header());
+    dev.cairn.search.v1.SearchServiceGrpc.newBlockingStub(channel)
+        .withCallCredentials(CairnTestServer.bearer(token))
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+        .search(dev.cairn.search.v1.SearchRequest.newBuilder().setQuery("what do the notes say")
+            .setMode(dev.cairn.search.v1.SearchMode.SEARCH_MODE_HYBRID).build());
+
+    ReceivedSpan rpc = receiver.await(s -> s.traceId().equals(caller.traceId()) && s.name().startsWith("Recv."), EXPORTED);
+    ReceivedSpan search = receiver.await(s -> s.traceId().equals(caller.traceId()) && s.name().equals("search"), EXPORTED);
+    ReceivedSpan embed = receiver.await(s -> s.traceId().equals(caller.traceId()) && s.name().equals("embed query"),
+        EXPORTED);
+    assertThat(search.parentSpanId()).isEqualTo(rpc.spanId());
+    assertThat(search.attributes()).containsEntry("cairn.search.mode", "HYBRID").containsEntry("cairn.search.hits", 0L);
+    assertThat(embed.parentSpanId()).isEqualTo(search.spanId());
+  }
 }
