@@ -19,6 +19,9 @@
 # (A timed ghz run cancels the calls still in flight when time is up: at most BENCH_CONCURRENCY such
 # errors per run are expected and reported, anything else fails the run.)
 # ghz runs on the same 2 cores as the servers: compare ratios, not absolute figures.
+# BENCH_TRACING=1 exports Cairn's spans (every call sampled) over OTLP/HTTP to a local sink
+# (otlp_sink.py); the default run makes spans but exports none (Cairn's default); compare the two
+# runs' Cairn/baseline ratios to see what export costs. OTEL_SDK_DISABLED=true turns tracing off.
 # Loopback only; every ghz run is bounded by `timeout`; stops only the two pids it started.
 set -euo pipefail
 
@@ -51,8 +54,10 @@ mkdir -p "$OUT"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench.XXXXXX")"
 CAIRN_PID=""
 BASE_PID=""
+SINK_PID=""
 cleanup() {
   local rc=$?
+  cairn_stop_pid "$SINK_PID" "otlp sink"
   cairn_stop_pid "$BASE_PID" "baseline server"
   cairn_stop_pid "$CAIRN_PID" "cairn server"
   if [[ $rc -ne 0 && -f "${CAIRN_LOG:-}" ]]; then
@@ -74,6 +79,13 @@ BASE_LOG="$WORK/baseline.log"
 BASE_PID=$!
 echo "baseline server pid $BASE_PID on $BASE_TARGET"
 
+if [[ "${BENCH_TRACING:-0}" == 1 ]]; then
+  SINK_PORT="$(cairn_free_port)"
+  python3 "$HERE/otlp_sink.py" "$SINK_PORT" >"$WORK/otlp-sink.log" 2>&1 &
+  SINK_PID=$!
+  export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$SINK_PORT" OTEL_TRACES_SAMPLER=always_on
+  echo "tracing: Cairn exports every span to the OTLP sink pid $SINK_PID on 127.0.0.1:$SINK_PORT"
+fi
 cairn_start "$WORK"
 cairn_wait_serving 120
 for ((i = 0; i < 60; i++)); do
@@ -125,3 +137,10 @@ for method in ${BENCH_METHODS:-GetUser GetItem}; do
   echo "== $method"
   python3 "$HERE/ghz_report.py" "$OUT/$method" "$ROUNDS" "$CONCURRENCY"
 done
+if [[ -n "$SINK_PID" ]]; then
+  cairn_stop_pid "$CAIRN_PID" "cairn server" # flushes its last spans
+  CAIRN_PID=""
+  cairn_stop_pid "$SINK_PID" "otlp sink"
+  SINK_PID=""
+  cat "$WORK/otlp-sink.log"
+fi

@@ -63,6 +63,23 @@ def check_env(doc):
     check(env.get("CAIRN_DATA_DIR", {}).get("value") == "/var/lib/cairn", f"{name}: CAIRN_DATA_DIR is not the data volume")
 
 
+def check_tracing(variant, server, docs):
+    # OTLP export only where values name a collector, and then the server may reach it
+    env = {e["name"]: e for e in pod_spec(server)["containers"][0]["env"]}
+    endpoint = env.get("OTEL_EXPORTER_OTLP_ENDPOINT", {}).get("value")
+    check(env.get("OTEL_SERVICE_NAME", {}).get("value") == "cairn", "server: OTEL_SERVICE_NAME is not cairn")
+    check("k8s.pod.name=$(POD_NAME)" in env.get("OTEL_RESOURCE_ATTRIBUTES", {}).get("value", ""),
+          "server: OTEL_RESOURCE_ATTRIBUTES does not name the pod")
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "cairn"]
+    egress_ports = {p.get("port") for d in policies for rule in d["spec"].get("egress", []) for p in rule.get("ports", [])}
+    if variant == "production":
+        check(endpoint == "http://otel-collector.monitoring:4318", f"production: OTLP endpoint is {endpoint!r}")
+        check(4318 in egress_ports, "production: the server's NetworkPolicy does not let spans reach the collector")
+    else:
+        check(endpoint is None, "default values export spans: OTLP must be off unless configured")
+        check(4318 not in egress_ports, "default values open the collector port without a collector")
+
+
 def main():
     variant, path = sys.argv[1], sys.argv[2]
     with open(path) as f:
@@ -86,6 +103,8 @@ def main():
         check_hardened(d)
     for d in [server] + jobs:
         check_env(d)
+
+    check_tracing(variant, server, docs)
 
     c = pod_spec(server)["containers"][0]
     port = next(p["containerPort"] for p in c["ports"] if p["name"] == "grpc")

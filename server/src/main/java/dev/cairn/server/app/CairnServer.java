@@ -14,6 +14,7 @@ import dev.cairn.server.core.Principal;
 import dev.cairn.server.grpc.ErrorMapper;
 import dev.cairn.server.grpc.RequestLogInterceptor;
 import dev.cairn.server.grpc.RequestParsing;
+import dev.cairn.server.grpc.RpcSpanInterceptor;
 import dev.cairn.server.grpc.ValidationInterceptor;
 import dev.cairn.server.identity.IdentityGrpcService;
 import dev.cairn.server.identity.IdentityService;
@@ -35,6 +36,7 @@ import dev.cairn.server.jobs.JobWorker;
 import dev.cairn.server.identity.TokenCache;
 import dev.cairn.server.observability.Metrics;
 import dev.cairn.server.web.ConsoleSite;
+import dev.cairn.server.observability.Tracing;
 import dev.cairn.server.audit.AccessDenials;
 import dev.cairn.server.crypto.Attestations;
 import dev.cairn.server.audit.AuditLog;
@@ -109,6 +111,7 @@ public final class CairnServer implements AutoCloseable {
   private io.micrometer.core.instrument.@Nullable MeterRegistry meters;
   private @Nullable McpEndpoint mcpEndpoint;
   private @Nullable Authenticator authenticator;
+  private @Nullable Tracing tracing;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private CairnServer(CairnConfig config) {
@@ -162,6 +165,10 @@ public final class CairnServer implements AutoCloseable {
   }
 
   private void startAll(Clock clock, PrintStream console, ServerBuilder<?> builder, @Nullable Generator chatGenerator) {
+    // first up, last down: spans of the final calls and jobs are exported before it stops
+    var tracing = Tracing.start(config.tracing());
+    this.tracing = tracing;
+    resources.add(tracing);
     createDataDir();
     var db = config.database();
     String ownerUrl;
@@ -184,7 +191,7 @@ public final class CairnServer implements AutoCloseable {
     resources.add(metrics);
     meters = metrics.registry();
     database = new Database(ownerUrl, db.appUser(), appPassword, db.poolSize(), metrics.registry(), clock,
-        config.vault().maxItemsPerUser());
+        config.vault().maxItemsPerUser(), tracing.tracer());
     resources.add(database);
 
     var random = new SecureRandom();
@@ -199,7 +206,7 @@ public final class CairnServer implements AutoCloseable {
     resources.add(vectors);
     var search = new SearchModule(
         new SearchModule.Parts(database, vaultContext.contentStore(), vaultContext.access(), vaultContext.audit(),
-            vaultContext.pageTokens(), jobQueue, clock, metrics.registry(), embedder, vectors),
+            vaultContext.pageTokens(), jobQueue, clock, metrics.registry(), embedder, vectors, tracing.tracer()),
         searchSettings(config.search()), ExtractionSettings.defaults(), ChunkingSettings.defaults());
     search.indexer().enqueueVectorBackfill(config.jobs().maxAttempts());
     var vault = new VaultModule(vaultContext, jobQueue, List.of(search.itemListener()));
@@ -208,7 +215,8 @@ public final class CairnServer implements AutoCloseable {
       // closed before the vault module and the pool (resources close in reverse)
       List<JobHandler> handlers = new ArrayList<>(vault.jobHandlers());
       handlers.addAll(search.jobHandlers());
-      jobWorker = new JobWorker(jobQueue, handlers, config.jobs(), metrics.registry(), random).start();
+      jobWorker = new JobWorker(jobQueue, handlers, config.jobs(), metrics.registry(), random, tracing.tracer())
+          .start();
       resources.add(jobWorker);
     }
     var identity =
@@ -232,7 +240,7 @@ public final class CairnServer implements AutoCloseable {
     }
     var chat = new ChatModule(new ChatModule.Parts(database, vaultContext.contentStore(), vaultContext.access(),
         vaultContext.audit(), vaultContext.pageTokens(), search.service(), generator, clock, UUID::randomUUID,
-        metrics.registry()));
+        metrics.registry(), tracing.tracer()));
     // closed after the server has drained its calls, before the pool (resources close in reverse)
     resources.add(chat);
     cairnServices.addAll(chat.services());
@@ -250,6 +258,8 @@ public final class CairnServer implements AutoCloseable {
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance());
+    // outermost of all: opens the call's span and makes it current around every interceptor
+    tracing.configure(builder);
     health.setStatus("", ServingStatus.NOT_SERVING);
     try {
       server = builder.build().start();
@@ -297,6 +307,9 @@ public final class CairnServer implements AutoCloseable {
       builder.addService(RequestParsing.insideInterceptors(definition));
     }
     builder
+        // the last added runs first. The RPC's span (its attributes, and its context around
+        // closing) is innermost, so what the others log while closing has its trace id
+        .intercept(new RpcSpanInterceptor())
         .intercept(new ErrorMapper())
         .intercept(new MetricCollectingServerInterceptor(metrics.registry()))
         .intercept(new RequestLogInterceptor());
@@ -448,6 +461,11 @@ public final class CairnServer implements AutoCloseable {
   /** The console's HTTP port, or -1 when no console is served. */
   public int webPort() {
     return webPort;
+  }
+
+  /** This process's tracing (tests and tools that make spans of their own parts). */
+  public Tracing tracing() {
+    return requireNonNull(tracing, "tracing");
   }
 
   /** The application's pool, for tests that look at the database directly. */

@@ -42,7 +42,8 @@ public final class Main {
             config.shutdownGrace(), false, config.logFormat(), config.keys(), config.vault(),
             config.jobs().withoutWorkers(), config.authCacheTtl(), config.search(), config.chat(),
             CairnConfig.WebConfig.OFF,
-            new CairnConfig.McpConfig(-1, config.mcp().address(), null, config.mcp().maxResultChars()));
+            new CairnConfig.McpConfig(-1, config.mcp().address(), null, config.mcp().maxResultChars()),
+            config.tracing());
     try (CairnServer server = CairnServer.start(quiet, Clock.systemUTC(), System.out)) {
       var result = server.rewrapDataKeys();
       System.out.println("re-wrapped " + result.rewrapped() + " data keys with the current KEK"

@@ -12,6 +12,10 @@ import dev.cairn.server.core.Caller;
 import dev.cairn.server.db.Database;
 import dev.cairn.type.v1.ErrorReason;
 import io.grpc.Context;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -48,8 +52,11 @@ final class AnswerGeneration {
   private final Clock clock;
   private final Duration interval;
 
+  private final Tracer tracer;
+
   AnswerGeneration(Database database, ChatRepository repository, MessageStore messages, Retrieval retrieval,
-      Generator generator, ChatSignals signals, ChatMetrics metrics, Clock clock, Duration interval) {
+      Generator generator, ChatSignals signals, ChatMetrics metrics, Clock clock, Duration interval, Tracer tracer) {
+    this.tracer = requireNonNull(tracer, "tracer");
     this.database = requireNonNull(database, "database");
     this.repository = requireNonNull(repository, "repository");
     this.messages = requireNonNull(messages, "messages");
@@ -67,7 +74,35 @@ final class AnswerGeneration {
 
   void start(Job job) {
     signals.register(job.run());
-    Thread.ofVirtual().name("cairn-answer-" + job.run().messageId()).start(Context.ROOT.wrap(() -> run(job)));
+    // detached from the call's gRPC context (an answer outlives a cancelled stream) but not from
+    // its trace: the answer's span is a child of the SendMessage span
+    Runnable detached = Context.ROOT.wrap(() -> traced(job));
+    Thread.ofVirtual().name("cairn-answer-" + job.run().messageId())
+        .start(io.opentelemetry.context.Context.current().wrap(detached));
+  }
+
+  /** The answer as one span (retrieval, generation, storing), with the generator's time as its child. */
+  private void traced(Job job) {
+    Span span = tracer.spanBuilder("chat answer").setAttribute("cairn.chat.generator", generator.name()).startSpan();
+    try (Scope ignored = span.makeCurrent()) {
+      run(job);
+    } finally {
+      span.end();
+    }
+  }
+
+  private Generation generate(Prompt prompt, AnswerRun run) throws GenerationException {
+    Span span = tracer.spanBuilder("chat generate").setAttribute("cairn.chat.generator", generator.name()).startSpan();
+    try (Scope ignored = span.makeCurrent()) {
+      Generation g = generator.generate(prompt, run::append, run);
+      span.setAttribute("cairn.chat.finish_reason", String.valueOf(g.finishReason()));
+      return g;
+    } catch (GenerationException | RuntimeException e) {
+      span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+      throw e;
+    } finally {
+      span.end();
+    }
   }
 
   private void run(Job job) {
@@ -98,7 +133,7 @@ final class AnswerGeneration {
       } else {
         checkpointer = new Checkpointer(job);
         Thread.ofVirtual().name("cairn-checkpoint-" + run.messageId()).start(checkpointer);
-        Generation g = generator.generate(new Prompt(job.question(), job.history(), found.sources()), run::append, run);
+        Generation g = generate(new Prompt(job.question(), job.history(), found.sources()), run);
         Chat.Finish finish = run.isCancelled() ? Chat.Finish.CANCELLED : finish(g.finishReason());
         outcome = new AnswerRun.Outcome(finish == Chat.Finish.CANCELLED ? Chat.State.CANCELLED : Chat.State.COMPLETED,
             finish, usage(run, g.promptTokens(), g.completionTokens()), null);

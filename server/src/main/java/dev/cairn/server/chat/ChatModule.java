@@ -30,7 +30,7 @@ public final class ChatModule implements AutoCloseable {
   /** What chat is built from. */
   public record Parts(Database database, ContentStore content, VaultAccess access, AuditLog audit,
       PageTokens pageTokens, SearchService search, Generator generator, Clock clock, Supplier<UUID> ids,
-      MeterRegistry metrics) {}
+      MeterRegistry metrics, io.opentelemetry.api.trace.Tracer tracer) {}
 
   /**
    * How often the LISTEN connection is asked for notifications while anyone here waits for them
@@ -56,7 +56,7 @@ public final class ChatModule implements AutoCloseable {
         parts.ids(), metrics);
     var retrieval = new Retrieval(parts.database(), parts.search(), parts.audit());
     var generation = new AnswerGeneration(parts.database(), repository, messages, retrieval, parts.generator(), signals,
-        metrics, parts.clock(), CHECKPOINT_INTERVAL);
+        metrics, parts.clock(), CHECKPOINT_INTERVAL, parts.tracer());
     this.answers = new Answers(parts.database(), repository, messages, chats, generation, signals, metrics,
         parts.clock(), parts.ids());
     this.listener = NotificationListener.start(() -> parts.database().openDedicatedConnection("cairn-chat-listener"),

@@ -35,7 +35,8 @@ final class StreamSender<T> implements Cancellation {
 
   /** Runs {@code streaming} on its own virtual thread in the call's context, then ends the call. */
   void streamInBackground(String name, Streaming streaming) {
-    Thread.ofVirtual().name(name).start(Context.current().wrap(() -> {
+    // the trace's context too (OpenTelemetry's is not the gRPC one), so the stream's log lines carry its ids
+    Thread.ofVirtual().name(name).start(io.opentelemetry.context.Context.current().wrap(Context.current().wrap(() -> {
       try {
         streaming.run();
         call.onCompleted();
@@ -44,7 +45,7 @@ final class StreamSender<T> implements Cancellation {
           call.onError(e);
         }
       }
-    }));
+    })));
   }
 
   void send(T message) {

@@ -34,6 +34,7 @@ import org.jspecify.annotations.Nullable;
  * @param chat the generator chat answers with
  * @param web where the console's static files are served from, if at all
  * @param mcp the MCP endpoint for AI assistants
+ * @param tracing OpenTelemetry tracing (the standard {@code OTEL_*} variables)
  */
 public record CairnConfig(
     int grpcPort,
@@ -51,7 +52,8 @@ public record CairnConfig(
     SearchConfig search,
     ChatConfig chat,
     WebConfig web,
-    McpConfig mcp) {
+    McpConfig mcp,
+    TracingConfig tracing) {
 
   private static final Pattern ROLE = Pattern.compile("^[a-z_][a-z0-9_]{0,62}$");
 
@@ -290,6 +292,47 @@ public record CairnConfig(
     }
   }
 
+  /**
+   * OpenTelemetry tracing, configured by the SDK's standard {@code OTEL_*} variables (so the usual
+   * operator knowledge and tooling apply) and checked here at start like every other setting.
+   * Spans are always made when the SDK is enabled (their ids go into log lines and the caller's
+   * {@code traceparent} is continued); they are exported only when an OTLP endpoint is set.
+   *
+   * @param otel the {@code OTEL_*} variables as given, for the SDK's autoconfiguration
+   */
+  public record TracingConfig(Map<String, String> otel) {
+    /** The variables read; others named OTEL_* are passed on to the SDK as they are. */
+    static final String ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    static final String TRACES_ENDPOINT = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+
+    public TracingConfig {
+      otel = Map.copyOf(otel);
+    }
+
+    /** No tracing variables: spans for log correlation, nothing exported. */
+    public static TracingConfig defaults() {
+      return new TracingConfig(Map.of());
+    }
+
+    /** Whether spans leave the process (an OTLP endpoint is configured and the SDK is on). */
+    public boolean exporting() {
+      return !sdkDisabled() && (otel.containsKey(ENDPOINT) || otel.containsKey(TRACES_ENDPOINT))
+          && !"none".equals(otel.get("OTEL_TRACES_EXPORTER"));
+    }
+
+    /** OTEL_SDK_DISABLED=true: no spans at all (no trace ids in logs either). */
+    public boolean sdkDisabled() {
+      return "true".equalsIgnoreCase(otel.get("OTEL_SDK_DISABLED"));
+    }
+
+    /** Never prints header values (they may hold an exporter's API key). */
+    @Override
+    public String toString() {
+      return "TracingConfig[exporting=" + exporting() + ", endpoint="
+          + otel.getOrDefault(TRACES_ENDPOINT, otel.get(ENDPOINT)) + "]";
+    }
+  }
+
   /** The operator of this deployment, as consent receipts name it (Kantara piiControllers). */
   public record PiiController(String name, String contact, String email, String url) {}
 
@@ -302,6 +345,7 @@ public record CairnConfig(
     requireNonNull(authCacheTtl, "authCacheTtl");
     requireNonNull(search, "search");
     requireNonNull(mcp, "mcp");
+    requireNonNull(tracing, "tracing");
   }
 
   /** The process environment. */
@@ -370,6 +414,7 @@ public record CairnConfig(
     var chat = chat(reader);
     var web = web(reader);
     var mcp = mcp(reader);
+    var tracing = tracing(reader, env);
     reader.throwIfProblems();
     return new CairnConfig(
         grpcPort,
@@ -388,7 +433,8 @@ public record CairnConfig(
         search,
         chat,
         web,
-        mcp);
+        mcp,
+        tracing);
   }
 
   private static WebConfig web(Reader reader) {
@@ -424,6 +470,53 @@ public record CairnConfig(
         reader.optional("CAIRN_MCP_PUBLIC_URL").map(raw -> httpUrl(reader, "CAIRN_MCP_PUBLIC_URL", raw)).orElse(null);
     int maxChars = reader.integer("CAIRN_MCP_MAX_RESULT_CHARS", 100_000, 1_000, 10_000_000);
     return new McpConfig(port, address, publicUrl, maxChars);
+  }
+
+  private static final java.util.Set<String> SAMPLERS = java.util.Set.of("always_on", "always_off", "traceidratio",
+      "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio");
+
+  /**
+   * The OTEL_* variables, with the ones Cairn relies on checked here so a typo fails the start
+   * with the other problems (the SDK would otherwise fail later, or fall back silently).
+   */
+  private static TracingConfig tracing(Reader reader, Map<String, String> env) {
+    var otel = new java.util.TreeMap<String, String>();
+    env.forEach((key, value) -> {
+      if (key.startsWith("OTEL_") && value != null && !value.isBlank()) {
+        otel.put(key, value.strip());
+      }
+    });
+    for (String key : List.of(TracingConfig.ENDPOINT, TracingConfig.TRACES_ENDPOINT)) {
+      reader.optional(key).ifPresent(raw -> httpUrl(reader, key, raw));
+    }
+    reader.optional("OTEL_EXPORTER_OTLP_PROTOCOL").or(() -> reader.optional("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"))
+        .filter(protocol -> !protocol.equals("http/protobuf"))
+        .ifPresent(protocol -> reader.problem("OTEL_EXPORTER_OTLP_PROTOCOL: " + protocol
+            + " (expected: http/protobuf; Cairn exports OTLP over HTTP, port 4318 on a collector)"));
+    String traces = reader.string("OTEL_TRACES_EXPORTER", "otlp");
+    if (!traces.equals("otlp") && !traces.equals("none")) {
+      reader.problem("OTEL_TRACES_EXPORTER: " + traces + " (expected: otlp or none)");
+    }
+    String sampler = reader.string("OTEL_TRACES_SAMPLER", "parentbased_always_on");
+    if (!SAMPLERS.contains(sampler)) {
+      reader.problem("OTEL_TRACES_SAMPLER: " + sampler + " (expected: one of " + new java.util.TreeSet<>(SAMPLERS) + ")");
+    }
+    reader.optional("OTEL_TRACES_SAMPLER_ARG").ifPresent(raw -> {
+      double ratio = -1;
+      try {
+        ratio = Double.parseDouble(raw);
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      if (!(ratio >= 0 && ratio <= 1)) {
+        reader.problem("OTEL_TRACES_SAMPLER_ARG: " + raw + " (expected: a sampling ratio 0..1, e.g. 0.1)");
+      }
+    });
+    String disabled = reader.string("OTEL_SDK_DISABLED", "false").toLowerCase(Locale.ROOT);
+    if (!disabled.equals("true") && !disabled.equals("false")) {
+      reader.problem("OTEL_SDK_DISABLED: " + disabled + " (expected: true or false)");
+    }
+    return new TracingConfig(otel);
   }
 
   private static ChatConfig chat(Reader reader) {

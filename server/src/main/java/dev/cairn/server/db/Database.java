@@ -9,6 +9,8 @@ import dev.cairn.server.core.Principal;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -47,6 +49,7 @@ public final class Database implements AutoCloseable {
   private final Clock clock;
   private final long maxItemsPerUser;
   private final PGSimpleDataSource unpooled = new PGSimpleDataSource();
+  private final DatabaseSpans spans;
 
   public Database(
       String url, String user, String password, int poolSize, MeterRegistry metrics, Clock clock) {
@@ -61,6 +64,14 @@ public final class Database implements AutoCloseable {
   public Database(
       String url, String user, String password, int poolSize, MeterRegistry metrics, Clock clock,
       long maxItemsPerUser) {
+    this(url, user, password, poolSize, metrics, clock, maxItemsPerUser, TracerProvider.noop().get("none"));
+  }
+
+  /** As above, with a span for each transaction from {@code tracer}. */
+  public Database(
+      String url, String user, String password, int poolSize, MeterRegistry metrics, Clock clock,
+      long maxItemsPerUser, Tracer tracer) {
+    this.spans = new DatabaseSpans(requireNonNull(tracer, "tracer"));
     this.clock = requireNonNull(clock, "clock");
     this.maxItemsPerUser = maxItemsPerUser;
     unpooled.setUrl(url);
@@ -119,6 +130,10 @@ public final class Database implements AutoCloseable {
    */
   public <T> T transaction(Principal principal, TransactionalWork<T> work) {
     requireNonNull(principal, "principal");
+    return spans.around("transaction", () -> inTransaction(principal, work));
+  }
+
+  private <T> T inTransaction(Principal principal, TransactionalWork<T> work) {
     try (Connection connection = dataSource.getConnection()) {
       Context.CancellationListener onCancel = cancelStatementOn(connection);
       Context context = Context.current();
@@ -146,6 +161,10 @@ public final class Database implements AutoCloseable {
    * known, such as authentication, which runs on every call.
    */
   public <T> T withoutTransaction(TransactionalWork<T> work) {
+    return spans.around("autocommit", () -> autocommit(work));
+  }
+
+  private <T> T autocommit(TransactionalWork<T> work) {
     try (Connection connection = dataSource.getConnection()) {
       connection.setAutoCommit(true);
       return work.run(DSL.using(connection, SQLDialect.POSTGRES, settings));

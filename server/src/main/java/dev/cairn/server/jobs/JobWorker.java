@@ -6,6 +6,12 @@ import dev.cairn.server.config.CairnConfig.JobsConfig;
 import dev.cairn.server.db.LoggableErrors;
 import dev.cairn.server.jobs.JobQueue.AfterFailure;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,9 +64,17 @@ public final class JobWorker implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private @Nullable Thread poller;
   private volatile Instant lastCleanup = Instant.MIN;
+  private final Tracer tracer;
 
   public JobWorker(
       JobQueue queue, List<JobHandler> handlers, JobsConfig settings, MeterRegistry registry, RandomGenerator random) {
+    this(queue, handlers, settings, registry, random, TracerProvider.noop().get("none"));
+  }
+
+  /** As above, with a span for each job run from {@code tracer}. */
+  public JobWorker(JobQueue queue, List<JobHandler> handlers, JobsConfig settings, MeterRegistry registry,
+      RandomGenerator random, Tracer tracer) {
+    this.tracer = requireNonNull(tracer, "tracer");
     this.queue = requireNonNull(queue, "queue");
     this.settings = requireNonNull(settings, "settings");
     this.clock = queue.clock();
@@ -171,14 +185,37 @@ public final class JobWorker implements AutoCloseable {
     return claimed;
   }
 
+  /**
+   * Runs one attempt in its own trace (a root: the job outlives the call that enqueued it), so its
+   * database spans and log lines hang together; the span says kind, attempt and outcome.
+   */
   private void execute(ClaimedJob job) {
+    Span span = tracer.spanBuilder("job " + job.kind())
+        .setParent(Context.root())
+        .setAttribute("cairn.job.kind", job.kind())
+        .setAttribute("cairn.job.id", job.id().toString())
+        .setAttribute("cairn.job.attempt", job.attempt())
+        .setAttribute("cairn.job.max_attempts", job.maxAttempts())
+        .startSpan();
+    try (Scope ignored = span.makeCurrent()) {
+      String outcome = runAndRecord(job);
+      span.setAttribute("cairn.job.outcome", outcome);
+      if (!outcome.equals("done")) {
+        span.setStatus(StatusCode.ERROR, outcome);
+      }
+    } finally {
+      span.end();
+    }
+  }
+
+  /** Runs the handler and records the result in the queue; returns the outcome, for the span. */
+  private String runAndRecord(ClaimedJob job) {
     JobHandler handler = requireNonNull(handlers.get(job.kind()));
     long started = System.nanoTime();
     try {
       handler.run(job);
     } catch (Exception e) {
-      failed(job, e, Duration.ofNanos(System.nanoTime() - started));
-      return;
+      return failed(job, e, Duration.ofNanos(System.nanoTime() - started));
     }
     metrics.completed(job.kind(), Duration.ofNanos(System.nanoTime() - started));
     try {
@@ -189,13 +226,14 @@ public final class JobWorker implements AutoCloseable {
       log.warn("job {} ({}) ran but could not be marked done; it runs again when its lease runs out",
           job.id(), job.kind(), LoggableErrors.scrub(e));
     }
+    return "done";
   }
 
-  private void failed(ClaimedJob job, Exception e, Duration took) {
+  private String failed(ClaimedJob job, Exception e, Duration took) {
     metrics.failed(job.kind(), took);
     if (closing.get() && (e instanceof InterruptedException || Thread.currentThread().isInterrupted())) {
       log.info("job {} ({}) stopped by shutdown; it runs again when its lease runs out", job.id(), job.kind());
-      return;
+      return "stopped";
     }
     Throwable safe = LoggableErrors.scrub(e);
     Instant retryAt = clock.instant().plus(backoff.after(job.attempt()));
@@ -205,7 +243,7 @@ public final class JobWorker implements AutoCloseable {
     } catch (RuntimeException recording) {
       log.warn("job {} ({}) failed and the failure could not be recorded; it runs again when its lease runs out",
           job.id(), job.kind(), LoggableErrors.scrub(recording));
-      return;
+      return "failed";
     }
     switch (after) {
       case DEAD -> {
@@ -217,6 +255,7 @@ public final class JobWorker implements AutoCloseable {
       case SUPERSEDED -> log.warn("job {} ({}) failed; a newer pending twin will do its work", job.id(), job.kind(), safe);
       case LEASE_LOST -> log.warn("job {} ({}) failed after its lease was lost", job.id(), job.kind(), safe);
     }
+    return after.name().toLowerCase(java.util.Locale.ROOT);
   }
 
   /** A short line for last_error: the failure's class and (scrubbed) message, and its causes'. */

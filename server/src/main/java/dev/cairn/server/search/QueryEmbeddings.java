@@ -43,11 +43,19 @@ public final class QueryEmbeddings {
   private final Counter hits;
   private final Counter misses;
   private final Timer embedding;
+  private final io.opentelemetry.api.trace.Tracer tracer;
   private final java.util.concurrent.Semaphore prefetching =
       new java.util.concurrent.Semaphore(Runtime.getRuntime().availableProcessors());
 
   /** {@code maxEntries} 0 turns caching off: every ask embeds (still on a virtual thread). */
   public QueryEmbeddings(Embedder embedder, int maxEntries, Duration ttl, MeterRegistry metrics) {
+    this(embedder, maxEntries, ttl, metrics, io.opentelemetry.api.OpenTelemetry.noop().getTracer("cairn"));
+  }
+
+  /** As above, each model run an "embed query" span under the span that asked for it. */
+  public QueryEmbeddings(Embedder embedder, int maxEntries, Duration ttl, MeterRegistry metrics,
+      io.opentelemetry.api.trace.Tracer tracer) {
+    this.tracer = requireNonNull(tracer, "tracer");
     this.embedder = requireNonNull(embedder, "embedder");
     if (maxEntries < 0) {
       throw new IllegalArgumentException("maxEntries: " + maxEntries + " (expected: 0 or more)");
@@ -76,10 +84,22 @@ public final class QueryEmbeddings {
     boolean[] computed = {false};
     CompletableFuture<float[]> future = cache.get(key, (k, executor) -> {
       computed[0] = true;
-      return CompletableFuture.supplyAsync(() -> embedding.record(() -> embedder.embedQuery(k.text())), VIRTUAL);
+      // the asker's trace context crosses to the virtual thread, so the model run is its child
+      io.opentelemetry.context.Context parent = io.opentelemetry.context.Context.current();
+      return CompletableFuture.supplyAsync(() -> embedding.record(() -> embedTraced(parent, k.text())), VIRTUAL);
     });
     (computed[0] ? misses : hits).increment();
     return future;
+  }
+
+  private float[] embedTraced(io.opentelemetry.context.Context parent, String text) {
+    io.opentelemetry.api.trace.Span span = tracer.spanBuilder("embed query").setParent(parent)
+        .setAttribute("cairn.embedder", embedder.modelId()).startSpan();
+    try (io.opentelemetry.context.Scope ignored = span.makeCurrent()) {
+      return embedder.embedQuery(text);
+    } finally {
+      span.end();
+    }
   }
 
   /**

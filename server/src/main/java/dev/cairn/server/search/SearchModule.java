@@ -39,7 +39,8 @@ public final class SearchModule {
       Clock clock,
       MeterRegistry metrics,
       Embedder embedder,
-      VectorSync vectors) {}
+      VectorSync vectors,
+      io.opentelemetry.api.trace.Tracer tracer) {}
 
   private final SearchIndexer indexer;
   private final SearchItemListener listener;
@@ -52,8 +53,10 @@ public final class SearchModule {
     this.listener = new SearchItemListener(parts.jobs(), parts.clock());
     this.service = new SearchService(parts.database(), parts.content(), parts.access(), parts.audit(), parts.pageTokens(),
         new IndexStatuses(parts.jobs()),
-        new QueryEmbeddings(parts.embedder(), search.queryCacheEntries(), search.queryCacheTtl(), parts.metrics()),
-        parts.vectors(), search, parts.clock(), parts.metrics());
+        new QueryEmbeddings(parts.embedder(), search.queryCacheEntries(), search.queryCacheTtl(), parts.metrics(),
+            parts.tracer()),
+        parts.vectors(), search, parts.clock(), parts.metrics(),
+        parts.tracer());
   }
 
   public List<BindableService> services() {

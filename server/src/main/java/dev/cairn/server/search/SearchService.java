@@ -28,6 +28,10 @@ import dev.cairn.server.search.index.IndexStatuses;
 import dev.cairn.server.search.vector.VectorHit;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
@@ -78,10 +82,12 @@ public final class SearchService {
   private final Highlighter highlighter;
   private final QueryEmbeddings queryVectors;
   private final VectorSync vectors;
+  private final Tracer tracer;
 
   public SearchService(Database database, ContentStore content, VaultAccess access, AuditLog audit, PageTokens pageTokens,
       IndexStatuses statuses, QueryEmbeddings queryVectors, VectorSync vectors, SearchSettings settings, Clock clock,
-      MeterRegistry metrics) {
+      MeterRegistry metrics, Tracer tracer) {
+    this.tracer = requireNonNull(tracer, "tracer");
     this.database = requireNonNull(database, "database");
     this.content = requireNonNull(content, "content");
     this.access = requireNonNull(access, "access");
@@ -98,6 +104,7 @@ public final class SearchService {
 
   // ---------------------------------------------------------------- search
 
+  /** One span per search (mode, the stage that answered, hits), the query's embedding as its child. */
   public Result search(Caller caller, Query query) {
     return search(caller, query, (sql, result) -> result);
   }
@@ -111,9 +118,27 @@ public final class SearchService {
   /**
    * Searches, then hands the result (with each hit's full chunk text, {@link Result#passages})
    * to {@code then} in the same transaction: chat reads, audits and stores its citations there
-   * without a second transaction re-checking what this one just checked.
+   * without a second transaction re-checking what this one just checked. One span per search
+   * (mode, the stage that answered, hits); a model run for the query's vector is its child.
    */
   public <T> T search(Caller caller, Query query, InTransaction<T> then) {
+    Span span = tracer.spanBuilder("search").setAttribute("cairn.search.mode", query.mode().name()).startSpan();
+    try (Scope ignored = span.makeCurrent()) {
+      Result[] result = new Result[1];
+      T out = untracedSearch(caller, query, then, result);
+      span.setAttribute("cairn.search.hits", result[0].hits().size());
+      span.setAttribute("cairn.search.stage",
+          result[0].hits().isEmpty() ? "NONE" : result[0].hits().getFirst().stage().name());
+      return out;
+    } catch (RuntimeException e) {
+      span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+      throw e;
+    } finally {
+      span.end();
+    }
+  }
+
+  private <T> T untracedSearch(Caller caller, Query query, InTransaction<T> then, Result[] result) {
     UUID me = caller.requireUserId();
     checkText(query.text());
     PageBinding binding = binding(caller, query);
@@ -131,7 +156,6 @@ public final class SearchService {
     // connection is taken: one indexed read, and a LEXICAL search may fall back to the vectors
     vectors.catchUp();
     float @Nullable [] vector = pending == null ? null : QueryEmbeddings.join(pending);
-    Result[] result = new Result[1];
     T out;
     try {
       out = searchOnce(caller, query, after, size, binding, vector, then, result);

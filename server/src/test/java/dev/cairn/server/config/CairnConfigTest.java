@@ -123,4 +123,29 @@ class CairnConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("CAIRN_WEB_DIR: " + dir + " has no index.html");
   }
+
+  @Test
+  void tracingExportsOnlyToAConfiguredOtlpEndpoint() {
+    assertThat(CairnConfig.fromMap(Map.of()).tracing().exporting()).isFalse();
+    assertThat(CairnConfig.fromMap(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")).tracing().exporting())
+        .isTrue();
+    assertThat(CairnConfig.fromMap(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318",
+        "OTEL_SDK_DISABLED", "true")).tracing().exporting()).isFalse();
+  }
+
+  @Test
+  void badTracingSettingsFailTheStartWithTheOthers() {
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of(
+            "OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318",
+            "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc",
+            "OTEL_TRACES_SAMPLER", "sometimes",
+            "OTEL_TRACES_SAMPLER_ARG", "1.5",
+            "CAIRN_LOG_FORMAT", "xml")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("OTEL_EXPORTER_OTLP_ENDPOINT: collector:4318 (expected: an http(s) URL")
+        .hasMessageContaining("OTEL_EXPORTER_OTLP_PROTOCOL: grpc (expected: http/protobuf")
+        .hasMessageContaining("OTEL_TRACES_SAMPLER: sometimes (expected: one of")
+        .hasMessageContaining("OTEL_TRACES_SAMPLER_ARG: 1.5 (expected: a sampling ratio 0..1")
+        .hasMessageContaining("CAIRN_LOG_FORMAT: xml");
+  }
 }

@@ -41,7 +41,8 @@ final class FlowControlledSender<T> {
 
   /** Runs {@code streaming} on its own virtual thread (in the call's context), then completes the call. */
   void streamInBackground(Streaming streaming) {
-    Thread.ofVirtual().name("cairn-download").start(Context.current().wrap(() -> {
+    // the trace's context too (OpenTelemetry's is not the gRPC one), so the stream's log lines carry its ids
+    Thread.ofVirtual().name("cairn-download").start(io.opentelemetry.context.Context.current().wrap(Context.current().wrap(() -> {
       try {
         streaming.run();
         call.onCompleted();
@@ -50,7 +51,7 @@ final class FlowControlledSender<T> {
           call.onError(e);
         }
       }
-    }));
+    })));
   }
 
   /** Sends one message once the client can take it; fails with CANCELLED if the client went away. */
