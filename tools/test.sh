@@ -3,7 +3,8 @@
 # (real PostgreSQL, real gRPC over Netty), buf lint and buf breaking of the contracts, the
 # OpenAPI description's freshness, helm lint and render of the chart, the Node and Python
 # interop checks against a freshly started server, and the gateway check (Envoy in front of a
-# fresh server, called from Node and headless Chromium). Needs: a JDK 21+ (found automatically),
+# fresh server, called from Node and headless Chromium) and schemathesis fuzzing the JSON/REST
+# surface through that gateway (tools/fuzz/run.sh, about 4 minutes on a shared 2-core machine). Needs: a JDK 21+ (found automatically),
 # Node.js with npm, Python 3, Go — dependencies come from Maven Central, npm, PyPI and the Go
 # module proxy.
 set -euo pipefail
@@ -20,3 +21,4 @@ tools/openapi/run.sh --check
 tools/helm/run.sh
 tools/interop/run.sh
 tools/gateway/run.sh
+tools/fuzz/run.sh
