@@ -43,6 +43,7 @@ cleanup() {
   cairn_stop_pid "$CAIRN_PID" "cairn server"
   [[ -n "$PG_STARTED" ]] && pg stop -m fast >/dev/null 2>&1 || true
   if ((rc != 0)); then tail -n 30 "$WORK/cairn-server.log" >&2 2>/dev/null || true; fi
+  cp "$WORK/cairn-server.log" "$OUT/cairn-server-$scenario.log" 2>/dev/null || true
   rm -rf "$WORK"
   exit "$rc"
 }
