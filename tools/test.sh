@@ -4,8 +4,9 @@
 # OpenAPI description's freshness, helm lint and render of the chart, the Node and Python
 # interop checks against a freshly started server, the MCP acceptance from the Python MCP SDK
 # (tools/mcp/run.sh: its own throwaway server), the gateway check (Envoy in front of a fresh
-# server, called from Node and headless Chromium) and the console's browser tests (Envoy in front
-# of a fresh server serving web/dist, driven in headless Chromium). Needs: a JDK 21+ (found automatically),
+# server, called from Node and headless Chromium), the console's browser tests (Envoy in front
+# of a fresh server serving web/dist, driven in headless Chromium) and schemathesis fuzzing the
+# JSON/REST surface through that gateway (tools/fuzz/run.sh). Needs: a JDK 21+ (found automatically),
 # Node.js with npm, Python 3, Go — dependencies come from Maven Central, npm, PyPI and the Go
 # module proxy.
 set -euo pipefail
@@ -24,3 +25,4 @@ tools/interop/run.sh
 tools/mcp/run.sh
 tools/gateway/run.sh
 tools/web/run.sh
+tools/fuzz/run.sh

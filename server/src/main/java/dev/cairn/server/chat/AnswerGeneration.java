@@ -10,6 +10,7 @@ import dev.cairn.server.chat.generate.Prompt;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Caller;
 import dev.cairn.server.db.Database;
+import dev.cairn.server.db.DatabaseUnavailable;
 import dev.cairn.type.v1.ErrorReason;
 import io.grpc.Context;
 import io.opentelemetry.api.trace.Span;
@@ -145,9 +146,15 @@ final class AnswerGeneration {
     } catch (CairnException e) {
       outcome = failed(run, e);
     } catch (RuntimeException e) {
-      log.error("answer generation failed", e);
-      outcome = failed(run, new CairnException(CairnException.Kind.INTERNAL, ErrorReason.ERROR_REASON_INTERNAL,
-          "internal error", Map.of(), List.of()));
+      CairnException down = DatabaseUnavailable.of(e);
+      if (down != null) {
+        log.warn("answer generation stopped: the database is unavailable ({})", e.getMessage());
+        outcome = failed(run, down);
+      } else {
+        log.error("answer generation failed", e);
+        outcome = failed(run, new CairnException(CairnException.Kind.INTERNAL, ErrorReason.ERROR_REASON_INTERNAL,
+            "internal error", Map.of(), List.of()));
+      }
     } finally {
       if (checkpointer != null) {
         checkpointer.stop();

@@ -53,6 +53,13 @@ final class ScriptedGenerator implements Generator {
     script = next;
   }
 
+  private volatile @org.jspecify.annotations.Nullable RuntimeException failure;
+
+  /** The next answers fail with {@code e} before any piece (null: they follow the script again). */
+  void failWith(@org.jspecify.annotations.Nullable RuntimeException e) {
+    failure = e;
+  }
+
   void release() {
     gate.countDown();
   }
@@ -66,6 +73,10 @@ final class ScriptedGenerator implements Generator {
   public Generation generate(Prompt prompt, GenerationSink sink, Cancellation cancellation) {
     calls.incrementAndGet();
     prompts.add(prompt);
+    RuntimeException fail = failure;
+    if (fail != null) {
+      throw fail;
+    }
     Script s = script;
     CountDownLatch myGate = gate;
     CountDownLatch myHeld = held;
