@@ -29,32 +29,10 @@ max_examples="${FUZZ_MAX_EXAMPLES:-25}"
 max_time="${FUZZ_MAX_TIME:-90}"
 spec="$CAIRN_REPO/openapi/cairn.swagger.json"
 
-cairn_require_jar
-if [[ ! -d "$CAIRN_REPO/proto/target/proto-deps" ]]; then
-  echo "missing proto/target/proto-deps: run (cd $CAIRN_REPO && ./mvnw -B -ntp -DskipTests package)" >&2
-  exit 2
-fi
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/cairn-fuzz.XXXXXX")"
-CAIRN_PID=""
-ENVOY_PID=""
-cleanup() {
-  local rc=$?
-  cairn_stop_pid "$ENVOY_PID" "envoy"
-  cairn_stop_pid "$CAIRN_PID" "cairn server"
-  if [[ $rc -ne 0 ]]; then
-    for log in "$WORK/envoy.log" "${CAIRN_LOG:-}"; do
-      [[ -f "$log" ]] || continue
-      echo "--- last lines of $log ---" >&2
-      tail -n 30 "$log" >&2 || true
-    done
-  fi
-  if [[ -n "${FUZZ_REPORT_DIR:-}" ]]; then mkdir -p "$FUZZ_REPORT_DIR" && cp -r "$WORK"/report-* "$FUZZ_REPORT_DIR"/ 2>/dev/null || true; fi
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+gateway_require_build
+# FUZZ_REPORT_DIR keeps schemathesis' reports (the work folder is removed)
+GATEWAY_ON_EXIT='if [[ -n "${FUZZ_REPORT_DIR:-}" ]]; then mkdir -p "$FUZZ_REPORT_DIR" && cp -r "$WORK"/report-* "$FUZZ_REPORT_DIR"/ 2>/dev/null; fi'
+gateway_work_dir cairn-fuzz FUZZ_KEEP
 
 # Tools first (network), so no server start-up clock runs meanwhile.
 venv="$HERE/.venv"

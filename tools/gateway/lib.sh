@@ -88,3 +88,43 @@ gateway_wait_ready() {
   echo "gateway: not ready within ${limit}s (last HTTP status ${code:-none})" >&2
   exit 1
 }
+
+# The server jar and the unpacked proto dependencies (descriptor set, stubs) a gateway script needs.
+gateway_require_build() {
+  cairn_require_jar
+  if [[ ! -d "$CAIRN_REPO/proto/target/proto-deps" ]]; then
+    echo "missing proto/target/proto-deps: run (cd $CAIRN_REPO && ./mvnw -B -ntp -DskipTests package)" >&2
+    exit 2
+  fi
+}
+
+# gateway_work_dir PREFIX KEEP_VAR: a fresh work folder in WORK, and the exit trap of a script
+# that starts Envoy (ENVOY_PID), a web server (WEB_PID) and a Cairn (CAIRN_PID): on failure the
+# last lines of Envoy's and the server's logs, then those pids stopped, the script's
+# GATEWAY_ON_EXIT command (if set) run, and WORK removed unless the variable named KEEP_VAR is 1.
+gateway_work_dir() {
+  WORK="$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")"
+  _GATEWAY_KEEP_VAR="$2"
+  CAIRN_PID=""
+  WEB_PID=""
+  ENVOY_PID=""
+  trap _gateway_work_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+_gateway_work_cleanup() {
+  local rc=$?
+  cairn_stop_pid "$ENVOY_PID" "envoy"
+  cairn_stop_pid "$WEB_PID" "web server"
+  cairn_stop_pid "$CAIRN_PID" "cairn server"
+  if [[ $rc -ne 0 ]]; then
+    for log in "$WORK/envoy.log" "${CAIRN_LOG:-}"; do
+      [[ -f "$log" ]] || continue
+      echo "--- last lines of $log ---" >&2
+      tail -n 30 "$log" >&2 || true
+    done
+  fi
+  if [[ -n "${GATEWAY_ON_EXIT:-}" ]]; then eval "$GATEWAY_ON_EXIT" || true; fi
+  if [[ "${!_GATEWAY_KEEP_VAR:-0}" == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}

@@ -21,33 +21,8 @@ source "$HERE/../interop/lib/cairn-server.sh"
 source "$HERE/lib.sh"
 NODE_DIR="$HERE/node"
 
-cairn_require_jar
-if [[ ! -d "$CAIRN_REPO/proto/target/proto-deps" ]]; then
-  echo "missing proto/target/proto-deps: run (cd $CAIRN_REPO && ./mvnw -B -DskipTests install)" >&2
-  exit 2
-fi
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/cairn-gateway.XXXXXX")"
-CAIRN_PID=""
-WEB_PID=""
-ENVOY_PID=""
-cleanup() {
-  local rc=$?
-  cairn_stop_pid "$ENVOY_PID" "envoy"
-  cairn_stop_pid "$WEB_PID" "web server"
-  cairn_stop_pid "$CAIRN_PID" "cairn server"
-  if [[ $rc -ne 0 ]]; then
-    for log in "$WORK/envoy.log" "${CAIRN_LOG:-}"; do
-      [[ -f "$log" ]] || continue
-      echo "--- last lines of $log ---" >&2
-      tail -n 30 "$log" >&2 || true
-    done
-  fi
-  if [[ "${CAIRN_GATEWAY_KEEP:-0}" == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+gateway_require_build
+gateway_work_dir cairn-gateway CAIRN_GATEWAY_KEEP
 
 # Tools and generated code first (network, CPU), so no server start-up clock runs meanwhile.
 ENVOY="$("$HERE/install.sh")"

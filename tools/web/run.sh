@@ -20,31 +20,8 @@ source "$HERE/../gateway/lib.sh"
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
 
-cairn_require_jar
-if [[ ! -d "$CAIRN_REPO/proto/target/proto-deps" ]]; then
-  echo "missing proto/target/proto-deps: run (cd $CAIRN_REPO && ./mvnw -B -ntp -DskipTests package)" >&2
-  exit 2
-fi
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/cairn-web.XXXXXX")"
-CAIRN_PID=""
-ENVOY_PID=""
-cleanup() {
-  local rc=$?
-  cairn_stop_pid "$ENVOY_PID" "envoy"
-  cairn_stop_pid "$CAIRN_PID" "cairn server"
-  if [[ $rc -ne 0 ]]; then
-    for log in "$WORK/envoy.log" "${CAIRN_LOG:-}"; do
-      [[ -f "$log" ]] || continue
-      echo "--- last lines of $log ---" >&2
-      tail -n 30 "$log" >&2 || true
-    done
-  fi
-  if [[ "${CAIRN_WEB_KEEP:-0}" == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+gateway_require_build
+gateway_work_dir cairn-web CAIRN_WEB_KEEP
 
 # Tools and the build first (network, CPU), so no server start-up clock runs meanwhile.
 ENVOY="$("$CAIRN_REPO/tools/gateway/install.sh")"

@@ -447,9 +447,19 @@ public record CairnConfig(
     return new WebConfig(dir, port);
   }
 
-  /** An IPv4 or IPv6 literal (resolving it does no DNS look-up); Java 21 has no InetAddress.ofLiteral. */
+  private static final Pattern IPV4 =
+      Pattern.compile("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$");
+
+  /**
+   * An IPv4 or IPv6 literal, never a DNS look-up: IPv4 by its grammar (999.1.1.1 is refused, where
+   * InetAddress would take it for a host name), IPv6 by InetAddress, which parses any string with
+   * a colon as a literal (Java 21 has no InetAddress.ofLiteral).
+   */
   private static boolean isIpLiteral(String address) {
-    if (!address.matches("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$") && !address.matches("^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$")) {
+    if (IPV4.matcher(address).matches()) {
+      return true;
+    }
+    if (!address.matches("^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$")) {
       return false;
     }
     try {

@@ -148,4 +148,23 @@ class CairnConfigTest {
         .hasMessageContaining("OTEL_TRACES_SAMPLER_ARG: 1.5 (expected: a sampling ratio 0..1")
         .hasMessageContaining("CAIRN_LOG_FORMAT: xml");
   }
+
+  @Test
+  void theMcpEndpointIsOffByDefaultOnLoopbackAndItsAddressMustBeAnIpLiteral() {
+    var mcp = CairnConfig.fromMap(Map.of()).mcp();
+    assertThat(mcp.enabled()).isFalse();
+    assertThat(mcp.address()).isEqualTo("127.0.0.1");
+    assertThat(CairnConfig.fromMap(Map.of("CAIRN_MCP_PORT", "0", "CAIRN_MCP_ADDRESS", "::1")).mcp().enabled()).isTrue();
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of(
+            "CAIRN_MCP_ADDRESS", "999.1.1.1",
+            "CAIRN_MCP_PUBLIC_URL", "ftp://example.org/mcp",
+            "CAIRN_MCP_MAX_RESULT_CHARS", "10")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CAIRN_MCP_ADDRESS: 999.1.1.1 (expected: an IP address")
+        .hasMessageContaining("CAIRN_MCP_PUBLIC_URL")
+        .hasMessageContaining("CAIRN_MCP_MAX_RESULT_CHARS");
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_MCP_ADDRESS", "localhost")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CAIRN_MCP_ADDRESS: localhost");
+  }
 }
