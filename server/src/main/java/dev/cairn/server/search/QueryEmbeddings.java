@@ -81,6 +81,12 @@ public final class QueryEmbeddings {
    */
   public CompletableFuture<float[]> start(UUID user, String query) {
     Key key = new Key(requireNonNull(user, "user"), embedder.modelId(), normalise(query));
+    // Caffeine drops a failed future from a dependent action that may run after the asker of
+    // that future has already woken and retried: drop it here first, so a retry computes again
+    CompletableFuture<float[]> present = cache.getIfPresent(key);
+    if (present != null && present.isCompletedExceptionally()) {
+      cache.asMap().remove(key, present);
+    }
     boolean[] computed = {false};
     CompletableFuture<float[]> future = cache.get(key, (k, executor) -> {
       computed[0] = true;
