@@ -97,11 +97,13 @@ public final class JobWorker implements AutoCloseable {
     if (handlers.isEmpty()) {
       return this;
     }
+    // logged before the poller starts taking slots: the free permits are the configured capacity
+    log.info("job worker {} runs up to {} jobs at once of kinds {}", name, Math.max(1, settings.concurrency()),
+        handlers.keySet());
     poller = Thread.ofVirtual().name("cairn-jobs-poller").start(this::poll);
     long renewMillis = Math.max(1000, settings.lease().toMillis() / 3);
     housekeeping.scheduleWithFixedDelay(this::renewQuietly, renewMillis, renewMillis, TimeUnit.MILLISECONDS);
     housekeeping.scheduleWithFixedDelay(this::housekeepQuietly, 0, STATS_EVERY.toMillis(), TimeUnit.MILLISECONDS);
-    log.info("job worker {} runs up to {} jobs at once of kinds {}", name, slots.availablePermits(), handlers.keySet());
     return this;
   }
 
