@@ -123,6 +123,25 @@ final class ChatFixture {
     return sharing(owner).createGrant(CreateGrantRequest.newBuilder().setGrant(grant).build()).getGrant().getName();
   }
 
+  /** A consent (the owner's signed agreement) letting the recipient read one item; its grants do the reading. */
+  dev.cairn.vault.v1.Consent consent(TestUser owner, TestUser recipient, String item) {
+    var consent = dev.cairn.vault.v1.Consent.newBuilder()
+        .setRecipient(recipient.user().getName())
+        .setPurpose("chat consent test")
+        .setRole(Role.ROLE_READ)
+        .setEndTime(com.google.protobuf.Timestamp.newBuilder()
+            .setSeconds(java.time.Instant.now().plus(java.time.Duration.ofDays(30)).getEpochSecond()))
+        .setItems(dev.cairn.vault.v1.Consent.ItemScope.newBuilder().addItems(item))
+        .setAgreement(dev.cairn.vault.v1.Consent.Agreement.newBuilder().setAgreed(true).setText("I agree")
+            .setTextVersion("v1").setCollectionMethod("test"));
+    return sharing(owner).createConsent(dev.cairn.vault.v1.CreateConsentRequest.newBuilder().setConsent(consent).build())
+        .getConsent();
+  }
+
+  void revokeConsent(TestUser owner, String consent) {
+    sharing(owner).revokeConsent(dev.cairn.vault.v1.RevokeConsentRequest.newBuilder().setName(consent).build());
+  }
+
   void revoke(TestUser owner, String grant) {
     sharing(owner).revokeGrant(RevokeGrantRequest.newBuilder().setName(grant).build());
   }

@@ -217,6 +217,33 @@ class ChatRulesTest {
   }
 
   @Test
+  void aCitationReadUnderAConsentNamesItsGrantIsAuditedUnderTheConsentAndStopsOnceTheConsentIsRevoked() {
+    TestUser alice = F.newUser("alice");
+    TestUser bank = F.newUser("bank");
+    String item = F.document(alice, "Payslip", "The monthly net salary on the payslip is 4200 kroner.");
+    var consent = F.consent(alice, bank, item);
+    var conversation = F.conversation(bank);
+    F.generatorA.script(Script.of("4200 kroner [1]."));
+
+    var events = sendAll(F.chat(bank), send(conversation, "What is the monthly net salary on the payslip?"));
+
+    var citations = events.get(1).getRetrieval().getCitationsList();
+    assertThat(citations).hasSize(1);
+    assertThat(citations.getFirst().getItem()).isEqualTo(item);
+    assertThat(consent.getGrantsList()).contains(citations.getFirst().getGrant());
+    F.chainAudit();
+    assertThat(superuser("SELECT via_consent::text FROM cairn.audit_events WHERE owner_id = ? AND action = 'ITEM_READ'"
+        + " AND target = ? AND actor = ?", UUID.fromString(alice.id()), item, bank.user().getName()))
+        .containsExactly(id(consent.getName()).toString());
+
+    F.revokeConsent(alice, consent.getName());
+    var after = sendAll(F.chat(bank), send(conversation, "What is the monthly net salary on the payslip?"));
+
+    assertThat(after.get(1).getRetrieval().getCitationsList()).isEmpty();
+    assertThat(after.getLast().getCompleted().getFinishReason()).isEqualTo(FinishReason.FINISH_REASON_NO_SOURCES);
+  }
+
+  @Test
   void badInputIsInvalidArgumentNamingTheField() {
     TestUser alice = F.newUser("alice");
     var conversation = F.conversation(alice);
