@@ -86,4 +86,19 @@ if grep -q "name: CAIRN_WEB_DIR" "${out}/default.yaml"; then
   echo "error: the default values serve a console the image may not have" >&2
   exit 1
 fi
-echo "helm: lint --strict clean, rendered and checked with default, production and console values (${out})"
+# mcp.enabled: the MCP port on the pods and the Service, bound to all addresses in the pod, and
+# reachable only from the NetworkPolicy peers given in mcp.from.
+mcp_flags=(--set mcp.enabled=true --set mcp.publicUrl=https://mcp.example.org/mcp
+  --set-json 'mcp.from=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"ingress-nginx"}}}]')
+"${helm}" lint --strict "${chart}" "${descriptor_flags[@]}" "${mcp_flags[@]}" >/dev/null
+"${helm}" template cairn "${chart}" --namespace cairn "${descriptor_flags[@]}" "${mcp_flags[@]}" > "${out}/mcp.yaml"
+python3 "${here}/check_rendered.py" default "${out}/mcp.yaml"
+for want in "name: CAIRN_MCP_PORT" "containerPort: 8090" "targetPort: mcp" "- port: mcp" "kubernetes.io/metadata.name: ingress-nginx" \
+    "value: \"https://mcp.example.org/mcp\""; do
+  grep -q -e "${want}" "${out}/mcp.yaml" || { echo "error: mcp.enabled rendered without '${want}'" >&2; exit 1; }
+done
+if grep -q "name: CAIRN_MCP_PORT" "${out}/default.yaml"; then
+  echo "error: the default values open the MCP endpoint" >&2
+  exit 1
+fi
+echo "helm: lint --strict clean, rendered and checked with default, production, console and MCP values (${out})"

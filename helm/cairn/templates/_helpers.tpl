@@ -66,6 +66,16 @@ and every secret as a secretKeyRef (never a literal value).
 - name: CAIRN_WEB_PORT
   value: {{ .Values.ports.web | quote }}
 {{- end }}
+{{- if .Values.mcp.enabled }}
+- name: CAIRN_MCP_PORT
+  value: {{ .Values.ports.mcp | quote }}
+- name: CAIRN_MCP_ADDRESS
+  value: "0.0.0.0"
+{{- with .Values.mcp.publicUrl }}
+- name: CAIRN_MCP_PUBLIC_URL
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
 - name: JAVA_TOOL_OPTIONS
   value: {{ printf "%s -Djava.io.tmpdir=/tmp" .Values.javaToolOptions | trim | quote }}
 - name: POD_NAME
