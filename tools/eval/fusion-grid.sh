@@ -16,21 +16,9 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../interop/lib/cairn-server.sh
 source "$HERE/../interop/lib/cairn-server.sh"
-DATA="${SCIFACT_DIR:-$CAIRN_REPO/../shared/datasets/scifact}"
-[[ -d "$DATA" ]] || DATA=/work/shared/datasets/scifact
+cairn_scifact_eval cairn-fusion-grid
 
-cairn_require_jar
-cairn_require_tools_jar
-[[ -f "$DATA/corpus.jsonl" ]] || { echo "no SciFact corpus in $DATA (set SCIFACT_DIR)" >&2; exit 2; }
-cairn_node_deps
-
-cairn_work_dir cairn-fusion-grid
-
-export CAIRN_VAULT_WRITES_PER_MINUTE="${CAIRN_VAULT_WRITES_PER_MINUTE:-1000000}"
-export CAIRN_VAULT_MAX_ITEMS_PER_USER="${CAIRN_VAULT_MAX_ITEMS_PER_USER:-10000000}"
-export CAIRN_ADMIN_TOKEN="eval-admin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-cairn_start "$WORK"
-cairn_wait_serving 180
+cairn_start_eval_server
 
 timeout "${EVAL_TIMEOUT_SECONDS:-7200}" "$(cairn_java)" --enable-native-access=ALL-UNNAMED -cp "$TOOLS_JAR" \
   dev.cairn.tools.eval.FusionGrid --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" --data "$DATA" "$@"

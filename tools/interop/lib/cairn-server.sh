@@ -117,3 +117,27 @@ _cairn_work_cleanup() {
   rm -rf "$WORK"
   exit "$rc"
 }
+
+# cairn_scifact_eval PREFIX: what the SciFact evaluations through the API share. DATA is the
+# data set (SCIFACT_DIR, default ../shared/datasets/scifact beside the repository); both jars and
+# the Node stubs must be there; WORK and the exit trap come from cairn_work_dir PREFIX.
+cairn_scifact_eval() {
+  DATA="${SCIFACT_DIR:-$CAIRN_REPO/../shared/datasets/scifact}"
+  [[ -d "$DATA" ]] || DATA=/work/shared/datasets/scifact
+  cairn_require_jar
+  cairn_require_tools_jar
+  [[ -f "$DATA/corpus.jsonl" ]] || { echo "no SciFact corpus in $DATA (set SCIFACT_DIR)" >&2; exit 2; }
+  cairn_node_deps
+  cairn_work_dir "$1"
+}
+
+# cairn_start_eval_server: starts the server into WORK for a load of one user writing thousands
+# of items as fast as it can (the per-user limits lifted), with a random admin token in
+# CAIRN_ADMIN_TOKEN, and waits until it serves. Other CAIRN_* settings are the caller's exports.
+cairn_start_eval_server() {
+  export CAIRN_VAULT_WRITES_PER_MINUTE="${CAIRN_VAULT_WRITES_PER_MINUTE:-1000000}"
+  export CAIRN_VAULT_MAX_ITEMS_PER_USER="${CAIRN_VAULT_MAX_ITEMS_PER_USER:-10000000}"
+  export CAIRN_ADMIN_TOKEN="eval-admin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  cairn_start "$WORK"
+  cairn_wait_serving 180
+}
