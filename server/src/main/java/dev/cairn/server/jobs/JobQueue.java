@@ -62,6 +62,8 @@ public final class JobQueue {
             .set(JOBS.RUN_AT, now.plus(job.delay()))
             .set(JOBS.CREATED_AT, now)
             .set(JOBS.UPDATED_AT, now)
+            // the job's span links back to the call (or job) that enqueued it
+            .set(JOBS.TRACEPARENT, JobTrace.current())
             // the only unique index besides the random id is the pending dedupe key
             .onConflictDoNothing()
             .execute()
@@ -73,7 +75,8 @@ public final class JobQueue {
     return database.transaction(Principal.anonymous(), sql -> {
       var claimed = Routines.claimJobs(kinds.toArray(String[]::new), worker, limit, utc(clock.instant().plus(lease)));
       return sql.selectFrom(claimed).fetch(r -> new ClaimedJob(
-          r.getId(), r.getKind(), r.getOwnerId(), Jsonb.text(r.getPayload()), r.getAttempts(), r.getMaxAttempts()));
+          r.getId(), r.getKind(), r.getOwnerId(), Jsonb.text(r.getPayload()), r.getAttempts(), r.getMaxAttempts(),
+          r.getTraceparent()));
     });
   }
 

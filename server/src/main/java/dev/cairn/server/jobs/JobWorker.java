@@ -7,6 +7,7 @@ import dev.cairn.server.db.LoggableErrors;
 import dev.cairn.server.jobs.JobQueue.AfterFailure;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerProvider;
@@ -188,12 +189,17 @@ public final class JobWorker implements AutoCloseable {
   }
 
   /**
-   * Runs one attempt in its own trace (a root: the job outlives the call that enqueued it), so its
-   * database spans and log lines hang together; the span says kind, attempt and outcome.
+   * Runs one attempt in its own trace (a root: the job outlives the call that enqueued it, and a
+   * retry may run hours later), so its database spans and log lines hang together; the span says
+   * kind, attempt and outcome, and links to the span that enqueued the job, if one was current.
    */
   private void execute(ClaimedJob job) {
-    Span span = tracer.spanBuilder("job " + job.kind())
-        .setParent(Context.root())
+    SpanContext enqueuedBy = JobTrace.enqueuedBy(job.traceparent());
+    var builder = tracer.spanBuilder("job " + job.kind()).setParent(Context.root());
+    if (enqueuedBy.isValid()) {
+      builder.addLink(enqueuedBy);
+    }
+    Span span = builder
         .setAttribute("cairn.job.kind", job.kind())
         .setAttribute("cairn.job.id", job.id().toString())
         .setAttribute("cairn.job.attempt", job.attempt())

@@ -74,6 +74,11 @@ public class ClaimJobs extends TableImpl<ClaimJobsRecord> {
      */
     public final TableField<ClaimJobsRecord, Integer> MAX_ATTEMPTS = createField(DSL.name("max_attempts"), SQLDataType.INTEGER, this, "");
 
+    /**
+     * The column <code>cairn.claim_jobs.traceparent</code>.
+     */
+    public final TableField<ClaimJobsRecord, String> TRACEPARENT = createField(DSL.name("traceparent"), SQLDataType.CLOB, this, "");
+
     private ClaimJobs(Name alias, Table<ClaimJobsRecord> aliased) {
         this(alias, aliased, new Field[] {
             DSL.val(null, SQLDataType.CLOB.array()),

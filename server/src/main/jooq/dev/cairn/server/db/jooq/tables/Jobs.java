@@ -133,6 +133,11 @@ public class Jobs extends TableImpl<JobsRecord> {
      */
     public final TableField<JobsRecord, OffsetDateTime> UPDATED_AT = createField(DSL.name("updated_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6).nullable(false), this, "");
 
+    /**
+     * The column <code>cairn.jobs.traceparent</code>.
+     */
+    public final TableField<JobsRecord, String> TRACEPARENT = createField(DSL.name("traceparent"), SQLDataType.CLOB, this, "");
+
     private Jobs(Name alias, Table<JobsRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
     }
@@ -236,7 +241,8 @@ public class Jobs extends TableImpl<JobsRecord> {
             Internal.createCheck(this, DSL.name("jobs_last_error_check"), "((length(last_error) <= 500))", true),
             Internal.createCheck(this, DSL.name("jobs_lease"), "(((state = 'RUNNING'::text) = (locked_until IS NOT NULL)))", true),
             Internal.createCheck(this, DSL.name("jobs_max_attempts_check"), "(((max_attempts >= 1) AND (max_attempts <= 100)))", true),
-            Internal.createCheck(this, DSL.name("jobs_state_check"), "((state = ANY (ARRAY['PENDING'::text, 'RUNNING'::text, 'DONE'::text, 'DEAD'::text])))", true)
+            Internal.createCheck(this, DSL.name("jobs_state_check"), "((state = ANY (ARRAY['PENDING'::text, 'RUNNING'::text, 'DONE'::text, 'DEAD'::text])))", true),
+            Internal.createCheck(this, DSL.name("jobs_traceparent_check"), "((traceparent ~ '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'::text))", true)
         );
     }
 

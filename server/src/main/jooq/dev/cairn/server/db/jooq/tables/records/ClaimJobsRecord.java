@@ -110,6 +110,21 @@ public class ClaimJobsRecord extends TableRecordImpl<ClaimJobsRecord> {
         return (Integer) get(5);
     }
 
+    /**
+     * Setter for <code>cairn.claim_jobs.traceparent</code>.
+     */
+    public ClaimJobsRecord setTraceparent(String value) {
+        set(6, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>cairn.claim_jobs.traceparent</code>.
+     */
+    public String getTraceparent() {
+        return (String) get(6);
+    }
+
     // -------------------------------------------------------------------------
     // Constructors
     // -------------------------------------------------------------------------
@@ -124,7 +139,7 @@ public class ClaimJobsRecord extends TableRecordImpl<ClaimJobsRecord> {
     /**
      * Create a detached, initialised ClaimJobsRecord
      */
-    public ClaimJobsRecord(UUID id, String kind, UUID ownerId, JSONB payload, Integer attempts, Integer maxAttempts) {
+    public ClaimJobsRecord(UUID id, String kind, UUID ownerId, JSONB payload, Integer attempts, Integer maxAttempts, String traceparent) {
         super(ClaimJobs.CLAIM_JOBS);
 
         setId(id);
@@ -133,6 +148,7 @@ public class ClaimJobsRecord extends TableRecordImpl<ClaimJobsRecord> {
         setPayload(payload);
         setAttempts(attempts);
         setMaxAttempts(maxAttempts);
+        setTraceparent(traceparent);
         resetTouchedOnNotNull();
     }
 }

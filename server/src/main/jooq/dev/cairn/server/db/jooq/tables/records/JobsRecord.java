@@ -232,6 +232,21 @@ public class JobsRecord extends UpdatableRecordImpl<JobsRecord> {
         return (OffsetDateTime) get(13);
     }
 
+    /**
+     * Setter for <code>cairn.jobs.traceparent</code>.
+     */
+    public JobsRecord setTraceparent(String value) {
+        set(14, value);
+        return this;
+    }
+
+    /**
+     * Getter for <code>cairn.jobs.traceparent</code>.
+     */
+    public String getTraceparent() {
+        return (String) get(14);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -255,7 +270,7 @@ public class JobsRecord extends UpdatableRecordImpl<JobsRecord> {
     /**
      * Create a detached, initialised JobsRecord
      */
-    public JobsRecord(UUID id, String kind, UUID ownerId, JSONB payload, String dedupeKey, String state, Integer attempts, Integer maxAttempts, OffsetDateTime runAt, String lockedBy, OffsetDateTime lockedUntil, String lastError, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+    public JobsRecord(UUID id, String kind, UUID ownerId, JSONB payload, String dedupeKey, String state, Integer attempts, Integer maxAttempts, OffsetDateTime runAt, String lockedBy, OffsetDateTime lockedUntil, String lastError, OffsetDateTime createdAt, OffsetDateTime updatedAt, String traceparent) {
         super(Jobs.JOBS);
 
         setId(id);
@@ -272,6 +287,7 @@ public class JobsRecord extends UpdatableRecordImpl<JobsRecord> {
         setLastError(lastError);
         setCreatedAt(createdAt);
         setUpdatedAt(updatedAt);
+        setTraceparent(traceparent);
         resetTouchedOnNotNull();
     }
 }
