@@ -183,8 +183,14 @@ public final class CairnServer implements AutoCloseable {
       appPassword = requireNonNull(db.appPassword());
     }
     var bootstrap = new DatabaseBootstrap(ownerUrl, db.ownerUser(), db.ownerPassword());
-    bootstrap.ensureAppRole(db.appUser(), appPassword);
-    bootstrap.migrate(db.appUser());
+    if (db.migrate()) {
+      bootstrap.ensureAppRole(db.appUser(), appPassword);
+      bootstrap.migrate(db.appUser());
+    } else {
+      // the migrate command (a Helm hook Job) did both before any replica started: replicas never race
+      bootstrap.requireMigrated(db.appUser());
+      log.info("database migrations: not applied at start (CAIRN_DATABASE_MIGRATE=false); the schema is current");
+    }
     bootstrap.warnIfNotDurable();
 
     var metrics = new Metrics();

@@ -2,12 +2,15 @@ package dev.cairn.server.app;
 
 import dev.cairn.server.config.CairnConfig;
 import dev.cairn.server.config.ConfigException;
+import dev.cairn.server.db.DatabaseBootstrap;
 import java.time.Clock;
 
 /**
  * {@code java -jar cairn-server.jar}: configuration from the environment, then serve.
  * {@code java -jar cairn-server.jar rewrap-keys}: after a KEK rotation (new {@code CAIRN_KEK},
  * old one in {@code CAIRN_KEK_PREVIOUS}), re-wraps every data key with the new KEK and exits.
+ * {@code java -jar cairn-server.jar migrate}: migrates the database at {@code CAIRN_DATABASE_URL}
+ * and exits ({@link MigrateCommand}).
  */
 public final class Main {
   private Main() {}
@@ -21,16 +24,27 @@ public final class Main {
       System.exit(2);
       return;
     }
+    if (args.length > 0 && args[0].equals("migrate")) {
+      System.exit(MigrateCommand.run(config, System.out, System.err));
+      return;
+    }
     if (args.length > 0 && args[0].equals("rewrap-keys")) {
       System.exit(rewrapKeys(config));
       return;
     }
     if (args.length > 0) {
-      System.err.println("cairn: unknown command " + args[0] + " (expected: no argument, or rewrap-keys)");
+      System.err.println("cairn: unknown command " + args[0] + " (expected: no argument, migrate or rewrap-keys)");
       System.exit(2);
       return;
     }
-    CairnServer server = CairnServer.start(config, Clock.systemUTC(), System.out);
+    CairnServer server;
+    try {
+      server = CairnServer.start(config, Clock.systemUTC(), System.out);
+    } catch (DatabaseBootstrap.NotMigratedException e) {
+      System.err.println("cairn: " + e.getMessage());
+      System.exit(MigrateCommand.FAILED);
+      return;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "cairn-shutdown"));
     server.awaitTermination();
   }

@@ -67,6 +67,8 @@ public record CairnConfig(
    * @param appPassword its password; generated and kept in dataDir for the embedded database
    * @param poolSize maximum connections in the application pool
    * @param embeddedPort port of the embedded server (0 picks a free one)
+   * @param migrate whether the server applies migrations at start; when false (a deployment that
+   *     migrates with the {@code migrate} command first) it only checks that none is pending
    */
   public record DatabaseConfig(
       @Nullable String url,
@@ -75,7 +77,8 @@ public record CairnConfig(
       String appUser,
       @Nullable String appPassword,
       int poolSize,
-      int embeddedPort) {
+      int embeddedPort,
+      boolean migrate) {
 
     public boolean embedded() {
       return url == null;
@@ -377,6 +380,11 @@ public record CairnConfig(
     }
     int poolSize = reader.integer("CAIRN_DATABASE_POOL_SIZE", 16, 1, 500);
     int embeddedPort = reader.integer("CAIRN_EMBEDDED_DATABASE_PORT", 0, 0, 65535);
+    boolean migrate = reader.bool("CAIRN_DATABASE_MIGRATE", true);
+    if (!migrate && url == null) {
+      // the embedded database belongs to this one process: nothing to race, nobody else to migrate it
+      reader.problem("CAIRN_DATABASE_MIGRATE: false (expected: true with the embedded database; false needs CAIRN_DATABASE_URL)");
+    }
     String adminToken = reader.optional("CAIRN_ADMIN_TOKEN").orElse(null);
     if (adminToken != null && adminToken.length() < 32) {
       reader.problem("CAIRN_ADMIN_TOKEN: too short (expected: at least 32 characters)");
@@ -421,7 +429,7 @@ public record CairnConfig(
         metricsPort,
         dataDir,
         new DatabaseConfig(
-            url, ownerUser, ownerPassword, appUser, appPassword, poolSize, embeddedPort),
+            url, ownerUser, ownerPassword, appUser, appPassword, poolSize, embeddedPort, migrate),
         adminToken,
         grace,
         demo,

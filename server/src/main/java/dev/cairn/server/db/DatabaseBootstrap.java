@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,16 +75,51 @@ public final class DatabaseBootstrap {
 
   /** Applies pending migrations; returns how many ran. */
   public int migrate(String appRole) {
-    var result =
-        Flyway.configure()
-            .dataSource(url, ownerUser, ownerPassword)
-            .schemas("cairn")
-            .locations("classpath:db/migration")
-            .placeholders(Map.of("app_role", appRole))
-            .load()
-            .migrate();
+    return migrateTo(appRole).migrationsExecuted;
+  }
+
+  /** Applies pending migrations; returns Flyway's account of them (versions before and after). */
+  public MigrateResult migrateTo(String appRole) {
+    var result = flyway(appRole).migrate();
     log.info("database migrations applied: {}", result.migrationsExecuted);
-    return result.migrationsExecuted;
+    return result;
+  }
+
+  /**
+   * Checks, without changing anything, that every migration this build knows has been applied
+   * (by the {@code migrate} command or a migration Job). A schema newer than this build passes:
+   * during a rolling upgrade the old replicas keep serving on the migrated schema.
+   *
+   * @throws NotMigratedException naming what is pending and how to apply it
+   */
+  public void requireMigrated(String appRole) {
+    MigrationInfoService info = flyway(appRole).info();
+    MigrationInfo[] pending = info.pending();
+    if (pending.length == 0) {
+      return;
+    }
+    MigrationInfo current = info.current();
+    throw new NotMigratedException("the database is not migrated: " + pending.length + " migration"
+        + (pending.length == 1 ? "" : "s") + " pending (schema at "
+        + (current == null ? "no version, empty" : "version " + current.getVersion())
+        + "; this build needs version " + pending[pending.length - 1].getVersion()
+        + "). CAIRN_DATABASE_MIGRATE=false: run `java -jar cairn-server.jar migrate` (the Helm chart's migration Job) first");
+  }
+
+  /** The schema is behind this build and the server was told not to migrate it. */
+  public static final class NotMigratedException extends IllegalStateException {
+    NotMigratedException(String message) {
+      super(message);
+    }
+  }
+
+  private Flyway flyway(String appRole) {
+    return Flyway.configure()
+        .dataSource(url, ownerUser, ownerPassword)
+        .schemas("cairn")
+        .locations("classpath:db/migration")
+        .placeholders(Map.of("app_role", appRole))
+        .load();
   }
 
   /**
