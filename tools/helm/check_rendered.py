@@ -40,7 +40,7 @@ def check_hardened(doc):
     check(pod.get("runAsNonRoot") is True, f"{name}: pod runAsNonRoot is not true")
     check(pod.get("seccompProfile", {}).get("type") == "RuntimeDefault", f"{name}: pod seccomp is not RuntimeDefault")
     check(spec.get("automountServiceAccountToken") is False, f"{name}: mounts a service account token")
-    for c in spec["containers"]:
+    for c in spec["containers"] + spec.get("initContainers", []):
         sc = c.get("securityContext", {})
         where = f"{name}/{c['name']}"
         check(sc.get("readOnlyRootFilesystem") is True, f"{where}: root filesystem is writable")
@@ -80,6 +80,30 @@ def check_tracing(variant, server, docs):
         check(4318 not in egress_ports, "default values open the collector port without a collector")
 
 
+def check_migration(variant, server, jobs):
+    # With the hook, the Job migrates (`migrate` runs first) and the pods only check the schema;
+    # without it, every pod migrates at start.
+    server_env = {e["name"]: e.get("value") for e in pod_spec(server)["containers"][0]["env"]}
+    if not jobs:
+        check("CAIRN_DATABASE_MIGRATE" not in server_env, "no migration hook, yet the server pods do not migrate")
+        return
+    job = jobs[0]
+    hooks = job["metadata"].get("annotations", {}).get("helm.sh/hook", "")
+    check(set(hooks.split(",")) == {"pre-install", "pre-upgrade"}, f"migration Job hook is {hooks!r}")
+    check(server_env.get("CAIRN_DATABASE_MIGRATE") == "false",
+          "server pods migrate at start although the hook Job migrates (set CAIRN_DATABASE_MIGRATE=false)")
+    spec = pod_spec(job)
+    steps = [c["args"] for c in spec.get("initContainers", []) + spec["containers"]]
+    expected = [["migrate"]] if variant == "migrate-only" else [["migrate"], ["rewrap-keys"]]
+    check(steps == expected, f"migration Job runs {steps}, expected {expected} in this order")
+    for c in spec.get("initContainers", []) + spec["containers"]:
+        env = {e["name"]: e for e in c["env"]}
+        check("CAIRN_DATABASE_MIGRATE" not in env, f"migration Job/{c['name']}: CAIRN_DATABASE_MIGRATE is set: it must migrate")
+        check(env.keys() == {k for k in server_env if k != "CAIRN_DATABASE_MIGRATE"},
+              f"migration Job/{c['name']}: its environment differs from the server's: "
+              f"{sorted(env.keys() ^ (server_env.keys() - {'CAIRN_DATABASE_MIGRATE'}))}")
+
+
 def main():
     variant, path = sys.argv[1], sys.argv[2]
     with open(path) as f:
@@ -95,7 +119,8 @@ def main():
     gateway = deployments.get("cairn-gateway")
     check(server is not None and gateway is not None, f"expected Deployments cairn and cairn-gateway, got {sorted(deployments)}")
     jobs = by_kind.get("Job", [])
-    check(len(jobs) == 1, f"expected one migration Job, got {len(jobs)}")
+    expected_jobs = 0 if variant == "no-hook" else 1
+    check(len(jobs) == expected_jobs, f"expected {expected_jobs} migration Job, got {len(jobs)}")
     if problems:
         return
 
@@ -111,10 +136,7 @@ def main():
     for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
         check(c.get(probe, {}).get("grpc", {}).get("port") == port, f"server: {probe} is not a gRPC health probe on {port}")
 
-    job = jobs[0]
-    hooks = job["metadata"].get("annotations", {}).get("helm.sh/hook", "")
-    check(set(hooks.split(",")) == {"pre-install", "pre-upgrade"}, f"migration Job hook is {hooks!r}")
-    check(pod_spec(job)["containers"][0].get("args") == ["rewrap-keys"], "migration Job does not run rewrap-keys")
+    check_migration(variant, server, jobs)
 
     configmaps = {d["metadata"]["name"]: d for d in by_kind.get("ConfigMap", [])}
     envoy_cm = configmaps.get("cairn-gateway")

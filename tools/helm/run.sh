@@ -60,6 +60,12 @@ for values in default production; do
   python3 "${here}/validate_envoy.py" "${envoy_bin}" "${out}/${values}.yaml"
 done
 
+# The migration hook's two other shapes: `migrate` alone (no re-wrap), and no hook (pods migrate).
+"${helm}" template cairn "${chart}" --namespace cairn "${descriptor_flags[@]}" --set migration.rewrapKeys=false > "${out}/migrate-only.yaml"
+python3 "${here}/check_rendered.py" migrate-only "${out}/migrate-only.yaml"
+"${helm}" template cairn "${chart}" --namespace cairn "${descriptor_flags[@]}" --set migration.enabled=false > "${out}/no-hook.yaml"
+python3 "${here}/check_rendered.py" no-hook "${out}/no-hook.yaml"
+
 # The schema refuses what the chart must never take: a secret as a plain value.
 if "${helm}" template cairn "${chart}" "${descriptor_flags[@]}" \
     --set-string config.CAIRN_KEK=not-here > /dev/null 2> "${out}/refused.txt"; then
