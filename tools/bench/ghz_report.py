@@ -4,7 +4,8 @@ and the median over rounds of the per-round ratios. A timed ghz run cancels the 
 its time is up, so up to CONCURRENCY Canceled/Unavailable results per run are expected; any other
 non-OK result exits 1.
 
-    python3 ghz_report.py OUT_DIR ROUNDS CONCURRENCY   (reads OUT_DIR/round<r>-{cairn,baseline}.json)
+    python3 ghz_report.py OUT_DIR ROUNDS CONCURRENCY [A B]   (reads OUT_DIR/round<r>-{A,B}.json;
+                                                              A, B default to cairn, baseline; ratio A/B)
 """
 
 import json
@@ -28,8 +29,9 @@ def load(path: pathlib.Path) -> dict:
 
 def main() -> int:
     out, rounds, concurrency = pathlib.Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    a, b = (sys.argv[4], sys.argv[5]) if len(sys.argv) > 5 else ("cairn", "baseline")
     runs = {
-        (r, who): load(out / f"round{r}-{who}.json") for r in range(1, rounds + 1) for who in ("cairn", "baseline")
+        (r, who): load(out / f"round{r}-{who}.json") for r in range(1, rounds + 1) for who in (a, b)
     }
     def cut_off(v: dict) -> int:
         return sum(n for code, n in v["codes"].items() if code in ("Canceled", "Unavailable"))
@@ -47,22 +49,22 @@ def main() -> int:
         return statistics.median(runs[(r, who)][key] for r in range(1, rounds + 1))
 
     def ratio(key: str) -> float:
-        return statistics.median(runs[(r, "cairn")][key] / runs[(r, "baseline")][key] for r in range(1, rounds + 1))
+        return statistics.median(runs[(r, a)][key] / runs[(r, b)][key] for r in range(1, rounds + 1))
 
     print()
     print(f"{'median':<18}{'':>8}{'calls/s':>11}{'p50 ms':>9}{'p99 ms':>9}")
-    for who in ("cairn", "baseline"):
+    for who in (a, b):
         print(f"{who:<18}{'':>8}{med(who, 'rps'):>11.0f}{med(who, 'p50'):>9.2f}{med(who, 'p99'):>9.2f}")
     print(
-        f"{'cairn/baseline':<18}{'':>8}{ratio('rps'):>10.2f}x{ratio('p50'):>8.2f}x{ratio('p99'):>8.2f}x"
+        f"{f'{a}/{b}':<18}{'':>8}{ratio('rps'):>10.2f}x{ratio('p50'):>8.2f}x{ratio('p99'):>8.2f}x"
         "   (median of per-round ratios)"
     )
     print(f"\nraw ghz reports: {out}")
 
     summary = {
         "rounds": [{"round": r, "who": who, **{k: v[k] for k in ("count", "rps", "p50", "p99")}} for (r, who), v in runs.items()],
-        "median": {who: {k: med(who, k) for k in ("rps", "p50", "p99")} for who in ("cairn", "baseline")},
-        "ratio_cairn_over_baseline": {k: ratio(k) for k in ("rps", "p50", "p99")},
+        "median": {who: {k: med(who, k) for k in ("rps", "p50", "p99")} for who in (a, b)},
+        f"ratio_{a}_over_{b}": {k: ratio(k) for k in ("rps", "p50", "p99")},
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
