@@ -9,8 +9,8 @@ import java.util.TreeSet;
 /**
  * Marks where a query matched a chunk and cuts a snippet around the first match, in code points.
  * The chunk text is decrypted in the server, so the marking happens here: PostgreSQL's parser
- * says which words of the text normalise to which lexemes ({@code ts_debug}, the same parser and
- * dictionaries that built the stored vector), and this class finds those words in the text and
+ * says which words of the text normalise to which lexemes (the same parser and dictionaries that
+ * built the stored vector; a compound word carries its parts' lexemes and its parts are skipped), and this class finds those words in the text and
  * counts code points (an emoji is one, as the contract says; Java strings count it as two chars).
  */
 final class Highlighter {
@@ -31,7 +31,14 @@ final class Highlighter {
     Set<String> matched = new TreeSet<>();
     int utf16 = 0;
     int codePoints = 0;
+    int whole = 0; // the last token placed: [whole, utf16); a compound's parts follow it, inside it
+    int part = 0;
     for (Token token : tokens) {
+      int inside = token.text().isEmpty() || token.text().length() > utf16 - part ? -1 : text.indexOf(token.text(), part);
+      if (inside >= whole && inside + token.text().length() <= utf16) {
+        part = inside + token.text().length(); // a part of the compound just placed, which holds its lexemes
+        continue;
+      }
       int at = text.indexOf(token.text(), utf16);
       if (at < 0) {
         continue; // the parser changed the token (should not happen); skip rather than misplace
@@ -44,6 +51,8 @@ final class Highlighter {
         matched.add(hit);
       }
       codePoints += length;
+      whole = at;
+      part = at;
       utf16 = at + token.text().length();
     }
     return cut(text, all, List.copyOf(matched));

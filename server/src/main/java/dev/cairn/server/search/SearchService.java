@@ -83,11 +83,13 @@ public final class SearchService {
   private final QueryEmbeddings queryVectors;
   private final VectorSync vectors;
   private final Tracer tracer;
+  private final StageSpans stages;
 
   public SearchService(Database database, ContentStore content, VaultAccess access, AuditLog audit, PageTokens pageTokens,
       IndexStatuses statuses, QueryEmbeddings queryVectors, VectorSync vectors, SearchSettings settings, Clock clock,
       MeterRegistry metrics, Tracer tracer) {
     this.tracer = requireNonNull(tracer, "tracer");
+    this.stages = new StageSpans(tracer);
     this.database = requireNonNull(database, "database");
     this.content = requireNonNull(content, "content");
     this.access = requireNonNull(access, "access");
@@ -123,7 +125,7 @@ public final class SearchService {
    */
   public <T> T search(Caller caller, Query query, InTransaction<T> then) {
     Span span = tracer.spanBuilder("search").setAttribute("cairn.search.mode", query.mode().name()).startSpan();
-    try (Scope ignored = span.makeCurrent()) {
+    try (Scope ignored = StageSpans.open(span)) {
       Result[] result = new Result[1];
       T out = untracedSearch(caller, query, then, result);
       span.setAttribute("cairn.search.hits", result[0].hits().size());
@@ -193,13 +195,14 @@ public final class SearchService {
     String language = query.language().isEmpty() ? null : Languages.require(sql, "language", query.language());
     List<UUID> owners = new ArrayList<>(others);
     owners.addFirst(me);
+    var own = repository.own(sql, me);
     var shared = repository.sharedStats(sql, caller.principal(), others, List.of());
     Map<@Nullable String, String> parsed = parse(sql, query.text(), language,
-        SearchRepository.sortedUnion(repository.ownLanguages(sql, me), shared.languages()));
+        SearchRepository.sortedUnion(own.languages(), shared.languages()));
     List<String> terms = terms(parsed);
-    Stats stats = combine(repository.ownStats(sql, me, terms),
+    Stats stats = combine(repository.ownStats(sql, me, own, terms),
         repository.sharedStats(sql, caller.principal(), others, terms).stats());
-    Lexical lexical = new Lexical(owners, others, parsed, terms, stats, language);
+    Lexical lexical = new Lexical(owners, others, parsed, terms, stats, language, own);
     return query.mode() == Mode.HYBRID
         ? hybrid(sql, caller, query, lexical, requireVector(vector), after, size, binding)
         : run(sql, caller, query, lexical, vector, after, size, binding);
@@ -226,9 +229,10 @@ public final class SearchService {
    * The parsed query and the statistics its lexical stages rank with.
    *
    * @param language the query's text search configuration (the null key of {@code parsed}); null for each item's own
+   * @param own the caller's own totals (read once per search, reused by the TYPO stage)
    */
   private record Lexical(List<UUID> owners, List<UUID> others, Map<@Nullable String, String> parsed, List<String> terms,
-      Stats stats, @Nullable String language) {}
+      Stats stats, @Nullable String language, SearchRepository.Own own) {}
 
   /** The TYPO stage's query: the corrected words, parsed, with their statistics, and what was corrected. */
   private record Typo(Lexical lexical, TypoCorrector.Rewrite rewrite) {}
@@ -238,6 +242,10 @@ public final class SearchService {
    * read (null when none needs and finds a correction), with the statistics of the new words.
    */
   private @Nullable Typo typo(DSLContext sql, Caller caller, Query query, Lexical lexical) {
+    return stages.around("typo.correct", () -> correct(sql, caller, query, lexical));
+  }
+
+  private @Nullable Typo correct(DSLContext sql, Caller caller, Query query, Lexical lexical) {
     var rewrite = typos.correct(sql, caller.principal(), lexical.owners(), query.filter(), query.text(), lexical.parsed(),
         lexical.language(), lexical.stats().documentFrequency());
     if (rewrite == null) {
@@ -246,9 +254,10 @@ public final class SearchService {
     Counter.builder("cairn.search.typo.corrections").description("query words the TYPO stage corrected")
         .register(metrics).increment(rewrite.corrections().size());
     List<String> terms = terms(rewrite.parsed());
-    Stats stats = combine(repository.ownStats(sql, caller.requireUserId(), terms),
+    Stats stats = combine(repository.ownStats(sql, caller.requireUserId(), lexical.own(), terms),
         repository.sharedStats(sql, caller.principal(), lexical.others(), terms).stats());
-    return new Typo(new Lexical(lexical.owners(), lexical.others(), rewrite.parsed(), terms, stats, lexical.language()),
+    return new Typo(new Lexical(lexical.owners(), lexical.others(), rewrite.parsed(), terms, stats, lexical.language(),
+        lexical.own()),
         rewrite);
   }
 
@@ -361,7 +370,19 @@ public final class SearchService {
 
   private List<Ranked> rankLexical(DSLContext sql, Caller caller, Query query, Lexical lexical, Stage stage,
       @Nullable Cursor after, int limit) {
-    Map<@Nullable String, String> queries = stage == Stage.PREFIX ? prefixed(lexical.parsed()) : anyWords(lexical.parsed());
+    String span = switch (stage) {
+      case PREFIX -> "prefix";
+      case TYPO -> "typo";
+      default -> "lexical";
+    };
+    return stages.around(span, () -> rankWords(sql, caller, query, lexical, stage, after, limit));
+  }
+
+  private List<Ranked> rankWords(DSLContext sql, Caller caller, Query query, Lexical lexical, Stage stage,
+      @Nullable Cursor after, int limit) {
+    Map<@Nullable String, String> queries = stage == Stage.PREFIX
+        ? prefixed(lexical.parsed(), QueryTerms.usesSyntax(query.text()))
+        : anyWords(lexical.parsed(), QueryTerms.usesSyntax(query.text()));
     Map<String, Double> idf = new LinkedHashMap<>();
     lexical.terms().forEach(t -> idf.put(t, lexical.stats().idf(t)));
     return repository.rank(sql, caller.principal(), lexical.owners(), queries, query.filter(), idf,
@@ -385,8 +406,42 @@ public final class SearchService {
    */
   private List<Ranked> semanticList(DSLContext sql, Caller caller, Query query, List<UUID> others, float[] vector,
       double minSimilarity) {
+    return stages.around("semantic", () -> live(sql, caller, query, nearest(sql, caller, query, others, vector), minSimilarity));
+  }
+
+  /** The vector index's nearest chunks among what the caller may read (the rights read in SQL first). */
+  private List<VectorHit> nearest(DSLContext sql, Caller caller, Query query, List<UUID> others, float[] vector) {
     var allowed = repository.readFilter(sql, caller.principal(), others, query.filter());
-    List<VectorHit> nearest = vectors.search(vector, settings.semanticCandidates(), allowed);
+    return vectors.search(vector, settings.semanticCandidates(), allowed);
+  }
+
+  /**
+   * The semantic leg of a hybrid search, started before the lexical ladder: the rights are read on
+   * the search's connection (one statement, none for the caller's own items without a filter),
+   * then the graph search, which is CPU only, runs on a virtual thread of its own while the
+   * connection serves the lexical statements.
+   */
+  private CompletableFuture<List<VectorHit>> nearestAsync(DSLContext sql, Caller caller, Query query, List<UUID> others,
+      float[] vector) {
+    var allowed = repository.readFilter(sql, caller.principal(), others, query.filter());
+    var work = io.opentelemetry.context.Context.current().wrapSupplier(() -> stages.around("semantic.nearest",
+        () -> vectors.search(vector, settings.semanticCandidates(), allowed)));
+    return CompletableFuture.supplyAsync(work, task -> Thread.ofVirtual().name("cairn-search-vectors").start(task));
+  }
+
+  private static List<VectorHit> joinNearest(CompletableFuture<List<VectorHit>> nearest) {
+    try {
+      return nearest.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException("vector search failed", e.getCause());
+    } catch (InterruptedException e) {
+      nearest.cancel(true);
+      Thread.currentThread().interrupt();
+      throw CairnException.cancelled("interrupted while the vector index was searched");
+    }
+  }
+
+  private List<Ranked> live(DSLContext sql, Caller caller, Query query, List<VectorHit> nearest, double minSimilarity) {
     var live = repository.recheck(sql, caller.principal(), nearest.stream().map(VectorHit::chunkId).toList(), query.filter());
     Map<UUID, Ranked> best = new LinkedHashMap<>();
     for (VectorHit h : nearest) { // nearest first: an item's first live chunk is its best
@@ -433,6 +488,8 @@ public final class SearchService {
   private Result hybrid(DSLContext sql, Caller caller, Query query, Lexical lexical, float[] vector,
       @Nullable Position after, int size, PageBinding binding) {
     List<StageReport> reports = new ArrayList<>();
+    long semanticStarted = System.nanoTime();
+    CompletableFuture<List<VectorHit>> nearest = nearestAsync(sql, caller, query, lexical.others(), vector);
     Stage lexicalStage = Stage.EXACT;
     List<Ranked> lexicalList = List.of();
     Lexical used = lexical;
@@ -453,11 +510,13 @@ public final class SearchService {
         break;
       }
     }
-    long t0 = System.nanoTime();
-    List<Ranked> semanticList = semanticList(sql, caller, query, lexical.others(), vector, -1);
-    reports.add(new StageReport(Stage.SEMANTIC, semanticList.size(), took(query, t0)));
-    List<Fusion.Fused> fused = Fusion.fuse(top(lexicalList), top(semanticList), settings.rrfK(),
-        settings.lexicalWeight(), settings.semanticWeight());
+    List<VectorHit> hitsNear = joinNearest(nearest);
+    List<Ranked> semanticList = stages.around("semantic", () -> live(sql, caller, query, hitsNear, -1));
+    // (the semantic leg's time ran alongside the lexical ladder's)
+    reports.add(new StageReport(Stage.SEMANTIC, semanticList.size(), took(query, semanticStarted)));
+    List<Ranked> lexicalTop = top(lexicalList);
+    List<Fusion.Fused> fused = stages.around("fuse", () -> Fusion.fuse(lexicalTop, top(semanticList), settings.rrfK(),
+        settings.lexicalWeight(), settings.semanticWeight()));
     int skip = after == null ? 0 : (int) fused.stream().takeWhile(f -> !isAfter(f.score(), f.itemId(), after)).count();
     List<Fusion.Fused> rest = fused.subList(skip, Math.min(fused.size(), skip + size + 1));
     var page = pageTokens.page(rest, size, binding, f -> new Position(Stage.EXACT, f.score(), f.itemId()));
@@ -498,17 +557,16 @@ public final class SearchService {
   }
 
   /** Every query with its last word as a prefix. */
-  private static Map<@Nullable String, String> prefixed(Map<@Nullable String, String> parsed) {
+  private static Map<@Nullable String, String> prefixed(Map<@Nullable String, String> parsed, boolean syntax) {
     Map<@Nullable String, String> out = new LinkedHashMap<>();
-    parsed.forEach((language, q) ->
-        out.put(language, QueryTerms.prefixQuery(QueryTerms.positive(q), 1, !QueryTerms.usesOperators(q))));
+    parsed.forEach((language, q) -> out.put(language, QueryTerms.prefixQuery(QueryTerms.positive(q), 1, !syntax)));
     return out;
   }
 
   /** Every query as the EXACT stage matches it (plain words: any of them). */
-  private static Map<@Nullable String, String> anyWords(Map<@Nullable String, String> parsed) {
+  private static Map<@Nullable String, String> anyWords(Map<@Nullable String, String> parsed, boolean syntax) {
     Map<@Nullable String, String> out = new LinkedHashMap<>();
-    parsed.forEach((language, q) -> out.put(language, QueryTerms.anyWord(q)));
+    parsed.forEach((language, q) -> out.put(language, QueryTerms.anyWord(q, syntax)));
     return out;
   }
 
@@ -521,8 +579,23 @@ public final class SearchService {
     return new Result(hits.hits(), nextPageToken, reports, hits.passages());
   }
 
+  /** A page's candidates that passed the final re-check, with their rows, grants and decrypted texts. */
+  private record Checked(Map<String, ChunkRow> rows, List<Candidate> kept, List<ChunkText> texts, List<String> languages,
+      List<@Nullable Access> via) {}
+
   private Hits hits(DSLContext sql, Caller caller, Query query, List<Candidate> candidates, List<String> terms,
       Set<String> prefixes) {
+    Checked checked = stages.around("recheck", () -> recheck(sql, caller, candidates));
+    Rendered rendered = stages.around("highlight", () -> render(sql, caller, query, checked, terms, prefixes));
+    audit.appendAll(sql, rendered.reads());
+    return rendered.hits();
+  }
+
+  /**
+   * Every hit read again under the read rule (a hit whose item went away since it was ranked is
+   * dropped), the grant of each of someone else's, and its text decrypted.
+   */
+  private Checked recheck(DSLContext sql, Caller caller, List<Candidate> candidates) {
     List<Ranked> ranked = candidates.stream().map(Candidate::ranked).toList();
     Map<String, ChunkRow> rows = repository.chunks(sql, caller.principal(), ranked);
     Map<UUID, ContentStore.ChunkTexts> keys = new LinkedHashMap<>();
@@ -549,7 +622,15 @@ public final class SearchService {
       texts.add(ChunkText.decode(cipher.decrypt(row.itemId(), row.version(), row.ordinal(), row.ciphertext())));
       languages.add(row.language());
     }
-    var tokens = repository.tokens(sql, texts.stream().map(ChunkText::text).toList(), languages);
+    return new Checked(rows, kept, texts, languages, via);
+  }
+
+  private Rendered render(DSLContext sql, Caller caller, Query query, Checked checked, List<String> terms, Set<String> prefixes) {
+    Map<String, ChunkRow> rows = checked.rows();
+    List<Candidate> kept = checked.kept();
+    List<ChunkText> texts = checked.texts();
+    List<@Nullable Access> via = checked.via();
+    var tokens = repository.tokens(sql, texts.stream().map(ChunkText::text).toList(), checked.languages());
     Set<String> exact = new HashSet<>(terms);
     List<Hit> hits = new ArrayList<>();
     List<Search.Passage> passages = new ArrayList<>();
@@ -569,9 +650,11 @@ public final class SearchService {
       hits.add(hit);
       passages.add(new Search.Passage(hit, texts.get(i).text(), grant == null ? null : grant.consentId()));
     }
-    audit.appendAll(sql, reads);
-    return new Hits(hits, passages);
+    return new Rendered(new Hits(hits, passages), reads);
   }
+
+  /** The page's hits, and the reads of others' items they are to the audit log. */
+  private record Rendered(Hits hits, List<Map.Entry<UUID, AuditLog.Entry>> reads) {}
 
   /** The grant through which the caller reads someone else's item now; null if none any more. */
   private @Nullable Access grantFor(DSLContext sql, Caller caller, UUID item) {

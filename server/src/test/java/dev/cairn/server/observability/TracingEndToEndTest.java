@@ -207,7 +207,7 @@ class TracingEndToEndTest {
   }
 
   @Test
-  void aSearchIsASpanUnderItsRpcWithTheQueryEmbeddingAsItsChild() throws Exception {
+  void aSearchIsASpanUnderItsRpcWithTheQueryEmbeddingAndEachStageAsItsChildren() throws Exception {
     var caller = Traceparent.random();
     Metadata headers = new Metadata();
     headers.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER), caller.header());
@@ -224,5 +224,11 @@ class TracingEndToEndTest {
     assertThat(search.parentSpanId()).isEqualTo(rpc.spanId());
     assertThat(search.attributes()).containsEntry("cairn.search.mode", "HYBRID").containsEntry("cairn.search.hits", 0L);
     assertThat(embed.parentSpanId()).isEqualTo(search.spanId());
+    // each stage its own child of the search span (not of the database transaction's span between them)
+    for (String stage : java.util.List.of("search.lexical", "search.prefix", "search.semantic", "search.fuse",
+        "search.recheck", "search.highlight")) {
+      ReceivedSpan child = receiver.await(s -> s.traceId().equals(caller.traceId()) && s.name().equals(stage), EXPORTED);
+      assertThat(child.parentSpanId()).as(stage).isEqualTo(search.spanId());
+    }
   }
 }

@@ -40,6 +40,21 @@ class LexicalSearchTest {
   }
 
   @Test
+  void aHyphenatedWordDoesNotMakeEveryWordOfTheQueryRequired() {
+    TestUser cy = SERVER.newUser("cy");
+    String tcell = text(cy, "Regulatory T-cell counts fall in older mice.");
+    String counts = text(cy, "Platelet counts were measured weekly.");
+    text(cy, "Unrelated gardening notes.");
+    index();
+
+    // the parser makes "T-cell" a phrase; the claim is still plain words, matched by any of them
+    var response = lexical(cy, "does vaccine response predict T-cell counts");
+
+    assertThat(response.getHitsList()).extracting(SearchHit::getItem).containsExactly(tcell, counts);
+    assertThat(response.getHitsList()).extracting(SearchHit::getStage).containsOnly(SearchStage.SEARCH_STAGE_EXACT);
+  }
+
+  @Test
   void markdownItemIsFoundWithHighlightsCountedInCodePointsPastAnEmoji() {
     TestUser alice = SERVER.newUser("alice");
     String item = markdown(alice, "# Garden\n\n🌻🌻 Sunflowers need a trellis in windy gardens.");
@@ -72,6 +87,19 @@ class LexicalSearchTest {
     var marked = hit.getSnippet().getHighlightsList().stream()
         .map(h -> codePoints(hit.getSnippet().getText(), h.getStart(), h.getEnd())).toList();
     assertThat(marked).containsExactly("planting", "Plants");
+  }
+
+  @Test
+  void aHyphenatedWordIsHighlightedWholeAndTheWordsAfterItStillAre() {
+    TestUser alice = SERVER.newUser("alice");
+    text(alice, "Regulatory T-cell counts predict cell death.");
+    index();
+
+    var hit = lexical(alice, "cell counts").getHits(0);
+
+    var marked = hit.getSnippet().getHighlightsList().stream()
+        .map(h -> codePoints(hit.getSnippet().getText(), h.getStart(), h.getEnd())).toList();
+    assertThat(marked).containsExactly("T-cell", "counts", "cell");
   }
 
   @Test
