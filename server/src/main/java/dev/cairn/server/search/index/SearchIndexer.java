@@ -18,7 +18,6 @@ import dev.cairn.server.search.index.IndexRepository.ItemState;
 import dev.cairn.server.search.index.IndexRepository.StoredChunk;
 import dev.cairn.server.search.ingest.Chunk;
 import dev.cairn.server.search.ingest.Chunker;
-import dev.cairn.server.search.ingest.ExtractedDocument;
 import dev.cairn.server.search.ingest.ExtractionException;
 import dev.cairn.server.search.ingest.ExtractionSettings;
 import dev.cairn.server.search.ingest.Extractor;
@@ -59,6 +58,7 @@ public final class SearchIndexer {
   private final IndexRepository repository = new IndexRepository();
   private final Counter chunksIndexed;
   private final io.micrometer.core.instrument.Timer embedTime;
+  private final IndexStages stages;
   private final MeterRegistry metrics;
 
   public SearchIndexer(Database database, ContentStore content, ExtractionSettings extraction, Chunker chunker,
@@ -75,6 +75,7 @@ public final class SearchIndexer {
         .register(metrics);
     this.embedTime = io.micrometer.core.instrument.Timer.builder("cairn.search.embed.latency")
         .description("embedding one item's chunks in the index job").register(metrics);
+    this.stages = new IndexStages(metrics);
   }
 
   /** The job for an item; one pending per item (the run indexes whatever version is current then). */
@@ -114,7 +115,9 @@ public final class SearchIndexer {
   /** Brings the item's index in step with its current state. */
   public IndexOutcome sync(UUID owner, UUID item) throws Exception {
     Caller caller = Caller.system(owner, KIND);
+    long t0 = System.nanoTime();
     ItemState state = database.transaction(caller, sql -> repository.state(sql, item, false));
+    stages.record(IndexStages.READ, t0);
     if (state == null || !state.searchable() || state.deleted()) {
       return remove(caller, item);
     }
@@ -128,6 +131,7 @@ public final class SearchIndexer {
   /** Indexes {@code version} of the item, unless the item has moved on by the time it is written. */
   public IndexOutcome indexVersion(UUID owner, UUID item, int version) throws Exception {
     Caller caller = Caller.system(owner, KIND);
+    long t0 = System.nanoTime();
     var read = database.transaction(caller, sql -> {
       ItemState state = repository.state(sql, item, false);
       return state == null ? null : new Read(state, content.version(sql, item, version));
@@ -138,19 +142,25 @@ public final class SearchIndexer {
     List<Chunk> chunks;
     String language = read.state().language();
     try {
-      chunks = chunker.chunk(extract(caller, owner, read.stored()));
+      byte[] bytes = readContent(caller, owner, read.stored());
+      long t1 = stages.record(IndexStages.READ, t0);
+      chunks = chunker.chunk(extractor.extract(read.stored().mediaType(), bytes));
+      stages.record(IndexStages.EXTRACT, t1);
     } catch (ExtractionException e) {
       return failed(caller, item, version, e);
     }
     long started = System.nanoTime();
     float[][] vectors = embedder.embedPassages(chunks.stream().map(Chunk::embeddingText).toList());
     embedTime.record(java.time.Duration.ofNanos(System.nanoTime() - started));
-    return write(caller, owner, item, version, chunks, vectors);
+    long t2 = stages.record(IndexStages.EMBED, started);
+    IndexOutcome outcome = write(caller, owner, item, version, chunks, vectors);
+    stages.record(IndexStages.WRITE, t2);
+    return outcome;
   }
 
   private record Read(ItemState state, StoredVersion stored) {}
 
-  private ExtractedDocument extract(Caller caller, UUID owner, StoredVersion stored) throws ExtractionException {
+  private byte[] readContent(Caller caller, UUID owner, StoredVersion stored) throws ExtractionException {
     if (stored.isRecord()) {
       throw new ExtractionException(ExtractionException.Reason.UNSUPPORTED_MEDIA_TYPE,
           "records are not indexed for full-text search (expected: a document)");
@@ -161,7 +171,7 @@ public final class SearchIndexer {
     }
     var bytes = new ByteArrayOutputStream((int) stored.sizeBytes());
     content.readDocument(caller.principal(), owner, stored, bytes::writeBytes);
-    return extractor.extract(stored.mediaType(), bytes.toByteArray());
+    return bytes.toByteArray();
   }
 
   private IndexOutcome write(Caller caller, UUID owner, UUID item, int version, List<Chunk> chunks, float[][] vectors) {
