@@ -50,6 +50,23 @@ timeout "${BENCH_TIMEOUT_SECONDS:-5400}" "$(cairn_java)" -cp "$TOOLS_JAR" dev.ca
   --docs "$DOCS" --queries "${BENCH_QUERIES:-100}" --rounds "${BENCH_ROUNDS:-3}" \
   --scale-chunks "${BENCH_CHUNKS:-1000000}" --scale-owners "${BENCH_OWNERS:-1000}" | tee "$WORK/bench.out"
 
+if [[ "$DOCS" != 0 ]]; then
+  # where the index jobs' time went (server-side totals over the run): stage sums against job time
+  curl -fsS "$CAIRN_METRICS_URL" > "$WORK/metrics.txt" || true
+  awk '
+    /^cairn_jobs_run_seconds_(sum|count)\{.*kind="search-index"/ { split($1, n, "{"); job[n[1]] = $2 }
+    /^cairn_search_index_stage_seconds_sum\{/ { match($1, /stage="[a-z]+"/); st[substr($1, RSTART + 7, RLENGTH - 8)] = $2 }
+    /^cairn_search_embed_batch_passages_(sum|count)\{?/ { split($1, n, "{"); b[n[1]] = $2 }
+    END {
+      jobs = job["cairn_jobs_run_seconds_count"]; if (jobs == 0) exit
+      printf "index jobs: %d, %.1f ms/job", jobs, 1000 * job["cairn_jobs_run_seconds_sum"] / jobs
+      for (s in st) printf ", %s %.1f", s, 1000 * st[s] / jobs
+      printf " ms/job\n"
+      if (b["cairn_search_embed_batch_passages_count"] > 0)
+        printf "embedding batches: %d, %.1f passages each\n", b["cairn_search_embed_batch_passages_count"],
+          b["cairn_search_embed_batch_passages_sum"] / b["cairn_search_embed_batch_passages_count"]
+    }' "$WORK/metrics.txt" | tee -a "$WORK/bench.out"
+fi
 cairn_stop_pid "$CAIRN_PID" "cairn server"
 CAIRN_PID=""
 if [[ "$DOCS" != 0 ]]; then

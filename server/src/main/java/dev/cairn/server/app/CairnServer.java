@@ -24,6 +24,7 @@ import dev.cairn.server.jobs.JobQueue;
 import dev.cairn.server.search.SearchModule;
 import dev.cairn.server.search.SearchSettings;
 import dev.cairn.server.search.VectorSync;
+import dev.cairn.server.search.embed.BatchingEmbedder;
 import dev.cairn.server.search.embed.Embedder;
 import dev.cairn.server.search.embed.EmbedderSettings;
 import dev.cairn.server.search.embed.OnnxEmbedder;
@@ -69,6 +70,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -203,7 +205,7 @@ public final class CairnServer implements AutoCloseable {
     var random = new SecureRandom();
     vaultContext = vaultContext(database, clock, random);
     jobQueue = new JobQueue(database, clock, UUID::randomUUID, config.jobs().maxAttempts());
-    embedder = embedder(config.search());
+    embedder = embedder(config.search(), metrics);
     // caught up (or rebuilt) before the server serves: health is NOT_SERVING until then
     Database listening = database;
     vectors = VectorSync.open(database, config.dataDir().resolve("vector-index"), embedder.modelId(),
@@ -361,18 +363,23 @@ public final class CairnServer implements AutoCloseable {
    * The configured embedder (closed with the server): the in-process model, or a remote
    * OpenAI-compatible endpoint whose passages are counted by the in-process model's tokenizer.
    */
-  private Embedder embedder(CairnConfig.SearchConfig search) {
+  private Embedder embedder(CairnConfig.SearchConfig search, Metrics metrics) {
     OnnxModel model = search.model().equals("minilm") ? OnnxModel.ALL_MINILM_L6_V2_Q : OnnxModel.BGE_SMALL_EN_V15_Q;
-    OnnxEmbedder local = OnnxEmbedder.open(EmbedderSettings.defaults(model));
+    OnnxEmbedder local = OnnxEmbedder.open(EmbedderSettings.defaults(model).withIntraOpThreads(search.embedThreads()));
     resources.add(local);
-    if (search.embeddingsUrl() == null) {
-      return local;
+    Embedder chosen = local;
+    if (search.embeddingsUrl() != null) {
+      OpenAiEmbedder remote = OpenAiEmbedder.create(OpenAiEmbedderSettings.defaults(search.embeddingsUrl(),
+          search.embeddingsKey(), search.embeddingsModel(), search.embeddingsDimensions(), local.maxTokens()),
+          local::countTokens);
+      resources.add(remote);
+      chosen = remote;
     }
-    OpenAiEmbedder remote = OpenAiEmbedder.create(OpenAiEmbedderSettings.defaults(search.embeddingsUrl(),
-        search.embeddingsKey(), search.embeddingsModel(), search.embeddingsDimensions(), local.maxTokens()),
-        local::countTokens);
-    resources.add(remote);
-    return remote;
+    // closed before the model (resources close in reverse) and after the job worker that feeds it
+    var batcher = new BatchingEmbedder(chosen, search.embedBatch(), search.embedQueue(), Duration.ofSeconds(10),
+        metrics.registry());
+    resources.add(batcher);
+    return batcher;
   }
 
   /** The authenticator, and while caching is on, the listener that keeps its cache honest. */

@@ -199,6 +199,10 @@ public record CairnConfig(
    * @param fusionDepth items of each list HYBRID fuses
    * @param queryCacheEntries query vectors kept per replica, each user's own (0: none)
    * @param queryCacheTtl how long a query vector is kept
+   * @param embedBatch passages per model call of the ingestion batcher, across index jobs
+   * @param embedQueue passages that may wait for the batcher; a job submitting beyond it waits
+   * @param embedThreads the in-process model's threads (ONNX Runtime intra-op): one per core, since
+   *     the batcher runs one model call at a time
    */
   public record SearchConfig(
       String model,
@@ -212,7 +216,10 @@ public record CairnConfig(
       double semanticWeight,
       int fusionDepth,
       int queryCacheEntries,
-      Duration queryCacheTtl) {
+      Duration queryCacheTtl,
+      int embedBatch,
+      int embedQueue,
+      int embedThreads) {
     public SearchConfig {
       requireNonNull(model, "model");
       requireNonNull(embeddingsModel, "embeddingsModel");
@@ -227,7 +234,8 @@ public record CairnConfig(
           + ", embeddingsKey=" + (embeddingsKey.isEmpty() ? "none" : "***") + ", embeddingsDimensions="
           + embeddingsDimensions + ", vectorPoll=" + vectorPoll + ", rrfK=" + rrfK + ", lexicalWeight=" + lexicalWeight
           + ", semanticWeight=" + semanticWeight + ", fusionDepth=" + fusionDepth + ", queryCacheEntries="
-          + queryCacheEntries + ", queryCacheTtl=" + queryCacheTtl + "]";
+          + queryCacheEntries + ", queryCacheTtl=" + queryCacheTtl + ", embedBatch=" + embedBatch + ", embedQueue="
+          + embedQueue + ", embedThreads=" + embedThreads + "]";
     }
   }
 
@@ -613,18 +621,38 @@ public record CairnConfig(
     if (lexicalWeight + semanticWeight == 0) {
       reader.problem("CAIRN_SEARCH_LEXICAL_WEIGHT, CAIRN_SEARCH_SEMANTIC_WEIGHT: both 0 (expected: at least one above 0)");
     }
+    int embedBatch = reader.integer("CAIRN_SEARCH_EMBED_BATCH", 32, 1, 256);
+    int embedQueue = reader.integer("CAIRN_SEARCH_EMBED_QUEUE", 1024, 1, 1_000_000);
+    if (embedQueue < embedBatch) {
+      reader.problem("CAIRN_SEARCH_EMBED_QUEUE: " + embedQueue + " (expected: at least CAIRN_SEARCH_EMBED_BATCH, "
+          + embedBatch + ")");
+    }
     return new SearchConfig(model, url, remoteModel, reader.string("CAIRN_EMBEDDINGS_KEY", ""), dimensions,
         Duration.ofMillis(reader.integer("CAIRN_SEARCH_VECTOR_POLL_MILLIS", 10_000, 10, 600_000)),
         reader.integer("CAIRN_SEARCH_RRF_K", 60, 1, 1000), lexicalWeight, semanticWeight,
         reader.integer("CAIRN_SEARCH_FUSION_DEPTH", 100, 1, 100),
         reader.integer("CAIRN_SEARCH_QUERY_CACHE_ENTRIES", 10_000, 0, 1_000_000),
-        Duration.ofSeconds(reader.integer("CAIRN_SEARCH_QUERY_CACHE_SECONDS", 600, 1, 86_400)));
+        Duration.ofSeconds(reader.integer("CAIRN_SEARCH_QUERY_CACHE_SECONDS", 600, 1, 86_400)),
+        embedBatch, embedQueue,
+        reader.integer("CAIRN_SEARCH_EMBED_THREADS", Math.min(64, PROCESSORS), 1, 64));
+  }
+
+  private static final int PROCESSORS = Runtime.getRuntime().availableProcessors();
+
+  /**
+   * Four jobs per core, 4 to 32: an index job spends most of its time waiting, for the embedding
+   * batcher or for PostgreSQL, and the model runs one batch at a time whatever the number of jobs,
+   * so more jobs than cores oversubscribe nothing; they keep the batcher's next batch full (an
+   * item gives about two passages) while the current one runs.
+   */
+  static int defaultJobConcurrency() {
+    return Math.clamp(4L * PROCESSORS, 4, 32);
   }
 
   private static JobsConfig jobs(Reader reader) {
     var jobs =
         new JobsConfig(
-            reader.integer("CAIRN_JOBS_CONCURRENCY", 4, 0, 256),
+            reader.integer("CAIRN_JOBS_CONCURRENCY", defaultJobConcurrency(), 0, 256),
             Duration.ofMillis(reader.integer("CAIRN_JOBS_POLL_MILLIS", 1000, 10, 60_000)),
             Duration.ofSeconds(reader.integer("CAIRN_JOBS_LEASE_SECONDS", 60, 3, 86_400)),
             reader.integer("CAIRN_JOBS_MAX_ATTEMPTS", 8, 1, 100),

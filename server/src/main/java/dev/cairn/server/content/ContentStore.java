@@ -149,6 +149,11 @@ public final class ContentStore {
     }
   }
 
+  /** The largest document {@link #readSmall} reads. */
+  public long inlineMaxBytes() {
+    return inlineMaxBytes;
+  }
+
   /** The whole content of a small document version, inside the caller's transaction. */
   public byte[] readSmall(DSLContext sql, UUID owner, StoredVersion version) {
     if (version.sizeBytes() > inlineMaxBytes) {

@@ -56,7 +56,8 @@ class CairnConfigTest {
   @Test
   void jobSettingsHaveDefaultsAndAreValidated() {
     var jobs = CairnConfig.fromMap(Map.of()).jobs();
-    assertThat(jobs.concurrency()).isEqualTo(4);
+    // four per core, 4..32: index jobs mostly wait for the embedding batcher or PostgreSQL
+    assertThat(jobs.concurrency()).isEqualTo(Math.clamp(4L * Runtime.getRuntime().availableProcessors(), 4, 32));
     assertThat(jobs.maxAttempts()).isEqualTo(8);
     assertThat(jobs.lease()).isEqualTo(java.time.Duration.ofSeconds(60));
     assertThatThrownBy(() -> CairnConfig.fromMap(Map.of(
@@ -67,6 +68,20 @@ class CairnConfigTest {
         .hasMessageContaining("CAIRN_JOBS_MAX_ATTEMPTS: 0 (expected: 1..100)")
         .hasMessageContaining("CAIRN_JOBS_BACKOFF_MAX_SECONDS: 10 (expected: at least CAIRN_JOBS_BACKOFF_BASE_SECONDS, 60)");
     assertThat(CairnConfig.fromMap(Map.of("CAIRN_JOBS_CONCURRENCY", "0")).jobs().concurrency()).isZero();
+  }
+
+  @Test
+  void theEmbeddingBatcherTakes32PassagesAndTheModelOneThreadPerCoreByDefault() {
+    var search = CairnConfig.fromMap(Map.of()).search();
+    assertThat(search.embedBatch()).isEqualTo(32);
+    assertThat(search.embedQueue()).isEqualTo(1024);
+    assertThat(search.embedThreads()).isEqualTo(Math.min(64, Runtime.getRuntime().availableProcessors()));
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_SEARCH_EMBED_BATCH", "64", "CAIRN_SEARCH_EMBED_QUEUE", "16")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CAIRN_SEARCH_EMBED_QUEUE: 16 (expected: at least CAIRN_SEARCH_EMBED_BATCH, 64)");
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_SEARCH_EMBED_THREADS", "0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CAIRN_SEARCH_EMBED_THREADS: 0 (expected: 1..64)");
   }
 
   @Test

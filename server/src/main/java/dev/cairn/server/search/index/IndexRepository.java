@@ -27,7 +27,8 @@ final class IndexRepository {
   /** What the index needs of an item, read under a row lock. */
   record ItemState(
       UUID ownerId, int version, boolean searchable, boolean deleted, String mediaType, String language,
-      int indexedVersion, boolean reindexRequested, @Nullable String indexedLanguage, @Nullable String indexedModel) {}
+      int indexedVersion, boolean reindexRequested, @Nullable String indexedLanguage, @Nullable String indexedModel,
+      boolean hasChunks) {}
 
   /**
    * A chunk ready to store: its encrypted text, the plaintext the tsvector is built from, and its
@@ -41,17 +42,25 @@ final class IndexRepository {
    * sees the newer version and stands back. Null when the item is gone (purged).
    */
   @Nullable ItemState state(DSLContext sql, UUID item, boolean lock) {
-    var query = sql.select(ITEMS.OWNER_ID, ITEMS.CURRENT_VERSION, ITEMS.SEARCHABLE, ITEMS.DELETED_AT, ITEMS.MEDIA_TYPE, ITEMS.LABELS)
-        .from(ITEMS).where(ITEMS.ID.eq(item));
+    // one round trip: the item, its status row and one of its chunks (all of a version's chunks
+    // share language and model); FOR SHARE locks only the item row
+    var chunk = SEARCH_CHUNKS.as("c");
+    Field<String> chunkLanguage = DSL.field(DSL.select(chunk.LANGUAGE.cast(String.class)).from(chunk)
+        .where(chunk.ITEM_ID.eq(ITEMS.ID)).limit(1));
+    Field<String> chunkModel = DSL.field(DSL.select(chunk.EMBEDDING_MODEL).from(chunk)
+        .where(chunk.ITEM_ID.eq(ITEMS.ID)).limit(1));
+    Field<Boolean> hasChunks = DSL.field(DSL.exists(DSL.selectOne().from(chunk).where(chunk.ITEM_ID.eq(ITEMS.ID))));
+    var query = sql.select(ITEMS.OWNER_ID, ITEMS.CURRENT_VERSION, ITEMS.SEARCHABLE, ITEMS.DELETED_AT, ITEMS.MEDIA_TYPE,
+            ITEMS.LABELS, SEARCH_INDEX_STATUS.INDEXED_VERSION, SEARCH_INDEX_STATUS.REQUESTED_AT, chunkLanguage, chunkModel,
+            hasChunks)
+        .from(ITEMS.leftJoin(SEARCH_INDEX_STATUS).on(SEARCH_INDEX_STATUS.ITEM_ID.eq(ITEMS.ID)))
+        .where(ITEMS.ID.eq(item));
     Record row = lock ? query.forShare().of(ITEMS).fetchOne() : query.fetchOne();
     if (row == null) {
       return null;
     }
     Map<String, String> labels = dev.cairn.server.db.Jsonb.stringMap(row.get(ITEMS.LABELS));
-    var status = sql.select(SEARCH_INDEX_STATUS.INDEXED_VERSION, SEARCH_INDEX_STATUS.REQUESTED_AT)
-        .from(SEARCH_INDEX_STATUS).where(SEARCH_INDEX_STATUS.ITEM_ID.eq(item)).fetchOne();
-    Record indexed = sql.select(SEARCH_CHUNKS.LANGUAGE.cast(String.class), SEARCH_CHUNKS.EMBEDDING_MODEL).from(SEARCH_CHUNKS)
-        .where(SEARCH_CHUNKS.ITEM_ID.eq(item)).limit(1).fetchOne();
+    @Nullable Integer indexed = row.get(SEARCH_INDEX_STATUS.INDEXED_VERSION);
     return new ItemState(
         row.get(ITEMS.OWNER_ID),
         row.get(ITEMS.CURRENT_VERSION),
@@ -59,15 +68,23 @@ final class IndexRepository {
         row.get(ITEMS.DELETED_AT) != null,
         row.get(ITEMS.MEDIA_TYPE),
         labels == null ? Languages.DEFAULT : labels.getOrDefault(Languages.LABEL, Languages.DEFAULT),
-        status == null ? 0 : status.get(SEARCH_INDEX_STATUS.INDEXED_VERSION),
-        status != null && status.get(SEARCH_INDEX_STATUS.REQUESTED_AT) != null,
-        indexed == null ? null : indexed.get(0, String.class),
-        indexed == null ? null : indexed.get(1, String.class));
+        indexed == null ? 0 : indexed,
+        row.get(SEARCH_INDEX_STATUS.REQUESTED_AT) != null,
+        row.get(chunkLanguage),
+        row.get(chunkModel),
+        Boolean.TRUE.equals(row.get(hasChunks)));
   }
 
-  /** The item's chunks become exactly {@code chunks} of {@code version} (any older set goes). */
-  void replace(DSLContext sql, UUID owner, UUID item, int version, String language, String model, List<StoredChunk> chunks) {
-    deleteChunks(sql, owner, item);
+  /**
+   * The item's chunks become exactly {@code chunks} of {@code version}: any older set goes, unless
+   * the caller saw none under its lock ({@code hasChunks} false: chunks and vocabulary are written
+   * and removed together, so there is neither to delete).
+   */
+  void replace(DSLContext sql, UUID owner, UUID item, int version, String language, String model, List<StoredChunk> chunks,
+      boolean hasChunks) {
+    if (hasChunks) {
+      deleteChunks(sql, owner, item);
+    }
     Field<Object> config = DSL.field("{0}::regconfig", Object.class, DSL.val(language));
     for (int from = 0; from < chunks.size(); from += BATCH) {
       List<Row12<UUID, UUID, Integer, Integer, Integer, Integer, Integer, Object, byte[], Object, Float[], String>> rows =

@@ -18,7 +18,6 @@ import dev.cairn.server.search.index.IndexRepository.ItemState;
 import dev.cairn.server.search.index.IndexRepository.StoredChunk;
 import dev.cairn.server.search.ingest.Chunk;
 import dev.cairn.server.search.ingest.Chunker;
-import dev.cairn.server.search.ingest.ExtractedDocument;
 import dev.cairn.server.search.ingest.ExtractionException;
 import dev.cairn.server.search.ingest.ExtractionSettings;
 import dev.cairn.server.search.ingest.Extractor;
@@ -33,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +59,8 @@ public final class SearchIndexer {
   private final IndexRepository repository = new IndexRepository();
   private final Counter chunksIndexed;
   private final io.micrometer.core.instrument.Timer embedTime;
+  private final IndexStages stages;
+  private final java.util.concurrent.ConcurrentHashMap<String, String> knownLanguages = new java.util.concurrent.ConcurrentHashMap<>();
   private final MeterRegistry metrics;
 
   public SearchIndexer(Database database, ContentStore content, ExtractionSettings extraction, Chunker chunker,
@@ -75,6 +77,7 @@ public final class SearchIndexer {
         .register(metrics);
     this.embedTime = io.micrometer.core.instrument.Timer.builder("cairn.search.embed.latency")
         .description("embedding one item's chunks in the index job").register(metrics);
+    this.stages = new IndexStages(metrics);
   }
 
   /** The job for an item; one pending per item (the run indexes whatever version is current then). */
@@ -114,43 +117,82 @@ public final class SearchIndexer {
   /** Brings the item's index in step with its current state. */
   public IndexOutcome sync(UUID owner, UUID item) throws Exception {
     Caller caller = Caller.system(owner, KIND);
-    ItemState state = database.transaction(caller, sql -> repository.state(sql, item, false));
+    long t0 = System.nanoTime();
+    // one transaction reads the state and, when it is behind, the version and its content
+    @Nullable Read read = database.transaction(caller, sql -> {
+      ItemState state = repository.state(sql, item, false);
+      if (state == null || !state.searchable() || state.deleted() || upToDate(state)) {
+        return new Read(state, null, null);
+      }
+      return readVersion(sql, owner, item, state, state.version());
+    });
+    ItemState state = read.state();
     if (state == null || !state.searchable() || state.deleted()) {
       return remove(caller, item);
     }
-    if (state.indexedVersion() == state.version() && !state.reindexRequested()
-        && state.language().equals(state.indexedLanguage()) && embedder.modelId().equals(state.indexedModel())) {
+    if (read.stored() == null) {
       return IndexOutcome.UP_TO_DATE;
     }
-    return indexVersion(owner, item, state.version());
+    return index(caller, owner, item, read, t0);
+  }
+
+  private boolean upToDate(ItemState state) {
+    return state.indexedVersion() == state.version() && !state.reindexRequested()
+        && state.language().equals(state.indexedLanguage()) && embedder.modelId().equals(state.indexedModel());
   }
 
   /** Indexes {@code version} of the item, unless the item has moved on by the time it is written. */
   public IndexOutcome indexVersion(UUID owner, UUID item, int version) throws Exception {
     Caller caller = Caller.system(owner, KIND);
+    long t0 = System.nanoTime();
     var read = database.transaction(caller, sql -> {
       ItemState state = repository.state(sql, item, false);
-      return state == null ? null : new Read(state, content.version(sql, item, version));
+      return state == null ? null : readVersion(sql, owner, item, state, version);
     });
     if (read == null) {
       return remove(caller, item);
     }
+    return index(caller, owner, item, read, t0);
+  }
+
+  /**
+   * The version and, when it is a document small enough to read whole, its content, in the
+   * caller's transaction (a larger one streams afterwards, a transaction per segment).
+   */
+  private Read readVersion(DSLContext sql, UUID owner, UUID item, ItemState state, int version) {
+    StoredVersion stored = content.version(sql, item, version);
+    byte @Nullable [] bytes = null;
+    if (!stored.isRecord() && stored.sizeBytes() <= Math.min(extraction.maxInputBytes(), content.inlineMaxBytes())) {
+      bytes = content.readSmall(sql, owner, stored);
+    }
+    return new Read(state, stored, bytes);
+  }
+
+  private IndexOutcome index(Caller caller, UUID owner, UUID item, Read read, long t0) throws Exception {
+    StoredVersion stored = requireNonNull(read.stored(), "stored");
+    int version = stored.version();
     List<Chunk> chunks;
-    String language = read.state().language();
     try {
-      chunks = chunker.chunk(extract(caller, owner, read.stored()));
+      byte[] bytes = read.content() != null ? read.content() : readContent(caller, owner, stored);
+      long t1 = stages.record(IndexStages.READ, t0);
+      chunks = chunker.chunk(extractor.extract(stored.mediaType(), bytes));
+      stages.record(IndexStages.EXTRACT, t1);
     } catch (ExtractionException e) {
       return failed(caller, item, version, e);
     }
     long started = System.nanoTime();
     float[][] vectors = embedder.embedPassages(chunks.stream().map(Chunk::embeddingText).toList());
     embedTime.record(java.time.Duration.ofNanos(System.nanoTime() - started));
-    return write(caller, owner, item, version, chunks, vectors);
+    long t2 = stages.record(IndexStages.EMBED, started);
+    IndexOutcome outcome = write(caller, owner, item, version, chunks, vectors);
+    stages.record(IndexStages.WRITE, t2);
+    return outcome;
   }
 
-  private record Read(ItemState state, StoredVersion stored) {}
+  /** What the read transaction found: no stored version when there is nothing to index. */
+  private record Read(@Nullable ItemState state, @Nullable StoredVersion stored, byte @Nullable [] content) {}
 
-  private ExtractedDocument extract(Caller caller, UUID owner, StoredVersion stored) throws ExtractionException {
+  private byte[] readContent(Caller caller, UUID owner, StoredVersion stored) throws ExtractionException {
     if (stored.isRecord()) {
       throw new ExtractionException(ExtractionException.Reason.UNSUPPORTED_MEDIA_TYPE,
           "records are not indexed for full-text search (expected: a document)");
@@ -161,7 +203,7 @@ public final class SearchIndexer {
     }
     var bytes = new ByteArrayOutputStream((int) stored.sizeBytes());
     content.readDocument(caller.principal(), owner, stored, bytes::writeBytes);
-    return extractor.extract(stored.mediaType(), bytes.toByteArray());
+    return bytes.toByteArray();
   }
 
   private IndexOutcome write(Caller caller, UUID owner, UUID item, int version, List<Chunk> chunks, float[][] vectors) {
@@ -173,7 +215,7 @@ public final class SearchIndexer {
       if (now.version() != version || now.indexedVersion() > version) {
         return IndexOutcome.SUPERSEDED;
       }
-      String language = Languages.known(sql, now.language()).orElse(Languages.DEFAULT);
+      String language = language(sql, now.language());
       var texts = content.chunkTexts(sql, owner, true);
       List<StoredChunk> stored = new ArrayList<>(chunks.size());
       for (int i = 0; i < chunks.size(); i++) {
@@ -182,11 +224,27 @@ public final class SearchIndexer {
         stored.add(new StoredChunk(c.ordinal(), c.page(), c.start(), c.end(),
             texts.encrypt(item, version, c.ordinal(), plaintext), c.text(), vectors[i]));
       }
-      repository.replace(sql, owner, item, version, language, embedder.modelId(), stored);
+      // no chunk of the item seen under the lock: nothing to delete first (a first index skips two statements)
+      repository.replace(sql, owner, item, version, language, embedder.modelId(), stored, now.hasChunks());
       repository.markIndexed(sql, owner, item, version, stored.size(), now());
       chunksIndexed.increment(stored.size());
       return IndexOutcome.INDEXED;
     });
+  }
+
+  /**
+   * The text search configuration of a language label, or the default when the server has none of
+   * that name. Known names are remembered: a configuration is not dropped under a running server,
+   * and the look-up was one more round trip in every index job's write.
+   */
+  private String language(DSLContext sql, String label) {
+    String known = knownLanguages.get(label);
+    if (known != null) {
+      return known;
+    }
+    var found = Languages.known(sql, label);
+    found.ifPresent(name -> knownLanguages.put(label, name));
+    return found.orElse(Languages.DEFAULT);
   }
 
   private IndexOutcome failed(Caller caller, UUID item, int version, ExtractionException e) {
