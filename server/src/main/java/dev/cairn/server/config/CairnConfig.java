@@ -134,6 +134,8 @@ public record CairnConfig(
    * @param auditCheckpointEvery how often each moved audit head is signed (a checkpoint)
    * @param auditChainEvery how often queued audit events are linked into their chains when
    *     nothing wakes the chainer sooner (events queued on another replica)
+   * @param maxOpenUploads resumable uploads one user may have open at once
+   * @param uploadExpiry how long a resumable upload lives before it and its staged bytes are purged
    */
   public record VaultConfig(
       long inlineMaxBytes,
@@ -143,7 +145,9 @@ public record CairnConfig(
       Duration retention,
       PiiController piiController,
       Duration auditCheckpointEvery,
-      Duration auditChainEvery) {}
+      Duration auditChainEvery,
+      int maxOpenUploads,
+      Duration uploadExpiry) {}
 
   /**
    * The background job queue (see the jobs package).
@@ -423,7 +427,9 @@ public record CairnConfig(
                 reader.string("CAIRN_PII_CONTROLLER_EMAIL", ""),
                 reader.string("CAIRN_PII_CONTROLLER_URL", "")),
             Duration.ofSeconds(reader.integer("CAIRN_AUDIT_CHECKPOINT_SECONDS", 300, 1, 86_400)),
-            Duration.ofMillis(reader.integer("CAIRN_AUDIT_CHAIN_MILLIS", 100, 10, 60_000)));
+            Duration.ofMillis(reader.integer("CAIRN_AUDIT_CHAIN_MILLIS", 100, 10, 60_000)),
+            reader.integer("CAIRN_VAULT_MAX_OPEN_UPLOADS", 20, 1, 10_000),
+            Duration.ofHours(reader.integer("CAIRN_VAULT_UPLOAD_EXPIRY_HOURS", 24, 1, 24 * 30)));
     var jobs = jobs(reader);
     Duration authCacheTtl = Duration.ofSeconds(reader.integer("CAIRN_AUTH_CACHE_SECONDS", 5, 0, 300));
     var search = search(reader);

@@ -2,6 +2,7 @@ package dev.cairn.server.content;
 
 import static dev.cairn.server.db.jooq.Tables.ITEM_SEGMENTS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
+import static dev.cairn.server.db.jooq.Tables.UPLOADS;
 
 import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
 import java.time.OffsetDateTime;
@@ -44,7 +45,10 @@ public final class ContentRepository {
     sql.deleteFrom(ITEM_SEGMENTS).where(ITEM_SEGMENTS.OWNER_ID.eq(owner)).and(ITEM_SEGMENTS.ITEM_ID.eq(item)).execute();
   }
 
-  /** Segments of uploads that never became a version, older than {@code before}. */
+  /**
+   * Segments of uploads that never became a version, older than {@code before}; a resumable
+   * upload's staged blob is kept while its row lives (it expires on its own clock).
+   */
   int deleteAbandonedSegments(DSLContext sql, UUID owner, OffsetDateTime before) {
     var v = ITEM_VERSIONS.as("v");
     return sql.deleteFrom(ITEM_SEGMENTS)
@@ -52,6 +56,7 @@ public final class ContentRepository {
         .and(ITEM_SEGMENTS.CREATED_AT.lt(before))
         .andNotExists(
             DSL.selectOne().from(v).where(v.ITEM_ID.eq(ITEM_SEGMENTS.ITEM_ID)).and(v.BLOB_ID.eq(ITEM_SEGMENTS.BLOB_ID)))
+        .andNotExists(DSL.selectOne().from(UPLOADS).where(UPLOADS.BLOB_ID.eq(ITEM_SEGMENTS.BLOB_ID)))
         .execute();
   }
 

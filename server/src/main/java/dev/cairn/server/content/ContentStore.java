@@ -131,6 +131,38 @@ public final class ContentStore {
   }
 
   /**
+   * Stores one segment of a staged blob (a resumable upload's append) inside the caller's
+   * transaction, encrypted exactly as every other segment; {@code plain} is at most one segment.
+   */
+  public void writeSegment(DSLContext sql, UUID owner, UUID item, UUID blob, int seq, byte[] plain) {
+    if (plain.length > SEGMENT_BYTES) {
+      throw new IllegalArgumentException(plain.length + " bytes is more than one segment");
+    }
+    Aead aead = dataKeys.forOwner(sql, owner);
+    repository.insertSegment(sql, owner, item, blob, seq, ContentCipher.encryptSegment(aead, owner, item, blob, seq, plain));
+  }
+
+  /**
+   * The facts of a staged blob's first {@code segments} segments, read and decrypted one per
+   * transaction as {@code reader} (memory stays at one segment): what a completed upload stores.
+   */
+  public Blob measure(Principal reader, UUID owner, UUID item, UUID blob, int segments) {
+    MessageDigest sha = sha256();
+    long size = 0;
+    for (int seq = 0; seq < segments; seq++) {
+      int s = seq;
+      byte[] plain = database.transaction(reader, sql -> {
+        byte[] ciphertext = repository.segment(sql, blob, s)
+            .orElseThrow(() -> new IllegalStateException("segment " + s + " of blob " + blob + " is missing"));
+        return ContentCipher.decryptSegment(dataKeys.existing(sql, owner), owner, item, blob, s, ciphertext);
+      });
+      sha.update(plain);
+      size += plain.length;
+    }
+    return new Blob(blob, segments, size, sha.digest());
+  }
+
+  /**
    * Reads a document version's segments in order, one query per segment, handing each decrypted
    * segment to {@code sink}: memory stays at one segment whatever the size. Each read runs as
    * {@code reader}, so row-level security still applies (a grant revoked mid-download stops

@@ -6,6 +6,16 @@ import dev.cairn.server.vault.items.ItemsRpc;
 import dev.cairn.server.vault.records.RecordsRpc;
 import dev.cairn.vault.v1.CreateCollectionRequest;
 import dev.cairn.vault.v1.CreateCollectionResponse;
+import dev.cairn.vault.v1.CreateUploadRequest;
+import dev.cairn.vault.v1.CreateUploadResponse;
+import dev.cairn.vault.v1.AppendUploadRequest;
+import dev.cairn.vault.v1.AppendUploadResponse;
+import dev.cairn.vault.v1.GetUploadRequest;
+import dev.cairn.vault.v1.GetUploadResponse;
+import dev.cairn.vault.v1.CompleteUploadRequest;
+import dev.cairn.vault.v1.CompleteUploadResponse;
+import dev.cairn.vault.v1.CancelUploadRequest;
+import dev.cairn.vault.v1.CancelUploadResponse;
 import dev.cairn.vault.v1.CreateItemRequest;
 import dev.cairn.vault.v1.CreateItemResponse;
 import dev.cairn.vault.v1.DeleteItemRequest;
@@ -112,5 +122,32 @@ final class VaultGrpcService extends VaultServiceGrpc.VaultServiceImplBase {
   public void listItemVersions(
       ListItemVersionsRequest request, StreamObserver<ListItemVersionsResponse> response) {
     items.listItemVersions(request, response);
+  }
+
+  // ---------------------------------------------------------------- resumable uploads
+
+  @Override
+  public void createUpload(CreateUploadRequest request, StreamObserver<CreateUploadResponse> response) {
+    items.uploads().createUpload(request, response);
+  }
+
+  @Override
+  public void appendUpload(AppendUploadRequest request, StreamObserver<AppendUploadResponse> response) {
+    items.uploads().appendUpload(request, response);
+  }
+
+  @Override
+  public void getUpload(GetUploadRequest request, StreamObserver<GetUploadResponse> response) {
+    items.uploads().getUpload(request, response);
+  }
+
+  @Override
+  public void completeUpload(CompleteUploadRequest request, StreamObserver<CompleteUploadResponse> response) {
+    items.uploads().completeUpload(request, response);
+  }
+
+  @Override
+  public void cancelUpload(CancelUploadRequest request, StreamObserver<CancelUploadResponse> response) {
+    items.uploads().cancelUpload(request, response);
   }
 }

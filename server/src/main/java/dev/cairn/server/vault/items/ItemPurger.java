@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Purges soft-deleted items whose retention has run out: content segments, versions, record
  * values and the item row go, and an ITEM_PURGE event is appended to the owner's chain. Also
- * removes segments of abandoned uploads older than a day. It runs as jobs: {@link #enqueueDue}
+ * removes segments of abandoned uploads older than a day, and expired resumable uploads. It runs as jobs: {@link #enqueueDue}
  * (called periodically on every replica) finds owners with items due through the one SECURITY
  * DEFINER function made for it and enqueues one {@value #KIND} job per owner, deduplicated by
  * owner; the {@link #handler} then acts as that owner, so row-level security still applies
@@ -42,6 +42,7 @@ public final class ItemPurger {
   private final VaultContext vault;
   private final ItemRepository repository = new ItemRepository();
   private final ContentStore content;
+  private final UploadRepository uploads = new UploadRepository();
 
   public ItemPurger(VaultContext vault) {
     this.vault = requireNonNull(vault, "vault");
@@ -83,6 +84,19 @@ public final class ItemPurger {
     });
   }
 
+  /** Removes the owner's expired resumable uploads and what they staged (a completed one's blob is a version's: kept). */
+  private void purgeExpiredUploads(org.jooq.DSLContext sql, UUID owner) {
+    OffsetDateTime now = OffsetDateTime.ofInstant(vault.clock().instant(), ZoneOffset.UTC);
+    var expired = uploads.lockExpired(sql, owner, now, ITEMS_PER_OWNER);
+    for (var row : expired) {
+      content.deleteUnattachedBlob(sql, owner, row.getBlobId());
+      uploads.delete(sql, owner, row.getId());
+    }
+    if (!expired.isEmpty()) {
+      log.info("purged {} expired uploads of users/{}", expired.size(), owner);
+    }
+  }
+
   /** Purges one batch of the owner's due items, acting as that owner, in one transaction. */
   int purgeOwner(UUID owner) {
     return vault.database().transaction(Principal.system(owner), sql -> {
@@ -95,6 +109,7 @@ public final class ItemPurger {
       OffsetDateTime cutoff =
           OffsetDateTime.ofInstant(vault.clock().instant().minus(ABANDONED_UPLOAD_AGE), ZoneOffset.UTC);
       content.deleteAbandonedSegments(sql, owner, cutoff);
+      purgeExpiredUploads(sql, owner);
       return items.size();
     });
   }

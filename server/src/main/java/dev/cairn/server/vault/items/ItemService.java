@@ -109,7 +109,7 @@ final class ItemService {
     checkItemSize(size);
   }
 
-  private void checkItemSize(long size) {
+  void checkItemSize(long size) {
     long max = vault.limits().maxItemBytes();
     if (size > max) {
       throw CairnException.limitExceeded("max_item_bytes", "document of " + size + " bytes is over " + max + " bytes");
@@ -162,7 +162,7 @@ final class ItemService {
   }
 
   /** An early answer before an upload's bytes are stored; the commit checks again, exactly. */
-  private void checkCount(DSLContext sql, UUID owner) {
+  void checkCount(DSLContext sql, UUID owner) {
     long max = vault.limits().maxItemsPerUser();
     if (repository.heldItems(sql, owner) >= max) {
       throw CairnException.limitExceeded("max_items_per_user", "you already hold " + max + " items (the limit)");
@@ -312,6 +312,22 @@ final class ItemService {
         Map.of("fields", "content", "version", Integer.toString(version), "size_bytes", Long.toString(blob.sizeBytes())),
         Map.of());
     return updated;
+  }
+
+  /**
+   * Stores a resumable upload's staged blob as a new item ({@code newItem}) or as the next
+   * version of {@code itemId}, in the caller's transaction, with the same version rows, listener
+   * calls (search) and audit events as UploadItem.
+   */
+  Item commitStaged(DSLContext sql, Caller caller, UUID itemId, boolean newItem, UploadPlan plan, String mediaType,
+      ContentStore.Blob blob) {
+    var target = new UploadTarget(caller.requireUserId(), itemId, null, null, mediaType);
+    return newItem ? commitNewItem(sql, caller, target, plan, blob) : commitNewVersion(sql, caller, target, plan, blob);
+  }
+
+  /** Runs {@code write} under the per-user write rate (its token given back if it fails). */
+  <T> T limitedWrite(Caller caller, java.util.function.Supplier<T> write) {
+    return limiter.write(caller.requireUserId(), write);
   }
 
   /**
@@ -586,7 +602,7 @@ final class ItemService {
     }
   }
 
-  private static void checkEtag(ItemsRecord row, String etag) {
+  static void checkEtag(ItemsRecord row, String etag) {
     if (!etag.isEmpty() && !etag.equals(Items.etag(row.getRevision()))) {
       throw CairnException.etagMismatch(Items.name(row.getId()));
     }

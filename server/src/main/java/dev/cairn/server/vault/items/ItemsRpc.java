@@ -48,6 +48,7 @@ import org.jspecify.annotations.Nullable;
 /** The item RPCs of {@code cairn.vault.v1.VaultService}: proto in, {@link ItemService}, proto out. */
 public final class ItemsRpc {
   private final ItemService service;
+  private final UploadsRpc uploads;
 
   /**
    * @param records checks record data against collection schemas
@@ -56,6 +57,12 @@ public final class ItemsRpc {
   public ItemsRpc(VaultContext vault, RecordValidator records, List<ItemListener> listeners) {
     this.service = new ItemService(
         requireNonNull(vault, "vault"), requireNonNull(records, "records"), requireNonNull(listeners, "listeners"));
+    this.uploads = new UploadsRpc(new ResumableUploads(vault, service));
+  }
+
+  /** The resumable upload RPCs, over the same item rules. */
+  public UploadsRpc uploads() {
+    return uploads;
   }
 
   public void createItem(CreateItemRequest request, StreamObserver<CreateItemResponse> response) {

@@ -40,6 +40,7 @@ import dev.cairn.server.db.jooq.tables.SearchVectorChangesSince;
 import dev.cairn.server.db.jooq.tables.SearchVectorHorizon;
 import dev.cairn.server.db.jooq.tables.SearchVectorsOf;
 import dev.cairn.server.db.jooq.tables.SearchWords;
+import dev.cairn.server.db.jooq.tables.Uploads;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.ClaimJobsRecord;
@@ -680,6 +681,11 @@ public class Cairn extends SchemaImpl {
     public final SearchWords SEARCH_WORDS = SearchWords.SEARCH_WORDS;
 
     /**
+     * The table <code>cairn.uploads</code>.
+     */
+    public final Uploads UPLOADS = Uploads.UPLOADS;
+
+    /**
      * The table <code>cairn.users</code>.
      */
     public final Users USERS = Users.USERS;
@@ -736,6 +742,7 @@ public class Cairn extends SchemaImpl {
             SearchVectorHorizon.SEARCH_VECTOR_HORIZON,
             SearchVectorsOf.SEARCH_VECTORS_OF,
             SearchWords.SEARCH_WORDS,
+            Uploads.UPLOADS,
             Users.USERS
         );
     }

@@ -20,6 +20,7 @@ import dev.cairn.server.db.jooq.tables.RecordValues;
 import dev.cairn.server.db.jooq.tables.SearchChunks;
 import dev.cairn.server.db.jooq.tables.SearchIndexStatus;
 import dev.cairn.server.db.jooq.tables.SearchWords;
+import dev.cairn.server.db.jooq.tables.Uploads;
 
 import org.jooq.Index;
 import org.jooq.OrderField;
@@ -76,4 +77,6 @@ public class Indexes {
     public static final Index SEARCH_WORDS_ITEM_IDX = Internal.createIndex(DSL.name("search_words_item_idx"), SearchWords.SEARCH_WORDS, new OrderField[] { SearchWords.SEARCH_WORDS.ITEM_ID, SearchWords.SEARCH_WORDS.VERSION }, false);
     public static final Index SEARCH_WORDS_OWNER_INITIAL_IDX = Internal.createIndex(DSL.name("search_words_owner_initial_idx"), SearchWords.SEARCH_WORDS, new OrderField[] { SearchWords.SEARCH_WORDS.OWNER_ID, SearchWords.SEARCH_WORDS.WORD }, false);
     public static final Index SEARCH_WORDS_OWNER_TRGM_IDX = Internal.createIndex(DSL.name("search_words_owner_trgm_idx"), SearchWords.SEARCH_WORDS, new OrderField[] { SearchWords.SEARCH_WORDS.OWNER_ID, SearchWords.SEARCH_WORDS.WORD }, false);
+    public static final Index UPLOADS_EXPIRE_IDX = Internal.createIndex(DSL.name("uploads_expire_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.EXPIRE_AT }, false);
+    public static final Index UPLOADS_OWNER_OPEN_IDX = Internal.createIndex(DSL.name("uploads_owner_open_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.OWNER_ID, Uploads.UPLOADS.EXPIRE_AT }, false);
 }

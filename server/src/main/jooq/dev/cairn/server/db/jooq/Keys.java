@@ -28,6 +28,7 @@ import dev.cairn.server.db.jooq.tables.SearchStats;
 import dev.cairn.server.db.jooq.tables.SearchTerms;
 import dev.cairn.server.db.jooq.tables.SearchVectorChanges;
 import dev.cairn.server.db.jooq.tables.SearchWords;
+import dev.cairn.server.db.jooq.tables.Uploads;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AccessLinksRecord;
 import dev.cairn.server.db.jooq.tables.records.ApiTokensRecord;
@@ -53,6 +54,7 @@ import dev.cairn.server.db.jooq.tables.records.SearchStatsRecord;
 import dev.cairn.server.db.jooq.tables.records.SearchTermsRecord;
 import dev.cairn.server.db.jooq.tables.records.SearchVectorChangesRecord;
 import dev.cairn.server.db.jooq.tables.records.SearchWordsRecord;
+import dev.cairn.server.db.jooq.tables.records.UploadsRecord;
 import dev.cairn.server.db.jooq.tables.records.UsersRecord;
 
 import org.jooq.ForeignKey;
@@ -107,6 +109,9 @@ public class Keys {
     public static final UniqueKey<SearchTermsRecord> SEARCH_TERMS_PKEY = Internal.createUniqueKey(SearchTerms.SEARCH_TERMS, DSL.name("search_terms_pkey"), new TableField[] { SearchTerms.SEARCH_TERMS.OWNER_ID, SearchTerms.SEARCH_TERMS.LEXEME }, true);
     public static final UniqueKey<SearchVectorChangesRecord> SEARCH_VECTOR_CHANGES_PKEY = Internal.createUniqueKey(SearchVectorChanges.SEARCH_VECTOR_CHANGES, DSL.name("search_vector_changes_pkey"), new TableField[] { SearchVectorChanges.SEARCH_VECTOR_CHANGES.SEQ }, true);
     public static final UniqueKey<SearchWordsRecord> SEARCH_WORDS_PKEY = Internal.createUniqueKey(SearchWords.SEARCH_WORDS, DSL.name("search_words_pkey"), new TableField[] { SearchWords.SEARCH_WORDS.OWNER_ID, SearchWords.SEARCH_WORDS.ITEM_ID, SearchWords.SEARCH_WORDS.VERSION, SearchWords.SEARCH_WORDS.WORD }, true);
+    public static final UniqueKey<UploadsRecord> UPLOADS_OWNER_ID_ID_KEY = Internal.createUniqueKey(Uploads.UPLOADS, DSL.name("uploads_owner_id_id_key"), new TableField[] { Uploads.UPLOADS.OWNER_ID, Uploads.UPLOADS.ID }, true);
+    public static final UniqueKey<UploadsRecord> UPLOADS_PKEY = Internal.createUniqueKey(Uploads.UPLOADS, DSL.name("uploads_pkey"), new TableField[] { Uploads.UPLOADS.ID }, true);
+    public static final UniqueKey<UploadsRecord> UPLOADS_REQUEST_KEY = Internal.createUniqueKey(Uploads.UPLOADS, DSL.name("uploads_request_key"), new TableField[] { Uploads.UPLOADS.OWNER_ID, Uploads.UPLOADS.REQUEST_ID }, true);
     public static final UniqueKey<UsersRecord> USERS_CREATE_REQUEST_ID_KEY = Internal.createUniqueKey(Users.USERS, DSL.name("users_create_request_id_key"), new TableField[] { Users.USERS.CREATE_REQUEST_ID }, true);
     public static final UniqueKey<UsersRecord> USERS_PKEY = Internal.createUniqueKey(Users.USERS, DSL.name("users_pkey"), new TableField[] { Users.USERS.ID }, true);
     public static final UniqueKey<UsersRecord> USERS_USERNAME_KEY = Internal.createUniqueKey(Users.USERS, DSL.name("users_username_key"), new TableField[] { Users.USERS.USERNAME }, true);
@@ -148,4 +153,5 @@ public class Keys {
     public static final ForeignKey<SearchTermsRecord, UsersRecord> SEARCH_TERMS__SEARCH_TERMS_OWNER_ID_FKEY = Internal.createForeignKey(SearchTerms.SEARCH_TERMS, DSL.name("search_terms_owner_id_fkey"), new TableField[] { SearchTerms.SEARCH_TERMS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
     public static final ForeignKey<SearchWordsRecord, ItemsRecord> SEARCH_WORDS__SEARCH_WORDS_ITEM_ID_FKEY = Internal.createForeignKey(SearchWords.SEARCH_WORDS, DSL.name("search_words_item_id_fkey"), new TableField[] { SearchWords.SEARCH_WORDS.ITEM_ID }, Keys.ITEMS_PKEY, new TableField[] { Items.ITEMS.ID }, true, ForeignKeyRule.CASCADE, ForeignKeyRule.NO_ACTION);
     public static final ForeignKey<SearchWordsRecord, UsersRecord> SEARCH_WORDS__SEARCH_WORDS_OWNER_ID_FKEY = Internal.createForeignKey(SearchWords.SEARCH_WORDS, DSL.name("search_words_owner_id_fkey"), new TableField[] { SearchWords.SEARCH_WORDS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
+    public static final ForeignKey<UploadsRecord, UsersRecord> UPLOADS__UPLOADS_OWNER_ID_FKEY = Internal.createForeignKey(Uploads.UPLOADS, DSL.name("uploads_owner_id_fkey"), new TableField[] { Uploads.UPLOADS.OWNER_ID }, Keys.USERS_PKEY, new TableField[] { Users.USERS.ID }, true, ForeignKeyRule.NO_ACTION, ForeignKeyRule.NO_ACTION);
 }

@@ -40,6 +40,7 @@ import dev.cairn.server.db.jooq.tables.SearchVectorChangesSince;
 import dev.cairn.server.db.jooq.tables.SearchVectorHorizon;
 import dev.cairn.server.db.jooq.tables.SearchVectorsOf;
 import dev.cairn.server.db.jooq.tables.SearchWords;
+import dev.cairn.server.db.jooq.tables.Uploads;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.ClaimJobsRecord;
@@ -665,6 +666,11 @@ public class Tables {
      * The table <code>cairn.search_words</code>.
      */
     public static final SearchWords SEARCH_WORDS = SearchWords.SEARCH_WORDS;
+
+    /**
+     * The table <code>cairn.uploads</code>.
+     */
+    public static final Uploads UPLOADS = Uploads.UPLOADS;
 
     /**
      * The table <code>cairn.users</code>.

@@ -25,6 +25,7 @@ import dev.cairn.server.db.jooq.tables.SearchIndexStatus.SearchIndexStatusPath;
 import dev.cairn.server.db.jooq.tables.SearchStats.SearchStatsPath;
 import dev.cairn.server.db.jooq.tables.SearchTerms.SearchTermsPath;
 import dev.cairn.server.db.jooq.tables.SearchWords.SearchWordsPath;
+import dev.cairn.server.db.jooq.tables.Uploads.UploadsPath;
 import dev.cairn.server.db.jooq.tables.records.UsersRecord;
 
 import java.time.OffsetDateTime;
@@ -480,6 +481,19 @@ public class Users extends TableImpl<UsersRecord> {
             _searchWords = new SearchWordsPath(this, null, Keys.SEARCH_WORDS__SEARCH_WORDS_OWNER_ID_FKEY.getInverseKey());
 
         return _searchWords;
+    }
+
+    private transient UploadsPath _uploads;
+
+    /**
+     * Get the implicit to-many join path to the <code>cairn.uploads</code>
+     * table
+     */
+    public UploadsPath uploads() {
+        if (_uploads == null)
+            _uploads = new UploadsPath(this, null, Keys.UPLOADS__UPLOADS_OWNER_ID_FKEY.getInverseKey());
+
+        return _uploads;
     }
 
     @Override

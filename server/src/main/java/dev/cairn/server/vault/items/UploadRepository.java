@@ -1,0 +1,58 @@
+package dev.cairn.server.vault.items;
+
+import static dev.cairn.server.db.jooq.Tables.UPLOADS;
+
+import dev.cairn.server.db.jooq.tables.records.UploadsRecord;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+
+/** The jOOQ queries of resumable uploads; every one is bounded to the caller's own rows (RLS too). */
+final class UploadRepository {
+
+  /** Inserts a new upload; empty when its request_id was already used (then re-read). */
+  Optional<UploadsRecord> insert(DSLContext sql, UploadsRecord row) {
+    return sql.insertInto(UPLOADS).set(row).onConflictDoNothing().returning().fetchOptional();
+  }
+
+  Optional<UploadsRecord> find(DSLContext sql, UUID owner, UUID id, boolean lock) {
+    var select = sql.selectFrom(UPLOADS).where(UPLOADS.OWNER_ID.eq(owner)).and(UPLOADS.ID.eq(id));
+    return lock ? select.forUpdate().fetchOptional() : select.fetchOptional();
+  }
+
+  Optional<UploadsRecord> findByRequestId(DSLContext sql, UUID owner, UUID requestId) {
+    return sql.selectFrom(UPLOADS)
+        .where(UPLOADS.OWNER_ID.eq(owner))
+        .and(UPLOADS.REQUEST_ID.eq(requestId))
+        .fetchOptional();
+  }
+
+  /** Uploads the owner has open (not completed, not expired): the open-uploads limit's count. */
+  int countOpen(DSLContext sql, UUID owner, OffsetDateTime now) {
+    return sql.fetchCount(UPLOADS, UPLOADS.OWNER_ID.eq(owner)
+        .and(UPLOADS.COMPLETED_VERSION.isNull())
+        .and(UPLOADS.EXPIRE_AT.gt(now)));
+  }
+
+  void store(DSLContext sql, UploadsRecord row) {
+    sql.attach(row);
+    row.update();
+  }
+
+  void delete(DSLContext sql, UUID owner, UUID id) {
+    sql.deleteFrom(UPLOADS).where(UPLOADS.OWNER_ID.eq(owner)).and(UPLOADS.ID.eq(id)).execute();
+  }
+
+  /** The owner's expired uploads, locked; SKIP LOCKED so a purge never waits on a live append. */
+  List<UploadsRecord> lockExpired(DSLContext sql, UUID owner, OffsetDateTime now, int limit) {
+    return sql.selectFrom(UPLOADS)
+        .where(UPLOADS.OWNER_ID.eq(owner))
+        .and(UPLOADS.EXPIRE_AT.le(now))
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+        .fetch();
+  }
+}
