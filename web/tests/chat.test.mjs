@@ -5,7 +5,7 @@
 // pauses — with latches, not sleeps.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, newUser, screenshot, secret, signIn } from './harness.mjs';
+import { launch, newPage, newUser, rest, screenshot, secret, signIn } from './harness.mjs';
 import { document } from './fixtures.mjs';
 import { heldAnswer, startFakeLlm } from './fake-llm.mjs';
 
@@ -103,6 +103,49 @@ test('Stop ends the answer and keeps the text written so far, also after a reloa
   await page.locator('.from-assistant[data-state="CANCELLED"]').waitFor(WAIT);
   await waitForText(page, partial);
   await screenshot(page, 'chat-stopped-phone');
+  guard.assertClean();
+  await context.close();
+});
+
+test('editing an earlier question makes a branch beside it; ‹ › switch questions and answers, and Regenerate adds a sibling answer', async () => {
+  const first = llm.queue(heldAnswer(['Herons nest ', 'in alders.'], -1));
+  const { page, guard, context } = await newPage(browser, { secrets: [user.token, 'herons', 'alder'] });
+  await ask(page, 'Where do herons sleep?');
+  await waitForText(page, first.text);
+  await page.locator('.from-assistant[data-state="COMPLETED"]').waitFor(WAIT);
+
+  const question = page.locator('.from-user').first();
+  const second = llm.queue(heldAnswer(['They nest ', 'by the river.'], -1));
+  await question.getByRole('button', { name: 'Edit' }).click();
+  await page.getByLabel('Edit your question').fill(secret('Where exactly do herons nest?'));
+  await page.getByRole('button', { name: 'Send edited question' }).click();
+  await waitForText(page, second.text);
+  await page.locator('.from-assistant[data-state="COMPLETED"]').waitFor(WAIT);
+  assert.equal(await question.locator('.message-text').innerText(), 'Where exactly do herons nest?');
+  assert.match(await question.getByRole('group', { name: 'Versions of this question' }).innerText(), /2\/2/);
+  assert.equal(await page.locator('.from-assistant').count(), 1, 'only the edited branch is shown');
+
+  await question.getByRole('button', { name: 'Previous question' }).click();
+  await page.waitForFunction(() => document.querySelector('.from-user .message-text')?.textContent === 'Where do herons sleep?');
+  await waitForText(page, first.text);
+  await question.getByRole('button', { name: 'Next question' }).click();
+  await waitForText(page, second.text);
+
+  const third = llm.queue(heldAnswer(['Along ', 'the riverbank.'], -1));
+  await answer(page).getByRole('button', { name: 'Regenerate' }).click();
+  await waitForText(page, third.text);
+  await page.locator('.from-assistant[data-state="COMPLETED"]').waitFor(WAIT);
+  assert.match(await answer(page).getByRole('group', { name: 'Versions of this answer' }).innerText(), /2\/2/);
+  await answer(page).getByRole('button', { name: 'Previous answer' }).click();
+  await waitForText(page, second.text);
+  await screenshot(page, 'chat-branches');
+
+  // The server holds both questions as siblings: the edit did not overwrite the first.
+  const conversation = page.url().slice(page.url().indexOf('conversations/'));
+  const { messages } = await rest('GET', `/v1/${conversation}/messages?page_size=100`, user.token);
+  const questions = messages.filter((m) => m.role === 'ROLE_USER');
+  assert.deepEqual(questions.map((m) => m.text), ['Where do herons sleep?', 'Where exactly do herons nest?']);
+  assert.equal(questions[0].parent ?? '', questions[1].parent ?? '');
   guard.assertClean();
   await context.close();
 });

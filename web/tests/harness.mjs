@@ -4,7 +4,8 @@
 //   CAIRN_ADMIN_TOKEN  the throwaway server's admin token (creates users)
 //   CHROMIUM           Debian's chromium binary (never a downloaded browser)
 //   SCREENSHOT_DIR     where screenshot() writes <name>.png (docs/screenshots)
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { chromium } from 'playwright-core';
@@ -116,4 +117,51 @@ export async function screenshot(page, name) {
   if (!SCREENSHOT_DIR) return;
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: false });
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core inside the page (WCAG 2.1 A/AA rules plus best practices) and returns its
+ * violations as readable lines; [] when clean. axe is evaluated through the DevTools protocol, so
+ * the console's strict Content-Security-Policy stays on.
+ */
+export async function axe(page) {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const result = await globalThis.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
+    if (!result.passes.length) return ['axe ran no rule: the audit did not happen'];
+    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  });
+  return violations;
+}
+
+/**
+ * At the page's width, whether anything makes the page scroll sideways; returns the offending
+ * elements (those reaching past the viewport's right edge, outside a scrolling table wrapper).
+ */
+export async function overflow(page) {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    return [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > width + 1 && !el.closest('.table-wrap'))
+      .slice(0, 5)
+      .map((el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className ? '.' + String(el.className).split(' ').join('.') : ''} right=${Math.round(el.getBoundingClientRect().right)}`);
+  });
+}
+
+/** Presses Tab until the focused element has accessible text `name` (a string or RegExp). */
+export async function tabTo(page, name, { max = 80, shift = false } = {}) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press(shift ? 'Shift+Tab' : 'Tab');
+    const label = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el) return '';
+      const byId = el.id && document.querySelector(`label[for="${el.id}"]`)?.textContent;
+      return (el.getAttribute('aria-label') || byId || el.textContent || '').trim();
+    });
+    if (typeof name === 'string' ? label === name : name.test(label)) return;
+  }
+  throw new Error(`Tab never reached ${name}`);
 }

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { launch, newUser, newPage, signIn, screenshot, rest, CONSOLE_URL } from './harness.mjs';
+import { launch, newUser, newPage, signIn, screenshot, rest, secret, CONSOLE_URL } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -115,4 +115,54 @@ test('a consent shows its receipt, which downloads as the signed document, and r
   assert.equal(grants.length, 0, 'revoking the consent revoked its grant');
   guard.assertClean();
   await context.close();
+});
+
+test('a link opens for a recipient without an account: the token leaves the address bar, the document downloads once, and a used-up link says so', async () => {
+  const owner = await newUser('nora');
+  await document(owner, 'poem.txt', 'roses are red, herons are grey');
+  const a = await newPage(browser, { secrets: [owner.token, 'roses are red'] });
+  await a.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: CONSOLE_URL });
+  await signIn(a.page, owner.token, '#/sharing');
+  await a.page.getByLabel('Document', { exact: true }).selectOption({ label: 'poem.txt' });
+  await a.page.getByLabel('Uses (0: unlimited)').fill('1');
+  await a.page.getByRole('button', { name: 'Create link' }).click();
+  const address = await a.page.getByLabel('Access link address').inputValue();
+  const token = secret(address.slice(address.lastIndexOf('/') + 1));
+  assert.match(token, /^cairn_lnk_/);
+  assert.equal(address, `${CONSOLE_URL}/#/redeem/${token}`);
+  await a.page.getByRole('button', { name: 'Copy link' }).click();
+  assert.equal(await a.page.evaluate(() => navigator.clipboard.readText()), address);
+
+  // The recipient: a fresh browser, nobody signed in. The token is only ever in the fragment.
+  const b = await newPage(browser, { secrets: [owner.token, 'roses are red'] });
+  const sent = [];
+  b.page.on('request', (req) => sent.push(req.url()));
+  await b.page.goto(address);
+  await b.page.getByRole('heading', { name: 'Someone shared a document with you' }).waitFor();
+  assert.equal(b.page.url(), `${CONSOLE_URL}/#/redeem`, 'the token is gone from the address bar');
+  await b.page.getByRole('button', { name: 'Open' }).click();
+  await b.page.getByRole('heading', { name: 'poem.txt' }).waitFor();
+  assert.equal(await b.page.getByLabel('Preview').innerText(), 'roses are red, herons are grey');
+  await b.page.getByText('That was the link’s last use').waitFor();
+  const [download] = await Promise.all([b.page.waitForEvent('download'), b.page.getByRole('button', { name: 'Download' }).click()]);
+  assert.equal(await readFile(await download.path(), 'utf8'), 'roses are red, herons are grey');
+  assert.ok(sent.every((url) => !url.includes(token)), 'no request carried the token in its URL');
+  await screenshot(b.page, 'redeem');
+
+  // Used up: a second opening says the link no longer works, and why it may be.
+  const c = await newPage(browser, { secrets: [owner.token, 'roses are red'] });
+  await c.page.goto(address);
+  await c.page.getByRole('button', { name: 'Open' }).click();
+  await c.page.getByRole('alert').getByText(/no longer opens anything: it has expired, been used up or been revoked/).waitFor();
+  // A paste that is not a link is refused in the page, before any call.
+  await c.page.goto(`${CONSOLE_URL}/#/redeem`);
+  await c.page.getByLabel('Link or token').fill('https://example.com/not-a-link');
+  assert.equal(await c.page.getByRole('button', { name: 'Open' }).isDisabled(), true);
+  await c.page.getByLabel('Link or token').fill(`see ${address}`);
+  await c.page.getByRole('button', { name: 'Open' }).click();
+  await c.page.getByRole('alert').getByText(/used up/).waitFor();
+  for (const p of [a, b, c]) {
+    p.guard.assertClean();
+    await p.context.close();
+  }
 });

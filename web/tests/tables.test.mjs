@@ -3,7 +3,7 @@
 // sort and paging.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newUser, newPage, signIn, screenshot } from './harness.mjs';
+import { launch, newUser, newPage, signIn, screenshot, rest } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -117,6 +117,47 @@ test('an edited row keeps its other values, and pages of 20 rows move forward an
   assert.match(await bodyRows(page).first().innerText(), /n21\s+Tromsø\s+21/);
   await page.getByRole('button', { name: 'Previous' }).click();
   await page.waitForFunction(() => document.querySelector('tbody tr td')?.textContent === 'n01');
+  guard.assertClean();
+  await context.close();
+});
+
+test('OR groups filter the rows as (a OR b) AND c, and a filter the server refuses shows its reason', async () => {
+  const dan = await newUser('dan');
+  const { page, context, guard } = await newPage(browser, { secrets: [dan.token] });
+  await signIn(page, dan.token);
+  await createTable(page, 'Towns');
+  const url = page.url();
+  const collection = `collections/${url.slice(url.lastIndexOf('/') + 1)}`;
+  for (const data of [{ name: 'Ada', city: 'Oslo', age: 36 }, { name: 'Bo', city: 'Bergen', age: 17 }, { name: 'Cy', city: 'Oslo', age: 51 }, { name: 'Di', city: 'Bergen', age: 44 }, { name: 'Ed', city: 'Tromsø', age: 60 }]) {
+    await rest('POST', '/v1/items', dan.token, { kind: 'KIND_RECORD', collection, data });
+  }
+  await page.reload();
+  await page.getByRole('cell', { name: 'Ed', exact: true }).waitFor();
+
+  const condition = async (i, join, field, op, value) => {
+    await page.getByRole('button', { name: 'Add condition' }).click();
+    if (join) await page.getByLabel('Joined by').nth(i - 1).selectOption(join);
+    await page.getByLabel('Column', { exact: true }).nth(i).selectOption(field);
+    await page.getByLabel('Condition', { exact: true }).nth(i).selectOption(op);
+    await page.getByLabel('Value', { exact: true }).nth(i).fill(value);
+  };
+  await condition(0, undefined, 'city', '=', 'Oslo');
+  await condition(1, 'OR', 'city', '=', 'Bergen');
+  await condition(2, 'AND', 'age', '>=', '40');
+  await page.getByRole('button', { name: 'Apply filter' }).click();
+  await page.getByTestId('filter-text').waitFor();
+  assert.equal(await page.getByTestId('filter-text').innerText(), '(data.city = "Oslo" OR data.city = "Bergen") AND data.age >= 40');
+  await page.getByRole('cell', { name: 'Ed', exact: true }).waitFor({ state: 'detached' });
+  assert.deepEqual((await names(page)).sort(), ['Cy', 'Di']);
+  await screenshot(page, 'tables-or');
+
+  // A number column compared with a word: the server's validation message lands under the filter.
+  await page.getByLabel('Value', { exact: true }).nth(2).fill('old');
+  await page.getByRole('button', { name: 'Apply filter' }).click();
+  const reason = page.locator('#filter-error');
+  await reason.waitFor();
+  assert.match(await reason.innerText(), /age/);
+  assert.equal(await page.getByLabel('Value', { exact: true }).nth(2).getAttribute('aria-invalid'), 'true');
   guard.assertClean();
   await context.close();
 });

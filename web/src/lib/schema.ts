@@ -84,6 +84,8 @@ export interface Condition {
   field: string;
   op: Operator;
   value: string;
+  /** How it joins the condition before it; the first one's is ignored. */
+  join?: 'AND' | 'OR';
 }
 
 export const OPERATORS: { op: Operator; label: string }[] = [
@@ -105,10 +107,18 @@ export function literal(col: Column | undefined, value: string): string {
   return JSON.stringify(v);
 }
 
-/** Conditions → AIP-160: `data.age >= 18 AND data.city = "Oslo"`. */
+/**
+ * Conditions → AIP-160: `(data.city = "Oslo" OR data.city = "Bergen") AND data.age >= 18`.
+ * Conditions joined by OR form a group and groups are ANDed, which is AIP-160's own precedence
+ * (OR binds tighter); the parentheses only make that visible to the reader.
+ */
 export function filterText(conditions: Condition[], cols: Column[]): string {
-  return conditions
-    .filter((c) => c.field && c.value.trim() !== '')
-    .map((c) => `data.${c.field} ${c.op} ${literal(cols.find((k) => k.key === c.field), c.value)}`.replace(' : ', ':'))
-    .join(' AND ');
+  const groups: string[][] = [];
+  for (const c of conditions) {
+    if (!c.field || c.value.trim() === '') continue;
+    const term = `data.${c.field} ${c.op} ${literal(cols.find((k) => k.key === c.field), c.value)}`.replace(' : ', ':');
+    if (c.join === 'OR' && groups.length) groups.at(-1)!.push(term);
+    else groups.push([term]);
+  }
+  return groups.map((g) => (g.length > 1 && groups.length > 1 ? `(${g.join(' OR ')})` : g.join(' OR '))).join(' AND ');
 }

@@ -6,6 +6,8 @@ import { vault, sharing } from '../api.js';
 export interface Names {
   items: Map<string, string>;
   grants: Map<string, string>;
+  /** `users/{id}` → username, for the people the owner shared with (from their own grants). */
+  users: Map<string, string>;
 }
 
 export async function ownNames(): Promise<Names> {
@@ -16,6 +18,7 @@ export async function ownNames(): Promise<Names> {
   return {
     items: new Map(items.items.map((i) => [i.name, i.displayName || i.name])),
     grants: new Map(grants.grants.map((g) => [g.name, `“${g.purpose}”`])),
+    users: new Map(grants.grants.filter((g) => g.granteeUsername).map((g) => [g.grantee, g.granteeUsername])),
   };
 }
 

@@ -57,6 +57,19 @@ export class Thread {
     );
   }
 
+  /**
+   * Edit and resend: `text` as a sibling of the user message `of` (it follows what `of` followed,
+   * or starts the conversation again), so the earlier question and its answers stay a branch.
+   */
+  async edit(of: Message, text: string): Promise<void> {
+    await this.run(() =>
+      chat.sendMessage(
+        { parent: this.conversation, text, requestId: crypto.randomUUID(), detach: true, follows: of.parent, fromStart: !of.parent },
+        this.opts(),
+      ),
+    );
+  }
+
   /** Answers `question` (a user message) again: a sibling of its earlier answers. */
   async regenerate(question: string): Promise<void> {
     await this.run(() =>

@@ -24,6 +24,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -162,6 +163,7 @@ final class GrantService {
         .with("consent", filter.consent()).with("show_inactive", filter.showInactive());
     PageToken after = vault.pageTokens().decode(pageToken, binding, PageToken::read);
     int limit = PageTokens.pageSize(pageSize, 50, 1000);
+    var names = new HashMap<UUID, String>();
     List<Grant> rows = vault.database().transaction(caller, sql -> {
       UUID other = null;
       if (filter.user() != null) {
@@ -171,10 +173,14 @@ final class GrantService {
         }
         other = user.get().id();
       }
-      return repository.listGrants(sql, me, filter, other, after, limit + 1);
+      var found = repository.listGrants(sql, me, filter, other, after, limit + 1);
+      // One look-up per distinct grantee of the caller's own grants (a page has few people).
+      found.stream().filter(g -> g.grantorId().equals(me)).map(Grant::granteeId).distinct().forEach(id ->
+          repository.findUser(sql, id.toString()).ifPresent(u -> names.put(id, u.username())));
+      return found;
     });
     var p = vault.pageTokens().page(rows, limit, binding, r -> new PageToken(r.createdAt(), r.id()));
-    return new GrantPage(p.rows(), p.nextPageToken());
+    return new GrantPage(p.rows(), Map.copyOf(names), p.nextPageToken());
   }
 
   /**

@@ -49,7 +49,11 @@ final class Sharing {
       @Nullable UUID consentId,
       OffsetDateTime createdAt) {}
 
-  record GrantPage(List<Grant> grants, String nextPageToken) {}
+  /**
+   * A page of grants, with the usernames of the grantees of the grants the caller made: the
+   * grantor named each of them when sharing, so showing the name tells them nothing new.
+   */
+  record GrantPage(List<Grant> grants, Map<UUID, String> granteeUsernames, String nextPageToken) {}
 
   /** ListGrants filters. {@code user} is the other side; {@code null} means any. */
   record GrantFilter(

@@ -103,7 +103,8 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
     var out = ListGrantsResponse.newBuilder();
     if (filter.target() != null || request.getTarget().isEmpty()) {
       var page = grants.list(CallContext.principal(), filter, request.getPageSize(), request.getPageToken());
-      page.grants().forEach(g -> out.addGrants(toProto(g)));
+      page.grants().forEach(g -> out.addGrants(
+          toProto(g).toBuilder().setGranteeUsername(page.granteeUsernames().getOrDefault(g.granteeId(), ""))));
       out.setNextPageToken(page.nextPageToken());
     }
     response.onNext(out.build());

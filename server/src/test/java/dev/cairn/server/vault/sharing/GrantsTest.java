@@ -187,6 +187,31 @@ class GrantsTest {
   }
 
   @Test
+  void listGrantsNamesTheGranteeByUsernameOnlyToWhoeverMadeTheGrant() {
+    TestUser owner = SERVER.newUser("owner");
+    TestUser sharer = SERVER.newUser("sharer");
+    TestUser carol = SERVER.newUser("carol");
+    UUID item = document(owner, "hello");
+    Grant share = grant(owner, "users/" + sharer.user().getUsername(), item, Role.ROLE_SHARE);
+    Grant reshared = grant(sharer, carol.user().getName(), item, Role.ROLE_READ);
+
+    var byOwner = sharing(owner).listGrants(ListGrantsRequest.newBuilder().build()).getGrantsList();
+    assertThat(byOwner).filteredOn(g -> g.getName().equals(share.getName()))
+        .singleElement().extracting(Grant::getGranteeUsername).isEqualTo(sharer.user().getUsername());
+    // the owner sees the re-share, but not the name of someone it never named itself
+    assertThat(byOwner).filteredOn(g -> g.getName().equals(reshared.getName()))
+        .singleElement().extracting(Grant::getGranteeUsername).isEqualTo("");
+    assertThat(sharing(sharer).listGrants(ListGrantsRequest.newBuilder().build()).getGrantsList())
+        .singleElement().extracting(Grant::getGranteeUsername).isEqualTo(carol.user().getUsername());
+    // the grantees see their grants without any username on them
+    for (TestUser grantee : List.of(sharer, carol)) {
+      assertThat(sharing(grantee).listGrants(ListGrantsRequest.newBuilder()
+              .setDirection(ListGrantsRequest.Direction.DIRECTION_GRANTED_TO_ME).build()).getGrantsList())
+          .isNotEmpty().extracting(Grant::getGranteeUsername).containsOnly("");
+    }
+  }
+
+  @Test
   void listGrantsPagesBothDirections() {
     TestUser owner = SERVER.newUser("owner");
     TestUser bob = SERVER.newUser("bob");
