@@ -30,7 +30,7 @@ final class AnswerRun implements Cancellation {
   private @Nullable Outcome outcome;
   private final CancelActions cancellation = new CancelActions();
 
-  /** @param startedNanos when the send reached the service ({@link System#nanoTime}) */
+  /** @param startedNanos when the send reached the server ({@link System#nanoTime}) */
   AnswerRun(UUID owner, UUID conversation, UUID message, long startedNanos) {
     this.startedNanos = startedNanos;
     this.owner = owner;

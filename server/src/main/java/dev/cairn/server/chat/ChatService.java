@@ -190,8 +190,13 @@ public final class ChatService {
 
   /** The ids from the start of the conversation to {@code leaf}, following parent links. */
   List<UUID> path(DSLContext sql, UUID owner, UUID conversation, UUID leaf) {
+    return path(repository.links(sql, owner, conversation), conversation, leaf);
+  }
+
+  /** The same, from links already read. */
+  static List<UUID> path(List<ChatRepository.Link> links, UUID conversation, UUID leaf) {
     Map<UUID, ChatRepository.Link> byId = new HashMap<>();
-    repository.links(sql, owner, conversation).forEach(l -> byId.put(l.id(), l));
+    links.forEach(l -> byId.put(l.id(), l));
     if (!byId.containsKey(leaf)) {
       throw CairnException.invalidField("branch",
           "conversations/" + conversation + "/messages/" + leaf + " is not a message of this conversation");
