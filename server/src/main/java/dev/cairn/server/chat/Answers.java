@@ -285,7 +285,6 @@ public final class Answers {
   private void follow(Caller caller, UUID conversation, UUID message, long from, Chat.@Nullable Message user,
       Chat.AnswerSink sink, Cancellation call) {
     metrics.streamOpened();
-    signals.follow();
     try {
       long seen = signals.seen();
       Chat.Message m = chats.read(caller, conversation, message);
@@ -322,7 +321,6 @@ public final class Answers {
         m = chats.read(caller, conversation, message);
       }
     } finally {
-      signals.unfollow();
       metrics.streamClosed();
     }
   }

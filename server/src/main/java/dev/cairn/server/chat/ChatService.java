@@ -131,13 +131,7 @@ public final class ChatService {
         run.cancel();
       }
     }
-    long deadline = System.nanoTime() + CANCEL_WAIT.toNanos();
-    signals.follow();
-    try {
-      return awaitEnd(caller, conversation, message, deadline);
-    } finally {
-      signals.unfollow();
-    }
+    return awaitEnd(caller, conversation, message, System.nanoTime() + CANCEL_WAIT.toNanos());
   }
 
   private Chat.Message awaitEnd(Caller caller, UUID conversation, UUID message, long deadline) {

@@ -29,9 +29,9 @@ class ChatSendPathTest {
 
   @Test
   void aSendStoresItsQuestionAndStartsItsAnswerInFiveRoundTripsAndAFollowUpInSeven() {
-    TestUser alice = F.newUser("alice");
-    F.document(alice, "Cranes", "Common cranes dance in spring to strengthen their pair bonds.");
-    var conversation = F.conversation(alice);
+    var start = F.userWithDocument("Cranes", "Common cranes dance in spring to strengthen their pair bonds.");
+    TestUser alice = start.user();
+    var conversation = start.conversation();
     F.generatorA.script(Script.of("They dance ", "in spring [1]."));
 
     int fresh;
@@ -62,9 +62,9 @@ class ChatSendPathTest {
 
   @Test
   void timeToFirstTokenCountsFromTheCallReachingTheServerNotFromTheService() throws Exception {
-    TestUser alice = F.newUser("alice");
-    F.document(alice, "Ibises", "Sacred ibises probe mud for worms.");
-    var conversation = F.conversation(alice);
+    var start = F.userWithDocument("Ibises", "Sacred ibises probe mud for worms.");
+    TestUser alice = start.user();
+    var conversation = start.conversation();
     F.generatorA.script(Script.of("They probe mud [1]."));
     Duration pause = Duration.ofMillis(1500);
 
