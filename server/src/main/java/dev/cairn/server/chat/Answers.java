@@ -125,7 +125,7 @@ public final class Answers {
     if (locked.earlierAnswer() != null) {
       return replay(sql, me, conversation, locked.earlierAnswer());
     }
-    requireIdle(sql, me, row);
+    requireIdle(sql, me, locked);
     if (send.regenerate() == null) {
       // The question's vector is made on its own virtual thread (no connection held, nothing here
       // waits for it) while the rest of this transaction runs; only once the conversation is known
@@ -181,18 +181,18 @@ public final class Answers {
    * One answer at a time: FAILED_PRECONDITION while one streams, unless its replica stopped
    * checkpointing long ago (it died): that answer is marked FAILED and the send goes ahead.
    */
-  private void requireIdle(DSLContext sql, UUID me, ConversationsRecord row) {
-    UUID streaming = row.getStreamingMessage();
-    if (streaming == null) {
+  private void requireIdle(DSLContext sql, UUID me, ChatRepository.Locked locked) {
+    UUID streaming = locked.row().getStreamingMessage();
+    if (streaming == null || locked.streamingState() != Chat.State.STREAMING) {
       return;
     }
-    var m = repository.message(sql, me, row.getId(), streaming);
-    if (m.isPresent() && m.get().state() == Chat.State.STREAMING) {
-      Duration silent = Duration.between(m.get().heartbeatAt().toInstant(), clock.instant());
-      if (silent.compareTo(AnswerGeneration.ORPHANED_AFTER) < 0) {
-        throw CairnException.failedPrecondition("conversations/" + row.getId() + " is still answering (messages/"
-            + streaming + "); wait for it to end, follow it with StreamMessage or stop it with CancelMessage");
-      }
+    Duration silent = Duration.between(requireNonNull(locked.streamingHeartbeat()).toInstant(), clock.instant());
+    if (silent.compareTo(AnswerGeneration.ORPHANED_AFTER) < 0) {
+      throw CairnException.failedPrecondition("conversations/" + locked.row().getId() + " is still answering (messages/"
+          + streaming + "); wait for it to end, follow it with StreamMessage or stop it with CancelMessage");
+    }
+    var m = repository.message(sql, me, locked.row().getId(), streaming);
+    if (m.isPresent()) {
       repository.finish(sql, me, streaming, Chat.State.FAILED, m.get().ciphertext(), m.get().textLength(),
           Chat.Finish.ERROR, Chat.Usage.NONE, CairnException.Kind.UNAVAILABLE.name(),
           "the server generating this answer stopped; the text so far is kept", now());

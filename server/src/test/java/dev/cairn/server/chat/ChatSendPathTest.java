@@ -106,4 +106,28 @@ class ChatSendPathTest {
     assertThat(timer).isNotNull();
     assertThat(timer.max(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(pause.toMillis());
   }
+  @Test
+  void aSendIntoAConversationWhoseAnswerWasOrphanedFailsThatAnswerKeepingItsTextAndGoesAhead() throws Exception {
+    var start = F.userWithDocument("Kites", "Red kites scavenge along roads.");
+    TestUser alice = start.user();
+    var conversation = start.conversation();
+    F.generatorA.script(Script.of("Kites scavenge", " along roads").holdingAfter(1));
+    String orphan = F.sendAndDrop(alice, send(conversation, "What do kites eat?").toBuilder().setDetach(true).build(),
+        Duration.ofSeconds(20));
+    // its text checkpointed (the next checkpoint is a heartbeat, 5 s on) ...
+    assertThat(ChatFixture.eventually(Duration.ofSeconds(20),
+        () -> F.stored(alice, orphan).getText().equals("Kites scavenge"))).isTrue();
+    // ... and then, as if its replica had died a minute ago, no checkpoint since
+    ChatFixture.superuser("UPDATE cairn.chat_messages SET heartbeat_at = heartbeat_at - interval '1 minute'"
+        + " WHERE id = ? RETURNING id", ChatFixture.id(orphan));
+    F.generatorA.script(Script.of("Along roads [1]."));
+
+    var next = sendAll(F.chat(alice), send(conversation, "Where do they look?"));
+
+    assertThat(answerText(next)).isEqualTo("Along roads [1].");
+    var failed = F.stored(alice, orphan);
+    assertThat(failed.getState()).isEqualTo(dev.cairn.chat.v1.Message.State.STATE_FAILED);
+    assertThat(failed.getText()).isEqualTo("Kites scavenge");
+    assertThat(failed.getError().getCode()).isEqualTo(Status.Code.UNAVAILABLE.value());
+  }
 }
