@@ -111,21 +111,26 @@ public final class Answers {
   }
 
   /**
-   * The send's transaction, in as few round trips as it can: the conversation locked together
-   * with the request_id lookup, the owner's key read once, the branch links only when the
+   * The send's transaction, in as few round trips as it can: the conversation locked (and the
+   * request_id looked up, when set), the owner's key read once, the branch links only when the
    * conversation has messages, and both new messages and the conversation's update sent as one
    * batch; the messages streamed back are made from what was written, not read again.
    */
   private Start start(DSLContext sql, Caller caller, Chat.Send send, long receivedNanos) {
     UUID me = caller.requireUserId();
     UUID conversation = send.conversationId();
-    var locked = repository.lockForSend(sql, me, conversation, send.requestId())
+    // the lock first, then the lookups, each its own statement: under READ COMMITTED a statement
+    // that waited for the lock still reads with its older snapshot, so a lookup folded into the
+    // locking SELECT would miss what the send before it just committed
+    ConversationsRecord row = repository.lockConversation(sql, me, conversation)
         .orElseThrow(() -> ChatService.notFound(conversation));
-    ConversationsRecord row = locked.row();
-    if (locked.earlierAnswer() != null) {
-      return replay(sql, me, conversation, locked.earlierAnswer());
+    if (send.requestId() != null) {
+      var earlier = repository.answerByRequest(sql, me, conversation, send.requestId());
+      if (earlier.isPresent()) {
+        return replay(sql, me, conversation, earlier.get().id());
+      }
     }
-    requireIdle(sql, me, locked);
+    requireIdle(sql, me, row);
     if (send.regenerate() == null) {
       // The question's vector is made on its own virtual thread (no connection held, nothing here
       // waits for it) while the rest of this transaction runs; only once the conversation is known
@@ -181,18 +186,18 @@ public final class Answers {
    * One answer at a time: FAILED_PRECONDITION while one streams, unless its replica stopped
    * checkpointing long ago (it died): that answer is marked FAILED and the send goes ahead.
    */
-  private void requireIdle(DSLContext sql, UUID me, ChatRepository.Locked locked) {
-    UUID streaming = locked.row().getStreamingMessage();
-    if (streaming == null || locked.streamingState() != Chat.State.STREAMING) {
+  private void requireIdle(DSLContext sql, UUID me, ConversationsRecord row) {
+    UUID streaming = row.getStreamingMessage();
+    if (streaming == null) {
       return;
     }
-    Duration silent = Duration.between(requireNonNull(locked.streamingHeartbeat()).toInstant(), clock.instant());
-    if (silent.compareTo(AnswerGeneration.ORPHANED_AFTER) < 0) {
-      throw CairnException.failedPrecondition("conversations/" + locked.row().getId() + " is still answering (messages/"
-          + streaming + "); wait for it to end, follow it with StreamMessage or stop it with CancelMessage");
-    }
-    var m = repository.message(sql, me, locked.row().getId(), streaming);
-    if (m.isPresent()) {
+    var m = repository.message(sql, me, row.getId(), streaming);
+    if (m.isPresent() && m.get().state() == Chat.State.STREAMING) {
+      Duration silent = Duration.between(m.get().heartbeatAt().toInstant(), clock.instant());
+      if (silent.compareTo(AnswerGeneration.ORPHANED_AFTER) < 0) {
+        throw CairnException.failedPrecondition("conversations/" + row.getId() + " is still answering (messages/"
+            + streaming + "); wait for it to end, follow it with StreamMessage or stop it with CancelMessage");
+      }
       repository.finish(sql, me, streaming, Chat.State.FAILED, m.get().ciphertext(), m.get().textLength(),
           Chat.Finish.ERROR, Chat.Usage.NONE, CairnException.Kind.UNAVAILABLE.name(),
           "the server generating this answer stopped; the text so far is kept", now());

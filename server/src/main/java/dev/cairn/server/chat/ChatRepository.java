@@ -69,35 +69,6 @@ final class ChatRepository {
         .forUpdate().fetchOptional();
   }
 
-  /**
-   * A conversation locked for a send, with the answer an earlier send with the same request_id
-   * made, and the state and last heartbeat of the answer it is streaming, if any.
-   */
-  record Locked(ConversationsRecord row, @Nullable UUID earlierAnswer, Chat.@Nullable State streamingState,
-      @Nullable OffsetDateTime streamingHeartbeat) {}
-
-  /**
-   * {@link #lockConversation}, the idempotency lookup and the streaming answer's state in one
-   * statement: a send learns in one round trip whether it replays, is refused or goes ahead. The
-   * lock covers the conversation row only.
-   */
-  Optional<Locked> lockForSend(DSLContext sql, UUID owner, UUID id, @Nullable UUID requestId) {
-    Field<UUID> earlier = requestId == null ? DSL.inline((UUID) null).as("earlier")
-        : DSL.field(DSL.select(CHAT_MESSAGES.ID).from(CHAT_MESSAGES)
-            .where(CHAT_MESSAGES.OWNER_ID.eq(owner).and(CHAT_MESSAGES.CONVERSATION_ID.eq(id))
-                .and(CHAT_MESSAGES.REQUEST_ID.eq(requestId)))).as("earlier");
-    var streaming = CHAT_MESSAGES.OWNER_ID.eq(owner).and(CHAT_MESSAGES.ID.eq(CONVERSATIONS.STREAMING_MESSAGE));
-    Field<String> state = DSL.field(DSL.select(CHAT_MESSAGES.STATE).from(CHAT_MESSAGES).where(streaming))
-        .as("streaming_state");
-    Field<OffsetDateTime> heartbeat = DSL.field(DSL.select(CHAT_MESSAGES.HEARTBEAT_AT).from(CHAT_MESSAGES)
-        .where(streaming)).as("streaming_heartbeat");
-    return sql.select(CONVERSATIONS.fields()).select(earlier, state, heartbeat).from(CONVERSATIONS)
-        .where(CONVERSATIONS.OWNER_ID.eq(owner).and(CONVERSATIONS.ID.eq(id)))
-        .forUpdate().of(CONVERSATIONS)
-        .fetchOptional(r -> new Locked(r.into(CONVERSATIONS), r.get(earlier),
-            r.get(state) == null ? null : Chat.State.valueOf(r.get(state)), r.get(heartbeat)));
-  }
-
   List<ConversationsRecord> conversations(DSLContext sql, UUID owner, @Nullable OffsetDateTime afterTime,
       @Nullable UUID afterId, int limit) {
     var where = CONVERSATIONS.OWNER_ID.eq(owner);

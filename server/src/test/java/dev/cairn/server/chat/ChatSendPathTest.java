@@ -28,7 +28,7 @@ class ChatSendPathTest {
   private static final ChatFixture F = ChatFixture.INSTANCE;
 
   @Test
-  void aSendStoresItsQuestionAndStartsItsAnswerInFiveRoundTripsAndAFollowUpInSeven() {
+  void aSendStoresItsQuestionAndStartsItsAnswerInSixRoundTripsAndAFollowUpInSeven() {
     var start = F.userWithDocument("Cranes", "Common cranes dance in spring to strengthen their pair bonds.");
     TestUser alice = start.user();
     var conversation = start.conversation();
@@ -46,10 +46,10 @@ class ChatSendPathTest {
       followUp = trips.of("cairn-send");
     }
 
-    // BEGIN with the transaction's settings; the conversation locked with the request_id lookup;
+    // BEGIN with the transaction's settings; the conversation locked; the request_id looked up;
     // the owner's key; both messages and the conversation's update as one batch; COMMIT
-    assertThat(fresh).isEqualTo(5);
-    // and, with earlier messages, the branch links and the history handed to the generator
+    assertThat(fresh).isEqualTo(6);
+    // without a request_id, with earlier messages: the branch links and the history instead
     assertThat(followUp).isEqualTo(7);
     // what the send streamed back without reading it again is what was stored
     var started = second.getFirst().getStarted();
