@@ -9,10 +9,9 @@
 #   BENCH_SENDS=30 BENCH_THROUGHPUT_SENDS=30 BENCH_ROUNDS=1 tools/bench/chat.sh   # a quick look
 #
 # What "time to first token excluding the generator" is here, and why. The server's own
-# cairn_chat_time_to_first_token (also returned as usage.time_to_first_token) runs from the answer
-# being set up inside the send's transaction to the generator's first piece of text: it includes
-# retrieval, but also the generator's time to its first piece, and it leaves out what happens
-# before (authentication, validation, the first half of the send's transaction) and the delivery to
+# cairn_chat_time_to_first_token (also returned as usage.time_to_first_token) runs from the call
+# reaching the server (before authentication) to the generator's first piece of text: it includes
+# retrieval, but also the generator's time to its first piece, and it leaves out the delivery to
 # the client. So it is neither "excluding the generator" nor comparable with a bare server. Instead
 # the client clocks each event of the stream: the server sends the retrieval event (the citations)
 # the moment retrieval is done and just before it calls the generator, so send -> retrieval event

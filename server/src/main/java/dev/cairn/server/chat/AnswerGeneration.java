@@ -185,7 +185,6 @@ final class AnswerGeneration {
   private void storeCitations(org.jooq.DSLContext sql, AnswerRun run, List<Chat.Citation> citations) {
     repository.storeCitations(sql, run.ownerId(), run.messageId(),
         messages.encryptCitations(sql, run.ownerId(), run.conversationId(), run.messageId(), citations));
-    repository.notify(sql, ChatSignals.PROGRESS + run.messageId());
   }
 
   private static AnswerRun.Outcome failed(AnswerRun run, CairnException e) {
@@ -205,22 +204,20 @@ final class AnswerGeneration {
     };
   }
 
-  /** The final state, the conversation freed for the next send, and a notification, in one transaction. */
+  /**
+   * The final state, the conversation freed for the next send, and a notification, in one
+   * transaction of one round trip after the key read (an answer whose conversation was deleted
+   * meanwhile updates nothing).
+   */
   private void finish(Job job, AnswerRun.Outcome outcome) {
     AnswerRun run = job.run();
     String text = run.snapshot().text();
     database.transaction(job.caller(), sql -> {
-      // the conversation first, as a send does: the two never wait on each other's rows in opposite order
-      if (repository.lockConversation(sql, run.ownerId(), run.conversationId()).isEmpty()) {
-        return null; // deleted meanwhile
-      }
       byte[] ciphertext = messages.encryptText(sql, run.ownerId(), run.conversationId(), run.messageId(), text);
       CairnException error = outcome.error();
-      repository.finish(sql, run.ownerId(), run.messageId(), outcome.state(), ciphertext,
+      repository.endAnswer(sql, run.ownerId(), run.conversationId(), run.messageId(), outcome.state(), ciphertext,
           text.codePointCount(0, text.length()), outcome.finish(), outcome.usage(),
           error == null ? null : error.kind().name(), error == null ? null : error.getMessage(), now());
-      repository.answerEnded(sql, run.ownerId(), run.conversationId(), run.messageId(), now());
-      repository.notify(sql, ChatSignals.PROGRESS + run.messageId());
       return null;
     });
   }
@@ -280,13 +277,9 @@ final class AnswerGeneration {
           continue;
         }
         try {
-          boolean goOn = database.transaction(job.caller(), sql -> {
-            boolean more = repository.checkpoint(sql, run.ownerId(), run.messageId(),
-                messages.encryptText(sql, run.ownerId(), run.conversationId(), run.messageId(), now.text()),
-                now.codePoints(), now());
-            repository.notify(sql, ChatSignals.PROGRESS + run.messageId());
-            return more;
-          });
+          boolean goOn = database.transaction(job.caller(), sql -> repository.checkpoint(sql, run.ownerId(),
+              run.messageId(), messages.encryptText(sql, run.ownerId(), run.conversationId(), run.messageId(),
+                  now.text()), now.codePoints(), now()));
           stored = now.codePoints();
           lastWrite = System.nanoTime();
           if (!goOn) {

@@ -1,5 +1,6 @@
 package dev.cairn.server.chat;
 
+import dev.cairn.server.chat.generate.CancelActions;
 import dev.cairn.server.chat.generate.Cancellation;
 import java.time.Duration;
 import java.util.List;
@@ -30,7 +31,7 @@ final class AnswerRun implements Cancellation {
   private @Nullable Outcome outcome;
   private final CancelActions cancellation = new CancelActions();
 
-  /** @param startedNanos when the send reached the service ({@link System#nanoTime}) */
+  /** @param startedNanos when the send reached the server ({@link System#nanoTime}) */
   AnswerRun(UUID owner, UUID conversation, UUID message, long startedNanos) {
     this.startedNanos = startedNanos;
     this.owner = owner;

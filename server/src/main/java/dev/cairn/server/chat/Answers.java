@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.cairn.server.chat.generate.Cancellation;
 import dev.cairn.server.chat.generate.Prompt;
 import dev.cairn.server.core.CairnException;
+import dev.cairn.server.content.ContentStore.MessageTexts;
 import dev.cairn.server.core.Caller;
 import dev.cairn.server.db.Database;
 import dev.cairn.server.db.Jsonb;
@@ -65,7 +66,7 @@ public final class Answers {
   /**
    * Sends and streams the answer into {@code sink} until it ends; {@code call} says when the call
    * ended (without {@code detach}, that cancels the answer). {@code receivedNanos} ({@link
-   * System#nanoTime}) is when the call reached the service: the time to first token counts from it.
+   * System#nanoTime}) is when the call reached the server: the time to first token counts from it.
    */
   public void send(Caller caller, Chat.Send send, boolean detach, Chat.AnswerSink sink, Cancellation call,
       long receivedNanos) {
@@ -109,18 +110,24 @@ public final class Answers {
     }
   }
 
+  /**
+   * The send's transaction, in as few round trips as it can: the conversation locked (and the
+   * request_id looked up, when set), the owner's key read once, the branch links only when the
+   * conversation has messages, and both new messages and the conversation's update sent as one
+   * batch; the messages streamed back are made from what was written, not read again.
+   */
   private Start start(DSLContext sql, Caller caller, Chat.Send send, long receivedNanos) {
     UUID me = caller.requireUserId();
     UUID conversation = send.conversationId();
+    // the lock first, then the lookups, each its own statement: under READ COMMITTED a statement
+    // that waited for the lock still reads with its older snapshot, so a lookup folded into the
+    // locking SELECT would miss what the send before it just committed
     ConversationsRecord row = repository.lockConversation(sql, me, conversation)
         .orElseThrow(() -> ChatService.notFound(conversation));
     if (send.requestId() != null) {
       var earlier = repository.answerByRequest(sql, me, conversation, send.requestId());
       if (earlier.isPresent()) {
-        Chat.Message answer = messages.decrypt(sql, earlier.get());
-        Chat.Message user = messages.decrypt(sql, repository.message(sql, me, conversation,
-            requireNonNull(answer.parentId())).orElseThrow());
-        return new Start(user, answer, true, null);
+        return replay(sql, me, conversation, earlier.get().id());
       }
     }
     requireIdle(sql, me, row);
@@ -130,9 +137,11 @@ public final class Answers {
       // to be free, so a burst of refused sends starts no model runs.
       generation.prefetch(caller, send.text());
     }
+    MessageTexts cipher = messages.cipher(sql, me);
+    List<ChatRepository.Link> links = row.getMessageCount() == 0 ? List.of() : repository.links(sql, me, conversation);
     OffsetDateTime now = now();
     long seq = row.getNextSeq();
-    long added = 0;
+    List<ChatRepository.NewMessage> rows = new ArrayList<>();
     Chat.Message user;
     if (send.regenerate() != null) {
       var m = repository.message(sql, me, conversation, send.regenerate())
@@ -141,27 +150,36 @@ public final class Answers {
         throw CairnException.invalidField("regenerate", "conversations/" + conversation + "/messages/"
             + send.regenerate() + " is an answer (expected: the user message to answer again)");
       }
-      user = messages.decrypt(sql, m);
+      user = messages.decrypt(cipher, m);
     } else {
-      UUID parent = parent(sql, me, conversation, send);
+      UUID parent = parent(links, conversation, send);
       UUID id = ids.get();
-      repository.insertMessage(sql, me, conversation, id, seq, Chat.Role.USER, parent, null, Chat.State.COMPLETED,
-          messages.encryptText(sql, me, conversation, id, send.text()), length(send.text()), now);
-      user = messages.decrypt(sql, repository.message(sql, me, conversation, id).orElseThrow());
+      rows.add(new ChatRepository.NewMessage(id, seq, Chat.Role.USER, parent, null, Chat.State.COMPLETED,
+          cipher.encrypt(conversation, id, MessageTexts.TEXT, utf8(send.text())), length(send.text())));
+      user = new Chat.Message(id, conversation, seq, Chat.Role.USER, send.text(), Chat.State.COMPLETED, null,
+          Chat.Usage.NONE, null, null, null, parent, now, now);
       seq++;
-      added++;
     }
     UUID answerId = ids.get();
-    repository.insertMessage(sql, me, conversation, answerId, seq, Chat.Role.ASSISTANT, user.id(), send.requestId(),
-        Chat.State.STREAMING, messages.encryptText(sql, me, conversation, answerId, ""), 0, now);
-    added++;
+    rows.add(new ChatRepository.NewMessage(answerId, seq, Chat.Role.ASSISTANT, user.id(), send.requestId(),
+        Chat.State.STREAMING, cipher.encrypt(conversation, answerId, MessageTexts.TEXT, utf8("")), 0));
+    Chat.Message answer = new Chat.Message(answerId, conversation, seq, Chat.Role.ASSISTANT, "", Chat.State.STREAMING,
+        null, Chat.Usage.NONE, null, null, null, user.id(), now, null);
     String title = row.getDisplayName().isEmpty() && row.getMessageCount() == 0 ? title(user.text()) : null;
-    repository.startAnswer(sql, me, conversation, seq + 1, row.getMessageCount() + added, answerId, title, now);
-    Chat.Message answer = messages.decrypt(sql, repository.message(sql, me, conversation, answerId).orElseThrow());
+    repository.startAnswer(sql, me, conversation, rows, seq + 1, row.getMessageCount() + rows.size(), answerId, title,
+        now);
     var filter = ChatCodec.filter(Jsonb.object(row.getRetrievalFilter()));
     var job = new AnswerGeneration.Job(caller, new AnswerRun(me, conversation, answerId, receivedNanos), user.text(),
-        history(sql, me, conversation, user.parentId()), filter);
+        history(sql, cipher, me, conversation, links, user.parentId()), filter);
     return new Start(user, answer, false, job);
+  }
+
+  /** A retried send: the answer the first one made, streamed again (no second answer). */
+  private Start replay(DSLContext sql, UUID me, UUID conversation, UUID answerId) {
+    Chat.Message answer = messages.decrypt(sql, repository.message(sql, me, conversation, answerId).orElseThrow());
+    Chat.Message user = messages.decrypt(sql, repository.message(sql, me, conversation,
+        requireNonNull(answer.parentId())).orElseThrow());
+    return new Start(user, answer, true, null);
   }
 
   /**
@@ -188,12 +206,12 @@ public final class Answers {
   }
 
   /** The message a new user message follows: named, none (from the start), or the latest. */
-  private @Nullable UUID parent(DSLContext sql, UUID me, UUID conversation, Chat.Send send) {
+  private static @Nullable UUID parent(List<ChatRepository.Link> links, UUID conversation, Chat.Send send) {
     if (send.fromStart()) {
       return null;
     }
     if (send.follows() != null) {
-      var m = repository.message(sql, me, conversation, send.follows())
+      var m = links.stream().filter(l -> l.id().equals(send.follows())).findFirst()
           .orElseThrow(() -> ChatService.notFound(conversation, send.follows()));
       if (m.role() != Chat.Role.ASSISTANT) {
         // a question follows an answer; to ask a user message again, regenerate it
@@ -202,19 +220,19 @@ public final class Answers {
       }
       return m.id();
     }
-    var links = repository.links(sql, me, conversation);
     return links.isEmpty() ? null : links.getLast().id();
   }
 
-  private List<Prompt.Turn> history(DSLContext sql, UUID me, UUID conversation, @Nullable UUID parent) {
+  private List<Prompt.Turn> history(DSLContext sql, MessageTexts cipher, UUID me, UUID conversation,
+      List<ChatRepository.Link> links, @Nullable UUID parent) {
     if (parent == null) {
       return List.of();
     }
-    List<UUID> path = chats.path(sql, me, conversation, parent);
+    List<UUID> path = ChatService.path(links, conversation, parent);
     List<UUID> recent = path.subList(Math.max(0, path.size() - HISTORY_TURNS), path.size());
     List<Prompt.Turn> turns = new ArrayList<>();
     for (var m : repository.messages(sql, me, conversation, 0, recent, recent.size())) {
-      Chat.Message decrypted = messages.decrypt(sql, m);
+      Chat.Message decrypted = messages.decrypt(cipher, m);
       if (!decrypted.text().isEmpty()) {
         turns.add(new Prompt.Turn(m.role() == Chat.Role.USER ? Prompt.Role.USER : Prompt.Role.ASSISTANT,
             decrypted.text()));
@@ -272,7 +290,6 @@ public final class Answers {
   private void follow(Caller caller, UUID conversation, UUID message, long from, Chat.@Nullable Message user,
       Chat.AnswerSink sink, Cancellation call) {
     metrics.streamOpened();
-    signals.follow();
     try {
       long seen = signals.seen();
       Chat.Message m = chats.read(caller, conversation, message);
@@ -309,7 +326,6 @@ public final class Answers {
         m = chats.read(caller, conversation, message);
       }
     } finally {
-      signals.unfollow();
       metrics.streamClosed();
     }
   }
@@ -335,6 +351,10 @@ public final class Answers {
     }
     return new CairnException(CairnException.Kind.INTERNAL, ErrorReason.ERROR_REASON_INTERNAL, "internal error",
         Map.of(), List.of());
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static int length(String text) {

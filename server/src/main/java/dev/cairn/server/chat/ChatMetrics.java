@@ -31,7 +31,7 @@ final class ChatMetrics {
 
   void firstToken(String generator, Duration took) {
     Timer.builder("cairn.chat.time_to_first_token")
-        .description("From a send reaching the service to its first answer text (retrieval included)")
+        .description("From a send reaching the server (authentication included) to its first answer text")
         .tag("generator", generator).publishPercentileHistogram().register(registry).record(took);
   }
 

@@ -32,15 +32,7 @@ public final class ChatModule implements AutoCloseable {
       PageTokens pageTokens, SearchService search, Generator generator, Clock clock, Supplier<UUID> ids,
       MeterRegistry metrics, io.opentelemetry.api.trace.Tracer tracer) {}
 
-  /**
-   * How often the LISTEN connection is asked for notifications while anyone here waits for them
-   * (the driver reads them only with a query; each ask is one shared round trip).
-   */
-  static final Duration PUMP_INTERVAL = Duration.ofMillis(20);
-
   private final NotificationListener listener;
-  private final Thread pump;
-  private volatile boolean closed;
   private final ChatSignals signals;
   private final ChatService chats;
   private final Answers answers;
@@ -59,24 +51,10 @@ public final class ChatModule implements AutoCloseable {
         metrics, parts.clock(), CHECKPOINT_INTERVAL, parts.tracer());
     this.answers = new Answers(parts.database(), repository, messages, chats, generation, signals, metrics,
         parts.clock(), parts.ids());
-    this.listener = NotificationListener.start(() -> parts.database().openDedicatedConnection("cairn-chat-listener"),
-        ChatRepository.CHANNEL, signals, Duration.ofSeconds(10), parts.metrics());
-    this.pump = Thread.ofVirtual().name("cairn-chat-pump").start(this::pump);
-  }
-
-  /** Hands notifications over every PUMP_INTERVAL while someone waits for them; idles otherwise. */
-  private void pump() {
-    while (!closed) {
-      try {
-        if (signals.wanted() && listener.sync(Duration.ofSeconds(2))) {
-          Thread.sleep(PUMP_INTERVAL);
-        } else {
-          Thread.sleep(Duration.ofMillis(100));
-        }
-      } catch (InterruptedException e) {
-        return;
-      }
-    }
+    // pushed: a follower wakes when a checkpoint's NOTIFY arrives, not at the next poll of the connection
+    this.listener = NotificationListener.startPushed(
+        () -> parts.database().openDedicatedConnection("cairn-chat-listener"), ChatRepository.CHANNEL, signals,
+        Duration.ofSeconds(10), parts.metrics());
   }
 
   public List<BindableService> services() {
@@ -96,8 +74,6 @@ public final class ChatModule implements AutoCloseable {
         break;
       }
     }
-    closed = true;
-    pump.interrupt();
     listener.close();
   }
 }

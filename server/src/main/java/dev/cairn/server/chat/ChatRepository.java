@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.JSONB;
+import org.jooq.Query;
 import org.jooq.impl.DSL;
 import org.jspecify.annotations.Nullable;
 
@@ -81,9 +83,25 @@ final class ChatRepository {
     return sql.deleteFrom(CONVERSATIONS).where(CONVERSATIONS.OWNER_ID.eq(owner).and(CONVERSATIONS.ID.eq(id))).execute();
   }
 
-  /** Records that an answer started: seqs taken, the answer marked as the one streaming. */
-  void startAnswer(DSLContext sql, UUID owner, UUID id, long nextSeq, long messageCount, UUID streaming,
-      @Nullable String displayName, OffsetDateTime now) {
+  /** A message row to insert. */
+  record NewMessage(UUID id, long seq, Chat.Role role, @Nullable UUID parent, @Nullable UUID requestId,
+      Chat.State state, byte[] ciphertext, int textLength) {}
+
+  /**
+   * Records that an answer started, in one round trip: its messages inserted (one statement; the
+   * parent links are checked at its end, so an answer may follow the question inserted with it)
+   * and the conversation updated — seqs taken, the answer marked as the one streaming.
+   */
+  void startAnswer(DSLContext sql, UUID owner, UUID id, List<NewMessage> rows, long nextSeq, long messageCount,
+      UUID streaming, @Nullable String displayName, OffsetDateTime now) {
+    var insert = sql.insertInto(CHAT_MESSAGES, CHAT_MESSAGES.OWNER_ID, CHAT_MESSAGES.CONVERSATION_ID, CHAT_MESSAGES.ID,
+        CHAT_MESSAGES.SEQ, CHAT_MESSAGES.ROLE, CHAT_MESSAGES.PARENT_ID, CHAT_MESSAGES.REQUEST_ID, CHAT_MESSAGES.STATE,
+        CHAT_MESSAGES.CIPHERTEXT, CHAT_MESSAGES.TEXT_LENGTH, CHAT_MESSAGES.CREATED_AT, CHAT_MESSAGES.HEARTBEAT_AT,
+        CHAT_MESSAGES.ENDED_AT);
+    for (NewMessage m : rows) {
+      insert = insert.values(owner, id, m.id(), m.seq(), m.role().name(), m.parent(), m.requestId(), m.state().name(),
+          m.ciphertext(), m.textLength(), now, now, m.state() == Chat.State.STREAMING ? null : now);
+    }
     var update = sql.update(CONVERSATIONS)
         .set(CONVERSATIONS.NEXT_SEQ, nextSeq)
         .set(CONVERSATIONS.MESSAGE_COUNT, messageCount)
@@ -93,41 +111,29 @@ final class ChatRepository {
     if (displayName != null) {
       update = update.set(CONVERSATIONS.DISPLAY_NAME, displayName);
     }
-    update.where(CONVERSATIONS.OWNER_ID.eq(owner).and(CONVERSATIONS.ID.eq(id))).execute();
+    sql.batch(insert, update.where(CONVERSATIONS.OWNER_ID.eq(owner).and(CONVERSATIONS.ID.eq(id)))).execute();
   }
 
-  /** Clears the streaming answer (when it is {@code message}): the conversation takes the next send. */
-  void answerEnded(DSLContext sql, UUID owner, UUID id, UUID message, OffsetDateTime now) {
-    sql.update(CONVERSATIONS)
+  /**
+   * An answer's end in one round trip: the conversation freed for the next send (when this is
+   * still its streaming answer), the answer's final state (when it still streams), and a
+   * notification. The conversation row is locked first, as a send and a delete lock it, so the
+   * three never wait on each other's rows in opposite order.
+   */
+  void endAnswer(DSLContext sql, UUID owner, UUID conversation, UUID message, Chat.State state, byte[] ciphertext,
+      int textLength, Chat.Finish finish, Chat.Usage usage, @Nullable String errorCode, @Nullable String errorMessage,
+      OffsetDateTime now) {
+    var freed = sql.update(CONVERSATIONS)
         .set(CONVERSATIONS.STREAMING_MESSAGE, (UUID) null)
         .set(CONVERSATIONS.REVISION, CONVERSATIONS.REVISION.plus(1))
         .set(CONVERSATIONS.UPDATED_AT, now)
-        .where(CONVERSATIONS.OWNER_ID.eq(owner).and(CONVERSATIONS.ID.eq(id)))
-        .and(CONVERSATIONS.STREAMING_MESSAGE.eq(message))
-        .execute();
+        .where(CONVERSATIONS.OWNER_ID.eq(owner).and(CONVERSATIONS.ID.eq(conversation)))
+        .and(CONVERSATIONS.STREAMING_MESSAGE.eq(message));
+    sql.batch(freed, finishQuery(sql, owner, message, state, ciphertext, textLength, finish, usage, errorCode,
+        errorMessage, now), notifyStatement(sql, ChatSignals.PROGRESS + message)).execute();
   }
 
   // ------------------------------------------------------------ messages
-
-  void insertMessage(DSLContext sql, UUID owner, UUID conversation, UUID id, long seq, Chat.Role role,
-      @Nullable UUID parent, @Nullable UUID requestId, Chat.State state, byte[] ciphertext, int textLength,
-      OffsetDateTime now) {
-    sql.insertInto(CHAT_MESSAGES)
-        .set(CHAT_MESSAGES.OWNER_ID, owner)
-        .set(CHAT_MESSAGES.CONVERSATION_ID, conversation)
-        .set(CHAT_MESSAGES.ID, id)
-        .set(CHAT_MESSAGES.SEQ, seq)
-        .set(CHAT_MESSAGES.ROLE, role.name())
-        .set(CHAT_MESSAGES.PARENT_ID, parent)
-        .set(CHAT_MESSAGES.REQUEST_ID, requestId)
-        .set(CHAT_MESSAGES.STATE, state.name())
-        .set(CHAT_MESSAGES.CIPHERTEXT, ciphertext)
-        .set(CHAT_MESSAGES.TEXT_LENGTH, textLength)
-        .set(CHAT_MESSAGES.CREATED_AT, now)
-        .set(CHAT_MESSAGES.HEARTBEAT_AT, now)
-        .set(CHAT_MESSAGES.ENDED_AT, state == Chat.State.STREAMING ? null : now)
-        .execute();
-  }
 
   Optional<StoredMessage> message(DSLContext sql, UUID owner, UUID conversation, UUID id) {
     return sql.selectFrom(CHAT_MESSAGES)
@@ -170,14 +176,16 @@ final class ChatRepository {
         .fetch(r -> new Link(r.value1(), r.value2(), r.value3(), Chat.Role.valueOf(r.value4())));
   }
 
+  /** Stores an answer's citations and notifies its followers, in one statement. */
   void storeCitations(DSLContext sql, UUID owner, UUID id, byte[] citations) {
     sql.update(CHAT_MESSAGES).set(CHAT_MESSAGES.CITATIONS, citations)
-        .where(CHAT_MESSAGES.OWNER_ID.eq(owner).and(CHAT_MESSAGES.ID.eq(id))).execute();
+        .where(CHAT_MESSAGES.OWNER_ID.eq(owner).and(CHAT_MESSAGES.ID.eq(id)))
+        .returningResult(notifyField(ChatSignals.PROGRESS + id)).fetch();
   }
 
   /**
-   * A checkpoint of a streaming answer. Returns whether the answer should go on: false when a
-   * cancel was requested or the answer (or its conversation) is gone.
+   * A checkpoint of a streaming answer, and the notification of it. Returns whether the answer
+   * should go on: false when a cancel was requested or the answer (or its conversation) is gone.
    */
   boolean checkpoint(DSLContext sql, UUID owner, UUID id, byte[] ciphertext, int textLength, OffsetDateTime now) {
     Boolean cancel = sql.update(CHAT_MESSAGES)
@@ -186,7 +194,8 @@ final class ChatRepository {
         .set(CHAT_MESSAGES.HEARTBEAT_AT, now)
         .where(CHAT_MESSAGES.OWNER_ID.eq(owner).and(CHAT_MESSAGES.ID.eq(id)))
         .and(CHAT_MESSAGES.STATE.eq(Chat.State.STREAMING.name()))
-        .returning(CHAT_MESSAGES.CANCEL_REQUESTED)
+        // followers are told in the same statement (only when the checkpoint was written)
+        .returningResult(CHAT_MESSAGES.CANCEL_REQUESTED, notifyField(ChatSignals.PROGRESS + id))
         .fetchOptional(CHAT_MESSAGES.CANCEL_REQUESTED)
         .orElse(true);
     return !cancel;
@@ -195,6 +204,13 @@ final class ChatRepository {
   /** Ends a streaming answer; false when it had already ended or is gone. */
   boolean finish(DSLContext sql, UUID owner, UUID id, Chat.State state, byte[] ciphertext, int textLength,
       Chat.Finish finish, Chat.Usage usage, @Nullable String errorCode, @Nullable String errorMessage,
+      OffsetDateTime now) {
+    return finishQuery(sql, owner, id, state, ciphertext, textLength, finish, usage, errorCode, errorMessage, now)
+        .execute() == 1;
+  }
+
+  private static Query finishQuery(DSLContext sql, UUID owner, UUID id, Chat.State state, byte[] ciphertext,
+      int textLength, Chat.Finish finish, Chat.Usage usage, @Nullable String errorCode, @Nullable String errorMessage,
       OffsetDateTime now) {
     return sql.update(CHAT_MESSAGES)
         .set(CHAT_MESSAGES.STATE, state.name())
@@ -210,8 +226,7 @@ final class ChatRepository {
         .set(CHAT_MESSAGES.HEARTBEAT_AT, now)
         .set(CHAT_MESSAGES.ENDED_AT, now)
         .where(CHAT_MESSAGES.OWNER_ID.eq(owner).and(CHAT_MESSAGES.ID.eq(id)))
-        .and(CHAT_MESSAGES.STATE.eq(Chat.State.STREAMING.name()))
-        .execute() == 1;
+        .and(CHAT_MESSAGES.STATE.eq(Chat.State.STREAMING.name()));
   }
 
   /** Asks the generating replica to stop; false when the answer is not streaming. */
@@ -224,7 +239,19 @@ final class ChatRepository {
 
   /** Tells every replica's listener about {@code payload}, at commit. */
   void notify(DSLContext sql, String payload) {
-    sql.select(DSL.function("pg_notify", Object.class, DSL.val(CHANNEL), DSL.val(payload))).fetch();
+    sql.select(notifyField(payload)).fetch();
+  }
+
+  private static Field<Object> notifyField(String payload) {
+    return DSL.function("pg_notify", Object.class, DSL.val(CHANNEL), DSL.val(payload));
+  }
+
+  /**
+   * NOTIFY as a statement that returns no rows, so it can go in a batch (a SELECT cannot). The
+   * channel is a constant and the payload an inlined, quoted literal (NOTIFY takes no parameters).
+   */
+  private static Query notifyStatement(DSLContext sql, String payload) {
+    return sql.query("notify " + CHANNEL + ", {0}", DSL.inline(payload));
   }
 
   private static StoredMessage stored(ChatMessagesRecord r) {

@@ -131,13 +131,7 @@ public final class ChatService {
         run.cancel();
       }
     }
-    long deadline = System.nanoTime() + CANCEL_WAIT.toNanos();
-    signals.follow();
-    try {
-      return awaitEnd(caller, conversation, message, deadline);
-    } finally {
-      signals.unfollow();
-    }
+    return awaitEnd(caller, conversation, message, System.nanoTime() + CANCEL_WAIT.toNanos());
   }
 
   private Chat.Message awaitEnd(Caller caller, UUID conversation, UUID message, long deadline) {
@@ -190,8 +184,13 @@ public final class ChatService {
 
   /** The ids from the start of the conversation to {@code leaf}, following parent links. */
   List<UUID> path(DSLContext sql, UUID owner, UUID conversation, UUID leaf) {
+    return path(repository.links(sql, owner, conversation), conversation, leaf);
+  }
+
+  /** The same, from links already read. */
+  static List<UUID> path(List<ChatRepository.Link> links, UUID conversation, UUID leaf) {
     Map<UUID, ChatRepository.Link> byId = new HashMap<>();
-    repository.links(sql, owner, conversation).forEach(l -> byId.put(l.id(), l));
+    links.forEach(l -> byId.put(l.id(), l));
     if (!byId.containsKey(leaf)) {
       throw CairnException.invalidField("branch",
           "conversations/" + conversation + "/messages/" + leaf + " is not a message of this conversation");

@@ -21,7 +21,6 @@ final class ChatSignals implements NotificationListener.Subscriber {
   static final String CANCEL = "c:";
 
   private final Map<UUID, AnswerRun> running = new ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicInteger followers = new java.util.concurrent.atomic.AtomicInteger();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   /** Bumped on every notification; a follower waits until it moves past what it saw. */
@@ -38,23 +37,6 @@ final class ChatSignals implements NotificationListener.Subscriber {
   /** The answer this replica is generating, if it is. */
   AnswerRun local(UUID message) {
     return running.get(message);
-  }
-
-  /** A stream (or a CancelMessage) starts waiting for notifications. */
-  void follow() {
-    followers.incrementAndGet();
-  }
-
-  void unfollow() {
-    followers.decrementAndGet();
-  }
-
-  /**
-   * Whether anyone here waits for notifications: a follower, or an answer generated here that
-   * another replica may cancel. Only then is the LISTEN connection pumped.
-   */
-  boolean wanted() {
-    return followers.get() > 0 || !running.isEmpty();
   }
 
   /** Stops every answer this replica generates (shutdown): each keeps its text, CANCELLED. */

@@ -31,7 +31,11 @@ final class MessageStore {
   }
 
   Chat.Message decrypt(DSLContext sql, ChatRepository.StoredMessage m) {
-    MessageTexts cipher = cipher(sql, m.ownerId());
+    return decrypt(cipher(sql, m.ownerId()), m);
+  }
+
+  /** With a cipher the transaction already read (the owner's key: one query per transaction, not per message). */
+  Chat.Message decrypt(MessageTexts cipher, ChatRepository.StoredMessage m) {
     String text = new String(cipher.decrypt(m.conversationId(), m.id(), MessageTexts.TEXT, m.ciphertext()),
         StandardCharsets.UTF_8);
     List<Chat.Citation> citations = m.citations() == null ? null

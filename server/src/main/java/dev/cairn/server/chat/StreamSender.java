@@ -1,5 +1,6 @@
 package dev.cairn.server.chat;
 
+import dev.cairn.server.chat.generate.CancelActions;
 import dev.cairn.server.chat.generate.Cancellation;
 import dev.cairn.server.core.CairnException;
 import io.grpc.Context;

@@ -14,6 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.core.BaseConnection;
+import org.postgresql.core.QueryExecutor;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * first of them runs on its own thread (a hand-off to the listener thread would cost two
  * wake-ups per call).
  *
+ * <p>A {@linkplain #startPushed pushed} listener does not wait for a sync to hear notifications:
+ * its thread blocks on the connection and hands each one over as it arrives (pgjdbc's
+ * {@code processNotifies(timeout)}), for components that wait for events rather than check a
+ * cache. A sync on it works the same, a slice ({@link #PUSH_SLICE}) later at worst, since the
+ * driver lets one thread at a time use the connection.
+ *
  * <p>The listener thread runs a round itself as a heartbeat when none ran for a while. When the connection fails,
  * pending and new syncs fail (callers must not trust what they hold), the subscriber hears
  * {@link Subscriber#lost}, and the thread reconnects with capped exponential backoff; after
@@ -45,6 +52,8 @@ public final class NotificationListener implements AutoCloseable {
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
   /** Runs the driver's abort and timeout work at once: it only closes a socket. */
   private static final Executor INLINE = Runnable::run;
+  /** The longest a pushed listener's thread holds the connection waiting for a notification. */
+  static final Duration PUSH_SLICE = Duration.ofMillis(200);
 
   /** What a listener tells the component that depends on its notifications. */
   public interface Subscriber {
@@ -67,6 +76,12 @@ public final class NotificationListener implements AutoCloseable {
   private final String channel;
   private final Subscriber subscriber;
   private final Duration heartbeat;
+  private final boolean pushed;
+  /**
+   * Held from taking the driver's queue of notifications to handing the last of them over, so a
+   * sync that takes the queue after another thread did returns only once that thread is done.
+   */
+  private final ReentrantLock dispatching = new ReentrantLock();
   private final Counter reconnects;
   private final Thread thread;
   private volatile boolean closed;
@@ -89,7 +104,9 @@ public final class NotificationListener implements AutoCloseable {
   private long lastRoundNanos;
 
   private NotificationListener(
-      Connector connector, String channel, Subscriber subscriber, Duration heartbeat, MeterRegistry metrics) {
+      Connector connector, String channel, Subscriber subscriber, Duration heartbeat, MeterRegistry metrics,
+      boolean pushed) {
+    this.pushed = pushed;
     this.connector = requireNonNull(connector, "connector");
     if (!CHANNEL.matcher(channel).matches()) {
       throw new IllegalArgumentException("channel: " + channel + " (expected: [a-z_][a-z0-9_]*)");
@@ -111,7 +128,18 @@ public final class NotificationListener implements AutoCloseable {
    */
   public static NotificationListener start(
       Connector connector, String channel, Subscriber subscriber, Duration heartbeat, MeterRegistry metrics) {
-    var listener = new NotificationListener(connector, channel, subscriber, heartbeat, metrics);
+    var listener = new NotificationListener(connector, channel, subscriber, heartbeat, metrics, false);
+    listener.thread.start();
+    return listener;
+  }
+
+  /**
+   * Starts listening in the background and hands notifications over as they arrive, without
+   * waiting for a {@link #sync} (see the class comment); {@code heartbeat} as for {@link #start}.
+   */
+  public static NotificationListener startPushed(
+      Connector connector, String channel, Subscriber subscriber, Duration heartbeat, MeterRegistry metrics) {
+    var listener = new NotificationListener(connector, channel, subscriber, heartbeat, metrics, true);
     listener.thread.start();
     return listener;
   }
@@ -196,12 +224,21 @@ public final class NotificationListener implements AutoCloseable {
     // The driver queued every notification that came before the answer. Take that queue
     // as it is: PGConnection.getNotifications() also peeks at the socket, and that peek
     // waits a full millisecond whenever nothing more is there (pgjdbc 42.7), on every call.
-    PGNotification[] notifications =
-        connection.unwrap(BaseConnection.class).getQueryExecutor().getNotifications();
-    if (notifications != null) {
-      for (PGNotification notification : notifications) {
-        subscriber.notified(notification.getParameter());
+    handOver(connection.unwrap(BaseConnection.class).getQueryExecutor());
+  }
+
+  /** Takes the driver's queue of notifications as it is and hands them to the subscriber. */
+  private void handOver(QueryExecutor executor) throws SQLException {
+    dispatching.lock();
+    try {
+      PGNotification[] notifications = executor.getNotifications();
+      if (notifications != null) {
+        for (PGNotification notification : notifications) {
+          subscriber.notified(notification.getParameter());
+        }
       }
+    } finally {
+      dispatching.unlock();
     }
   }
 
@@ -223,7 +260,11 @@ public final class NotificationListener implements AutoCloseable {
         }
         everListened = true;
         backoff = MIN_BACKOFF;
-        serve();
+        if (pushed) {
+          servePushed(connection.unwrap(BaseConnection.class).getQueryExecutor());
+        } else {
+          serve();
+        }
       } catch (SQLException | RuntimeException e) {
         if (closed) {
           return;
@@ -277,6 +318,34 @@ public final class NotificationListener implements AutoCloseable {
       }
     } finally {
       lock.unlock();
+    }
+    if (broken && !closed) {
+      throw new SQLException("a round trip on the LISTEN connection failed");
+    }
+  }
+
+  /**
+   * A pushed listener's loop: waits on the connection for notifications a slice at a time and
+   * hands them over as they come, with a heartbeat round when none ran for a while.
+   */
+  private void servePushed(QueryExecutor executor) throws SQLException {
+    int slice = Math.toIntExact(Math.min(PUSH_SLICE.toMillis(), heartbeat.toMillis()));
+    while (!closed) {
+      lock.lock();
+      try {
+        if (broken) {
+          break;
+        }
+        if (!roundInFlight && System.nanoTime() - lastRoundNanos >= heartbeat.toNanos()) {
+          lead();
+          continue;
+        }
+      } finally {
+        lock.unlock();
+      }
+      // returns at the first notification (with any that came with it) or after the slice
+      executor.processNotifies(slice);
+      handOver(executor);
     }
     if (broken && !closed) {
       throw new SQLException("a round trip on the LISTEN connection failed");

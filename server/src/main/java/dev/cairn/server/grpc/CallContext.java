@@ -10,6 +10,7 @@ public final class CallContext {
   static final Context.Key<Principal> PRINCIPAL = Context.key("cairn.principal");
   static final Context.Key<String> REQUEST_ID = Context.key("cairn.request-id");
   static final Context.Key<String> METHOD = Context.key("cairn.method");
+  static final Context.Key<Long> STARTED = Context.key("cairn.started-nanos");
 
   public static final Metadata.Key<String> REQUEST_ID_HEADER =
       Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
@@ -33,6 +34,15 @@ public final class CallContext {
   public static String method() {
     String method = METHOD.get();
     return method == null ? "-" : method;
+  }
+
+  /**
+   * When the current call reached the server ({@link System#nanoTime}), before any interceptor's
+   * work (authentication included); now, outside a call.
+   */
+  public static long startedNanos() {
+    Long started = STARTED.get();
+    return started == null ? System.nanoTime() : started;
   }
 
   /** The current call's request id, or "-" outside a call. */

@@ -19,7 +19,9 @@ import org.slf4j.MDC;
 /**
  * Gives every call a request id (the client's {@code x-request-id} when it is sane, else a
  * new one), returns it in the response headers and trailers, and writes one structured log
- * line per finished call: method, status, duration, request id. Never logs payloads.
+ * line per finished call: method, status, duration, request id. Never logs payloads. It is the
+ * outermost interceptor, so the start it records ({@link CallContext#startedNanos}) is the one
+ * per-call meters that must include authentication (chat's time to first token) count from.
  */
 public final class RequestLogInterceptor implements ServerInterceptor {
   private static final Logger log = LoggerFactory.getLogger("cairn.rpc");
@@ -64,7 +66,8 @@ public final class RequestLogInterceptor implements ServerInterceptor {
           }
         };
     Context context =
-        Context.current().withValues(CallContext.REQUEST_ID, requestId, CallContext.METHOD, method);
+        Context.current().withValues(CallContext.REQUEST_ID, requestId, CallContext.METHOD, method,
+            CallContext.STARTED, start);
     MDC.put("request_id", requestId);
     try {
       return Contexts.interceptCall(context, logged, headers, next);

@@ -150,6 +150,33 @@ final class ChatFixture {
     return SharingServiceGrpc.newBlockingStub(channelA).withCallCredentials(CairnTestServer.bearer(user.token()));
   }
 
+  /** Where most chat tests start: a new user with one searchable document and an empty conversation. */
+  record Start(TestUser user, String item, Conversation conversation) {}
+
+  Start userWithDocument(String displayName, String text) {
+    TestUser user = newUser("alice");
+    String item = document(user, displayName, text);
+    return new Start(user, item, conversation(user));
+  }
+
+  /**
+   * Sends in a call of its own and drops that call (as a client that goes away) once the
+   * generator is held at its script's hold point; returns the answer's name.
+   */
+  String sendAndDrop(TestUser user, SendMessageRequest request, Duration wait) throws Exception {
+    var call = io.grpc.Context.current().withCancellation();
+    try {
+      Iterator<SendMessageResponse> stream = call.call(() -> chat(user).sendMessage(request));
+      String answer = call.call(() -> stream.next().getStarted().getMessage().getName());
+      if (!generatorA.awaitHeld(wait)) {
+        throw new IllegalStateException("the generator did not reach its hold point in " + wait);
+      }
+      return answer;
+    } finally {
+      call.cancel(null);
+    }
+  }
+
   Conversation conversation(TestUser user) {
     return chat(user).createConversation(CreateConversationRequest.getDefaultInstance()).getConversation();
   }

@@ -31,9 +31,10 @@ class ChatStreamingTest {
 
   @Test
   void answerStreamsStartedRetrievalDeltasWithCodePointOffsetsThenCompleted() {
-    TestUser alice = F.newUser("alice");
-    String item = F.document(alice, "Heron notes", "Grey herons nest in colonies called heronries near water.");
-    var conversation = F.conversation(alice);
+    var start = F.userWithDocument("Heron notes", "Grey herons nest in colonies called heronries near water.");
+    TestUser alice = start.user();
+    var conversation = start.conversation();
+    String item = start.item();
     F.generatorA.script(Script.of("Herons nest ", "in heronries 🪺 [1]", "."));
 
     List<SendMessageResponse> events = sendAll(F.chat(alice), send(conversation, "Where do herons nest?"));
@@ -80,9 +81,9 @@ class ChatStreamingTest {
 
   @Test
   void cancelMessageOnAnotherReplicaStopsTheAnswerAndKeepsItsPartialTextAsCancelled() throws Exception {
-    TestUser alice = F.newUser("alice");
-    F.document(alice, "Otters", "River otters eat fish and crayfish.");
-    var conversation = F.conversation(alice);
+    var start = F.userWithDocument("Otters", "River otters eat fish and crayfish.");
+    TestUser alice = start.user();
+    var conversation = start.conversation();
     F.generatorA.script(Script.of("Otters eat ", "fish", " and never stop").holdingAfter(2));
 
     Iterator<SendMessageResponse> stream = F.chat(alice).sendMessage(send(conversation, "What do otters eat?"));
@@ -108,19 +109,11 @@ class ChatStreamingTest {
 
   @Test
   void droppedCallWithoutDetachCancelsTheAnswer() throws Exception {
-    TestUser alice = F.newUser("alice");
-    F.document(alice, "Badgers", "Badgers live in setts.");
-    var conversation = F.conversation(alice);
+    var start = F.userWithDocument("Badgers", "Badgers live in setts.");
+    TestUser alice = start.user();
+    var conversation = start.conversation();
     F.generatorA.script(Script.of("Badgers ", "live in setts", " and more").holdingAfter(1));
-    var call = Context.current().withCancellation();
-    String answer;
-    try {
-      Iterator<SendMessageResponse> stream = call.call(() -> F.chat(alice).sendMessage(send(conversation, "Where do badgers live?")));
-      answer = call.call(() -> stream.next().getStarted().getMessage().getName());
-      assertThat(F.generatorA.awaitHeld(WAIT)).isTrue();
-    } finally {
-      call.cancel(null);
-    }
+    String answer = F.sendAndDrop(alice, send(conversation, "Where do badgers live?"), WAIT);
 
     assertThat(eventually(WAIT, () -> F.stored(alice, answer).getState() == Message.State.STATE_CANCELLED)).isTrue();
     assertThat(F.stored(alice, answer).getText()).isEqualTo("Badgers ");
@@ -128,20 +121,12 @@ class ChatStreamingTest {
 
   @Test
   void droppedCallWithDetachKeepsGeneratingToTheEnd() throws Exception {
-    TestUser alice = F.newUser("alice");
-    F.document(alice, "Moles", "Moles dig tunnels.");
-    var conversation = F.conversation(alice);
+    var start = F.userWithDocument("Moles", "Moles dig tunnels.");
+    TestUser alice = start.user();
+    var conversation = start.conversation();
     F.generatorA.script(Script.of("Moles ", "dig ", "tunnels.").holdingAfter(1));
-    var call = Context.current().withCancellation();
-    String answer;
-    try {
-      Iterator<SendMessageResponse> stream = call.call(() -> F.chat(alice).sendMessage(
-          send(conversation, "What do moles do?").toBuilder().setDetach(true).build()));
-      answer = call.call(() -> stream.next().getStarted().getMessage().getName());
-      assertThat(F.generatorA.awaitHeld(WAIT)).isTrue();
-    } finally {
-      call.cancel(null);
-    }
+    String answer = F.sendAndDrop(alice, send(conversation, "What do moles do?").toBuilder().setDetach(true).build(),
+        WAIT);
     F.generatorA.release();
 
     assertThat(eventually(WAIT, () -> F.stored(alice, answer).getState() == Message.State.STATE_COMPLETED)).isTrue();
@@ -150,9 +135,9 @@ class ChatStreamingTest {
 
   @Test
   void resumeOnASecondReplicaFromAnOffsetYieldsExactlyTheStoredFinalAnswer() throws Exception {
-    TestUser alice = F.newUser("alice");
-    F.document(alice, "Swifts", "Common swifts sleep while flying.");
-    var conversation = F.conversation(alice);
+    var start = F.userWithDocument("Swifts", "Common swifts sleep while flying.");
+    TestUser alice = start.user();
+    var conversation = start.conversation();
     F.generatorA.script(new Script(List.of("Swifts ", "sleep ", "on the wing, ", "ünd ", "rarely ", "land."),
         Duration.ofMillis(30), 2));
     var call = Context.current().withCancellation();
@@ -204,9 +189,9 @@ class ChatStreamingTest {
 
   @Test
   void aSlowReaderNeitherBlocksTheGeneratorNorMakesTheServerQueueEveryPiece() throws Exception {
-    TestUser alice = F.newUser("alice");
-    F.document(alice, "Ants", "Ants farm aphids for honeydew.");
-    var conversation = F.conversation(alice);
+    var start = F.userWithDocument("Ants", "Ants farm aphids for honeydew.");
+    TestUser alice = start.user();
+    var conversation = start.conversation();
     List<String> pieces = new ArrayList<>();
     for (int i = 0; i < 3000; i++) {
       pieces.add("word" + i + " ");
@@ -271,9 +256,9 @@ class ChatStreamingTest {
 
   @Test
   void anExpiredDeadlineWithoutDetachCancelsTheAnswerAndKeepsItsText() throws Exception {
-    TestUser alice = F.newUser("alice");
-    F.document(alice, "Storks", "White storks migrate to Africa.");
-    var conversation = F.conversation(alice);
+    var start = F.userWithDocument("Storks", "White storks migrate to Africa.");
+    TestUser alice = start.user();
+    var conversation = start.conversation();
     F.generatorA.script(Script.of("Storks migrate", " south").holdingAfter(1));
 
     var e = org.assertj.core.api.Assertions.catchThrowableOfType(io.grpc.StatusRuntimeException.class, () ->

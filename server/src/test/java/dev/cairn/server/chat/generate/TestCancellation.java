@@ -1,40 +1,21 @@
 package dev.cairn.server.chat.generate;
 
-import java.util.ArrayList;
-import java.util.List;
-
-/** A Cancellation a test triggers itself; runs registered actions once, like the real one must. */
+/** A Cancellation a test triggers itself; its actions run once, inline, as the real ones do. */
 final class TestCancellation implements Cancellation {
-  private final List<Runnable> actions = new ArrayList<>();
-  private boolean cancelled;
+  private final CancelActions actions = new CancelActions();
 
   @Override
-  public synchronized boolean isCancelled() {
-    return cancelled;
+  public boolean isCancelled() {
+    return actions.isCancelled();
   }
 
   @Override
   public void onCancel(Runnable action) {
-    synchronized (this) {
-      if (!cancelled) {
-        actions.add(action);
-        return;
-      }
-    }
-    action.run();
+    actions.onCancel(action);
   }
 
   void cancel() {
-    List<Runnable> toRun;
-    synchronized (this) {
-      if (cancelled) {
-        return;
-      }
-      cancelled = true;
-      toRun = List.copyOf(actions);
-      actions.clear();
-    }
-    toRun.forEach(Runnable::run);
+    actions.cancel().forEach(Runnable::run);
   }
 
   static TestCancellation cancelled() {

@@ -1,20 +1,19 @@
-package dev.cairn.server.chat;
+package dev.cairn.server.chat.generate;
 
-import dev.cairn.server.chat.generate.Cancellation;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A cancellation flag and the actions registered to run once it is set: the {@link Cancellation}
- * a streaming call ({@link StreamSender}) and an answer being generated ({@link AnswerRun}) both
- * offer. The owner decides where the actions run (inline, or on a thread of their own).
+ * a streaming call and an answer being generated both offer (chat's StreamSender and AnswerRun).
+ * The owner decides where the actions run (inline, or on a thread of their own).
  */
-final class CancelActions implements Cancellation {
+public final class CancelActions implements Cancellation {
   private final List<Runnable> actions = new ArrayList<>();
   private volatile boolean cancelled;
 
   /** Sets the flag; the actions to run now — empty when it was already set. */
-  synchronized List<Runnable> cancel() {
+  public synchronized List<Runnable> cancel() {
     if (cancelled) {
       return List.of();
     }
