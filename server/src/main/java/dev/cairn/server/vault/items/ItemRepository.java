@@ -18,7 +18,6 @@ import dev.cairn.server.db.Jsonb;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import org.jooq.JSONB;
 import dev.cairn.server.db.PageToken;
 import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
@@ -232,7 +231,7 @@ final class ItemRepository {
     }
     Item item = new Item(
         id, owner, Kind.valueOf(r.getString(3)), r.getObject(4, UUID.class), r.getString(5), r.getString(6),
-        Jsonb.stringMap(JSONB.valueOf(r.getString(7))), r.getBoolean(8), r.getInt(9), r.getLong(10), r.getBytes(11),
+        Jsonb.stringMap(Jsonb.ofObjectText(r.getString(7))), r.getBoolean(8), r.getInt(9), r.getLong(10), r.getBytes(11),
         r.getLong(12), r.getObject(13, OffsetDateTime.class), r.getObject(14, OffsetDateTime.class),
         r.getObject(15, OffsetDateTime.class), r.getObject(16, OffsetDateTime.class));
     StoredVersion version = r.getObject(19) == null ? null : new StoredVersion(
