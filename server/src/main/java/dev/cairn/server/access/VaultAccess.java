@@ -46,6 +46,16 @@ public final class VaultAccess {
     this.denials = denials;
   }
 
+  /**
+   * A lookup of item {@code id} that the caller's own statement found not visible (GetItem's
+   * one statement): records the attempt for the owner, as {@link #item} does, and returns the
+   * NOT_FOUND to throw.
+   */
+  public CairnException refused(Caller caller, UUID id) {
+    denials.record(caller, id);
+    return CairnException.notFound("items/" + id);
+  }
+
   /** Roles in rank order; a grant of a role includes those below it. */
   public enum Role {
     READ,

@@ -163,6 +163,11 @@ public final class AuditLog {
     queued.run();
   }
 
+  /** Tells the chainer that a statement of the caller's own (e.g. cairn.read_item) queued an event. */
+  public void queuedBySql() {
+    queued.run();
+  }
+
   /** Registers what to run when an event was queued (the chainer's wake-up); replaces the last. */
   public void whenQueued(Runnable nudge) {
     this.queued = requireNonNull(nudge, "nudge");

@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -209,6 +210,31 @@ public final class ContentStore {
         .orElseThrow(() -> CairnException.notFound("items/" + version.itemId()));
     Aead aead = dataKeys.existing(sql, owner);
     return ContentCipher.decryptSegment(aead, owner, version.itemId(), blob, seq, ciphertext);
+  }
+
+  /**
+   * The whole content of a small document version from its segments (in order) and the owner's
+   * wrapped key, both read by the caller's own statement under its row-level security (GetItem's
+   * one statement). Checks the SHA-256 as {@link #readSmall} does.
+   */
+  public byte[] openSmall(UUID owner, StoredVersion version, List<byte[]> segments, DataKeys.Wrapped key) {
+    UUID blob = requireNonNull(version.blobId(), "a document version has a blob");
+    Aead aead = dataKeys.unwrap(owner, key);
+    var out = new java.io.ByteArrayOutputStream((int) version.sizeBytes());
+    for (int seq = 0; seq < segments.size(); seq++) {
+      out.writeBytes(ContentCipher.decryptSegment(aead, owner, version.itemId(), blob, seq, segments.get(seq)));
+    }
+    byte[] content = out.toByteArray();
+    if (!MessageDigest.isEqual(sha256().digest(content), version.contentSha256())) {
+      throw new IllegalStateException("content of items/" + version.itemId() + " does not match its hash");
+    }
+    return content;
+  }
+
+  /** A record version's JSON, under the owner's wrapped key read by the caller's statement. */
+  public byte[] openRecord(UUID owner, StoredVersion version, DataKeys.Wrapped key) {
+    byte[] ciphertext = requireNonNull(version.recordCiphertext(), "a record version has its JSON");
+    return ContentCipher.decryptRecord(dataKeys.unwrap(owner, key), owner, version.itemId(), version.version(), ciphertext);
   }
 
   /** Encrypts a record's JSON for its version row. */

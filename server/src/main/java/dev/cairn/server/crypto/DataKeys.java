@@ -61,12 +61,23 @@ public final class DataKeys {
   }
 
   private Aead cachedUnwrap(DataKeysRecord row) {
-    Unwrapped hit = unwrapped.get(row.getOwnerId());
-    if (hit != null && hit.kekId() == row.getKekId() && Arrays.equals(hit.wrapped(), row.getWrappedKeyset())) {
+    return unwrap(row.getOwnerId(), new Wrapped(row.getKekId(), row.getWrappedKeyset()));
+  }
+
+  /** An owner's data key as its row holds it: the KEK's id and the wrapped keyset. */
+  public record Wrapped(long kekId, byte[] keyset) {}
+
+  /**
+   * The owner's AEAD from a key row the caller's own statement read (under its row-level
+   * security), as {@link #existing} would return it; the unwrap is cached the same way.
+   */
+  public Aead unwrap(UUID owner, Wrapped key) {
+    Unwrapped hit = unwrapped.get(owner);
+    if (hit != null && hit.kekId() == key.kekId() && Arrays.equals(hit.wrapped(), key.keyset())) {
       return hit.aead();
     }
-    Aead aead = aead(keks.unwrap(row.getKekId(), row.getWrappedKeyset(), row.getOwnerId()));
-    unwrapped.put(row.getOwnerId(), new Unwrapped(row.getKekId(), row.getWrappedKeyset(), aead));
+    Aead aead = aead(keks.unwrap(key.kekId(), key.keyset(), owner));
+    unwrapped.put(owner, new Unwrapped(key.kekId(), key.keyset(), aead));
     return aead;
   }
 

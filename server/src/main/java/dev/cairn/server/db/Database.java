@@ -13,6 +13,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerProvider;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +28,7 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The application's connection pool (as the least-privilege role) and its one way to run
@@ -173,6 +175,76 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  /** Binds a statement's own parameters (numbered from 1, as if it were sent alone). */
+  @FunctionalInterface
+  public interface Binder {
+    void bind(Parameters parameters) throws SQLException;
+  }
+
+  /** Reads a statement's result. */
+  @FunctionalInterface
+  public interface ResultReader<T> {
+    T read(ResultSet rows) throws SQLException;
+  }
+
+  /** A statement's parameters, after the transaction locals' own. */
+  public static final class Parameters {
+    private final PreparedStatement statement;
+
+    private Parameters(PreparedStatement statement) {
+      this.statement = statement;
+    }
+
+    public void set(int index, @Nullable Object value) throws SQLException {
+      statement.setObject(LOCALS_PARAMETERS + index, value);
+    }
+  }
+
+  /**
+   * Runs one read-or-write statement as {@code principal} in a single round trip: the
+   * transaction locals of {@link #transaction} and {@code statement} go in one pipeline with
+   * one Sync and no BEGIN/COMMIT. PostgreSQL runs everything up to a Sync as one implicit
+   * transaction, so the locals (set first, by the server, never from the statement's own
+   * arguments) hold for the statement exactly as in {@link #transaction}, and it commits at
+   * the Sync. Only for work that is one statement (no Java between two statements);
+   * the deadline becomes statement_timeout and a cancelled call cancels it, as in a transaction.
+   * {@code statement} must be constant (pgjdbc keeps it prepared per connection).
+   */
+  public <T> T statement(Principal principal, String statement, Binder binder, ResultReader<T> reader) {
+    requireNonNull(principal, "principal");
+    return spans.around("transaction", () -> inStatement(principal, statement, binder, reader));
+  }
+
+  private <T> T inStatement(Principal principal, String statement, Binder binder, ResultReader<T> reader) {
+    try (Connection connection = dataSource.getConnection()) {
+      Context.CancellationListener onCancel = cancelStatementOn(connection);
+      Context context = Context.current();
+      context.addListener(onCancel, Runnable::run);
+      // autocommit: pgjdbc sends no BEGIN, and the Sync ends the implicit transaction
+      connection.setAutoCommit(true);
+      try (PreparedStatement pipeline = connection.prepareStatement(SET_TRANSACTION_LOCALS + "; " + statement)) {
+        bindLocals(pipeline, principal, context.getDeadline());
+        binder.bind(new Parameters(pipeline));
+        pipeline.execute(); // the locals' one row
+        if (!pipeline.getMoreResults()) {
+          throw new IllegalStateException("the statement returned no rows: " + statement);
+        }
+        try (ResultSet rows = pipeline.getResultSet()) {
+          return reader.read(rows);
+        }
+      } catch (SQLException e) {
+        if (ITEM_LIMIT_STATE.equals(e.getSQLState())) {
+          throw CairnException.limitExceeded("max_items_per_user", itemLimitMessage(e));
+        }
+        throw e;
+      } finally {
+        context.removeListener(onCancel);
+      }
+    } catch (SQLException e) {
+      throw new DataAccessFailure(e);
+    }
+  }
+
   /** Commits; a limit that a deferred trigger found broken at commit is the caller's error. */
   private static void commit(Connection connection) throws SQLException {
     try {
@@ -206,22 +278,29 @@ public final class Database implements AutoCloseable {
           + " set_config('statement_timeout', ?, true), set_config('cairn.now', ?, true),"
           + " set_config('cairn.max_items_per_user', ?, true)";
 
-  private void setTransactionLocals(Connection connection, Principal principal, Deadline deadline) {
+  private static final int LOCALS_PARAMETERS = 5;
+
+  private void setTransactionLocals(Connection connection, Principal principal, @Nullable Deadline deadline) {
+    try (PreparedStatement statement = connection.prepareStatement(SET_TRANSACTION_LOCALS)) {
+      bindLocals(statement, principal, deadline);
+      statement.execute();
+    } catch (SQLException e) {
+      throw new DataAccessFailure(e);
+    }
+  }
+
+  private void bindLocals(PreparedStatement statement, Principal principal, @Nullable Deadline deadline)
+      throws SQLException {
     String userId = principal.userId() == null ? "" : principal.userId().toString();
     String timeout =
         deadline == null
             ? "0"
             : Long.toString(Math.max(1, deadline.timeRemaining(TimeUnit.MILLISECONDS)));
-    try (PreparedStatement statement = connection.prepareStatement(SET_TRANSACTION_LOCALS)) {
-      statement.setString(1, userId);
-      statement.setString(2, principal.admin() ? "on" : "off");
-      statement.setString(3, timeout);
-      statement.setString(4, clock.instant().toString());
-      statement.setString(5, maxItemsPerUser > 0 ? Long.toString(maxItemsPerUser) : "");
-      statement.execute();
-    } catch (SQLException e) {
-      throw new DataAccessFailure(e);
-    }
+    statement.setString(1, userId);
+    statement.setString(2, principal.admin() ? "on" : "off");
+    statement.setString(3, timeout);
+    statement.setString(4, clock.instant().toString());
+    statement.setString(5, maxItemsPerUser > 0 ? Long.toString(maxItemsPerUser) : "");
   }
 
   private static Context.CancellationListener cancelStatementOn(Connection connection) {

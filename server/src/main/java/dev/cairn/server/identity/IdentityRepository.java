@@ -10,6 +10,7 @@ import dev.cairn.server.db.jooq.tables.records.ApiTokensRecord;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.UsersRecord;
 import dev.cairn.server.core.Principal;
+import dev.cairn.server.db.Database;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.OffsetDateTime;
@@ -81,6 +82,17 @@ final class IdentityRepository {
               row.getString(3), row.getObject(4, OffsetDateTime.class)));
         }
       }
+    });
+  }
+
+  /** As {@link #findUser(DSLContext, UUID)}, as {@code caller} in one round trip (GetUser). */
+  Optional<Users.User> findUser(Database database, Principal caller, UUID id) {
+    return database.statement(caller, FIND_USER, p -> p.set(1, id), row -> {
+      if (!row.next()) {
+        return Optional.empty();
+      }
+      return Optional.of(new Users.User(row.getObject(1, UUID.class), row.getString(2),
+          row.getString(3), row.getObject(4, OffsetDateTime.class)));
     });
   }
 

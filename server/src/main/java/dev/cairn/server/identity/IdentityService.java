@@ -91,9 +91,7 @@ public final class IdentityService {
 
   Users.User getUser(Principal caller, UserRef ref) {
     UUID id = resolve(caller, ref);
-    return database.transaction(
-        caller,
-        sql -> repository.findUser(sql, id).orElseThrow(() -> CairnException.notFound(ref.name())));
+    return repository.findUser(database, caller, id).orElseThrow(() -> CairnException.notFound(ref.name()));
   }
 
   void deleteUser(Caller caller, UserRef ref) {

@@ -46,4 +46,26 @@ class DeadlineAndCancellationTest {
     assertThat(sqlState(failure)).isEqualTo("57014");
     assertThat(millis).isLessThan(5_000);
   }
+
+  @Test
+  void aOneRoundTripStatementStopsAtTheCallsDeadline() throws Exception {
+    long start = System.nanoTime();
+    Throwable failure = Context.current().withDeadlineAfter(300, TimeUnit.MILLISECONDS, scheduler).call(() ->
+        catchThrowable(() -> db.statement(Principal.anonymous(), "select pg_sleep(10)", p -> {}, rows -> null)));
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertThat(sqlState(failure)).isEqualTo("57014");
+    assertThat(millis).isLessThan(5_000);
+  }
+
+  @Test
+  void cancellingTheCallCancelsARunningOneRoundTripStatement() throws Exception {
+    Context.CancellableContext call = Context.current().withCancellation();
+    scheduler.schedule(() -> call.cancel(null), 300, TimeUnit.MILLISECONDS);
+    long start = System.nanoTime();
+    Throwable failure = call.call(() ->
+        catchThrowable(() -> db.statement(Principal.anonymous(), "select pg_sleep(10)", p -> {}, rows -> null)));
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertThat(sqlState(failure)).isEqualTo("57014");
+    assertThat(millis).isLessThan(5_000);
+  }
 }

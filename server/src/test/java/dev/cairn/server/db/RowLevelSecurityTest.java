@@ -75,4 +75,31 @@ class RowLevelSecurityTest {
     assertThatThrownBy(() -> app.transaction(asAlice, sql -> sql.execute("ALTER TABLE cairn.users DISABLE ROW LEVEL SECURITY")))
         .isNotNull();
   }
+
+  /**
+   * Database.statement sends the caller's set_config and the statement in one pipeline with no
+   * BEGIN: the identity must hold for that statement and end with it (the Sync's implicit
+   * transaction), never leaking to the next borrower of the connection.
+   */
+  @Test
+  void aOneRoundTripStatementSeesOnlyTheCallersRowsAndLeavesNoIdentityBehind() {
+    var alice = cairn.newUser("rls-alice");
+    cairn.newUser("rls-bob");
+    UUID aliceId = UUID.fromString(alice.id());
+    var asAlice = Principal.user(aliceId, UUID.randomUUID(), Set.of(Principal.Scope.READ));
+    for (int i = 0; i < 20; i++) {
+      var seen = app.statement(asAlice, "select id from cairn.users", p -> {}, rows -> {
+        var ids = new java.util.ArrayList<UUID>();
+        while (rows.next()) {
+          ids.add(rows.getObject(1, UUID.class));
+        }
+        return ids;
+      });
+      assertThat(seen).containsExactly(aliceId);
+      long afterwards = app.statement(Principal.anonymous(),
+          "select count(*) from cairn.users where current_setting('cairn.user_id', true) is distinct from ?",
+          p -> p.set(1, aliceId.toString()), rows -> rows.next() ? rows.getLong(1) : -1);
+      assertThat(afterwards).as("an anonymous statement right after Alice's sees no user").isZero();
+    }
+  }
 }

@@ -10,7 +10,14 @@ import static dev.cairn.server.db.jooq.Tables.ITEM_COUNTS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
 import static dev.cairn.server.db.jooq.Tables.RECORD_VALUES;
 
+import dev.cairn.server.audit.AuditAction;
+import dev.cairn.server.core.Principal;
+import dev.cairn.server.crypto.DataKeys;
+import dev.cairn.server.db.Database;
 import dev.cairn.server.db.Jsonb;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import dev.cairn.server.db.PageToken;
 import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
@@ -172,6 +179,72 @@ final class ItemRepository {
         .limit(limit)
         .fetch()
         .map(ItemRepository::toVersion);
+  }
+
+  // ---------------------------------------------------------------- GetItem's one statement
+
+  /** What {@code cairn.read_item} (V25) found; see its header for the outcomes. */
+  record ItemRead(
+      String outcome,
+      @Nullable Item item,
+      @Nullable UUID viaGrant,
+      @Nullable UUID viaConsent,
+      @Nullable StoredVersion version,
+      List<byte[]> segments,
+      DataKeys.@Nullable Wrapped key) {}
+
+  private static final String READ_ITEM =
+      "select r_outcome, r_owner_id, r_kind, r_collection_id, r_display_name, r_media_type, r_labels,"
+          + " r_searchable, r_current_version, r_size_bytes, r_content_sha256, r_revision, r_created_at,"
+          + " r_updated_at, r_deleted_at, r_purge_after, r_via_grant, r_via_consent, r_version, r_author_id,"
+          + " r_version_media_type, r_version_size_bytes, r_version_sha256, r_blob_id, r_segment_count,"
+          + " r_record_ciphertext, r_version_created_at, r_segments, r_kek_id, r_wrapped_keyset"
+          + " from cairn.read_item(?, ?, ?, ?, ?, ?, ?)";
+
+  /**
+   * GetItem in one round trip: access check, version, content and key, and (when it finds the
+   * item readable) the audit event {@code action} queued in the owner's log, all under the
+   * caller's row-level security.
+   */
+  ItemRead read(
+      Database database, Principal caller, UUID id, long version, boolean full, long inlineMax,
+      AuditAction action, OffsetDateTime eventTime, String requestId) {
+    return database.statement(caller, READ_ITEM, p -> {
+      p.set(1, id);
+      p.set(2, version);
+      p.set(3, full);
+      p.set(4, inlineMax);
+      p.set(5, action.name());
+      p.set(6, eventTime);
+      p.set(7, requestId);
+    }, rows -> {
+      rows.next();
+      return itemRead(id, rows);
+    });
+  }
+
+  private static ItemRead itemRead(UUID id, ResultSet r) throws SQLException {
+    String outcome = r.getString(1);
+    UUID owner = r.getObject(2, UUID.class);
+    if (owner == null) {
+      return new ItemRead(outcome, null, null, null, null, List.of(), null);
+    }
+    Item item = new Item(
+        id, owner, Kind.valueOf(r.getString(3)), r.getObject(4, UUID.class), r.getString(5), r.getString(6),
+        Jsonb.stringMap(Jsonb.ofObjectText(r.getString(7))), r.getBoolean(8), r.getInt(9), r.getLong(10), r.getBytes(11),
+        r.getLong(12), r.getObject(13, OffsetDateTime.class), r.getObject(14, OffsetDateTime.class),
+        r.getObject(15, OffsetDateTime.class), r.getObject(16, OffsetDateTime.class));
+    StoredVersion version = r.getObject(19) == null ? null : new StoredVersion(
+        id, r.getInt(19), owner, r.getObject(20, UUID.class), r.getString(21), r.getLong(22), r.getBytes(23),
+        r.getObject(24, UUID.class), r.getInt(25), r.getBytes(26), r.getObject(27, OffsetDateTime.class));
+    List<byte[]> segments = List.of();
+    Array array = r.getArray(28);
+    if (array != null) {
+      segments = List.of((byte[][]) array.getArray());
+    }
+    long kek = r.getLong(29);
+    DataKeys.Wrapped key = r.wasNull() ? null : new DataKeys.Wrapped(kek, r.getBytes(30));
+    return new ItemRead(outcome, item, r.getObject(17, UUID.class), r.getObject(18, UUID.class), version, segments, key);
   }
 
   // ---------------------------------------------------------------- purge

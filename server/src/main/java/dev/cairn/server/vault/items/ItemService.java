@@ -349,22 +349,36 @@ final class ItemService {
 
   // ---------------------------------------------------------------- reads
 
+  /**
+   * GetItem: one statement (cairn.read_item, V25) does the access check, reads the version,
+   * content and key and queues the audit event, in one round trip; only the decryption is here.
+   */
   Read get(Caller caller, UUID id, long version, boolean full) {
-    return vault.database().transaction(caller, sql -> {
-      Access access = readable(sql, caller, id);
-      Item item = ItemRepository.toItem(access.item());
-      StoredVersion row = versionRow(sql, item, version);
-      byte[] payload = null;
-      if (full) {
-        payload = item.kind() == Kind.DOCUMENT
-            ? store.readSmall(sql, item.ownerId(), row)
-            : store.decryptRecord(sql, item.ownerId(), row);
-      }
-      // metadata is the owner's data too: every GetItem is a read in the owner's log
-      audit(sql, caller, item, AuditAction.ITEM_READ, access,
-          Map.of("version", Integer.toString(row.version()), "view", full ? "FULL" : "BASIC"), Map.of());
-      return new Read(item, ItemRepository.toVersion(row), payload);
-    });
+    if (!caller.isUser()) {
+      throw vault.access().refused(caller, id);
+    }
+    var read = repository.read(vault.database(), caller.principal(), id, version, full,
+        vault.limits().inlineMaxBytes(), AuditAction.ITEM_READ, now(), caller.requestId());
+    Item item = read.item();
+    switch (read.outcome()) {
+      case "OK" -> { }
+      case "MISSING" -> throw vault.access().refused(caller, id);
+      case "GONE", "NO_CONTENT" -> throw CairnException.notFound(Items.name(id));
+      case "NO_VERSION" -> throw CairnException.notFound(Items.name(id) + "/versions/" + version);
+      case "TOO_LARGE" -> throw CairnException.failedPrecondition(
+          Items.name(id) + " is " + requireNonNull(read.version()).sizeBytes() + " bytes; use DownloadItem");
+      case "NO_KEY" -> throw CairnException.failedPrecondition("the owner's data key no longer exists");
+      default -> throw new IllegalStateException("read_item answered " + read.outcome());
+    }
+    vault.audit().queuedBySql();
+    StoredVersion row = requireNonNull(read.version());
+    byte[] payload = null;
+    if (full) {
+      payload = requireNonNull(item).kind() == Kind.DOCUMENT
+          ? store.openSmall(item.ownerId(), row, read.segments(), requireNonNull(read.key()))
+          : store.openRecord(item.ownerId(), row, requireNonNull(read.key()));
+    }
+    return new Read(requireNonNull(item), ItemRepository.toVersion(row), payload);
   }
 
   /** What a download sends: the item, the version row, and for records their JSON. */

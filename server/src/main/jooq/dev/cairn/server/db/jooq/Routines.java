@@ -30,6 +30,7 @@ import dev.cairn.server.db.jooq.tables.JobQueueStats;
 import dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
 import dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads;
+import dev.cairn.server.db.jooq.tables.ReadItem;
 import dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter;
 import dev.cairn.server.db.jooq.tables.SearchVectorChangesSince;
 import dev.cairn.server.db.jooq.tables.SearchVectorHorizon;
@@ -42,6 +43,7 @@ import dev.cairn.server.db.jooq.tables.records.JobQueueStatsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPendingAuditRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithUnsignedHeadsRecord;
+import dev.cairn.server.db.jooq.tables.records.ReadItemRecord;
 import dev.cairn.server.db.jooq.tables.records.SearchVectorChangesAfterRecord;
 import dev.cairn.server.db.jooq.tables.records.SearchVectorChangesSinceRecord;
 import dev.cairn.server.db.jooq.tables.records.SearchVectorHorizonRecord;
@@ -982,6 +984,76 @@ public class Routines {
     ) {
         return dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS.call(
             pLimit
+        );
+    }
+
+    /**
+     * Call <code>cairn.read_item</code>.
+     */
+    public static Result<ReadItemRecord> readItem(
+          Configuration configuration
+        , UUID pItem
+        , Long pVersion
+        , Boolean pFull
+        , Long pInlineMax
+        , String pAction
+        , OffsetDateTime pEventTime
+        , String pRequestId
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.ReadItem.READ_ITEM.call(
+              pItem
+            , pVersion
+            , pFull
+            , pInlineMax
+            , pAction
+            , pEventTime
+            , pRequestId
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.read_item</code> as a table.
+     */
+    public static ReadItem readItem(
+          UUID pItem
+        , Long pVersion
+        , Boolean pFull
+        , Long pInlineMax
+        , String pAction
+        , OffsetDateTime pEventTime
+        , String pRequestId
+    ) {
+        return dev.cairn.server.db.jooq.tables.ReadItem.READ_ITEM.call(
+            pItem,
+            pVersion,
+            pFull,
+            pInlineMax,
+            pAction,
+            pEventTime,
+            pRequestId
+        );
+    }
+
+    /**
+     * Get <code>cairn.read_item</code> as a table.
+     */
+    public static ReadItem readItem(
+          Field<UUID> pItem
+        , Field<Long> pVersion
+        , Field<Boolean> pFull
+        , Field<Long> pInlineMax
+        , Field<String> pAction
+        , Field<OffsetDateTime> pEventTime
+        , Field<String> pRequestId
+    ) {
+        return dev.cairn.server.db.jooq.tables.ReadItem.READ_ITEM.call(
+            pItem,
+            pVersion,
+            pFull,
+            pInlineMax,
+            pAction,
+            pEventTime,
+            pRequestId
         );
     }
 

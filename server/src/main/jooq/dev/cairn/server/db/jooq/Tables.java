@@ -29,6 +29,7 @@ import dev.cairn.server.db.jooq.tables.Jobs;
 import dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
 import dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads;
+import dev.cairn.server.db.jooq.tables.ReadItem;
 import dev.cairn.server.db.jooq.tables.RecordValues;
 import dev.cairn.server.db.jooq.tables.SearchChunks;
 import dev.cairn.server.db.jooq.tables.SearchIndexStatus;
@@ -50,6 +51,7 @@ import dev.cairn.server.db.jooq.tables.records.JobQueueStatsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPendingAuditRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithUnsignedHeadsRecord;
+import dev.cairn.server.db.jooq.tables.records.ReadItemRecord;
 import dev.cairn.server.db.jooq.tables.records.SearchVectorChangesAfterRecord;
 import dev.cairn.server.db.jooq.tables.records.SearchVectorChangesSinceRecord;
 import dev.cairn.server.db.jooq.tables.records.SearchVectorHorizonRecord;
@@ -465,6 +467,81 @@ public class Tables {
     ) {
         return dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS.call(
             pLimit
+        );
+    }
+
+    /**
+     * The table <code>cairn.read_item</code>.
+     */
+    public static final ReadItem READ_ITEM = ReadItem.READ_ITEM;
+
+    /**
+     * Call <code>cairn.read_item</code>.
+     */
+    public static Result<ReadItemRecord> READ_ITEM(
+          Configuration configuration
+        , UUID pItem
+        , Long pVersion
+        , Boolean pFull
+        , Long pInlineMax
+        , String pAction
+        , OffsetDateTime pEventTime
+        , String pRequestId
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.ReadItem.READ_ITEM.call(
+              pItem
+            , pVersion
+            , pFull
+            , pInlineMax
+            , pAction
+            , pEventTime
+            , pRequestId
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.read_item</code> as a table.
+     */
+    public static ReadItem READ_ITEM(
+          UUID pItem
+        , Long pVersion
+        , Boolean pFull
+        , Long pInlineMax
+        , String pAction
+        , OffsetDateTime pEventTime
+        , String pRequestId
+    ) {
+        return dev.cairn.server.db.jooq.tables.ReadItem.READ_ITEM.call(
+            pItem,
+            pVersion,
+            pFull,
+            pInlineMax,
+            pAction,
+            pEventTime,
+            pRequestId
+        );
+    }
+
+    /**
+     * Get <code>cairn.read_item</code> as a table.
+     */
+    public static ReadItem READ_ITEM(
+          Field<UUID> pItem
+        , Field<Long> pVersion
+        , Field<Boolean> pFull
+        , Field<Long> pInlineMax
+        , Field<String> pAction
+        , Field<OffsetDateTime> pEventTime
+        , Field<String> pRequestId
+    ) {
+        return dev.cairn.server.db.jooq.tables.ReadItem.READ_ITEM.call(
+            pItem,
+            pVersion,
+            pFull,
+            pInlineMax,
+            pAction,
+            pEventTime,
+            pRequestId
         );
     }
 
