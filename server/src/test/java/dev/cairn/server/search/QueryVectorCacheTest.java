@@ -8,11 +8,10 @@ import dev.cairn.search.v1.SearchHit;
 import dev.cairn.search.v1.SearchMode;
 import dev.cairn.search.v1.SearchRequest;
 import dev.cairn.server.core.CairnException;
-import dev.cairn.server.search.embed.Embedder;
+import dev.cairn.server.search.embed.ForwardingEmbedder;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -26,13 +25,11 @@ class QueryVectorCacheTest {
   private static final String QUERY = "heart doctor blood pressure medicine";
 
   /** The server's real embedder, counting the queries it embeds. */
-  private static final class Counting implements Embedder {
+  private static final class Counting extends ForwardingEmbedder {
     final AtomicInteger queries = new AtomicInteger();
-    private final Embedder model = SERVER.server().embedder();
 
-    @Override
-    public float[][] embedPassages(List<String> passages) {
-      return model.embedPassages(passages);
+    Counting() {
+      super(SERVER.server().embedder());
     }
 
     @Override
@@ -40,29 +37,6 @@ class QueryVectorCacheTest {
       queries.incrementAndGet();
       return model.embedQuery(query);
     }
-
-    @Override
-    public int dimensions() {
-      return model.dimensions();
-    }
-
-    @Override
-    public String modelId() {
-      return model.modelId();
-    }
-
-    @Override
-    public int maxTokens() {
-      return model.maxTokens();
-    }
-
-    @Override
-    public int countTokens(String text) {
-      return model.countTokens(text);
-    }
-
-    @Override
-    public void close() {}
   }
 
   private final Counting model = new Counting();

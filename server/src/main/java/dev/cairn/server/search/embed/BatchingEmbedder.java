@@ -37,14 +37,13 @@ import org.slf4j.LoggerFactory;
  * job. {@link #close} stops taking work, lets the queue drain within a bound and fails what is
  * left; it does not close the model, whose owner closes it afterwards.
  */
-public final class BatchingEmbedder implements Embedder {
+public final class BatchingEmbedder extends ForwardingEmbedder {
   private static final Logger log = LoggerFactory.getLogger(BatchingEmbedder.class);
   private static final long WAIT_SLICE_MILLIS = 50;
 
   /** One job's passages (at most maxBatch), and where their vectors go. */
   private record Request(List<String> passages, CompletableFuture<float[][]> result, long queuedNanos) {}
 
-  private final Embedder model;
   private final int maxBatch;
   private final Duration drain;
   private final Semaphore room;
@@ -63,7 +62,7 @@ public final class BatchingEmbedder implements Embedder {
    * @param drain how long {@link #close} lets queued work finish before failing the rest
    */
   public BatchingEmbedder(Embedder model, int maxBatch, int queuePassages, Duration drain, MeterRegistry metrics) {
-    this.model = requireNonNull(model, "model");
+    super(model);
     if (maxBatch < 1 || maxBatch > EmbedderSettings.MAX_BATCH_SIZE) {
       throw new IllegalArgumentException("maxBatch: " + maxBatch + " (expected: 1.." + EmbedderSettings.MAX_BATCH_SIZE + ")");
     }
@@ -254,32 +253,6 @@ public final class BatchingEmbedder implements Embedder {
     if (closed) {
       throw new IllegalStateException("embedding batcher of " + model.modelId() + " is closed");
     }
-  }
-
-  /** Straight to the model on the caller's thread: a query never queues behind ingestion. */
-  @Override
-  public float[] embedQuery(String query) {
-    return model.embedQuery(query);
-  }
-
-  @Override
-  public int dimensions() {
-    return model.dimensions();
-  }
-
-  @Override
-  public String modelId() {
-    return model.modelId();
-  }
-
-  @Override
-  public int maxTokens() {
-    return model.maxTokens();
-  }
-
-  @Override
-  public int countTokens(String text) {
-    return model.countTokens(text);
   }
 
   /** The most passages one model call takes. */

@@ -37,10 +37,14 @@ class BatchingEmbedderTest {
   }
 
   /** The model, seen through a gate: each passage call is recorded, may be held, fails on "poison". */
-  private static final class Gate implements Embedder {
+  private static final class Gate extends ForwardingEmbedder {
     final List<List<String>> calls = new CopyOnWriteArrayList<>();
     final Semaphore open = new Semaphore(Integer.MAX_VALUE);
     final CountDownLatch entered = new CountDownLatch(1);
+
+    Gate() {
+      super(bge);
+    }
 
     void hold() {
       open.drainPermits();
@@ -61,34 +65,6 @@ class BatchingEmbedderTest {
       }
       return bge.embedPassages(passages);
     }
-
-    @Override
-    public float[] embedQuery(String query) {
-      return bge.embedQuery(query);
-    }
-
-    @Override
-    public int dimensions() {
-      return bge.dimensions();
-    }
-
-    @Override
-    public String modelId() {
-      return bge.modelId();
-    }
-
-    @Override
-    public int maxTokens() {
-      return bge.maxTokens();
-    }
-
-    @Override
-    public int countTokens(String text) {
-      return bge.countTokens(text);
-    }
-
-    @Override
-    public void close() {}
   }
 
   private static BatchingEmbedder batcher(Gate gate, int maxBatch, int queue, Duration drain) {
@@ -120,6 +96,8 @@ class BatchingEmbedderTest {
       gate.release();
 
       first.get(60, TimeUnit.SECONDS);
+      // the first call's future completes before the runner takes the next batch: wait for the jobs
+      CompletableFuture.allOf(jobs.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
       assertThat(gate.calls).hasSize(2);
       assertThat(gate.calls.get(1)).hasSize(10);
       for (int n = 0; n < 5; n++) {
