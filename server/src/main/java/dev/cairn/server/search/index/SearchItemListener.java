@@ -38,6 +38,8 @@ public final class SearchItemListener implements ItemListener {
     if (change.searchable() && change.what() != What.DELETED) {
       checkLanguage(sql, change.itemId());
       SearchIndexer.enqueue(queue, sql, owner, change.itemId());
+    } else if (change.isNewItem()) {
+      // a brand-new item that is not searchable: nothing of it can be indexed, so nothing to remove
     } else if (owner.equals(change.actor().userId())) {
       removeNow(sql, owner, change.itemId());
     } else if (wasIndexed(sql, change.itemId())) {

@@ -41,7 +41,13 @@ public interface ItemListener {
       @Nullable UUID collectionId,
       int version,
       boolean searchable,
-      byte @Nullable [] recordJson) {}
+      byte @Nullable [] recordJson) {
+
+    /** The item was just created: version 1 is only ever written by a create. */
+    public boolean isNewItem() {
+      return what == What.NEW_VERSION && version == 1;
+    }
+  }
 
   void itemChanged(DSLContext sql, Change change);
 }
