@@ -34,7 +34,7 @@ test('the owner sees the other user\'s read of their item, under the grant that 
   await signIn(page, owner.token, '#/audit');
 
   // "Reads of my data" is the view's first filter: the owner's own writes are not in it.
-  const read = page.locator('.event').filter({ hasText: reader.name });
+  const read = page.locator('.event').filter({ hasText: reader.username });
   await read.waitFor();
   assert.equal(await page.locator('.event').count(), 1, 'one read of the owner\'s data so far');
   assert.equal((await read.locator('.action').textContent()).trim(), 'read');

@@ -69,21 +69,28 @@ test('an upload interrupted by a reload continues from the committed offset with
   const { page, context, guard } = await newPage(browser, { secrets: [bob.token] });
   await signIn(page, bob.token);
 
+  // One handler for the whole test: unrouting while the third append is held would let
+  // Playwright send it on, racing the reload (CI saw the server commit it).
   let appends = 0;
+  let resuming = false;
+  let resumedAppends = 0;
   let stalled;
   const stall = new Promise((resolve) => { stalled = resolve; });
   await page.route(APPEND, async (route) => {
+    if (resuming) {
+      resumedAppends++;
+      await route.continue();
+      return;
+    }
     if (++appends === 3) { // hold the third append and reload the page under it
       stalled();
       return; // never answered: the reload cancels it in the browser, so no error is logged
-
     }
     await route.continue();
   });
   await page.getByLabel(/^Files/).setInputFiles(path);
   await page.getByRole('button', { name: 'Upload', exact: true }).click();
   await stall;
-  await page.unroute(APPEND);
   const stored = await page.evaluate(() => sessionStorage.getItem('cairn.pendingUploads'));
   assert.match(stored, /"upload":"uploads\//);
   assert.doesNotMatch(stored, /cairn_/, 'no token in what is kept for resuming');
@@ -91,11 +98,7 @@ test('an upload interrupted by a reload continues from the committed offset with
   await page.getByTestId('signed-in-as').waitFor();
   await page.getByRole('status').filter({ hasText: 'The upload of resume.bin' }).waitFor();
 
-  let resumedAppends = 0;
-  await page.route(APPEND, async (route) => {
-    resumedAppends++;
-    await route.continue();
-  });
+  resuming = true;
   await page.getByLabel(/^Files/).setInputFiles(path);
   await page.getByRole('button', { name: 'Upload', exact: true }).click();
   await rowOf(page, 'resume.bin').waitFor();
