@@ -28,6 +28,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../interop/lib/cairn-server.sh
 source "$HERE/../interop/lib/cairn-server.sh"
+# shellcheck source=lib/ghz.sh
+source "$HERE/lib/ghz.sh"
 
 GHZ_VERSION="v0.121.0" # pinned: the release this script's flags and JSON report were checked against
 GHZ="$HERE/.bin/ghz"
@@ -106,23 +108,7 @@ ITEM="$(CAIRN_TARGET="$CAIRN_TARGET" CAIRN_TOKEN="$TOKEN" "$(cairn_java)" -jar "
 ghz_run() {
   local name="$1" target="$2" method="$3"
   shift 3
-  local proto call data
-  case "$method" in
-    GetUser) proto=identity/v1/identity_service.proto; call=cairn.identity.v1.IdentityService.GetUser
-             data='{"name":"users/me"}' ;;
-    GetItem) proto=vault/v1/vault_service.proto; call=cairn.vault.v1.VaultService.GetItem
-             data="{\"name\":\"$ITEM\",\"view\":\"ITEM_VIEW_FULL\"}" ;;
-  esac
-  mkdir -p "$OUT/$method"
-  timeout "$RUN_LIMIT_S" "$GHZ" --insecure \
-    --proto "$CAIRN_REPO/proto/src/main/proto/cairn/$proto" \
-    --import-paths "$CAIRN_REPO/proto/src/main/proto,$CAIRN_REPO/proto/target/proto-deps" \
-    --call "$call" \
-    -d "$data" \
-    -m "{\"authorization\":\"Bearer $TOKEN\"}" \
-    -c "$CONCURRENCY" --connections 1 --timeout 20s \
-    --format json -o "$OUT/$method/$name.json" \
-    "$@" "$target"
+  ghz_call "$name" "$target" "$TOKEN" "$ITEM" "$method" "$@"
 }
 
 for method in ${BENCH_METHODS:-GetUser GetItem}; do

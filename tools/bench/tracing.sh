@@ -24,6 +24,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../interop/lib/cairn-server.sh
 source "$HERE/../interop/lib/cairn-server.sh"
+# shellcheck source=lib/ghz.sh
+source "$HERE/lib/ghz.sh"
 
 GHZ_VERSION="v0.121.0" # pinned: as tools/bench/ghz.sh
 GHZ="${BENCH_GHZ:-$HERE/.bin/ghz}" # BENCH_GHZ: a ghz already installed elsewhere
@@ -109,23 +111,7 @@ start_server export "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$SINK_PORT" OT
 ghz_run() {
   local name="$1" who="$2" method="$3"
   shift 3
-  local proto call data
-  case "$method" in
-    GetUser) proto=identity/v1/identity_service.proto; call=cairn.identity.v1.IdentityService.GetUser
-             data='{"name":"users/me"}' ;;
-    GetItem) proto=vault/v1/vault_service.proto; call=cairn.vault.v1.VaultService.GetItem
-             data="{\"name\":\"${ITEM[$who]}\",\"view\":\"ITEM_VIEW_FULL\"}" ;;
-    *) echo "unknown method $method (expected: GetUser, GetItem)" >&2; exit 2 ;;
-  esac
-  mkdir -p "$OUT/$method"
-  timeout "$RUN_LIMIT_S" "$GHZ" --insecure \
-    --proto "$CAIRN_REPO/proto/src/main/proto/cairn/$proto" \
-    --import-paths "$CAIRN_REPO/proto/src/main/proto,$CAIRN_REPO/proto/target/proto-deps" \
-    --call "$call" -d "$data" \
-    -m "{\"authorization\":\"Bearer ${TOKEN[$who]}\"}" \
-    -c "$CONCURRENCY" --connections 1 --timeout 20s \
-    --format json -o "$OUT/$method/$name.json" \
-    "$@" "${TARGET[$who]}"
+  ghz_call "$name" "${TARGET[$who]}" "${TOKEN[$who]}" "${ITEM[$who]}" "$method" "$@"
 }
 
 for method in ${BENCH_METHODS:-GetUser GetItem}; do
