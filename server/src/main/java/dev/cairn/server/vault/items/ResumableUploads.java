@@ -73,7 +73,7 @@ final class ResumableUploads {
       }
       OffsetDateTime now = now();
       long max = vault.limits().maxOpenUploads();
-      if (repository.countOpen(sql, owner, now) >= max) {
+      if (repository.lockAndCountOpen(sql, owner, now) >= max) {
         throw CairnException.limitExceeded("max_open_uploads", "you already have " + max + " open uploads (the limit); complete or cancel one");
       }
       UploadsRecord row = new UploadsRecord();

@@ -11,6 +11,8 @@ import org.jooq.DSLContext;
 
 /** The jOOQ queries of resumable uploads; every one is bounded to the caller's own rows (RLS too). */
 final class UploadRepository {
+  /** The advisory-lock key space of the open-uploads count (the first int of the two-int form). */
+  private static final int UPLOAD_LOCK_SPACE = 0x75706c64; // "upld"
 
   /** Inserts a new upload; empty when its request_id was already used (then re-read). */
   Optional<UploadsRecord> insert(DSLContext sql, UploadsRecord row) {
@@ -29,8 +31,14 @@ final class UploadRepository {
         .fetchOptional();
   }
 
-  /** Uploads the owner has open (not completed, not expired): the open-uploads limit's count. */
-  int countOpen(DSLContext sql, UUID owner, OffsetDateTime now) {
+  /**
+   * Uploads the owner has open (not completed, not expired): the open-uploads limit's count. It
+   * first takes a transaction-scoped lock for the owner's uploads, so two concurrent CreateUploads
+   * cannot both count below the limit and both insert; the lock ends with the transaction. An
+   * advisory lock fits here (and not on the item hot path): CreateUpload is rare and short.
+   */
+  int lockAndCountOpen(DSLContext sql, UUID owner, OffsetDateTime now) {
+    sql.fetch("select pg_advisory_xact_lock(" + UPLOAD_LOCK_SPACE + ", hashtext(cast(? as text)))", owner.toString());
     return sql.fetchCount(UPLOADS, UPLOADS.OWNER_ID.eq(owner)
         .and(UPLOADS.COMPLETED_VERSION.isNull())
         .and(UPLOADS.EXPIRE_AT.gt(now)));

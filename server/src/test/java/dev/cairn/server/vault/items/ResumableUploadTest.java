@@ -269,6 +269,36 @@ class ResumableUploadTest {
   }
 
   @Test
+  void concurrentCreatesNeverOpenMoreUploadsThanTheLimit() throws Exception {
+    var alice = vault(cairn.channel(), cairn.newUser("racing-opens").token());
+    int max = CairnTestServer.config(java.util.Map.of()).vault().maxOpenUploads();
+    int racers = max * 3;
+    var start = new CountDownLatch(1);
+    List<Future<Status.Code>> outcomes = new ArrayList<>();
+    try (var pool = Executors.newFixedThreadPool(racers)) {
+      for (int i = 0; i < racers; i++) {
+        outcomes.add(pool.submit(() -> {
+          start.await();
+          try {
+            create(alice, 1, null);
+            return Status.Code.OK;
+          } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode();
+          }
+        }));
+      }
+      start.countDown();
+      int opened = 0;
+      for (var outcome : outcomes) {
+        Status.Code code = outcome.get();
+        assertThat(code).isIn(Status.Code.OK, Status.Code.RESOURCE_EXHAUSTED);
+        opened += code == Status.Code.OK ? 1 : 0;
+      }
+      assertThat(opened).isEqualTo(max);
+    }
+  }
+
+  @Test
   void sizeOverTheItemLimitIsRefusedAtCreate() {
     var alice = vault(cairn.channel(), cairn.newUser("huge").token());
     long max = CairnTestServer.config(java.util.Map.of()).vault().maxItemBytes();
