@@ -10,6 +10,7 @@ import dev.cairn.server.db.jooq.Tables;
 import dev.cairn.server.db.jooq.tables.records.ConsentsRecord;
 import dev.cairn.server.db.jooq.tables.records.GrantsRecord;
 import dev.cairn.server.core.CairnException;
+import dev.cairn.server.crypto.Signer;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.audit.AuditAction;
 import dev.cairn.server.audit.AuditLog;
@@ -201,7 +202,7 @@ final class ConsentService {
           .map(u -> (u.displayName().isEmpty() ? u.username() : u.displayName()) + " (" + Sharing.userName(u.id()) + ")")
           .orElse(Sharing.userName(consent.recipientId()));
       KantaraReceipt receipt = KantaraReceipt.of(consent, recipient, vault.limits().piiController());
-      Sharing.Signed signed = signer.sign(receipt.json());
+      Signer.Signed signed = signer.sign(receipt.json());
       vault.audit().append(sql, consent.ownerId(),
           AuditLog.Entry.of("users/" + me, AuditAction.CONSENT_RECEIPT_ISSUE, name, auditRequestId)
               .withVia(null, null, id)

@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.cairn.server.config.CairnConfig.PiiController;
 import dev.cairn.server.access.VaultAccess.Role;
+import dev.cairn.server.crypto.Signer;
 import dev.cairn.server.vault.sharing.Sharing.Consent;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;

@@ -2,6 +2,7 @@ package dev.cairn.server.vault.sharing;
 
 import dev.cairn.server.core.ResourceNames;
 import dev.cairn.server.access.VaultAccess.Role;
+import dev.cairn.server.crypto.Signer.Signed;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
@@ -107,9 +108,6 @@ final class Sharing {
   /** The facts an attestation states, as signed. */
   record AttestationFacts(
       String item, int version, byte[] contentSha256, String owner, OffsetDateTime issueTime, String accessLink) {}
-
-  /** Bytes and their signature with the key {@code keyId}. */
-  record Signed(byte[] payload, byte[] signature, String keyId) {}
 
   enum ScopeKind {
     ITEMS,

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
 import dev.cairn.server.core.CairnException;
+import dev.cairn.server.crypto.Signer;
 import dev.cairn.server.grpc.CallContext;
 import dev.cairn.server.grpc.ProtoTime;
 import dev.cairn.server.audit.AccessDenials;
