@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
 import dev.cairn.server.core.CairnException;
+import dev.cairn.server.crypto.Signer;
 import dev.cairn.server.grpc.CallContext;
 import dev.cairn.server.grpc.ProtoTime;
 import dev.cairn.server.audit.AccessDenials;
@@ -12,11 +13,20 @@ import dev.cairn.server.access.VaultAccess;
 import dev.cairn.server.vault.RecordJson;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.content.ContentStore;
-import dev.cairn.server.vault.sharing.Sharing.Agreement;
-import dev.cairn.server.vault.sharing.Sharing.ConsentDraft;
-import dev.cairn.server.vault.sharing.Sharing.GrantFilter;
-import dev.cairn.server.vault.sharing.Sharing.ScopeKind;
 import dev.cairn.server.vault.sharing.Sharing.Target;
+import dev.cairn.server.vault.sharing.consents.ConsentService;
+import dev.cairn.server.vault.sharing.consents.Consents;
+import dev.cairn.server.vault.sharing.consents.Consents.Agreement;
+import dev.cairn.server.vault.sharing.consents.Consents.ConsentDraft;
+import dev.cairn.server.vault.sharing.consents.Consents.ScopeKind;
+import dev.cairn.server.vault.sharing.consents.KantaraReceipt;
+import dev.cairn.server.vault.sharing.grants.GrantService;
+import dev.cairn.server.vault.sharing.grants.Grants;
+import dev.cairn.server.vault.sharing.grants.Grants.GrantFilter;
+import dev.cairn.server.vault.sharing.links.AccessLinkCascade;
+import dev.cairn.server.vault.sharing.links.AccessLinkService;
+import dev.cairn.server.vault.sharing.links.Links;
+import java.util.List;
 import dev.cairn.vault.v1.AccessLink;
 import dev.cairn.vault.v1.Attestation;
 import dev.cairn.vault.v1.AttestationKey;
@@ -65,11 +75,12 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
 
   public SharingGrpcService(VaultContext vault) {
     this.vault = requireNonNull(vault, "vault");
-    var repository = new SharingRepository();
+    var shared = new SharingRepository();
     this.signer = new Signer(vault.attestationKey());
-    this.grants = new GrantService(vault, repository);
-    this.links = new AccessLinkService(vault, repository, grants, vault.contentStore(), signer, new AccessDenials(vault.database(), vault.audit()));
-    this.consents = new ConsentService(vault, repository, grants, signer);
+    // links hang off grants through the cascade; consents build on grants; neither knows the other
+    this.grants = new GrantService(vault, shared, List.of(new AccessLinkCascade()));
+    this.links = new AccessLinkService(vault, grants, vault.contentStore(), signer, new AccessDenials(vault.database(), vault.audit()));
+    this.consents = new ConsentService(vault, shared, grants, signer);
   }
 
   // ------------------------------------------------------------------ grants
@@ -300,7 +311,7 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
     return t != null && !t.toInstant().isAfter(vault.clock().instant());
   }
 
-  private Grant toProto(Sharing.Grant g) {
+  private Grant toProto(Grants.Grant g) {
     var b =
         Grant.newBuilder()
             .setName("grants/" + g.id())
@@ -327,7 +338,7 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
     return b.build();
   }
 
-  private AccessLink toProto(Sharing.Link l) {
+  private AccessLink toProto(Links.Link l) {
     var b =
         AccessLink.newBuilder()
             .setName("accessLinks/" + l.id())
@@ -355,7 +366,7 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
     return b.build();
   }
 
-  private Item toProto(Sharing.RedeemedItem i) {
+  private Item toProto(Links.RedeemedItem i) {
     var b =
         Item.newBuilder()
             .setName("items/" + i.id())
@@ -382,7 +393,7 @@ public final class SharingGrpcService extends SharingServiceGrpc.SharingServiceI
     return b.build();
   }
 
-  private Consent toProto(Sharing.Consent c) {
+  private Consent toProto(Consents.Consent c) {
     var b =
         Consent.newBuilder()
             .setName("consents/" + c.id())

@@ -1,11 +1,11 @@
 package dev.cairn.server.vault.sharing;
 
-import static dev.cairn.server.vault.sharing.AccessLinksTest.link;
-import static dev.cairn.server.vault.sharing.AccessLinksTest.redeem;
-import static dev.cairn.server.vault.sharing.ConsentsTest.consent;
-import static dev.cairn.server.vault.sharing.ConsentsTest.create;
-import static dev.cairn.server.vault.sharing.GrantsTest.assertCode;
-import static dev.cairn.server.vault.sharing.GrantsTest.grant;
+import static dev.cairn.server.vault.sharing.SharingFixture.link;
+import static dev.cairn.server.vault.sharing.SharingFixture.redeem;
+import static dev.cairn.server.vault.sharing.SharingFixture.consent;
+import static dev.cairn.server.vault.sharing.SharingFixture.create;
+import static dev.cairn.server.vault.sharing.SharingFixture.assertCode;
+import static dev.cairn.server.vault.sharing.SharingFixture.grant;
 import static dev.cairn.server.vault.sharing.SharingFixture.SERVER;
 import static dev.cairn.server.vault.sharing.SharingFixture.document;
 import static dev.cairn.server.vault.sharing.SharingFixture.sharing;

@@ -1,5 +1,19 @@
 package dev.cairn.server.vault.sharing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cairn.vault.v1.AccessLink;
+import dev.cairn.vault.v1.CreateAccessLinkRequest;
+import dev.cairn.vault.v1.CreateAccessLinkResponse;
+import dev.cairn.vault.v1.CreateConsentRequest;
+import dev.cairn.vault.v1.CreateGrantRequest;
+import dev.cairn.vault.v1.Grant;
+import dev.cairn.vault.v1.RedeemAccessLinkRequest;
+import dev.cairn.vault.v1.RedeemAccessLinkResponse;
+import dev.cairn.vault.v1.Role;
+import io.grpc.StatusRuntimeException;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import dev.cairn.server.core.Caller;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -36,28 +50,28 @@ import java.util.function.Predicate;
  * Test helpers for sharing: items made through the items RPCs, access checks through
  * VaultAccess as a given user, and audit rows read as the database superuser.
  */
-final class SharingFixture {
-  static final CairnTestServer SERVER = CairnTestServer.get();
+public final class SharingFixture {
+  public static final CairnTestServer SERVER = CairnTestServer.get();
 
   private SharingFixture() {}
 
-  static VaultContext vault() {
+  public static VaultContext vault() {
     return SERVER.server().vault();
   }
 
-  static SharingServiceBlockingStub sharing(TestUser user) {
+  public static SharingServiceBlockingStub sharing(TestUser user) {
     return SharingServiceGrpc.newBlockingStub(SERVER.channel()).withCallCredentials(CairnTestServer.bearer(user.token()));
   }
 
-  static VaultServiceBlockingStub items(TestUser user) {
+  public static VaultServiceBlockingStub items(TestUser user) {
     return VaultServiceGrpc.newBlockingStub(SERVER.channel()).withCallCredentials(CairnTestServer.bearer(user.token()));
   }
 
-  static SharingServiceBlockingStub anonymous() {
+  public static SharingServiceBlockingStub anonymous() {
     return SharingServiceGrpc.newBlockingStub(SERVER.channel());
   }
 
-  static UUID id(TestUser user) {
+  public static UUID id(TestUser user) {
     return UUID.fromString(user.id());
   }
 
@@ -65,7 +79,7 @@ final class SharingFixture {
    * A document owned by {@code owner}, version 1 with {@code content}: made through CreateItem,
    * or UploadItem when it is larger than CreateItem takes inline.
    */
-  static UUID document(TestUser owner, byte[] content, Map<String, String> labels) {
+  public static UUID document(TestUser owner, byte[] content, Map<String, String> labels) {
     Item item = Item.newBuilder()
         .setKind(Item.Kind.KIND_DOCUMENT)
         .setDisplayName("doc")
@@ -109,7 +123,7 @@ final class SharingFixture {
     }
   }
 
-  static UUID document(TestUser owner, String content) {
+  public static UUID document(TestUser owner, String content) {
     return document(owner, content.getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
   }
 
@@ -117,7 +131,7 @@ final class SharingFixture {
    * Whether {@code user} may act on the item at {@code role} right now, by the vault's one
    * authorisation rule (and RLS underneath); the consent id it would be audited with, if any.
    */
-  static Access access(TestUser user, UUID item, VaultAccess.Role role) {
+  public static Access access(TestUser user, UUID item, VaultAccess.Role role) {
     Principal p = Principal.system(id(user));
     try {
       return vault().database().transaction(p, sql -> {
@@ -132,19 +146,19 @@ final class SharingFixture {
     }
   }
 
-  record Access(boolean allowed, UUID grantId, UUID consentId) {}
+  public record Access(boolean allowed, UUID grantId, UUID consentId) {}
 
   /** One audit row, as the superuser reads it. */
-  record AuditRow(
+  public record AuditRow(
       String actor, String action, String target, UUID viaGrant, UUID viaLink, UUID viaConsent, String outcome,
       JsonObject details) {}
 
-  static List<AuditRow> audit(TestUser owner) {
+  public static List<AuditRow> audit(TestUser owner) {
     return auditWhere("owner_id = ?", id(owner));
   }
 
   /** Audit rows on {@code target} in anyone's chain. */
-  static List<AuditRow> auditOn(String target) {
+  public static List<AuditRow> auditOn(String target) {
     return auditWhere("target = ?", target);
   }
 
@@ -152,7 +166,7 @@ final class SharingFixture {
    * The owner's audit rows once at least {@code count} match {@code filter} (refusals are
    * recorded in the background, after the caller has its answer), or after 10 s.
    */
-  static List<AuditRow> awaitAudit(TestUser owner, Predicate<AuditRow> filter, int count) {
+  public static List<AuditRow> awaitAudit(TestUser owner, Predicate<AuditRow> filter, int count) {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     List<AuditRow> rows = audit(owner);
     while (rows.stream().filter(filter).count() < count && System.nanoTime() < deadline) {
@@ -188,8 +202,54 @@ final class SharingFixture {
     }
   }
 
-  static Timestamp in(Duration d) {
+  public static Timestamp in(Duration d) {
     Instant t = Instant.now().plus(d);
     return Timestamp.newBuilder().setSeconds(t.getEpochSecond()).setNanos(t.getNano()).build();
+  }
+
+  // ---------------------------------------------------------------- calls the tests share
+
+  public static Grant grant(TestUser grantor, String grantee, UUID item, Role role) {
+    return sharing(grantor)
+        .createGrant(CreateGrantRequest.newBuilder()
+            .setGrant(Grant.newBuilder().setGrantee(grantee).setTarget("items/" + item).setRole(role).setPurpose("test"))
+            .build())
+        .getGrant();
+  }
+
+  public static void assertCode(ThrowingCallable call, Status.Code code) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(CairnTestServer.code(e)).isEqualTo(code));
+  }
+
+  public static CreateAccessLinkResponse link(TestUser creator, UUID item, int maxUses, boolean attest) {
+    return sharing(creator).createAccessLink(CreateAccessLinkRequest.newBuilder()
+        .setAccessLink(AccessLink.newBuilder().setItem("items/" + item).setMaxUses(maxUses)
+            .setRequireAttestation(attest).setPurpose("landlord").setExpireTime(in(Duration.ofDays(1))))
+        .build());
+  }
+
+  public static RedeemAccessLinkResponse redeem(String token, boolean attest) {
+    return anonymous().redeemAccessLink(RedeemAccessLinkRequest.newBuilder().setToken(token).setAttest(attest).build());
+  }
+
+  public static dev.cairn.vault.v1.Consent.Builder consent(TestUser recipient) {
+    return dev.cairn.vault.v1.Consent.newBuilder()
+        .setRecipient(recipient.user().getName())
+        .setPurpose("assess my mortgage application")
+        .addPurposeCategories("Contracting")
+        .addPiiCategories("Financial")
+        .setRole(Role.ROLE_READ)
+        .setEndTime(in(Duration.ofDays(30)))
+        .setAgreement(dev.cairn.vault.v1.Consent.Agreement.newBuilder().setAgreed(true).setText("I agree to share")
+            .setTextVersion("v3").setCollectionMethod("cairn CLI"))
+        .setJurisdiction("NO")
+        .setPolicyUrl("https://example.com/privacy")
+        .setSensitive(true)
+        .addSensitiveCategories("Financial");
+  }
+
+  public static dev.cairn.vault.v1.Consent create(TestUser owner, dev.cairn.vault.v1.Consent.Builder consent) {
+    return sharing(owner).createConsent(CreateConsentRequest.newBuilder().setConsent(consent).build()).getConsent();
   }
 }

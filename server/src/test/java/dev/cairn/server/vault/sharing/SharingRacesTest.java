@@ -1,7 +1,10 @@
 package dev.cairn.server.vault.sharing;
 
-import static dev.cairn.server.vault.sharing.GrantsTest.assertCode;
-import static dev.cairn.server.vault.sharing.GrantsTest.grant;
+import static dev.cairn.server.vault.sharing.SharingFixture.consent;
+import static dev.cairn.server.vault.sharing.SharingFixture.create;
+import static dev.cairn.server.vault.sharing.SharingFixture.link;
+import static dev.cairn.server.vault.sharing.SharingFixture.assertCode;
+import static dev.cairn.server.vault.sharing.SharingFixture.grant;
 import static dev.cairn.server.vault.sharing.SharingFixture.SERVER;
 import static dev.cairn.server.vault.sharing.SharingFixture.access;
 import static dev.cairn.server.vault.sharing.SharingFixture.document;
@@ -72,7 +75,7 @@ class SharingRacesTest {
           start.await();
           try {
             if (viaLink) {
-              AccessLinksTest.link(holder, item, 3, false);
+              link(holder, item, 3, false);
             } else {
               grant(holder, grantee.user().getName(), item, Role.ROLE_READ);
             }
@@ -129,7 +132,7 @@ class SharingRacesTest {
     for (int round = 0; round < WRITE_ROUNDS; round++) {
       TestUser writer = SERVER.newUser("writer"); // a fresh write budget each round
       UUID item = document(owner, "write while revoked " + round);
-      Consent c = ConsentsTest.create(owner, ConsentsTest.consent(writer).setRole(Role.ROLE_WRITE)
+      Consent c = create(owner, consent(writer).setRole(Role.ROLE_WRITE)
           .setItems(Consent.ItemScope.newBuilder().addItems("items/" + item)));
       var calls = new AtomicInteger();
       raceUntilNotFound(seen, calls, i -> items(writer).updateItem(UpdateItemRequest.newBuilder()

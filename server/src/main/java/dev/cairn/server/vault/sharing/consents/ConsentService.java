@@ -1,28 +1,29 @@
-package dev.cairn.server.vault.sharing;
+package dev.cairn.server.vault.sharing.consents;
 
-import dev.cairn.server.core.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
+import dev.cairn.server.audit.AuditAction;
+import dev.cairn.server.audit.AuditLog;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Now;
+import dev.cairn.server.core.Principal;
+import dev.cairn.server.core.ResourceNames;
+import dev.cairn.server.crypto.Signer;
 import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PageToken;
 import dev.cairn.server.db.PageTokens;
-import dev.cairn.server.db.jooq.Tables;
-import dev.cairn.server.db.jooq.tables.records.ConsentsRecord;
-import dev.cairn.server.db.jooq.tables.records.GrantsRecord;
-import dev.cairn.server.core.CairnException;
-import dev.cairn.server.core.Principal;
-import dev.cairn.server.audit.AuditAction;
-import dev.cairn.server.audit.AuditLog;
 import dev.cairn.server.vault.VaultContext;
-import dev.cairn.server.vault.sharing.Sharing.Consent;
-import dev.cairn.server.vault.sharing.Sharing.ConsentDraft;
-import dev.cairn.server.vault.sharing.Sharing.ConsentPage;
-import dev.cairn.server.vault.sharing.Sharing.Grant;
-import dev.cairn.server.vault.sharing.Sharing.Receipt;
+import dev.cairn.server.vault.sharing.Sharing;
 import dev.cairn.server.vault.sharing.Sharing.Target;
 import dev.cairn.server.vault.sharing.Sharing.UserInfo;
+import dev.cairn.server.vault.sharing.SharingRepository;
+import dev.cairn.server.vault.sharing.consents.Consents.Consent;
+import dev.cairn.server.vault.sharing.consents.Consents.ConsentDraft;
+import dev.cairn.server.vault.sharing.consents.Consents.ConsentPage;
+import dev.cairn.server.vault.sharing.consents.Consents.Receipt;
+import dev.cairn.server.vault.sharing.grants.GrantService;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -34,23 +35,24 @@ import org.jspecify.annotations.Nullable;
  * a window. Creating one creates its grants (consent_id set, so every access through them is
  * audited with the consent) in the same transaction; revoking it revokes them at once.
  */
-final class ConsentService {
+public final class ConsentService {
   /** Labels may match at most this many items (Consent.LabelScope). */
   static final int MAX_LABEL_MATCHES = 1000;
 
   private final VaultContext vault;
-  private final SharingRepository repository;
+  private final SharingRepository shared;
+  private final ConsentRepository repository = new ConsentRepository();
   private final GrantService grants;
   private final Signer signer;
 
-  ConsentService(VaultContext vault, SharingRepository repository, GrantService grants, Signer signer) {
+  public ConsentService(VaultContext vault, SharingRepository shared, GrantService grants, Signer signer) {
     this.vault = requireNonNull(vault, "vault");
-    this.repository = requireNonNull(repository, "repository");
+    this.shared = requireNonNull(shared, "shared");
     this.grants = requireNonNull(grants, "grants");
     this.signer = requireNonNull(signer, "signer");
   }
 
-  Consent create(Principal caller, ConsentDraft draft, @Nullable UUID requestId, String auditRequestId) {
+  public Consent create(Principal caller, ConsentDraft draft, @Nullable UUID requestId, String auditRequestId) {
     UUID me = caller.requireUserId();
     return vault.database().transaction(caller, sql -> {
       if (requestId != null) {
@@ -59,54 +61,23 @@ final class ConsentService {
           return repository.consentFor(sql, me, existing.get(), false).orElseThrow();
         }
       }
-      UserInfo recipient = grants.resolveUser(sql, draft.recipient());
+      UserInfo recipient = shared.resolveUser(sql, draft.recipient());
       if (recipient.id().equals(me)) {
         throw CairnException.invalidField("consent.recipient", draft.recipient() + " is you (expected: another user)");
       }
       List<Target> targets = targets(sql, me, draft);
-      OffsetDateTime now = now();
+      OffsetDateTime now = Now.of(vault.clock());
       OffsetDateTime starts = draft.startsAt() == null ? now : draft.startsAt();
       UUID id = vault.ids().get();
-      ConsentsRecord row = sql.newRecord(Tables.CONSENTS);
-      row.setId(id);
-      row.setOwnerId(me);
-      row.setRecipientId(recipient.id());
-      row.setPurpose(draft.purpose());
-      row.setPurposeCategories(draft.purposeCategories().toArray(String[]::new));
-      row.setPiiCategories(draft.piiCategories().toArray(String[]::new));
-      row.setScopeKind(draft.scopeKind().name());
-      row.setScope(SharingRepository.scopeJson(targets.stream().map(Target::name).toList(), draft.labels()));
-      row.setRole(draft.role().name());
-      row.setStartsAt(starts);
-      row.setEndsAt(draft.endsAt());
-      row.setAgreement(SharingRepository.agreementJson(draft.agreement(), now));
-      row.setJurisdiction(draft.jurisdiction());
-      row.setPolicyUrl(draft.policyUrl());
-      row.setSensitive(draft.sensitive());
-      row.setSensitiveCategories(draft.sensitiveCategories().toArray(String[]::new));
-      row.setCreateRequestId(requestId);
-      row.setCreatedAt(now);
-      if (!repository.insertConsentOnce(sql, row)) {
+      var inserted = repository.insertOnce(
+          sql, id, me, recipient.id(), draft, targets.stream().map(Target::name).toList(), starts, now, requestId);
+      if (inserted.isEmpty()) {
         // a concurrent retry with the same request id won: return its consent
         UUID winner = repository.consentByRequest(sql, me, requireNonNull(requestId)).orElseThrow();
         return repository.consentFor(sql, me, winner, false).orElseThrow();
       }
-      for (Target target : targets) {
-        GrantsRecord grant = sql.newRecord(Tables.GRANTS);
-        grant.setId(vault.ids().get());
-        grant.setOwnerId(me);
-        grant.setGrantorId(me);
-        grant.setGranteeId(recipient.id());
-        grant.setItemId(target.collection() ? null : target.id());
-        grant.setCollectionId(target.collection() ? target.id() : null);
-        grant.setRole(draft.role().name());
-        grant.setPurpose(draft.purpose());
-        grant.setStartsAt(starts);
-        grant.setExpiresAt(draft.endsAt());
-        grant.setConsentId(id);
-        grant.setCreatedAt(now);
-        repository.insertGrant(sql, grant);
-      }
+      List<UUID> grantIds = grants.createForConsent(
+          sql, me, recipient.id(), targets, draft.role(), draft.purpose(), starts, draft.endsAt(), id, now);
       vault.audit().append(sql, me,
           AuditLog.Entry.of("users/" + me, AuditAction.CONSENT_CREATE, "consents/" + id, auditRequestId)
               .withVia(null, null, id)
@@ -116,7 +87,8 @@ final class ConsentService {
                   "grants", Integer.toString(targets.size()),
                   "purpose", draft.purpose(),
                   "end_time", draft.endsAt().toInstant().toString())));
-      return repository.consentFor(sql, me, id, false).orElseThrow();
+      // in the order a read lists them: by creation time (all the same), then id as PostgreSQL orders uuids
+      return inserted.get().withGrants(grantIds.stream().sorted(Comparator.comparing(UUID::toString)).toList());
     });
   }
 
@@ -126,7 +98,7 @@ final class ConsentService {
       case ITEMS -> {
         var owned = repository.ownedItems(sql, me, draft.items());
         for (UUID item : draft.items()) {
-          if (!owned.containsKey(item)) {
+          if (!owned.contains(item)) {
             throw CairnException.notFound("items/" + item);
           }
         }
@@ -154,7 +126,7 @@ final class ConsentService {
     }
   }
 
-  ConsentPage list(Principal caller, boolean toMe, boolean showInactive, int pageSize, String pageToken) {
+  public ConsentPage list(Principal caller, boolean toMe, boolean showInactive, int pageSize, String pageToken) {
     UUID me = caller.requireUserId();
     var binding = PageBinding.of(caller, "ListConsents").with("given_to_me", toMe).with("show_inactive", showInactive);
     PageToken after = vault.pageTokens().decode(pageToken, binding, PageToken::read);
@@ -166,7 +138,7 @@ final class ConsentService {
   }
 
   /** Owner only (the recipient sees it, so PERMISSION_DENIED for them); idempotent. */
-  Consent revoke(Principal caller, String name, String auditRequestId) {
+  public Consent revoke(Principal caller, String name, String auditRequestId) {
     UUID me = caller.requireUserId();
     UUID id = ResourceNames.idOf(name);
     return vault.database().transaction(caller, sql -> {
@@ -180,37 +152,32 @@ final class ConsentService {
       if (consent.revokedAt() != null) {
         return consent;
       }
-      repository.revokeConsent(sql, id);
-      List<Grant> revoked = repository.grantsOfConsent(sql, id);
-      grants.revokeWithCascade(sql, revoked, "users/" + me, auditRequestId, Map.of("cause", name));
+      Consent revokedConsent = repository.revokeConsent(sql, id).orElseThrow().withGrants(consent.grants());
+      int revoked = grants.revokeConsentGrants(sql, id, "users/" + me, auditRequestId, Map.of("cause", name));
       vault.audit().append(sql, me,
           AuditLog.Entry.of("users/" + me, AuditAction.CONSENT_REVOKE, name, auditRequestId)
               .withVia(null, null, id)
-              .withDetails(Map.of("grants", Integer.toString(revoked.size()))));
-      return repository.consentFor(sql, me, id, false).orElseThrow();
+              .withDetails(Map.of("grants", Integer.toString(revoked))));
+      return revokedConsent;
     });
   }
 
   /** Owner or recipient; the issue is audited to the owner's chain. */
-  Receipt receipt(Principal caller, String name, String auditRequestId) {
+  public Receipt receipt(Principal caller, String name, String auditRequestId) {
     UUID me = caller.requireUserId();
     UUID id = ResourceNames.idOf(name);
     return vault.database().transaction(caller, sql -> {
       Consent consent = repository.consentFor(sql, me, id, false).orElseThrow(() -> CairnException.notFound(name));
-      String recipient = repository.findUser(sql, consent.recipientId().toString())
+      String recipient = shared.findUser(sql, consent.recipientId().toString())
           .map(u -> (u.displayName().isEmpty() ? u.username() : u.displayName()) + " (" + Sharing.userName(u.id()) + ")")
           .orElse(Sharing.userName(consent.recipientId()));
       KantaraReceipt receipt = KantaraReceipt.of(consent, recipient, vault.limits().piiController());
-      Sharing.Signed signed = signer.sign(receipt.json());
+      Signer.Signed signed = signer.sign(receipt.json());
       vault.audit().append(sql, consent.ownerId(),
           AuditLog.Entry.of("users/" + me, AuditAction.CONSENT_RECEIPT_ISSUE, name, auditRequestId)
               .withVia(null, null, id)
               .withDetails(Map.of("key_id", signed.keyId())));
       return new Receipt(receipt, signed);
     });
-  }
-
-  private OffsetDateTime now() {
-    return OffsetDateTime.ofInstant(vault.clock().instant(), ZoneOffset.UTC);
   }
 }

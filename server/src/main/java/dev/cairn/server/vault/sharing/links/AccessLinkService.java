@@ -1,34 +1,34 @@
-package dev.cairn.server.vault.sharing;
+package dev.cairn.server.vault.sharing.links;
 
-import dev.cairn.server.core.ResourceNames;
-import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import static java.util.Objects.requireNonNull;
 
 import com.google.gson.JsonObject;
-import dev.cairn.server.db.Jsonb;
-import dev.cairn.server.db.PageBinding;
-import dev.cairn.server.db.PageToken;
-import dev.cairn.server.db.PageTokens;
-import dev.cairn.server.db.jooq.Tables;
-import dev.cairn.server.db.jooq.tables.records.AccessLinksRecord;
-import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
-import dev.cairn.server.content.StoredVersion;
-import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
-import dev.cairn.server.core.CairnException;
-import dev.cairn.server.core.Principal;
 import dev.cairn.server.audit.AccessDenials;
 import dev.cairn.server.audit.AuditAction;
 import dev.cairn.server.audit.AuditLog;
-import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.content.ContentStore;
-import dev.cairn.server.vault.sharing.Sharing.AttestationFacts;
-import dev.cairn.server.vault.sharing.Sharing.Link;
-import dev.cairn.server.vault.sharing.Sharing.LinkPage;
-import dev.cairn.server.vault.sharing.Sharing.NewLink;
-import dev.cairn.server.vault.sharing.Sharing.RedeemedItem;
-import dev.cairn.server.vault.sharing.Sharing.Redemption;
-import dev.cairn.server.vault.sharing.Sharing.Signed;
+import dev.cairn.server.content.StoredVersion;
+import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Principal;
+import dev.cairn.server.core.ResourceNames;
+import dev.cairn.server.crypto.Signer;
+import dev.cairn.server.crypto.Signer.Signed;
+import dev.cairn.server.db.PageBinding;
+import dev.cairn.server.db.PageToken;
+import dev.cairn.server.db.PageTokens;
+import dev.cairn.server.vault.VaultContext;
+import dev.cairn.server.vault.sharing.Sharing;
 import dev.cairn.server.vault.sharing.Sharing.Target;
+import dev.cairn.server.vault.sharing.grants.GrantService;
+import dev.cairn.server.vault.sharing.links.Links.AttestationFacts;
+import dev.cairn.server.vault.sharing.links.Links.CreatedLink;
+import dev.cairn.server.vault.sharing.links.Links.Link;
+import dev.cairn.server.vault.sharing.links.Links.LinkPage;
+import dev.cairn.server.vault.sharing.links.Links.LinkSecret;
+import dev.cairn.server.vault.sharing.links.Links.LinkedItem;
+import dev.cairn.server.vault.sharing.links.Links.NewLink;
+import dev.cairn.server.vault.sharing.links.Links.RedeemedItem;
+import dev.cairn.server.vault.sharing.links.Links.Redemption;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.OffsetDateTime;
@@ -50,30 +50,28 @@ import org.jspecify.annotations.Nullable;
  * use consumed atomically in SQL, and the item read as its owner, all in one transaction with
  * the audit event, so a failure anywhere leaves the use unconsumed.
  */
-final class AccessLinkService {
+public final class AccessLinkService {
   static final String PREFIX = "cairn_lnk_";
   private static final Pattern TOKEN = Pattern.compile("^cairn_lnk_([0-9a-fA-F]{32})_([0-9a-fA-F]{64})$");
   private static final HexFormat HEX = HexFormat.of();
 
   private final VaultContext vault;
-  private final SharingRepository repository;
+  private final AccessLinkRepository repository = new AccessLinkRepository();
   private final GrantService grants;
   private final ContentStore store;
   private final Signer signer;
   private final AccessDenials denials;
 
-  AccessLinkService(
-      VaultContext vault, SharingRepository repository, GrantService grants, ContentStore store, Signer signer,
-      AccessDenials denials) {
+  public AccessLinkService(
+      VaultContext vault, GrantService grants, ContentStore store, Signer signer, AccessDenials denials) {
     this.vault = requireNonNull(vault, "vault");
-    this.repository = requireNonNull(repository, "repository");
     this.grants = requireNonNull(grants, "grants");
     this.store = requireNonNull(store, "store");
     this.signer = requireNonNull(signer, "signer");
     this.denials = requireNonNull(denials, "denials");
   }
 
-  NewLink create(
+  public CreatedLink create(
       Principal caller,
       UUID itemId,
       long version,
@@ -88,7 +86,7 @@ final class AccessLinkService {
       if (requestId != null) {
         var existing = repository.linkByRequest(sql, me, requestId);
         if (existing.isPresent()) {
-          return new NewLink(existing.get(), "");
+          return new CreatedLink(existing.get(), "");
         }
       }
       var right = grants.shareRight(sql, caller, new Target(false, itemId));
@@ -97,31 +95,22 @@ final class AccessLinkService {
       UUID id = vault.ids().get();
       byte[] secret = new byte[32];
       vault.random().nextBytes(secret);
-      AccessLinksRecord row = sql.newRecord(Tables.ACCESS_LINKS);
-      row.setId(id);
-      row.setOwnerId(right.ownerId());
-      row.setCreatorId(me);
-      row.setItemId(itemId);
-      row.setVersion(pinned);
-      row.setSecretSha256(Signer.sha256(secret));
-      row.setPurpose(purpose);
-      row.setMaxUses(maxUses <= 0 ? 1 : maxUses);
-      row.setExpiresAt(expiresAt);
-      row.setRequireAttestation(requireAttestation);
-      row.setCreateRequestId(requestId);
-      Link link = repository.insertLink(sql, row);
+      int uses = maxUses <= 0 ? 1 : maxUses;
+      Link link = repository.insert(sql, new NewLink(
+          id, right.ownerId(), me, itemId, pinned, Signer.sha256(secret), purpose, uses, expiresAt, requireAttestation,
+          requestId));
       if (!link.id().equals(id)) {
-        return new NewLink(link, ""); // a concurrent retry with the same request id won
+        return new CreatedLink(link, ""); // a concurrent retry with the same request id won
       }
       vault.audit().append(sql, right.ownerId(),
           AuditLog.Entry.of("users/" + me, AuditAction.LINK_CREATE, "accessLinks/" + id, auditRequestId)
               .withVia(right.viaGrant(), id, null)
               .withDetails(Map.of(
                   "item", "items/" + itemId,
-                  "max_uses", Integer.toString(row.getMaxUses()),
+                  "max_uses", Integer.toString(uses),
                   "expire_time", expiresAt.toInstant().toString(),
                   "purpose", purpose)));
-      return new NewLink(link, PREFIX + HEX.formatHex(uuidBytes(id)) + "_" + HEX.formatHex(secret));
+      return new CreatedLink(link, PREFIX + HEX.formatHex(uuidBytes(id)) + "_" + HEX.formatHex(secret));
     });
   }
 
@@ -129,9 +118,8 @@ final class AccessLinkService {
    * {@code version} as a version number of the item, which has versions 1 to its current one;
    * any other is NOT_FOUND, as GetItem answers for it (compared as a long: never truncated).
    */
-  private static int existingVersion(DSLContext sql, UUID itemId, long version) {
-    int current = sql.select(ITEMS.CURRENT_VERSION).from(ITEMS).where(ITEMS.ID.eq(itemId))
-        .fetchOptional(ITEMS.CURRENT_VERSION)
+  private int existingVersion(DSLContext sql, UUID itemId, long version) {
+    int current = repository.currentVersion(sql, itemId)
         .orElseThrow(() -> CairnException.notFound("items/" + itemId));
     if (version > current) {
       throw CairnException.notFound("items/" + itemId + "/versions/" + version);
@@ -139,7 +127,7 @@ final class AccessLinkService {
     return (int) version;
   }
 
-  LinkPage list(Principal caller, @Nullable UUID item, boolean showInactive, int pageSize, String pageToken) {
+  public LinkPage list(Principal caller, @Nullable UUID item, boolean showInactive, int pageSize, String pageToken) {
     UUID me = caller.requireUserId();
     var binding = PageBinding.of(caller, "ListAccessLinks").with("item", item).with("show_inactive", showInactive);
     PageToken after = vault.pageTokens().decode(pageToken, binding, PageToken::read);
@@ -151,7 +139,7 @@ final class AccessLinkService {
   }
 
   /** Creator or owner; revoking a revoked link returns it unchanged. */
-  Link revoke(Principal caller, String name, String auditRequestId) {
+  public Link revoke(Principal caller, String name, String auditRequestId) {
     UUID me = caller.requireUserId();
     UUID id = ResourceNames.idOf(name);
     return vault.database().transaction(caller, sql -> {
@@ -160,12 +148,12 @@ final class AccessLinkService {
       if (link.revokedAt() != null) {
         return link;
       }
-      repository.revokeLink(sql, id);
+      Link revoked = repository.revokeLink(sql, id).orElseThrow();
       vault.audit().append(sql, link.ownerId(),
           AuditLog.Entry.of("users/" + me, AuditAction.LINK_REVOKE, name, auditRequestId)
               .withVia(null, id, null)
               .withDetails(Map.of("item", "items/" + link.itemId())));
-      return repository.linkFor(sql, me, id, false).orElseThrow();
+      return revoked;
     });
   }
 
@@ -177,17 +165,17 @@ final class AccessLinkService {
    * actor is the link, with a wrong one "anonymous" (whoever guessed is no bearer of it). An
    * unknown link id names no owner, so nothing is written for it.
    */
-  Redemption redeem(String token, boolean attest, String auditRequestId) {
+  public Redemption redeem(String token, boolean attest, String auditRequestId) {
     var m = TOKEN.matcher(token);
     if (!m.matches()) {
       throw notFound();
     }
     UUID id = uuid(HEX.parseHex(m.group(1)));
     byte[] secretHash = Signer.sha256(HEX.parseHex(m.group(2)));
-    FindAccessLinkRecord found = vault.database().transaction(Principal.anonymous(), sql ->
+    LinkSecret found = vault.database().transaction(Principal.anonymous(), sql ->
         repository.findLinkForRedemption(sql, id).orElseThrow(AccessLinkService::notFound));
-    UUID owner = found.getOwnerId();
-    if (!MessageDigest.isEqual(found.getSecretSha256(), secretHash)) {
+    UUID owner = found.ownerId();
+    if (!MessageDigest.isEqual(found.secretSha256(), secretHash)) {
       denied(owner, "anonymous", "accessLinks/" + id, id, "wrong link secret", auditRequestId);
       throw notFound();
     }
@@ -196,7 +184,7 @@ final class AccessLinkService {
       return vault.database().transaction(Principal.system(owner), sql -> redeemAsOwner(sql, id, owner, attest, auditRequestId));
     } catch (Refused refused) {
       // the redemption's transaction has rolled back: the event needs one of its own
-      denied(owner, "accessLinks/" + id, "items/" + found.getItemId(), id, refused.reason, auditRequestId);
+      denied(owner, "accessLinks/" + id, "items/" + found.itemId(), id, refused.reason, auditRequestId);
       throw notFound();
     }
   }
@@ -205,24 +193,19 @@ final class AccessLinkService {
     // a link goes only with its item (ON DELETE CASCADE), when the item is purged
     Link link = repository.linkFor(sql, owner, id, false).orElseThrow(() -> new Refused("item deleted"));
     refuseIfInactive(link);
-    ItemsRecord item = sql.selectFrom(ITEMS)
-        .where(ITEMS.ID.eq(link.itemId()))
-        .and(ITEMS.OWNER_ID.eq(owner))
-        .and(ITEMS.DELETED_AT.isNull())
-        .fetchOptional()
-        .orElseThrow(() -> new Refused("item deleted"));
+    LinkedItem item = repository.liveItem(sql, owner, link.itemId()).orElseThrow(() -> new Refused("item deleted"));
     // locks the creator's SHARE grants (FOR SHARE): a revocation of them waits for this redemption
     if (!link.creatorId().equals(owner)
-        && repository.shareGrantsCovering(sql, link.creatorId(), owner, new Target(false, item.getId()), item.getCollectionId()).isEmpty()) {
+        && !grants.holdsShare(sql, link.creatorId(), owner, item.id(), item.collectionId())) {
       throw new Refused("its creator no longer holds SHARE"); // the link went with their grant
     }
-    int versionNumber = link.version() != null ? link.version() : item.getCurrentVersion();
-    StoredVersion version = store.version(sql, item.getId(), versionNumber);
+    int versionNumber = link.version() != null ? link.version() : item.currentVersion();
+    StoredVersion version = store.version(sql, item.id(), versionNumber);
     boolean record = version.isRecord();
     if (!record && version.sizeBytes() > vault.limits().inlineMaxBytes()) {
       // checked before consuming, so the failed attempt does not cost a use
       throw CairnException.failedPrecondition(
-          "items/" + item.getId() + " is " + version.sizeBytes() + " bytes; links give documents up to "
+          "items/" + item.id() + " is " + version.sizeBytes() + " bytes; links give documents up to "
               + vault.limits().inlineMaxBytes() + " bytes");
     }
     // atomic: a concurrent redemption may have taken the last use since the link was read
@@ -231,7 +214,7 @@ final class AccessLinkService {
     byte[] content = record ? store.decryptRecord(sql, owner, version) : store.readSmall(sql, owner, version);
     boolean attested = attest || link.requireAttestation();
     vault.audit().append(sql, owner,
-        AuditLog.Entry.of("accessLinks/" + id, AuditAction.LINK_REDEEM, "items/" + item.getId(), auditRequestId)
+        AuditLog.Entry.of("accessLinks/" + id, AuditAction.LINK_REDEEM, "items/" + item.id(), auditRequestId)
             .withVia(null, id, null)
             .withDetails(Map.of(
                 "version", Integer.toString(versionNumber),
@@ -242,12 +225,12 @@ final class AccessLinkService {
     AttestationFacts facts = null;
     if (attested) {
       facts = new AttestationFacts(
-          "items/" + item.getId(), versionNumber, version.contentSha256(), Sharing.userName(owner),
+          "items/" + item.id(), versionNumber, version.contentSha256(), Sharing.userName(owner),
           OffsetDateTime.ofInstant(vault.clock().instant().truncatedTo(ChronoUnit.MILLIS), ZoneOffset.UTC),
           "accessLinks/" + id);
       signed = signer.sign(attestationPayload(facts, signer.keyId()));
       vault.audit().append(sql, owner,
-          AuditLog.Entry.of("accessLinks/" + id, AuditAction.ATTESTATION_ISSUE, "items/" + item.getId(), auditRequestId)
+          AuditLog.Entry.of("accessLinks/" + id, AuditAction.ATTESTATION_ISSUE, "items/" + item.id(), auditRequestId)
               .withVia(null, id, null)
               .withDetails(Map.of("key_id", signer.keyId(), "content_sha256", HEX.formatHex(version.contentSha256()))));
     }
@@ -314,22 +297,21 @@ final class AccessLinkService {
     return json.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  private static RedeemedItem redeemedItem(ItemsRecord item, StoredVersion version, byte[] content) {
-    Map<String, String> labels = Jsonb.stringMap(item.getLabels());
+  private static RedeemedItem redeemedItem(LinkedItem item, StoredVersion version, byte[] content) {
     return new RedeemedItem(
-        item.getId(),
-        item.getOwnerId(),
-        "RECORD".equals(item.getKind()),
-        item.getCollectionId(),
-        item.getDisplayName(),
+        item.id(),
+        item.ownerId(),
+        item.record(),
+        item.collectionId(),
+        item.displayName(),
         version.mediaType(),
-        labels,
-        item.getSearchable(),
+        item.labels(),
+        item.searchable(),
         version.version(),
         version.sizeBytes(),
         version.contentSha256(),
-        item.getCreatedAt(),
-        item.getUpdatedAt(),
+        item.createdAt(),
+        item.updatedAt(),
         content);
   }
 

@@ -1,5 +1,7 @@
-package dev.cairn.server.vault.sharing;
+package dev.cairn.server.vault.sharing.grants;
 
+import static dev.cairn.server.vault.sharing.SharingFixture.assertCode;
+import static dev.cairn.server.vault.sharing.SharingFixture.grant;
 import static dev.cairn.server.db.jooq.Tables.GRANTS;
 import static dev.cairn.server.vault.sharing.SharingFixture.SERVER;
 import static dev.cairn.server.vault.sharing.SharingFixture.access;
@@ -11,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.server.core.Principal;
+import dev.cairn.server.vault.sharing.SharingFixture;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.server.access.VaultAccess;
@@ -30,19 +33,6 @@ import org.jooq.DSLContext;
 import org.junit.jupiter.api.Test;
 
 class GrantsTest {
-
-  static Grant grant(TestUser grantor, String grantee, UUID item, Role role) {
-    return sharing(grantor)
-        .createGrant(CreateGrantRequest.newBuilder()
-            .setGrant(Grant.newBuilder().setGrantee(grantee).setTarget("items/" + item).setRole(role).setPurpose("test"))
-            .build())
-        .getGrant();
-  }
-
-  static void assertCode(ThrowingCallable call, Status.Code code) {
-    assertThatThrownBy(call)
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(CairnTestServer.code(e)).isEqualTo(code));
-  }
 
   @Test
   void grantLetsGranteeReadAndRevokeHidesItemOnNextCall() {

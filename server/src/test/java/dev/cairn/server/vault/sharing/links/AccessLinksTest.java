@@ -1,7 +1,9 @@
-package dev.cairn.server.vault.sharing;
+package dev.cairn.server.vault.sharing.links;
 
-import static dev.cairn.server.vault.sharing.GrantsTest.assertCode;
-import static dev.cairn.server.vault.sharing.GrantsTest.grant;
+import static dev.cairn.server.vault.sharing.SharingFixture.redeem;
+import static dev.cairn.server.vault.sharing.SharingFixture.link;
+import static dev.cairn.server.vault.sharing.SharingFixture.assertCode;
+import static dev.cairn.server.vault.sharing.SharingFixture.grant;
 import static dev.cairn.server.vault.sharing.SharingFixture.SERVER;
 import static dev.cairn.server.vault.sharing.SharingFixture.anonymous;
 import static dev.cairn.server.vault.sharing.SharingFixture.audit;
@@ -14,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonParser;
+import dev.cairn.server.vault.sharing.SharingFixture;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.vault.v1.AccessLink;
@@ -45,17 +48,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class AccessLinksTest {
-
-  static CreateAccessLinkResponse link(TestUser creator, UUID item, int maxUses, boolean attest) {
-    return sharing(creator).createAccessLink(CreateAccessLinkRequest.newBuilder()
-        .setAccessLink(AccessLink.newBuilder().setItem("items/" + item).setMaxUses(maxUses)
-            .setRequireAttestation(attest).setPurpose("landlord").setExpireTime(in(Duration.ofDays(1))))
-        .build());
-  }
-
-  static RedeemAccessLinkResponse redeem(String token, boolean attest) {
-    return anonymous().redeemAccessLink(RedeemAccessLinkRequest.newBuilder().setToken(token).setAttest(attest).build());
-  }
 
   @Test
   void tokenIsShownOnceAndRedeemsWithoutAnAccount() {

@@ -1,4 +1,4 @@
-package dev.cairn.server.vault.sharing;
+package dev.cairn.server.crypto;
 
 import static java.util.Objects.requireNonNull;
 
@@ -7,7 +7,6 @@ import com.google.crypto.tink.PublicKeySign;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.signature.Ed25519PublicKey;
 import com.google.crypto.tink.signature.SignatureConfig;
-import dev.cairn.server.vault.sharing.Sharing.Signed;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -19,15 +18,18 @@ import java.util.HexFormat;
  * 64-byte RFC 8032 signature any Ed25519 library verifies) and publishes its public half.
  * The key id is derived from the public key, so replicas sharing the keyset agree on it.
  */
-final class Signer {
+public final class Signer {
   /** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410), before the 32 key bytes. */
   private static final byte[] SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
+
+  /** Bytes and their signature with the key {@code keyId}. */
+  public record Signed(byte[] payload, byte[] signature, String keyId) {}
 
   private final PublicKeySign sign;
   private final byte[] publicKey;
   private final String keyId;
 
-  Signer(KeysetHandle privateKeyset) {
+  public Signer(KeysetHandle privateKeyset) {
     requireNonNull(privateKeyset, "privateKeyset");
     try {
       SignatureConfig.register(); // idempotent; the primitive needs the signature key managers
@@ -40,7 +42,7 @@ final class Signer {
     this.keyId = "ed25519-" + HexFormat.of().formatHex(sha256(publicKey), 0, 8);
   }
 
-  Signed sign(byte[] payload) {
+  public Signed sign(byte[] payload) {
     try {
       return new Signed(payload.clone(), sign.sign(payload), keyId);
     } catch (GeneralSecurityException e) {
@@ -48,16 +50,16 @@ final class Signer {
     }
   }
 
-  String keyId() {
+  public String keyId() {
     return keyId;
   }
 
-  byte[] publicKey() {
+  public byte[] publicKey() {
     return publicKey.clone();
   }
 
   /** The public key as a PEM "PUBLIC KEY" block (SubjectPublicKeyInfo). */
-  String publicKeyPem() {
+  public String publicKeyPem() {
     byte[] der = new byte[SPKI_PREFIX.length + publicKey.length];
     System.arraycopy(SPKI_PREFIX, 0, der, 0, SPKI_PREFIX.length);
     System.arraycopy(publicKey, 0, der, SPKI_PREFIX.length, publicKey.length);
@@ -66,7 +68,7 @@ final class Signer {
         + "\n-----END PUBLIC KEY-----\n";
   }
 
-  static byte[] sha256(byte[] bytes) {
+  public static byte[] sha256(byte[] bytes) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(bytes);
     } catch (NoSuchAlgorithmException e) {

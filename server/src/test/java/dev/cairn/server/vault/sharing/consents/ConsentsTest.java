@@ -1,6 +1,8 @@
-package dev.cairn.server.vault.sharing;
+package dev.cairn.server.vault.sharing.consents;
 
-import static dev.cairn.server.vault.sharing.GrantsTest.assertCode;
+import static dev.cairn.server.vault.sharing.SharingFixture.create;
+import static dev.cairn.server.vault.sharing.SharingFixture.consent;
+import static dev.cairn.server.vault.sharing.SharingFixture.assertCode;
 import static dev.cairn.server.vault.sharing.SharingFixture.SERVER;
 import static dev.cairn.server.vault.sharing.SharingFixture.access;
 import static dev.cairn.server.vault.sharing.SharingFixture.anonymous;
@@ -11,6 +13,7 @@ import static dev.cairn.server.vault.sharing.SharingFixture.sharing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonParser;
+import dev.cairn.server.vault.sharing.SharingFixture;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import dev.cairn.server.access.VaultAccess;
 import dev.cairn.vault.v1.Consent;
@@ -33,26 +36,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 class ConsentsTest {
-
-  static Consent.Builder consent(TestUser recipient) {
-    return Consent.newBuilder()
-        .setRecipient(recipient.user().getName())
-        .setPurpose("assess my mortgage application")
-        .addPurposeCategories("Contracting")
-        .addPiiCategories("Financial")
-        .setRole(Role.ROLE_READ)
-        .setEndTime(in(Duration.ofDays(30)))
-        .setAgreement(Consent.Agreement.newBuilder().setAgreed(true).setText("I agree to share")
-            .setTextVersion("v3").setCollectionMethod("cairn CLI"))
-        .setJurisdiction("NO")
-        .setPolicyUrl("https://example.com/privacy")
-        .setSensitive(true)
-        .addSensitiveCategories("Financial");
-  }
-
-  static Consent create(TestUser owner, Consent.Builder consent) {
-    return sharing(owner).createConsent(CreateConsentRequest.newBuilder().setConsent(consent).build()).getConsent();
-  }
 
   @Test
   void consentCreatesGrantsAndRevokingItRemovesAccessAtOnce() {

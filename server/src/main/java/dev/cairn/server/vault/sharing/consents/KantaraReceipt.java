@@ -1,10 +1,12 @@
-package dev.cairn.server.vault.sharing;
+package dev.cairn.server.vault.sharing.consents;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.cairn.server.config.CairnConfig.PiiController;
 import dev.cairn.server.access.VaultAccess.Role;
-import dev.cairn.server.vault.sharing.Sharing.Consent;
+import dev.cairn.server.crypto.Signer;
+import dev.cairn.server.vault.sharing.Sharing;
+import dev.cairn.server.vault.sharing.consents.Consents.Consent;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.HexFormat;
@@ -17,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * SharingGrpcService, as the {@code ConsentReceipt} message: the two cannot drift apart.
  * Fields in the specification's order; {@code consent} and those after it are Cairn's.
  */
-record KantaraReceipt(
+public record KantaraReceipt(
     String version,
     String jurisdiction,
     OffsetDateTime consentTime,
@@ -43,13 +45,13 @@ record KantaraReceipt(
   static final String VERSION = "KI-CR-v1.1.0";
 
   /** A data controller (Kantara {@code piiControllers[]}). */
-  record Controller(String name, String contact, String email, String url, boolean onBehalf) {}
+  public record Controller(String name, String contact, String email, String url, boolean onBehalf) {}
 
   /** A service and its purposes (Kantara {@code services[]}). */
-  record Service(String service, List<Purpose> purposes) {}
+  public record Service(String service, List<Purpose> purposes) {}
 
   /** Kantara {@code services[].purposes[]}. */
-  record Purpose(
+  public record Purpose(
       String purpose,
       List<String> purposeCategories,
       String consentType,
