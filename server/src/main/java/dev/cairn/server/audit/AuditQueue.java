@@ -1,25 +1,48 @@
 package dev.cairn.server.audit;
 
-import static dev.cairn.server.db.jooq.Tables.AUDIT_EVENTS;
 import static dev.cairn.server.db.jooq.Tables.AUDIT_HEADS;
 import static dev.cairn.server.db.jooq.Tables.AUDIT_PENDING;
 
-import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.db.jooq.tables.records.AuditEventsRecord;
 import dev.cairn.server.db.jooq.tables.records.AuditPendingRecord;
 import dev.cairn.server.audit.AuditLog;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
-import org.jooq.impl.DSL;
+import org.jooq.JSONB;
 
 /**
- * jOOQ queries that move queued audit events ({@code cairn.audit_pending}) into an owner's
- * hash chain. Every statement carries bind values (prepared, planned once per connection).
+ * The statements that move queued audit events ({@code cairn.audit_pending}) into an owner's
+ * hash chain. The chainer's per-round statements are constant SQL text on JDBC (pgjdbc keeps
+ * each prepared per connection): rendering them with jOOQ, a multi-row INSERT whose text
+ * changed with the batch size, was a quarter of a GetItem's server CPU.
  */
 final class AuditQueue {
+  private static final String LOCK_HEAD = "select seq, hash from cairn.audit_heads where owner_id = ? for update";
+  private static final String LOCK_HEAD_SKIP_LOCKED = LOCK_HEAD + " skip locked";
+  private static final String QUEUED =
+      "select id, event_time, actor, action, target, via_grant, via_link, via_consent, outcome, details::text,"
+          + " request_id from cairn.audit_pending where owner_id = ? order by id limit ?";
+  private static final String APPEND =
+      "insert into cairn.audit_events (owner_id, seq, event_time, actor, action, target, via_grant, via_link,"
+          + " via_consent, outcome, details, request_id, queue_id, prev_hash, hash)"
+          + " select ?, e.seq, e.event_time::timestamptz, e.actor, e.action, e.target, e.via_grant, e.via_link,"
+          + " e.via_consent, e.outcome, e.details::jsonb, e.request_id, e.queue_id, e.prev_hash, e.hash"
+          + " from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::uuid[], ?::uuid[], ?::uuid[],"
+          + " ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bytea[], ?::bytea[])"
+          + " as e(seq, event_time, actor, action, target, via_grant, via_link, via_consent, outcome, details,"
+          + " request_id, queue_id, prev_hash, hash)";
+  private static final String DEQUEUE = "delete from cairn.audit_pending where owner_id = ? and id = any(?::bigint[])";
+  private static final String MOVE_HEAD = "update cairn.audit_heads set seq = ?, hash = ? where owner_id = ?";
+  private static final String OWNERS_WITH_QUEUED = "select * from cairn.owners_with_pending_audit(?)";
 
   /**
    * Locks the owner's head row for this transaction: the one chainer of this owner's chain
@@ -27,11 +50,14 @@ final class AuditQueue {
    * the owner has no head yet.
    */
   Optional<AuditRepository.Head> lockHead(DSLContext sql, UUID owner, boolean skipLocked) {
-    var select = sql.select(AUDIT_HEADS.SEQ, AUDIT_HEADS.HASH)
-        .from(AUDIT_HEADS)
-        .where(AUDIT_HEADS.OWNER_ID.eq(owner))
-        .forUpdate();
-    return (skipLocked ? select.skipLocked() : select).fetchOptional(r -> new AuditRepository.Head(r.value1(), r.value2()));
+    return sql.connectionResult(c -> {
+      try (PreparedStatement s = c.prepareStatement(skipLocked ? LOCK_HEAD_SKIP_LOCKED : LOCK_HEAD)) {
+        s.setObject(1, owner);
+        try (ResultSet r = s.executeQuery()) {
+          return r.next() ? Optional.of(new AuditRepository.Head(r.getLong(1), r.getBytes(2))) : Optional.empty();
+        }
+      }
+    });
   }
 
   /** The owner's first head row (seq 0, genesis hash); nothing when another made it meanwhile. */
@@ -50,11 +76,36 @@ final class AuditQueue {
 
   /** The owner's queued events visible to this statement, in queue order, at most {@code limit}. */
   List<AuditPendingRecord> queued(DSLContext sql, UUID owner, int limit) {
-    return sql.selectFrom(AUDIT_PENDING)
-        .where(AUDIT_PENDING.OWNER_ID.eq(owner))
-        .orderBy(AUDIT_PENDING.ID)
-        .limit(limit)
-        .fetch();
+    return sql.connectionResult(c -> {
+      try (PreparedStatement s = c.prepareStatement(QUEUED)) {
+        s.setObject(1, owner);
+        s.setInt(2, limit);
+        var queued = new ArrayList<AuditPendingRecord>();
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            queued.add(pending(owner, r));
+          }
+        }
+        return queued;
+      }
+    });
+  }
+
+  private static AuditPendingRecord pending(UUID owner, ResultSet r) throws SQLException {
+    var q = new AuditPendingRecord();
+    q.setId(r.getLong(1));
+    q.setOwnerId(owner);
+    q.setEventTime(r.getObject(2, OffsetDateTime.class));
+    q.setActor(r.getString(3));
+    q.setAction(r.getString(4));
+    q.setTarget(r.getString(5));
+    q.setViaGrant(r.getObject(6, UUID.class));
+    q.setViaLink(r.getObject(7, UUID.class));
+    q.setViaConsent(r.getObject(8, UUID.class));
+    q.setOutcome(r.getString(9));
+    q.setDetails(JSONB.valueOf(r.getString(10)));
+    q.setRequestId(r.getString(11));
+    return q;
   }
 
   long countQueued(DSLContext sql, UUID owner) {
@@ -67,31 +118,86 @@ final class AuditQueue {
    * size. The DELETE policy admits only queued events now in the chain.
    */
   void link(DSLContext sql, UUID owner, List<AuditEventsRecord> events) {
-    var insert = sql.insertInto(AUDIT_EVENTS).set(events.getFirst());
-    for (AuditEventsRecord e : events.subList(1, events.size())) {
-      insert = insert.newRecord().set(e);
+    sql.connectionResult(c -> {
+      try (PreparedStatement s = c.prepareStatement(APPEND)) {
+        bindAppend(c, s, owner, events);
+        s.executeUpdate();
+      }
+      int dequeued;
+      try (PreparedStatement s = c.prepareStatement(DEQUEUE)) {
+        s.setObject(1, owner);
+        s.setArray(2, c.createArrayOf("bigint", events.stream().map(AuditEventsRecord::getQueueId).toArray()));
+        dequeued = s.executeUpdate();
+      }
+      if (dequeued != events.size()) {
+        throw new IllegalStateException("audit queue of " + owner + ": " + dequeued + " of " + events.size() + " events dequeued");
+      }
+      AuditEventsRecord last = events.getLast();
+      try (PreparedStatement s = c.prepareStatement(MOVE_HEAD)) {
+        s.setLong(1, last.getSeq());
+        s.setBytes(2, last.getHash());
+        s.setObject(3, owner);
+        s.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  /** One array per column, in APPEND's order: the statement's text is the same whatever the batch size. */
+  private static void bindAppend(Connection c, PreparedStatement s, UUID owner, List<AuditEventsRecord> events)
+      throws SQLException {
+    int n = events.size();
+    Object[] seq = new Object[n], time = new Object[n], actor = new Object[n], action = new Object[n];
+    Object[] target = new Object[n], grant = new Object[n], link = new Object[n], consent = new Object[n];
+    Object[] outcome = new Object[n], details = new Object[n], request = new Object[n], queueId = new Object[n];
+    byte[][] prev = new byte[n][], hash = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      AuditEventsRecord e = events.get(i);
+      seq[i] = e.getSeq();
+      time[i] = e.getEventTime().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME); // the same instant, to the microsecond
+      actor[i] = e.getActor();
+      action[i] = e.getAction();
+      target[i] = e.getTarget();
+      grant[i] = e.getViaGrant();
+      link[i] = e.getViaLink();
+      consent[i] = e.getViaConsent();
+      outcome[i] = e.getOutcome();
+      details[i] = e.getDetails() == null ? null : e.getDetails().data();
+      request[i] = e.getRequestId();
+      queueId[i] = e.getQueueId();
+      prev[i] = e.getPrevHash();
+      hash[i] = e.getHash();
     }
-    insert.execute();
-    List<Long> ids = new ArrayList<>(events.size());
-    events.forEach(e -> ids.add(e.getQueueId()));
-    int dequeued = sql.deleteFrom(AUDIT_PENDING)
-        .where(AUDIT_PENDING.OWNER_ID.eq(owner))
-        .and(AUDIT_PENDING.ID.eq(DSL.any(ids.toArray(Long[]::new))))
-        .execute();
-    if (dequeued != events.size()) {
-      throw new IllegalStateException("audit queue of " + owner + ": " + dequeued + " of " + events.size() + " events dequeued");
-    }
-    AuditEventsRecord last = events.getLast();
-    sql.update(AUDIT_HEADS)
-        .set(AUDIT_HEADS.SEQ, last.getSeq())
-        .set(AUDIT_HEADS.HASH, last.getHash())
-        .where(AUDIT_HEADS.OWNER_ID.eq(owner))
-        .execute();
+    s.setObject(1, owner);
+    s.setArray(2, c.createArrayOf("bigint", seq));
+    s.setArray(3, c.createArrayOf("text", time));
+    s.setArray(4, c.createArrayOf("text", actor));
+    s.setArray(5, c.createArrayOf("text", action));
+    s.setArray(6, c.createArrayOf("text", target));
+    s.setArray(7, c.createArrayOf("uuid", grant));
+    s.setArray(8, c.createArrayOf("uuid", link));
+    s.setArray(9, c.createArrayOf("uuid", consent));
+    s.setArray(10, c.createArrayOf("text", outcome));
+    s.setArray(11, c.createArrayOf("text", details));
+    s.setArray(12, c.createArrayOf("text", request));
+    s.setArray(13, c.createArrayOf("bigint", queueId));
+    s.setArray(14, c.createArrayOf("bytea", prev));
+    s.setArray(15, c.createArrayOf("bytea", hash));
   }
 
   /** Owners with queued events, longest waiting first (SECURITY DEFINER: ids only). */
   List<UUID> ownersWithQueued(DSLContext sql, int limit) {
-    var due = Routines.ownersWithPendingAudit(limit);
-    return sql.select(due.OWNERS_WITH_PENDING_AUDIT_).from(due).fetch(due.OWNERS_WITH_PENDING_AUDIT_);
+    return sql.connectionResult(c -> {
+      try (PreparedStatement s = c.prepareStatement(OWNERS_WITH_QUEUED)) {
+        s.setInt(1, limit);
+        var owners = new ArrayList<UUID>();
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            owners.add(r.getObject(1, UUID.class));
+          }
+        }
+        return owners;
+      }
+    });
   }
 }

@@ -4,6 +4,7 @@ import dev.cairn.server.core.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.grpc.CallContext;
 import dev.cairn.server.core.Caller;
@@ -106,7 +107,8 @@ public final class ItemsRpc {
     Item.Builder item = toProto(read.item(), read.version()).toBuilder();
     if (read.payload() != null) {
       if (read.item().kind() == Kind.DOCUMENT) {
-        item.setContent(ByteString.copyFrom(read.payload()));
+        // the plaintext was decrypted for this response alone and is never written again
+        item.setContent(UnsafeByteOperations.unsafeWrap(read.payload()));
       } else {
         item.setData(RecordJson.toStruct(read.payload()));
       }
