@@ -88,7 +88,7 @@ final class ItemRepository {
   Optional<Item> insertItem(
       DSLContext sql, UUID id, UUID owner, Items.NewItem item, Content content, OffsetDateTime now) {
     return sql.resultQuery(INSERT_ITEM, id, owner, item.kind().name(), item.collectionId(), item.displayName(),
-            content.mediaType(), Jsonb.of(item.labels()).data(), item.searchable(), content.sizeBytes(),
+            content.mediaType(), Jsonb.text(Jsonb.of(item.labels())), item.searchable(), content.sizeBytes(),
             content.sha256(), item.requestId(), now, now)
         .coerce(ITEMS.fields())
         .fetchOptional()
@@ -137,7 +137,7 @@ final class ItemRepository {
       p.set(1, id);
       p.set(2, item.displayName());
       p.set(3, content.mediaType());
-      p.set(4, Jsonb.of(item.labels()).data());
+      p.set(4, Jsonb.text(Jsonb.of(item.labels())));
       p.set(5, content.sizeBytes());
       p.set(6, content.sha256());
       // never a null: pgjdbc would send an untyped null and describe the statement first, with a

@@ -104,7 +104,7 @@ final class ItemService {
     var facts = new Content(item.mediaType(), content.length, ContentStore.sha256().digest(content));
     var details = new TreeMap<String, String>(Map.of("kind", Kind.DOCUMENT.name(), "version", "1"));
     sensitiveName(item.displayName()).forEach((k, v) -> details.put(k + "_hmac", vault.audit().hmac(v)));
-    String auditDetails = Jsonb.of(details).data();
+    String auditDetails = Jsonb.text(Jsonb.of(details));
     for (int attempt = 0; ; attempt++) {
       ContentStore.Sealed sealed = store.seal(caller.principal(), owner, id, content);
       var done = repository.createDocument(
