@@ -10,6 +10,10 @@
 #   ./mvnw -B -DskipTests install
 #   tools/bench/vault.sh                         # 4 KiB documents, 2000 ops x 3 rounds, 8 threads
 #   BENCH_SIZE=65536 BENCH_OPS=500 tools/bench/vault.sh
+#   BENCH_OPS=200 BENCH_ROUNDS=1 BENCH_PRELOAD=20000 tools/bench/vault.sh   # a quick look on a busy machine
+#
+# BENCH_TIMEOUT (900) bounds the whole measurement in seconds: on a loaded machine the
+# BENCH_PRELOAD copy alone can take minutes, and the tables print only at the end.
 #
 # Loopback only; bounded by the op counts; stops only the server pid it started.
 set -euo pipefail
@@ -43,7 +47,7 @@ cairn_start "$WORK"
 cairn_wait_serving 120
 TOKEN="$(tr -d '\n' <"$CAIRN_TOKEN_FILE")"
 
-timeout 900 "$(cairn_java)" -cp "$TOOLS_JAR" dev.cairn.tools.bench.VaultBench \
+timeout "${BENCH_TIMEOUT:-900}" "$(cairn_java)" -cp "$TOOLS_JAR" dev.cairn.tools.bench.VaultBench \
   --target "$CAIRN_TARGET" --token "$TOKEN" \
   --jdbc "jdbc:postgresql://localhost:$PG_PORT/cairn" \
   --admin-token "$CAIRN_ADMIN_TOKEN" --preload "${BENCH_PRELOAD:-100000}" \

@@ -1,9 +1,11 @@
 package dev.cairn.server.content;
 
+import static dev.cairn.server.db.jooq.Tables.DATA_KEYS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_SEGMENTS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
 import static dev.cairn.server.db.jooq.Tables.UPLOADS;
 
+import dev.cairn.server.crypto.DataKeys;
 import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
 import java.time.OffsetDateTime;
 import java.util.Optional;
@@ -14,14 +16,25 @@ import org.jooq.impl.DSL;
 /** The SQL of stored content: segments of blobs, and the version rows that point at them. */
 public final class ContentRepository {
 
+  /**
+   * Every segment write: constant SQL with typed casts (jOOQ's plain SQL binds a null untyped),
+   * which pgjdbc keeps prepared per connection, where jOOQ rendered the same INSERT on each call.
+   */
+  private static final String INSERT_SEGMENT =
+      "insert into cairn.item_segments (blob_id, seq, owner_id, item_id, ciphertext)"
+          + " values (cast(? as uuid), cast(? as integer), cast(? as uuid), cast(? as uuid), cast(? as bytea))";
+
   void insertSegment(DSLContext sql, UUID owner, UUID item, UUID blob, int seq, byte[] ciphertext) {
-    sql.insertInto(ITEM_SEGMENTS)
-        .set(ITEM_SEGMENTS.BLOB_ID, blob)
-        .set(ITEM_SEGMENTS.SEQ, seq)
-        .set(ITEM_SEGMENTS.OWNER_ID, owner)
-        .set(ITEM_SEGMENTS.ITEM_ID, item)
-        .set(ITEM_SEGMENTS.CIPHERTEXT, ciphertext)
-        .execute();
+    sql.query(INSERT_SEGMENT, blob, seq, owner, item, ciphertext).execute();
+  }
+
+  /** The owner's key row as the caller's row-level security shows it (it exists: just made). */
+  DataKeys.Wrapped keyRow(DSLContext sql, UUID owner) {
+    var row = sql.select(DATA_KEYS.KEK_ID, DATA_KEYS.WRAPPED_KEYSET)
+        .from(DATA_KEYS)
+        .where(DATA_KEYS.OWNER_ID.eq(owner))
+        .fetchSingle();
+    return new DataKeys.Wrapped(row.value1(), row.value2());
   }
 
   Optional<byte[]> segment(DSLContext sql, UUID blob, int seq) {

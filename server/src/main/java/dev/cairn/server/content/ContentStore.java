@@ -2,6 +2,8 @@ package dev.cairn.server.content;
 
 import static java.util.Objects.requireNonNull;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.crypto.tink.Aead;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
@@ -11,6 +13,7 @@ import dev.cairn.server.db.Database;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -32,6 +35,12 @@ public final class ContentStore {
   private final Supplier<UUID> ids;
   private final long inlineMaxBytes;
   private final ContentRepository repository = new ContentRepository();
+  /**
+   * The key row each owner's last {@link #seal} encrypted under. Not trusted: the statement that
+   * stores sealed content checks it is still the owner's key row and writes nothing if not
+   * (then {@link #forgetKey} and seal again), so a destroyed or re-wrapped key is never used.
+   */
+  private final Cache<UUID, DataKeys.Wrapped> sealingKeys = Caffeine.newBuilder().maximumSize(10_000).build();
 
   /** @param inlineMaxBytes the largest document read whole ({@link #readSmall}); larger ones stream */
   public ContentStore(Database database, DataKeys dataKeys, Supplier<UUID> ids, long inlineMaxBytes) {
@@ -129,6 +138,43 @@ public final class ContentStore {
       segments++;
     }
     return new Blob(blob, segments, content.length, sha256().digest(content));
+  }
+
+  /**
+   * Small content encrypted for a statement of the caller's that stores it whole (CreateItem's
+   * {@code cairn.create_document}): the blob's facts, its segments' ciphertexts in order, and
+   * the key row they were encrypted under, which that statement must find unchanged.
+   */
+  public record Sealed(Blob blob, List<byte[]> segments, DataKeys.Wrapped key) {}
+
+  /**
+   * Encrypts small content of {@code owner}'s new item {@code item} exactly as
+   * {@link #writeSmall} would store it, without a database round trip when the owner's key row
+   * is known from an earlier seal (else it is read, or made, in a short transaction as
+   * {@code writer}, who is the owner).
+   */
+  public Sealed seal(Principal writer, UUID owner, UUID item, byte[] content) {
+    DataKeys.Wrapped key = sealingKeys.getIfPresent(owner);
+    if (key == null) {
+      key = database.transaction(writer, sql -> {
+        dataKeys.forOwner(sql, owner); // makes the owner's key on their first write
+        return repository.keyRow(sql, owner);
+      });
+      sealingKeys.put(owner, key);
+    }
+    Aead aead = dataKeys.unwrap(owner, key);
+    UUID blob = ids.get();
+    var segments = new ArrayList<byte[]>();
+    for (int offset = 0; offset < content.length || segments.isEmpty(); offset += SEGMENT_BYTES) {
+      byte[] plain = Arrays.copyOfRange(content, offset, Math.min(content.length, offset + SEGMENT_BYTES));
+      segments.add(ContentCipher.encryptSegment(aead, owner, item, blob, segments.size(), plain));
+    }
+    return new Sealed(new Blob(blob, segments.size(), content.length, sha256().digest(content)), segments, key);
+  }
+
+  /** Drops the key row {@link #seal} remembers for {@code owner} (the store found it stale). */
+  public void forgetKey(UUID owner) {
+    sealingKeys.invalidate(owner);
   }
 
   /**

@@ -10,6 +10,10 @@ import org.jspecify.annotations.Nullable;
  * in step with items (record indexing now, search enqueueing next) hangs off items here, wired
  * by the composition root, so items never depends on those features. A listener that throws
  * rolls the change back.
+ *
+ * <p>One change is not told: a new document that is not searchable (CreateItem stores it with
+ * one statement, no Java inside its transaction). It has no record values and nothing to index;
+ * a listener that must see such items has to make CreateItem take the general path for them.
  */
 public interface ItemListener {
 

@@ -65,29 +65,34 @@ final class ItemRepository {
   /** Facts of a new item's first version, for {@link #insertItem}. */
   record Content(String mediaType, long sizeBytes, byte[] sha256) {}
 
+  /**
+   * The create path's inserts as constant SQL with typed casts (jOOQ's plain SQL binds a null
+   * untyped: SQLSTATE 42804), kept prepared by pgjdbc where jOOQ built and rendered each anew on
+   * every create. The item's row comes back from RETURNING.
+   */
+  private static final String INSERT_ITEM =
+      "insert into cairn.items (id, owner_id, kind, collection_id, display_name, media_type, labels, searchable,"
+          + " current_version, size_bytes, content_sha256, revision, create_request_id, created_at, updated_at)"
+          + " values (cast(? as uuid), cast(? as uuid), cast(? as text), cast(? as uuid), cast(? as text),"
+          + " cast(? as text), cast(? as jsonb), cast(? as boolean), 1, cast(? as bigint), cast(? as bytea), 1,"
+          + " cast(? as uuid), cast(? as timestamptz), cast(? as timestamptz))"
+          + " on conflict do nothing returning *";
+  private static final String INSERT_VERSION =
+      "insert into cairn.item_versions (item_id, version, owner_id, author_id, media_type, size_bytes,"
+          + " content_sha256, blob_id, segment_count, record_ciphertext, created_at)"
+          + " values (cast(? as uuid), cast(? as integer), cast(? as uuid), cast(? as uuid), cast(? as text),"
+          + " cast(? as bigint), cast(? as bytea), cast(? as uuid), cast(? as integer), cast(? as bytea),"
+          + " cast(? as timestamptz))";
+
   /** Inserts an item at version 1; empty when its request_id was already used (then re-read). */
   Optional<Item> insertItem(
       DSLContext sql, UUID id, UUID owner, Items.NewItem item, Content content, OffsetDateTime now) {
-    return sql.insertInto(ITEMS)
-            .set(ITEMS.ID, id)
-            .set(ITEMS.OWNER_ID, owner)
-            .set(ITEMS.KIND, item.kind().name())
-            .set(ITEMS.COLLECTION_ID, item.collectionId())
-            .set(ITEMS.DISPLAY_NAME, item.displayName())
-            .set(ITEMS.MEDIA_TYPE, content.mediaType())
-            .set(ITEMS.LABELS, Jsonb.of(item.labels()))
-            .set(ITEMS.SEARCHABLE, item.searchable())
-            .set(ITEMS.CURRENT_VERSION, 1)
-            .set(ITEMS.SIZE_BYTES, content.sizeBytes())
-            .set(ITEMS.CONTENT_SHA256, content.sha256())
-            .set(ITEMS.REVISION, 1L)
-            .set(ITEMS.CREATE_REQUEST_ID, item.requestId())
-            .set(ITEMS.CREATED_AT, now)
-            .set(ITEMS.UPDATED_AT, now)
-            .onConflictDoNothing()
-            .returning()
-            .fetchOptional()
-            .map(ItemRepository::toItem);
+    return sql.resultQuery(INSERT_ITEM, id, owner, item.kind().name(), item.collectionId(), item.displayName(),
+            content.mediaType(), Jsonb.text(Jsonb.of(item.labels())), item.searchable(), content.sizeBytes(),
+            content.sha256(), item.requestId(), now, now)
+        .coerce(ITEMS.fields())
+        .fetchOptional()
+        .map(r -> toItem(r.into(ITEMS)));
   }
 
   /** A version row; never updated afterwards. */
@@ -101,19 +106,68 @@ final class ItemRepository {
       ContentStore.@Nullable Blob blob,
       byte @Nullable [] recordCiphertext,
       OffsetDateTime now) {
-    sql.insertInto(ITEM_VERSIONS)
-        .set(ITEM_VERSIONS.ITEM_ID, item)
-        .set(ITEM_VERSIONS.VERSION, version)
-        .set(ITEM_VERSIONS.OWNER_ID, owner)
-        .set(ITEM_VERSIONS.AUTHOR_ID, author)
-        .set(ITEM_VERSIONS.MEDIA_TYPE, content.mediaType())
-        .set(ITEM_VERSIONS.SIZE_BYTES, content.sizeBytes())
-        .set(ITEM_VERSIONS.CONTENT_SHA256, content.sha256())
-        .set(ITEM_VERSIONS.BLOB_ID, blob == null ? null : blob.id())
-        .set(ITEM_VERSIONS.SEGMENT_COUNT, blob == null ? 0 : blob.segmentCount())
-        .set(ITEM_VERSIONS.RECORD_CIPHERTEXT, recordCiphertext)
-        .set(ITEM_VERSIONS.CREATED_AT, now)
+    sql.query(INSERT_VERSION, item, version, owner, author, content.mediaType(), content.sizeBytes(), content.sha256(),
+            blob == null ? null : blob.id(), blob == null ? 0 : blob.segmentCount(), recordCiphertext, now)
         .execute();
+  }
+
+  // ---------------------------------------------------------------- CreateItem's one statement
+
+  /** What {@code cairn.create_document} (V29) did; see its header for the outcomes. */
+  record DocumentCreate(String outcome, @Nullable Item item) {}
+
+  private static final String CREATE_DOCUMENT =
+      "select r_outcome, r_id, r_display_name, r_media_type, r_labels, r_searchable, r_current_version,"
+          + " r_size_bytes, r_content_sha256, r_revision, r_created_at, r_updated_at, r_deleted_at, r_purge_after,"
+          + " r_kind, r_collection_id"
+          + " from cairn.create_document(cast(? as uuid), cast(? as text), cast(? as text), cast(? as jsonb),"
+          + " cast(? as bigint), cast(? as bytea), cast(nullif(cast(? as text), '') as uuid), cast(? as timestamptz),"
+          + " cast(? as uuid),"
+          + " cast(? as bytea[]), cast(? as bigint), cast(? as bytea), cast(? as jsonb), cast(? as text))";
+
+  /**
+   * A new document that no listener needs to see (not searchable) in one round trip: item,
+   * segments, version 1 and the audit event {@code auditDetails} (JSON) under the caller's
+   * row-level security, committed with the statement.
+   */
+  DocumentCreate createDocument(
+      Database database, Principal caller, UUID id, Items.NewItem item, Content content,
+      ContentStore.Sealed sealed, OffsetDateTime now, String auditDetails, String callRequestId) {
+    return database.statement(caller, CREATE_DOCUMENT, p -> {
+      p.set(1, id);
+      p.set(2, item.displayName());
+      p.set(3, content.mediaType());
+      p.set(4, Jsonb.text(Jsonb.of(item.labels())));
+      p.set(5, content.sizeBytes());
+      p.set(6, content.sha256());
+      // never a null: pgjdbc would send an untyped null and describe the statement first, with a
+      // Sync that ends the implicit transaction before the statement runs (without the locals)
+      p.set(7, item.requestId() == null ? "" : item.requestId().toString());
+      p.set(8, now);
+      p.set(9, sealed.blob().id());
+      p.set(10, sealed.segments().toArray(new byte[0][]));
+      p.set(11, sealed.key().kekId());
+      p.set(12, sealed.key().keyset());
+      p.set(13, auditDetails);
+      p.set(14, callRequestId);
+    }, rows -> {
+      rows.next();
+      return documentCreate(caller, rows);
+    });
+  }
+
+  private static DocumentCreate documentCreate(Principal caller, ResultSet r) throws SQLException {
+    String outcome = r.getString(1);
+    UUID id = r.getObject(2, UUID.class);
+    if (id == null) {
+      return new DocumentCreate(outcome, null);
+    }
+    Item item = new Item(
+        id, java.util.Objects.requireNonNull(caller.userId()), Kind.valueOf(r.getString(15)), r.getObject(16, UUID.class),
+        r.getString(3), r.getString(4), Jsonb.stringMap(Jsonb.ofObjectText(r.getString(5))), r.getBoolean(6), r.getInt(7),
+        r.getLong(8), r.getBytes(9), r.getLong(10), r.getObject(11, OffsetDateTime.class),
+        r.getObject(12, OffsetDateTime.class), r.getObject(13, OffsetDateTime.class), r.getObject(14, OffsetDateTime.class));
+    return new DocumentCreate(outcome, item);
   }
 
   /** Writes back a locked item's changed columns (the caller bumped its revision). */

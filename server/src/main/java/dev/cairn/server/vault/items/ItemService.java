@@ -39,6 +39,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.Optional;
 import java.util.UUID;
@@ -83,7 +84,49 @@ final class ItemService {
   Item create(Caller caller, NewItem item) {
     UUID owner = caller.requireUserId();
     checkNew(item);
+    if (item.kind() == Kind.DOCUMENT && !item.searchable()) {
+      return limiter.write(owner, () -> createDocument(caller, owner, item));
+    }
     return limiter.write(owner, () -> vault.database().transaction(caller, sql -> createIn(sql, caller, owner, item)));
+  }
+
+  /**
+   * A new document that is not searchable, in one round trip ({@code cairn.create_document},
+   * V29): encrypted here first, then item, segments, version 1 and the audit event are written
+   * by one statement that commits with it. No listener is told: a new item that is not
+   * searchable is nothing to search and no record (see {@link ItemListener}). Should the owner's
+   * key row have changed since the content was encrypted, nothing is written and it is
+   * encrypted again under the key read anew.
+   */
+  private Item createDocument(Caller caller, UUID owner, NewItem item) {
+    byte[] content = requireNonNull(item.content());
+    UUID id = vault.ids().get();
+    var facts = new Content(item.mediaType(), content.length, ContentStore.sha256().digest(content));
+    var details = new TreeMap<String, String>(Map.of("kind", Kind.DOCUMENT.name(), "version", "1"));
+    sensitiveName(item.displayName()).forEach((k, v) -> details.put(k + "_hmac", vault.audit().hmac(v)));
+    String auditDetails = Jsonb.text(Jsonb.of(details));
+    for (int attempt = 0; ; attempt++) {
+      ContentStore.Sealed sealed = store.seal(caller.principal(), owner, id, content);
+      var done = repository.createDocument(
+          vault.database(), caller.principal(), id, item, facts, sealed, now(), auditDetails, caller.requestId());
+      switch (done.outcome()) {
+        case "CREATED" -> {
+          vault.audit().queuedBySql();
+          return requireNonNull(done.item());
+        }
+        case "REPLAY" -> {
+          return requireNonNull(done.item()); // a retry: the item the first call made
+        }
+        case "CONFLICT" -> throw CairnException.conflict("a concurrent create with this request_id did not finish; retry");
+        case "STALE_KEY" -> {
+          store.forgetKey(owner);
+          if (attempt > 0) {
+            throw CairnException.conflict("the owner's data key changed during the create; retry");
+          }
+        }
+        default -> throw new IllegalStateException("create_document answered " + done.outcome());
+      }
+    }
   }
 
   private void checkNew(NewItem item) {

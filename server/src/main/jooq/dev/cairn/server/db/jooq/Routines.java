@@ -24,6 +24,7 @@ import dev.cairn.server.db.jooq.routines.SearchVectorLockOwners;
 import dev.cairn.server.db.jooq.routines.TouchToken;
 import dev.cairn.server.db.jooq.tables.AuthenticateToken;
 import dev.cairn.server.db.jooq.tables.ClaimJobs;
+import dev.cairn.server.db.jooq.tables.CreateDocument;
 import dev.cairn.server.db.jooq.tables.FindAccessLink;
 import dev.cairn.server.db.jooq.tables.FindUser;
 import dev.cairn.server.db.jooq.tables.JobQueueStats;
@@ -37,6 +38,7 @@ import dev.cairn.server.db.jooq.tables.SearchVectorHorizon;
 import dev.cairn.server.db.jooq.tables.SearchVectorsOf;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.ClaimJobsRecord;
+import dev.cairn.server.db.jooq.tables.records.CreateDocumentRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
 import dev.cairn.server.db.jooq.tables.records.FindUserRecord;
 import dev.cairn.server.db.jooq.tables.records.JobQueueStatsRecord;
@@ -54,6 +56,7 @@ import java.util.UUID;
 
 import org.jooq.Configuration;
 import org.jooq.Field;
+import org.jooq.JSONB;
 import org.jooq.Result;
 
 
@@ -796,6 +799,118 @@ public class Routines {
             pWorker,
             pLimit,
             pLockedUntil
+        );
+    }
+
+    /**
+     * Call <code>cairn.create_document</code>.
+     */
+    public static Result<CreateDocumentRecord> createDocument(
+          Configuration configuration
+        , UUID pId
+        , String pDisplayName
+        , String pMediaType
+        , JSONB pLabels
+        , Long pSizeBytes
+        , byte[] pContentSha256
+        , UUID pRequestId
+        , OffsetDateTime pNow
+        , UUID pBlobId
+        , byte[][] pSegments
+        , Long pKekId
+        , byte[] pWrappedKeyset
+        , JSONB pAuditDetails
+        , String pCallRequestId
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.CreateDocument.CREATE_DOCUMENT.call(
+              pId
+            , pDisplayName
+            , pMediaType
+            , pLabels
+            , pSizeBytes
+            , pContentSha256
+            , pRequestId
+            , pNow
+            , pBlobId
+            , pSegments
+            , pKekId
+            , pWrappedKeyset
+            , pAuditDetails
+            , pCallRequestId
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.create_document</code> as a table.
+     */
+    public static CreateDocument createDocument(
+          UUID pId
+        , String pDisplayName
+        , String pMediaType
+        , JSONB pLabels
+        , Long pSizeBytes
+        , byte[] pContentSha256
+        , UUID pRequestId
+        , OffsetDateTime pNow
+        , UUID pBlobId
+        , byte[][] pSegments
+        , Long pKekId
+        , byte[] pWrappedKeyset
+        , JSONB pAuditDetails
+        , String pCallRequestId
+    ) {
+        return dev.cairn.server.db.jooq.tables.CreateDocument.CREATE_DOCUMENT.call(
+            pId,
+            pDisplayName,
+            pMediaType,
+            pLabels,
+            pSizeBytes,
+            pContentSha256,
+            pRequestId,
+            pNow,
+            pBlobId,
+            pSegments,
+            pKekId,
+            pWrappedKeyset,
+            pAuditDetails,
+            pCallRequestId
+        );
+    }
+
+    /**
+     * Get <code>cairn.create_document</code> as a table.
+     */
+    public static CreateDocument createDocument(
+          Field<UUID> pId
+        , Field<String> pDisplayName
+        , Field<String> pMediaType
+        , Field<JSONB> pLabels
+        , Field<Long> pSizeBytes
+        , Field<byte[]> pContentSha256
+        , Field<UUID> pRequestId
+        , Field<OffsetDateTime> pNow
+        , Field<UUID> pBlobId
+        , Field<byte[][]> pSegments
+        , Field<Long> pKekId
+        , Field<byte[]> pWrappedKeyset
+        , Field<JSONB> pAuditDetails
+        , Field<String> pCallRequestId
+    ) {
+        return dev.cairn.server.db.jooq.tables.CreateDocument.CREATE_DOCUMENT.call(
+            pId,
+            pDisplayName,
+            pMediaType,
+            pLabels,
+            pSizeBytes,
+            pContentSha256,
+            pRequestId,
+            pNow,
+            pBlobId,
+            pSegments,
+            pKekId,
+            pWrappedKeyset,
+            pAuditDetails,
+            pCallRequestId
         );
     }
 

@@ -16,6 +16,7 @@ import dev.cairn.server.db.jooq.tables.ClaimJobs;
 import dev.cairn.server.db.jooq.tables.Collections;
 import dev.cairn.server.db.jooq.tables.Consents;
 import dev.cairn.server.db.jooq.tables.Conversations;
+import dev.cairn.server.db.jooq.tables.CreateDocument;
 import dev.cairn.server.db.jooq.tables.DataKeys;
 import dev.cairn.server.db.jooq.tables.FindAccessLink;
 import dev.cairn.server.db.jooq.tables.FindUser;
@@ -45,6 +46,7 @@ import dev.cairn.server.db.jooq.tables.Uploads;
 import dev.cairn.server.db.jooq.tables.Users;
 import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.db.jooq.tables.records.ClaimJobsRecord;
+import dev.cairn.server.db.jooq.tables.records.CreateDocumentRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
 import dev.cairn.server.db.jooq.tables.records.FindUserRecord;
 import dev.cairn.server.db.jooq.tables.records.JobQueueStatsRecord;
@@ -62,6 +64,7 @@ import java.util.UUID;
 
 import org.jooq.Configuration;
 import org.jooq.Field;
+import org.jooq.JSONB;
 import org.jooq.Result;
 
 
@@ -216,6 +219,123 @@ public class Tables {
      * The table <code>cairn.conversations</code>.
      */
     public static final Conversations CONVERSATIONS = Conversations.CONVERSATIONS;
+
+    /**
+     * The table <code>cairn.create_document</code>.
+     */
+    public static final CreateDocument CREATE_DOCUMENT = CreateDocument.CREATE_DOCUMENT;
+
+    /**
+     * Call <code>cairn.create_document</code>.
+     */
+    public static Result<CreateDocumentRecord> CREATE_DOCUMENT(
+          Configuration configuration
+        , UUID pId
+        , String pDisplayName
+        , String pMediaType
+        , JSONB pLabels
+        , Long pSizeBytes
+        , byte[] pContentSha256
+        , UUID pRequestId
+        , OffsetDateTime pNow
+        , UUID pBlobId
+        , byte[][] pSegments
+        , Long pKekId
+        , byte[] pWrappedKeyset
+        , JSONB pAuditDetails
+        , String pCallRequestId
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.CreateDocument.CREATE_DOCUMENT.call(
+              pId
+            , pDisplayName
+            , pMediaType
+            , pLabels
+            , pSizeBytes
+            , pContentSha256
+            , pRequestId
+            , pNow
+            , pBlobId
+            , pSegments
+            , pKekId
+            , pWrappedKeyset
+            , pAuditDetails
+            , pCallRequestId
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.create_document</code> as a table.
+     */
+    public static CreateDocument CREATE_DOCUMENT(
+          UUID pId
+        , String pDisplayName
+        , String pMediaType
+        , JSONB pLabels
+        , Long pSizeBytes
+        , byte[] pContentSha256
+        , UUID pRequestId
+        , OffsetDateTime pNow
+        , UUID pBlobId
+        , byte[][] pSegments
+        , Long pKekId
+        , byte[] pWrappedKeyset
+        , JSONB pAuditDetails
+        , String pCallRequestId
+    ) {
+        return dev.cairn.server.db.jooq.tables.CreateDocument.CREATE_DOCUMENT.call(
+            pId,
+            pDisplayName,
+            pMediaType,
+            pLabels,
+            pSizeBytes,
+            pContentSha256,
+            pRequestId,
+            pNow,
+            pBlobId,
+            pSegments,
+            pKekId,
+            pWrappedKeyset,
+            pAuditDetails,
+            pCallRequestId
+        );
+    }
+
+    /**
+     * Get <code>cairn.create_document</code> as a table.
+     */
+    public static CreateDocument CREATE_DOCUMENT(
+          Field<UUID> pId
+        , Field<String> pDisplayName
+        , Field<String> pMediaType
+        , Field<JSONB> pLabels
+        , Field<Long> pSizeBytes
+        , Field<byte[]> pContentSha256
+        , Field<UUID> pRequestId
+        , Field<OffsetDateTime> pNow
+        , Field<UUID> pBlobId
+        , Field<byte[][]> pSegments
+        , Field<Long> pKekId
+        , Field<byte[]> pWrappedKeyset
+        , Field<JSONB> pAuditDetails
+        , Field<String> pCallRequestId
+    ) {
+        return dev.cairn.server.db.jooq.tables.CreateDocument.CREATE_DOCUMENT.call(
+            pId,
+            pDisplayName,
+            pMediaType,
+            pLabels,
+            pSizeBytes,
+            pContentSha256,
+            pRequestId,
+            pNow,
+            pBlobId,
+            pSegments,
+            pKekId,
+            pWrappedKeyset,
+            pAuditDetails,
+            pCallRequestId
+        );
+    }
 
     /**
      * The table <code>cairn.data_keys</code>.
