@@ -66,6 +66,20 @@ if [[ "$DOCS" != 0 ]]; then
         printf "embedding batches: %d, %.1f passages each\n", b["cairn_search_embed_batch_passages_count"],
           b["cairn_search_embed_batch_passages_sum"] / b["cairn_search_embed_batch_passages_count"]
     }' "$WORK/metrics.txt" | tee -a "$WORK/bench.out"
+  # where a search's time goes, per mode and stage (StageSpans' timers; wall time, warm-up included):
+  # p50 over the server's last minutes and the mean over the run. Stages nest (recheck holds
+  # recheck.rows) and the semantic leg's "semantic.nearest" runs alongside the lexical SQL.
+  awk '
+    function label(s, k) { if (match(s, k "=\"[^\"]*\"")) return substr(s, RSTART + length(k) + 2, RLENGTH - length(k) - 3); return "" }
+    /^cairn_search_stage_seconds(_sum|_count)?\{/ {
+      key = label($1, "mode") " " label($1, "stage")
+      if ($1 ~ /^cairn_search_stage_seconds_sum/) sum[key] = $2
+      else if ($1 ~ /^cairn_search_stage_seconds_count/) n[key] = $2
+      else if (label($1, "quantile") == "0.5") p50[key] = $2
+    }
+    END {
+      for (k in n) if (n[k] > 0) printf "search stage %-28s p50 %7.2f ms  mean %7.2f ms  (%d runs)\n", k, 1000 * p50[k], 1000 * sum[k] / n[k], n[k]
+    }' "$WORK/metrics.txt" | sort | tee -a "$WORK/bench.out"
 fi
 cairn_stop_pid "$CAIRN_PID" "cairn server"
 CAIRN_PID=""

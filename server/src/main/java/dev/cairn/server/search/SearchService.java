@@ -89,7 +89,7 @@ public final class SearchService {
       IndexStatuses statuses, QueryEmbeddings queryVectors, VectorSync vectors, SearchSettings settings, Clock clock,
       MeterRegistry metrics, Tracer tracer) {
     this.tracer = requireNonNull(tracer, "tracer");
-    this.stages = new StageSpans(tracer);
+    this.stages = new StageSpans(tracer, metrics);
     this.database = requireNonNull(database, "database");
     this.content = requireNonNull(content, "content");
     this.access = requireNonNull(access, "access");
@@ -125,7 +125,7 @@ public final class SearchService {
    */
   public <T> T search(Caller caller, Query query, InTransaction<T> then) {
     Span span = tracer.spanBuilder("search").setAttribute("cairn.search.mode", query.mode().name()).startSpan();
-    try (Scope ignored = StageSpans.open(span)) {
+    try (Scope ignored = StageSpans.open(span, query.mode().name())) {
       Result[] result = new Result[1];
       T out = untracedSearch(caller, query, then, result);
       span.setAttribute("cairn.search.hits", result[0].hits().size());
@@ -156,8 +156,8 @@ public final class SearchService {
     CompletableFuture<float[]> pending = lazy ? null : queryVectors.start(me, query.text());
     // the changes committed so far (this replica's own writes among them), before the search's
     // connection is taken: one indexed read, and a LEXICAL search may fall back to the vectors
-    vectors.catchUp();
-    float @Nullable [] vector = pending == null ? null : QueryEmbeddings.join(pending);
+    stages.run("catchup", vectors::catchUp);
+    float @Nullable [] vector = pending == null ? null : stages.around("embed.wait", () -> QueryEmbeddings.join(pending));
     T out;
     try {
       out = searchOnce(caller, query, after, size, binding, vector, then, result);
@@ -178,20 +178,30 @@ public final class SearchService {
 
   private <T> T searchOnce(Caller caller, Query query, @Nullable Position after, int size, PageBinding binding,
       float @Nullable [] vector, InTransaction<T> then, Result[] result) {
-    return database.transaction(caller, sql -> {
+    return stages.around("transaction", () -> database.transaction(caller, sql -> {
       result[0] = searchIn(sql, caller, query, after, size, binding, vector);
-      return then.apply(sql, result[0]);
-    });
+      return stages.around("then", () -> then.apply(sql, result[0]));
+    }));
   }
 
   private Result searchIn(DSLContext sql, Caller caller, Query query, @Nullable Position after, int size,
       PageBinding binding, float @Nullable [] vector) {
     UUID me = caller.requireUserId();
-    List<UUID> others = query.filter().ownedOnly() ? List.of() : repository.grantingOwners(sql, me);
+    List<UUID> others = query.filter().ownedOnly() ? List.of()
+        : stages.around("grants", () -> repository.grantingOwners(sql, me));
     if (query.mode() == Mode.SEMANTIC) {
       List<StageReport> reports = new ArrayList<>();
       return semanticPage(sql, caller, query, others, requireVector(vector), -1, after, size, binding, reports);
     }
+    Lexical lexical = stages.around("stats", () -> lexical(sql, caller, query, others));
+    return query.mode() == Mode.HYBRID
+        ? hybrid(sql, caller, query, lexical, requireVector(vector), after, size, binding)
+        : run(sql, caller, query, lexical, vector, after, size, binding);
+  }
+
+  /** The query parsed in the languages the caller's readable chunks use, with their BM25 statistics. */
+  private Lexical lexical(DSLContext sql, Caller caller, Query query, List<UUID> others) {
+    UUID me = caller.requireUserId();
     String language = query.language().isEmpty() ? null : Languages.require(sql, "language", query.language());
     List<UUID> owners = new ArrayList<>(others);
     owners.addFirst(me);
@@ -202,10 +212,7 @@ public final class SearchService {
     List<String> terms = terms(parsed);
     Stats stats = combine(repository.ownStats(sql, me, own, terms),
         repository.sharedStats(sql, caller.principal(), others, terms).stats());
-    Lexical lexical = new Lexical(owners, others, parsed, terms, stats, language, own);
-    return query.mode() == Mode.HYBRID
-        ? hybrid(sql, caller, query, lexical, requireVector(vector), after, size, binding)
-        : run(sql, caller, query, lexical, vector, after, size, binding);
+    return new Lexical(owners, others, parsed, terms, stats, language, own);
   }
 
   /**
@@ -423,7 +430,7 @@ public final class SearchService {
    */
   private CompletableFuture<List<VectorHit>> nearestAsync(DSLContext sql, Caller caller, Query query, List<UUID> others,
       float[] vector) {
-    var allowed = repository.readFilter(sql, caller.principal(), others, query.filter());
+    var allowed = stages.around("semantic.filter", () -> repository.readFilter(sql, caller.principal(), others, query.filter()));
     var work = io.opentelemetry.context.Context.current().wrapSupplier(() -> stages.around("semantic.nearest",
         () -> vectors.search(vector, settings.semanticCandidates(), allowed)));
     return CompletableFuture.supplyAsync(work, task -> Thread.ofVirtual().name("cairn-search-vectors").start(task));
@@ -587,7 +594,7 @@ public final class SearchService {
       Set<String> prefixes) {
     Checked checked = stages.around("recheck", () -> recheck(sql, caller, candidates));
     Rendered rendered = stages.around("highlight", () -> render(sql, caller, query, checked, terms, prefixes));
-    audit.appendAll(sql, rendered.reads());
+    stages.run("audit", () -> audit.appendAll(sql, rendered.reads()));
     return rendered.hits();
   }
 
@@ -597,7 +604,7 @@ public final class SearchService {
    */
   private Checked recheck(DSLContext sql, Caller caller, List<Candidate> candidates) {
     List<Ranked> ranked = candidates.stream().map(Candidate::ranked).toList();
-    Map<String, ChunkRow> rows = repository.chunks(sql, caller.principal(), ranked);
+    Map<String, ChunkRow> rows = stages.around("recheck.rows", () -> repository.chunks(sql, caller.principal(), ranked));
     Map<UUID, ContentStore.ChunkTexts> keys = new LinkedHashMap<>();
     List<Candidate> kept = new ArrayList<>();
     List<ChunkText> texts = new ArrayList<>();
@@ -630,7 +637,11 @@ public final class SearchService {
     List<Candidate> kept = checked.kept();
     List<ChunkText> texts = checked.texts();
     List<@Nullable Access> via = checked.via();
-    var tokens = repository.tokens(sql, texts.stream().map(ChunkText::text).toList(), checked.languages());
+    // with no words to mark (SEMANTIC) nothing can be highlighted: the parser's tokens are not needed
+    var tokens = terms.isEmpty() && prefixes.isEmpty()
+        ? texts.stream().map(t -> List.<Highlighter.Token>of()).toList()
+        : stages.around("highlight.tokens",
+            () -> repository.tokens(sql, texts.stream().map(ChunkText::text).toList(), checked.languages()));
     Set<String> exact = new HashSet<>(terms);
     List<Hit> hits = new ArrayList<>();
     List<Search.Passage> passages = new ArrayList<>();

@@ -2,10 +2,12 @@ package dev.cairn.server.search;
 
 import static dev.cairn.server.search.SearchFixture.*;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.cairn.search.v1.SearchHit;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,5 +51,31 @@ class Bm25RankingTest {
     assertThat(hits.get(0).getExplanation().getLexicalScore()).isGreaterThan(hits.get(1).getExplanation().getLexicalScore());
     assertThat(hits.get(0).getExplanation().getMatchedTermsList()).containsExactly("barnacl");
     assertThat(hits.get(1).getExplanation().getLexicalRank()).isEqualTo(2);
+  }
+
+  @Test
+  void aHitsScoreIsBm25OfTheTermsItHoldsAndNoneOfThoseItLacks() {
+    TestUser alice = SERVER.newUser("alice");
+    String twice = text(alice, "Heron notes: the heron waded past the pier at dawn.");
+    text(alice, "Pier repairs were finished in spring.");
+    text(alice, "Tide tables for the harbour.");
+    index();
+
+    var hits = search(alice).search(request("heron pier kestrel").setExplain(true).build()).getHitsList();
+
+    // BM25 by hand from the owner's stored statistics: heron twice and pier once in the first chunk
+    UUID owner = id(alice);
+    double chunks = Double.parseDouble(superuser("SELECT count(*)::text FROM cairn.search_chunks WHERE owner_id = ?", owner).getFirst());
+    double lexemes = Double.parseDouble(
+        superuser("SELECT sum(lexeme_count)::text FROM cairn.search_chunks WHERE owner_id = ?", owner).getFirst());
+    double length = Double.parseDouble(
+        superuser("SELECT lexeme_count::text FROM cairn.search_chunks WHERE item_id = ?", id(twice)).getFirst());
+    SearchSettings s = SearchSettings.defaults();
+    double norm = s.k1() * (1 - s.b() + s.b() * length / (lexemes / chunks));
+    double heron = Math.log(1 + (chunks - 1 + 0.5) / 1.5) * 2 * (s.k1() + 1) / (2 + norm);
+    double pier = Math.log(1 + (chunks - 2 + 0.5) / 2.5) * (s.k1() + 1) / (1 + norm);
+    assertThat(hits.getFirst().getItem()).isEqualTo(twice);
+    assertThat(hits.getFirst().getExplanation().getMatchedTermsList()).containsExactly("heron", "pier");
+    assertThat(hits.getFirst().getExplanation().getLexicalScore()).isCloseTo(heron + pier, within(1e-9));
   }
 }
