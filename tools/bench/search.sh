@@ -57,11 +57,14 @@ if [[ "$DOCS" != 0 ]]; then
     /^cairn_jobs_run_seconds_(sum|count)\{.*kind="search-index"/ { split($1, n, "{"); job[n[1]] = $2 }
     /^cairn_search_index_stage_seconds_sum\{/ { match($1, /stage="[a-z]+"/); st[substr($1, RSTART + 7, RLENGTH - 8)] = $2 }
     /^cairn_search_embed_batch_passages_(sum|count)\{?/ { split($1, n, "{"); b[n[1]] = $2 }
+    /^cairn_search_embed_queue_wait_seconds_sum\{?/ { wait = $2 }
+    /^cairn_search_chunks_indexed_total\{?/ { chunks = $2 }
     END {
       jobs = job["cairn_jobs_run_seconds_count"]; if (jobs == 0) exit
       printf "index jobs: %d, %.1f ms/job", jobs, 1000 * job["cairn_jobs_run_seconds_sum"] / jobs
       for (s in st) printf ", %s %.1f", s, 1000 * st[s] / jobs
-      printf " ms/job\n"
+      printf " ms/job (embed includes %.1f ms/job waiting for its model call)\n", 1000 * wait / jobs
+      printf "chunks indexed: %d\n", chunks
       if (b["cairn_search_embed_batch_passages_count"] > 0)
         printf "embedding batches: %d, %.1f passages each\n", b["cairn_search_embed_batch_passages_count"],
           b["cairn_search_embed_batch_passages_sum"] / b["cairn_search_embed_batch_passages_count"]
@@ -91,5 +94,13 @@ if [[ "$DOCS" != 0 ]]; then
     bge-small-en-v1.5-q "$DATA" "$DOCS" "${BENCH_EMBED_ROUNDS:-3}" 16 0 | tee "$WORK/embed.out"
   docs_s="$(sed -n 's/^ingestion: .*: \([0-9.]*\) docs\/s$/\1/p' "$WORK/bench.out")"
   raw_s="$(sed -n 's/^median: .*raw ONNX Runtime \([0-9.]*\) passages\/s.*/\1/p' "$WORK/embed.out")"
-  awk -v a="$docs_s" -v b="$raw_s" 'BEGIN { printf "ingestion against the raw model: %.1f docs/s / %.1f passages/s = %.2f (goal >= 0.85)\n", a, b, a / b }'
+  chunks="$(sed -n 's/^chunks indexed: \([0-9]*\)$/\1/p' "$WORK/bench.out")"
+  # The goal compares docs/s: the raw model embeds each SciFact document whole as one passage (up
+  # to its 512 tokens), Cairn the same document as its chunks (about two, shorter, with overlap),
+  # so a document is the same text on both sides; chunks/s against passages/s would set shorter
+  # chunks against whole documents.
+  awk -v a="$docs_s" -v b="$raw_s" -v c="${chunks:-0}" -v d="$DOCS" 'BEGIN {
+    printf "ingestion against the raw model: %.1f docs/s / %.1f passages/s = %.2f (goal >= 0.85)\n", a, b, a / b
+    if (c > 0) printf "  as chunks: %.1f chunks/s (%.2f chunks per doc) / %.1f passages/s = %.2f\n", a * c / d, c / d, b, a * c / d / b
+  }'
 fi

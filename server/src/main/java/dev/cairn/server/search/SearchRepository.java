@@ -243,21 +243,57 @@ final class SearchRepository {
   /**
    * The words that may be {@code word} misspelt: those of the items the caller can read now (own,
    * or through a live grant; live, searchable, current version; matching the filter) that share
-   * enough of its trigrams (pg_trgm, from the owner-leading GIN index) and are within {@code
-   * slack} letters of its length, most similar first. Their occurrences are summed over the
-   * readable items only, so neither the words nor their counts tell anything of other items.
+   * enough of its trigrams (pg_trgm) and are within {@code slack} letters of its length. Neither
+   * the words nor their counts tell anything of items the caller cannot read.
    *
-   * <p>Only words with the same first letter are candidates: row-level security keeps the
-   * non-leakproof {@code %} out of index conditions (without this, every vocabulary row of the
-   * owner was read: about 1 s on 2 900 chunks), while a range on the first letter in C order is
-   * leakproof and served by the owner-leading btree. The typo rules make a first-letter typo cost
-   * two, so this only gives up a first-letter typo in a word of 9 or more letters.
+   * <p>The caller's own words come from its vocabulary (V26: one row per distinct word, the
+   * trigram index searched by {@code cairn.own_vocabulary_candidates}), each then kept only if
+   * an item it is in passes the read rule and the filter, so this returns what grouping the
+   * per-item rows returned, without grouping them (counts are over all the owner's indexed items:
+   * they only order corrections of equal distance). Words of items shared with the caller come
+   * from the per-item rows ({@link #sharedVocabulary}).
    */
   List<Word> vocabulary(DSLContext sql, Principal caller, List<UUID> owners, Filter filter, String word, int slack,
       double threshold, int limit) {
     // the % operator reads its threshold from the session; for this transaction only
     sql.select(DSL.field("set_config('pg_trgm.similarity_threshold', {0}, true)", String.class,
         DSL.val(Double.toString(threshold)))).fetch();
+    UUID me = caller.requireUserId();
+    List<UUID> others = owners.stream().filter(o -> !o.equals(me)).toList();
+    Map<String, Long> found = new java.util.LinkedHashMap<>();
+    if (others.size() < owners.size()) {
+      ownVocabulary(sql, caller, me, filter, word, slack, limit).forEach(w -> found.merge(w.word(), w.occurrences(), Long::sum));
+    }
+    if (!others.isEmpty()) {
+      sharedVocabulary(sql, caller, others, filter, word, slack, limit).forEach(w -> found.merge(w.word(), w.occurrences(), Long::sum));
+    }
+    return found.entrySet().stream().map(e -> new Word(e.getKey(), e.getValue())).toList();
+  }
+
+  private List<Word> ownVocabulary(DSLContext sql, Principal caller, UUID me, Filter filter, String word, int slack, int limit) {
+    int length = word.codePointCount(0, word.length());
+    return sql.resultQuery("""
+        SELECT v.word, v.occurrences
+          FROM cairn.own_vocabulary_candidates({0}, {1}, {2}, {3}) v
+         WHERE EXISTS (
+               SELECT 1 FROM cairn.search_words w JOIN {4} ON {5} = w.item_id AND {6} = w.owner_id
+                WHERE w.owner_id = {7} AND {6} = {7} AND w.word COLLATE "C" = v.word AND {8} AND {9})""",
+            DSL.val(word), DSL.val(length - slack), DSL.val(length + slack), DSL.val(limit),
+            ITEMS, ITEMS.ID, ITEMS.OWNER_ID, DSL.val(me), current(caller, "w"), filters(filter, caller))
+        .fetch(r -> new Word(r.get(0, String.class), r.get(1, Long.class)));
+  }
+
+  /**
+   * The candidates among the words of items other owners share with the caller, grouped over the
+   * readable per-item rows. Only words with the same first letter are candidates: row-level
+   * security keeps the non-leakproof {@code %} out of index conditions (without this, every
+   * vocabulary row of the owner was read: about 1 s on 2 900 chunks), while a range on the first
+   * letter in C order is leakproof and served by the owner-leading btree. The typo rules make a
+   * first-letter typo cost two, so this only gives up a first-letter typo in a word of 9 or more
+   * letters.
+   */
+  private List<Word> sharedVocabulary(DSLContext sql, Principal caller, List<UUID> owners, Filter filter, String word,
+      int slack, int limit) {
     int length = word.codePointCount(0, word.length());
     int initial = word.codePointAt(0);
     return sql.resultQuery("""

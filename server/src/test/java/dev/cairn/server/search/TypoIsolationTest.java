@@ -8,6 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cairn.search.v1.SearchHit;
 import dev.cairn.search.v1.SearchStage;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
+import dev.cairn.server.core.Principal;
+import java.util.List;
+import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -76,5 +79,53 @@ class TypoIsolationTest {
     assertThat(response.getHits(0).getExplanation().getCorrectionsList()).containsExactly("brewd→breed");
     // alice, who reads all her "bread"s, gets the other correction
     assertThat(explained(alice, "brewd").getHits(0).getExplanation().getCorrectionsList()).containsExactly("brewd→bread");
+  }
+
+  @Test
+  void theVocabularyLookupAnswersForTheCallersOwnWordsAlone() {
+    TestUser alice = SERVER.newUser("alice");
+    TestUser bob = SERVER.newUser("bob");
+    text(alice, "Zeppelin hangars of the airship era.");
+    text(bob, "Notes on a piano recital.");
+    index();
+
+    assertThat(candidates(Principal.system(id(alice)), "zeppelim")).containsExactly("zeppelin");
+    assertThat(candidates(Principal.system(id(bob)), "zeppelim")).isEmpty();
+    assertThat(candidates(Principal.anonymous(), "zeppelim")).isEmpty();
+    // the table itself: bob's rows hold only his own words
+    assertThat(superuser("SELECT word FROM cairn.search_vocabulary WHERE owner_id = ?", id(bob)))
+        .contains("piano").doesNotContain("zeppelin", "airship");
+  }
+
+  @Test
+  void aDeletedItemsWordsLeaveTheOwnersVocabularyUnlessAnotherItemHasThem() {
+    TestUser alice = SERVER.newUser("alice");
+    String both = text(alice, "The xylophone and the zeppelin.");
+    text(alice, "A zeppelin over the bay.");
+    index();
+    assertThat(vocabulary(alice, "xylophone")).containsExactly("1");
+    assertThat(vocabulary(alice, "zeppelin")).containsExactly("2");
+
+    delete(alice, both);
+
+    assertThat(vocabulary(alice, "xylophone")).isEmpty();
+    assertThat(vocabulary(alice, "zeppelin")).containsExactly("1");
+    assertNotCorrected(alice, "xylophome");
+    assertThat(explained(alice, "zeppelim").getHits(0).getExplanation().getCorrectionsList())
+        .containsExactly("zeppelim→zeppelin");
+  }
+
+  /** The owner's vocabulary row for the word: in how many items it is (none: no row). */
+  private static List<String> vocabulary(TestUser owner, String word) {
+    return superuser("SELECT items FROM cairn.search_vocabulary WHERE owner_id = ? AND word = ?", id(owner), word);
+  }
+
+  /** What the vocabulary lookup returns to {@code caller}, through the application role and its row-level security. */
+  private static List<String> candidates(Principal caller, String word) {
+    return SERVER.server().database().transaction(caller, sql -> {
+      sql.execute("SELECT set_config('pg_trgm.similarity_threshold', '0.15', true)");
+      return sql.resultQuery("SELECT word FROM cairn.own_vocabulary_candidates({0}, 1, 64, 200)", DSL.val(word))
+          .fetch(r -> r.get(0, String.class));
+    });
   }
 }

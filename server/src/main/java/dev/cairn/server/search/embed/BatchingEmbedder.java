@@ -32,6 +32,13 @@ import org.slf4j.LoggerFactory;
  * once (the session is thread-safe), so a search never waits behind queued ingestion, only
  * shares the CPU with the one batch running, which {@code maxBatch} keeps short.
  *
+ * <p>A job {@link #announce announces} itself before it reads and chunks its item; while announced
+ * jobs have not submitted yet and the batch is not full, the runner waits for them a bounded
+ * {@code linger}. Without it, jobs settled into two halves taking turns (one half's batch ran
+ * while the other half wrote and read), so the model saw batches of about a quarter of the jobs'
+ * passages; with it, a job that is a few milliseconds from submitting rides in the batch that
+ * is about to start instead of the next one. Nobody announced: no wait.
+ *
  * <p>A full queue blocks the submitting job (back-pressure on the job worker, never an unbounded
  * heap). A failed model call is retried once per job, so one bad submission fails only its own
  * job. {@link #close} stops taking work, lets the queue drain within a bound and fails what is
@@ -40,6 +47,7 @@ import org.slf4j.LoggerFactory;
 public final class BatchingEmbedder extends ForwardingEmbedder {
   private static final Logger log = LoggerFactory.getLogger(BatchingEmbedder.class);
   private static final long WAIT_SLICE_MILLIS = 50;
+  private static final long LINGER_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   /** One job's passages (at most maxBatch), and where their vectors go. */
   private record Request(List<String> passages, CompletableFuture<float[][]> result, long queuedNanos) {}
@@ -49,11 +57,15 @@ public final class BatchingEmbedder extends ForwardingEmbedder {
   private final Semaphore room;
   private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
   private final AtomicInteger waiting = new AtomicInteger();
+  private final AtomicInteger coming = new AtomicInteger();
+  private final long lingerNanos;
   private final Thread runner;
   private final DistributionSummary batchPassages;
   private final Timer batchRun;
   private final Timer queueWait;
   private volatile boolean closed;
+  /** A request taken off the queue while lingering that did not fit: the next batch's first (runner only). */
+  private @Nullable Request pushedBack;
   private volatile boolean abandon;
 
   /**
@@ -62,7 +74,23 @@ public final class BatchingEmbedder extends ForwardingEmbedder {
    * @param drain how long {@link #close} lets queued work finish before failing the rest
    */
   public BatchingEmbedder(Embedder model, int maxBatch, int queuePassages, Duration drain, MeterRegistry metrics) {
+    this(model, maxBatch, queuePassages, drain, DEFAULT_LINGER, metrics);
+  }
+
+  /**
+   * How long a batch that is not full waits for announced jobs: a few reads and chunkings of a
+   * small item, against a model call of a full batch that takes hundreds of milliseconds.
+   */
+  public static final Duration DEFAULT_LINGER = Duration.ofMillis(25);
+
+  /** As above; {@code linger} bounds how long a batch waits for announced jobs (zero: never). */
+  public BatchingEmbedder(Embedder model, int maxBatch, int queuePassages, Duration drain, Duration linger,
+      MeterRegistry metrics) {
     super(model);
+    if (linger.isNegative() || linger.compareTo(Duration.ofSeconds(1)) > 0) {
+      throw new IllegalArgumentException("linger: " + linger + " (expected: 0..1s)");
+    }
+    this.lingerNanos = linger.toNanos();
     if (maxBatch < 1 || maxBatch > EmbedderSettings.MAX_BATCH_SIZE) {
       throw new IllegalArgumentException("maxBatch: " + maxBatch + " (expected: 1.." + EmbedderSettings.MAX_BATCH_SIZE + ")");
     }
@@ -82,6 +110,44 @@ public final class BatchingEmbedder extends ForwardingEmbedder {
         .description("passages waiting for the ingestion batcher").register(metrics);
     // a platform thread: a model call is one long native call, which would pin a virtual thread's carrier
     this.runner = Thread.ofPlatform().daemon().name("cairn-embed-batcher").start(this::run);
+  }
+
+  /**
+   * A job's word that it will submit passages soon. Closing it (at once when the job submits
+   * through {@link #embedPassages(List, Announcement)}, or when it ends without submitting) withdraws it.
+   */
+  public final class Announcement implements AutoCloseable {
+    private final java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
+
+    private Announcement() {
+      coming.incrementAndGet();
+    }
+
+    @Override
+    public void close() {
+      if (open.compareAndSet(true, false)) {
+        coming.decrementAndGet();
+      }
+    }
+  }
+
+  /** Announces a job that is about to read and chunk an item and then submit its passages. */
+  public Announcement announce() {
+    return new Announcement();
+  }
+
+  /**
+   * As {@link #embedPassages(List)}, for a job that {@link #announce announced} itself: the
+   * announcement ends as soon as the passages are queued (not when their vectors come back).
+   */
+  public float[][] embedPassages(List<String> passages, Announcement announced) {
+    CompletableFuture<float[][]> future;
+    try {
+      future = submit(passages);
+    } finally {
+      announced.close();
+    }
+    return await(future);
   }
 
   /**
@@ -133,7 +199,10 @@ public final class BatchingEmbedder extends ForwardingEmbedder {
   /** Waits for {@link #submit}'s vectors; an interrupt withdraws the passages not yet run. */
   @Override
   public float[][] embedPassages(List<String> passages) {
-    CompletableFuture<float[][]> future = submit(passages);
+    return await(submit(passages));
+  }
+
+  private static float[][] await(CompletableFuture<float[][]> future) {
     try {
       return future.get();
     } catch (ExecutionException e) {
@@ -154,8 +223,9 @@ public final class BatchingEmbedder extends ForwardingEmbedder {
 
   private void run() {
     try {
-      while (!(closed && queue.isEmpty())) {
-        @Nullable Request first = queue.poll(WAIT_SLICE_MILLIS, TimeUnit.MILLISECONDS);
+      while (!(closed && queue.isEmpty() && pushedBack == null)) {
+        @Nullable Request first = pushedBack != null ? pushedBack : queue.poll(WAIT_SLICE_MILLIS, TimeUnit.MILLISECONDS);
+        pushedBack = null;
         if (first != null) {
           runBatch(takeBatch(first));
         }
@@ -167,10 +237,14 @@ public final class BatchingEmbedder extends ForwardingEmbedder {
     }
   }
 
-  /** {@code first} and the requests behind it, up to maxBatch passages (only this thread takes). */
+  /**
+   * {@code first} and the requests behind it, up to maxBatch passages (only this thread takes);
+   * while it is not full and announced jobs have yet to submit, it waits up to the linger for them.
+   */
   private List<Request> takeBatch(Request first) {
     List<Request> batch = new ArrayList<>();
     int passages = 0;
+    long lingerUntil = System.nanoTime() + lingerNanos;
     @Nullable Request next = first;
     while (next != null) {
       int n = next.passages().size();
@@ -180,10 +254,38 @@ public final class BatchingEmbedder extends ForwardingEmbedder {
         batch.add(next);
         passages += n;
       }
-      @Nullable Request peeked = queue.peek();
-      next = peeked != null && passages + peeked.passages().size() <= maxBatch ? queue.poll() : null;
+      next = nextFitting(passages, lingerUntil);
     }
     return batch;
+  }
+
+  /** The next queued request if it fits beside {@code passages}, waiting for announced jobs until {@code until}. */
+  private @Nullable Request nextFitting(int passages, long until) {
+    while (true) {
+      @Nullable Request peeked = queue.peek();
+      if (peeked != null) {
+        return passages + peeked.passages().size() <= maxBatch ? queue.poll() : null;
+      }
+      long left = until - System.nanoTime();
+      if (passages >= maxBatch || coming.get() == 0 || left <= 0 || closed) {
+        return null;
+      }
+      // short slices: an announced job that ends without submitting stops the wait soon
+      @Nullable Request arrived;
+      try {
+        arrived = queue.poll(Math.min(left, LINGER_SLICE_NANOS), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // the batch taken so far still runs; the loop then stops
+        return null;
+      }
+      if (arrived != null) {
+        if (passages + arrived.passages().size() <= maxBatch) {
+          return arrived;
+        }
+        pushedBack = arrived; // too big for this batch: it starts the next one
+        return null;
+      }
+    }
   }
 
   private void runBatch(List<Request> batch) {
@@ -238,6 +340,11 @@ public final class BatchingEmbedder extends ForwardingEmbedder {
   }
 
   private void failQueued() {
+    @Nullable Request held = pushedBack;
+    if (held != null && Thread.currentThread() == runner) {
+      pushedBack = null;
+      held.result().completeExceptionally(shuttingDown());
+    }
     for (Request r; (r = queue.poll()) != null; ) {
       waiting.addAndGet(-r.passages().size());
       room.release(r.passages().size());

@@ -13,6 +13,7 @@ import dev.cairn.server.jobs.Job;
 import dev.cairn.server.jobs.JobHandler;
 import dev.cairn.server.jobs.JobQueue;
 import dev.cairn.server.search.Languages;
+import dev.cairn.server.search.embed.BatchingEmbedder;
 import dev.cairn.server.search.embed.Embedder;
 import dev.cairn.server.search.index.IndexRepository.ItemState;
 import dev.cairn.server.search.index.IndexRepository.StoredChunk;
@@ -116,6 +117,29 @@ public final class SearchIndexer {
 
   /** Brings the item's index in step with its current state. */
   public IndexOutcome sync(UUID owner, UUID item) throws Exception {
+    try (Announced announced = announce()) {
+      return sync(owner, item, announced);
+    }
+  }
+
+  /**
+   * Tells the batcher this job will submit passages soon, so that a batch about to start waits a
+   * bounded few milliseconds for them rather than leaving them for the next one.
+   */
+  private Announced announce() {
+    return new Announced(embedder instanceof BatchingEmbedder batcher ? batcher.announce() : null);
+  }
+
+  private record Announced(BatchingEmbedder.@Nullable Announcement announcement) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (announcement != null) {
+        announcement.close();
+      }
+    }
+  }
+
+  private IndexOutcome sync(UUID owner, UUID item, Announced announced) throws Exception {
     Caller caller = Caller.system(owner, KIND);
     long t0 = System.nanoTime();
     // one transaction reads the state and, when it is behind, the version and its content
@@ -133,7 +157,7 @@ public final class SearchIndexer {
     if (read.stored() == null) {
       return IndexOutcome.UP_TO_DATE;
     }
-    return index(caller, owner, item, read, t0);
+    return index(caller, owner, item, read, t0, announced);
   }
 
   private boolean upToDate(ItemState state) {
@@ -145,14 +169,16 @@ public final class SearchIndexer {
   public IndexOutcome indexVersion(UUID owner, UUID item, int version) throws Exception {
     Caller caller = Caller.system(owner, KIND);
     long t0 = System.nanoTime();
-    var read = database.transaction(caller, sql -> {
-      ItemState state = repository.state(sql, item, false);
-      return state == null ? null : readVersion(sql, owner, item, state, version);
-    });
-    if (read == null) {
-      return remove(caller, item);
+    try (Announced announced = announce()) {
+      var read = database.transaction(caller, sql -> {
+        ItemState state = repository.state(sql, item, false);
+        return state == null ? null : readVersion(sql, owner, item, state, version);
+      });
+      if (read == null) {
+        return remove(caller, item);
+      }
+      return index(caller, owner, item, read, t0, announced);
     }
-    return index(caller, owner, item, read, t0);
   }
 
   /**
@@ -168,7 +194,8 @@ public final class SearchIndexer {
     return new Read(state, stored, bytes);
   }
 
-  private IndexOutcome index(Caller caller, UUID owner, UUID item, Read read, long t0) throws Exception {
+  private IndexOutcome index(Caller caller, UUID owner, UUID item, Read read, long t0, Announced announced)
+      throws Exception {
     StoredVersion stored = requireNonNull(read.stored(), "stored");
     int version = stored.version();
     List<Chunk> chunks;
@@ -178,10 +205,14 @@ public final class SearchIndexer {
       chunks = chunker.chunk(extractor.extract(stored.mediaType(), bytes));
       stages.record(IndexStages.EXTRACT, t1);
     } catch (ExtractionException e) {
+      announced.close();
       return failed(caller, item, version, e);
     }
     long started = System.nanoTime();
-    float[][] vectors = embedder.embedPassages(chunks.stream().map(Chunk::embeddingText).toList());
+    List<String> passages = chunks.stream().map(Chunk::embeddingText).toList();
+    float[][] vectors = embedder instanceof BatchingEmbedder batcher && announced.announcement() != null
+        ? batcher.embedPassages(passages, announced.announcement())
+        : embedder.embedPassages(passages);
     embedTime.record(java.time.Duration.ofNanos(System.nanoTime() - started));
     long t2 = stages.record(IndexStages.EMBED, started);
     IndexOutcome outcome = write(caller, owner, item, version, chunks, vectors);

@@ -27,6 +27,7 @@ import dev.cairn.server.db.jooq.tables.ItemVersions;
 import dev.cairn.server.db.jooq.tables.Items;
 import dev.cairn.server.db.jooq.tables.JobQueueStats;
 import dev.cairn.server.db.jooq.tables.Jobs;
+import dev.cairn.server.db.jooq.tables.OwnVocabularyCandidates;
 import dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
 import dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads;
@@ -41,6 +42,7 @@ import dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter;
 import dev.cairn.server.db.jooq.tables.SearchVectorChangesSince;
 import dev.cairn.server.db.jooq.tables.SearchVectorHorizon;
 import dev.cairn.server.db.jooq.tables.SearchVectorsOf;
+import dev.cairn.server.db.jooq.tables.SearchVocabulary;
 import dev.cairn.server.db.jooq.tables.SearchWords;
 import dev.cairn.server.db.jooq.tables.Uploads;
 import dev.cairn.server.db.jooq.tables.Users;
@@ -50,6 +52,7 @@ import dev.cairn.server.db.jooq.tables.records.CreateDocumentRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
 import dev.cairn.server.db.jooq.tables.records.FindUserRecord;
 import dev.cairn.server.db.jooq.tables.records.JobQueueStatsRecord;
+import dev.cairn.server.db.jooq.tables.records.OwnVocabularyCandidatesRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPendingAuditRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithUnsignedHeadsRecord;
@@ -487,6 +490,63 @@ public class Cairn extends SchemaImpl {
     public final Jobs JOBS = Jobs.JOBS;
 
     /**
+     * The table <code>cairn.own_vocabulary_candidates</code>.
+     */
+    public final OwnVocabularyCandidates OWN_VOCABULARY_CANDIDATES = OwnVocabularyCandidates.OWN_VOCABULARY_CANDIDATES;
+
+    /**
+     * Call <code>cairn.own_vocabulary_candidates</code>.
+     */
+    public static Result<OwnVocabularyCandidatesRecord> OWN_VOCABULARY_CANDIDATES(
+          Configuration configuration
+        , String pWord
+        , Integer pMin
+        , Integer pMax
+        , Integer pLimit
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.OwnVocabularyCandidates.OWN_VOCABULARY_CANDIDATES.call(
+              pWord
+            , pMin
+            , pMax
+            , pLimit
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.own_vocabulary_candidates</code> as a table.
+     */
+    public static OwnVocabularyCandidates OWN_VOCABULARY_CANDIDATES(
+          String pWord
+        , Integer pMin
+        , Integer pMax
+        , Integer pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnVocabularyCandidates.OWN_VOCABULARY_CANDIDATES.call(
+            pWord,
+            pMin,
+            pMax,
+            pLimit
+        );
+    }
+
+    /**
+     * Get <code>cairn.own_vocabulary_candidates</code> as a table.
+     */
+    public static OwnVocabularyCandidates OWN_VOCABULARY_CANDIDATES(
+          Field<String> pWord
+        , Field<Integer> pMin
+        , Field<Integer> pMax
+        , Field<Integer> pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnVocabularyCandidates.OWN_VOCABULARY_CANDIDATES.call(
+            pWord,
+            pMin,
+            pMax,
+            pLimit
+        );
+    }
+
+    /**
      * The table <code>cairn.owners_with_pending_audit</code>.
      */
     public final OwnersWithPendingAudit OWNERS_WITH_PENDING_AUDIT = OwnersWithPendingAudit.OWNERS_WITH_PENDING_AUDIT;
@@ -873,6 +933,11 @@ public class Cairn extends SchemaImpl {
     }
 
     /**
+     * The table <code>cairn.search_vocabulary</code>.
+     */
+    public final SearchVocabulary SEARCH_VOCABULARY = SearchVocabulary.SEARCH_VOCABULARY;
+
+    /**
      * The table <code>cairn.search_words</code>.
      */
     public final SearchWords SEARCH_WORDS = SearchWords.SEARCH_WORDS;
@@ -926,6 +991,7 @@ public class Cairn extends SchemaImpl {
             Items.ITEMS,
             JobQueueStats.JOB_QUEUE_STATS,
             Jobs.JOBS,
+            OwnVocabularyCandidates.OWN_VOCABULARY_CANDIDATES,
             OwnersWithPendingAudit.OWNERS_WITH_PENDING_AUDIT,
             OwnersWithPurgeableItems.OWNERS_WITH_PURGEABLE_ITEMS,
             OwnersWithUnsignedHeads.OWNERS_WITH_UNSIGNED_HEADS,
@@ -940,6 +1006,7 @@ public class Cairn extends SchemaImpl {
             SearchVectorChangesSince.SEARCH_VECTOR_CHANGES_SINCE,
             SearchVectorHorizon.SEARCH_VECTOR_HORIZON,
             SearchVectorsOf.SEARCH_VECTORS_OF,
+            SearchVocabulary.SEARCH_VOCABULARY,
             SearchWords.SEARCH_WORDS,
             Uploads.UPLOADS,
             Users.USERS

@@ -19,6 +19,7 @@ import dev.cairn.server.db.jooq.tables.Jobs;
 import dev.cairn.server.db.jooq.tables.RecordValues;
 import dev.cairn.server.db.jooq.tables.SearchChunks;
 import dev.cairn.server.db.jooq.tables.SearchIndexStatus;
+import dev.cairn.server.db.jooq.tables.SearchVocabulary;
 import dev.cairn.server.db.jooq.tables.SearchWords;
 import dev.cairn.server.db.jooq.tables.Uploads;
 
@@ -74,6 +75,7 @@ public class Indexes {
     public static final Index SEARCH_CHUNKS_OWNER_TSV_IDX = Internal.createIndex(DSL.name("search_chunks_owner_tsv_idx"), SearchChunks.SEARCH_CHUNKS, new OrderField[] { SearchChunks.SEARCH_CHUNKS.OWNER_ID, SearchChunks.SEARCH_CHUNKS.TSV }, false);
     public static final Index SEARCH_CHUNKS_WITHOUT_VECTOR_IDX = Internal.createIndex(DSL.name("search_chunks_without_vector_idx"), SearchChunks.SEARCH_CHUNKS, new OrderField[] { SearchChunks.SEARCH_CHUNKS.OWNER_ID, SearchChunks.SEARCH_CHUNKS.ITEM_ID }, false);
     public static final Index SEARCH_INDEX_STATUS_OWNER_IDX = Internal.createIndex(DSL.name("search_index_status_owner_idx"), SearchIndexStatus.SEARCH_INDEX_STATUS, new OrderField[] { SearchIndexStatus.SEARCH_INDEX_STATUS.OWNER_ID }, false);
+    public static final Index SEARCH_VOCABULARY_OWNER_TRGM_IDX = Internal.createIndex(DSL.name("search_vocabulary_owner_trgm_idx"), SearchVocabulary.SEARCH_VOCABULARY, new OrderField[] { SearchVocabulary.SEARCH_VOCABULARY.OWNER_ID, SearchVocabulary.SEARCH_VOCABULARY.WORD }, false);
     public static final Index SEARCH_WORDS_ITEM_IDX = Internal.createIndex(DSL.name("search_words_item_idx"), SearchWords.SEARCH_WORDS, new OrderField[] { SearchWords.SEARCH_WORDS.ITEM_ID, SearchWords.SEARCH_WORDS.VERSION }, false);
     public static final Index SEARCH_WORDS_OWNER_INITIAL_IDX = Internal.createIndex(DSL.name("search_words_owner_initial_idx"), SearchWords.SEARCH_WORDS, new OrderField[] { SearchWords.SEARCH_WORDS.OWNER_ID, SearchWords.SEARCH_WORDS.WORD }, false);
     public static final Index SEARCH_WORDS_OWNER_TRGM_IDX = Internal.createIndex(DSL.name("search_words_owner_trgm_idx"), SearchWords.SEARCH_WORDS, new OrderField[] { SearchWords.SEARCH_WORDS.OWNER_ID, SearchWords.SEARCH_WORDS.WORD }, false);

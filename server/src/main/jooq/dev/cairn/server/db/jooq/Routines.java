@@ -28,6 +28,7 @@ import dev.cairn.server.db.jooq.tables.CreateDocument;
 import dev.cairn.server.db.jooq.tables.FindAccessLink;
 import dev.cairn.server.db.jooq.tables.FindUser;
 import dev.cairn.server.db.jooq.tables.JobQueueStats;
+import dev.cairn.server.db.jooq.tables.OwnVocabularyCandidates;
 import dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
 import dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads;
@@ -42,6 +43,7 @@ import dev.cairn.server.db.jooq.tables.records.CreateDocumentRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
 import dev.cairn.server.db.jooq.tables.records.FindUserRecord;
 import dev.cairn.server.db.jooq.tables.records.JobQueueStatsRecord;
+import dev.cairn.server.db.jooq.tables.records.OwnVocabularyCandidatesRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPendingAuditRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithUnsignedHeadsRecord;
@@ -997,6 +999,58 @@ public class Routines {
      */
     public static JobQueueStats jobQueueStats() {
         return dev.cairn.server.db.jooq.tables.JobQueueStats.JOB_QUEUE_STATS.call(
+        );
+    }
+
+    /**
+     * Call <code>cairn.own_vocabulary_candidates</code>.
+     */
+    public static Result<OwnVocabularyCandidatesRecord> ownVocabularyCandidates(
+          Configuration configuration
+        , String pWord
+        , Integer pMin
+        , Integer pMax
+        , Integer pLimit
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.OwnVocabularyCandidates.OWN_VOCABULARY_CANDIDATES.call(
+              pWord
+            , pMin
+            , pMax
+            , pLimit
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.own_vocabulary_candidates</code> as a table.
+     */
+    public static OwnVocabularyCandidates ownVocabularyCandidates(
+          String pWord
+        , Integer pMin
+        , Integer pMax
+        , Integer pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnVocabularyCandidates.OWN_VOCABULARY_CANDIDATES.call(
+            pWord,
+            pMin,
+            pMax,
+            pLimit
+        );
+    }
+
+    /**
+     * Get <code>cairn.own_vocabulary_candidates</code> as a table.
+     */
+    public static OwnVocabularyCandidates ownVocabularyCandidates(
+          Field<String> pWord
+        , Field<Integer> pMin
+        , Field<Integer> pMax
+        , Field<Integer> pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnVocabularyCandidates.OWN_VOCABULARY_CANDIDATES.call(
+            pWord,
+            pMin,
+            pMax,
+            pLimit
         );
     }
 

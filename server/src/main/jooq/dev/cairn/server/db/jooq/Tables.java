@@ -27,6 +27,7 @@ import dev.cairn.server.db.jooq.tables.ItemVersions;
 import dev.cairn.server.db.jooq.tables.Items;
 import dev.cairn.server.db.jooq.tables.JobQueueStats;
 import dev.cairn.server.db.jooq.tables.Jobs;
+import dev.cairn.server.db.jooq.tables.OwnVocabularyCandidates;
 import dev.cairn.server.db.jooq.tables.OwnersWithPendingAudit;
 import dev.cairn.server.db.jooq.tables.OwnersWithPurgeableItems;
 import dev.cairn.server.db.jooq.tables.OwnersWithUnsignedHeads;
@@ -41,6 +42,7 @@ import dev.cairn.server.db.jooq.tables.SearchVectorChangesAfter;
 import dev.cairn.server.db.jooq.tables.SearchVectorChangesSince;
 import dev.cairn.server.db.jooq.tables.SearchVectorHorizon;
 import dev.cairn.server.db.jooq.tables.SearchVectorsOf;
+import dev.cairn.server.db.jooq.tables.SearchVocabulary;
 import dev.cairn.server.db.jooq.tables.SearchWords;
 import dev.cairn.server.db.jooq.tables.Uploads;
 import dev.cairn.server.db.jooq.tables.Users;
@@ -50,6 +52,7 @@ import dev.cairn.server.db.jooq.tables.records.CreateDocumentRecord;
 import dev.cairn.server.db.jooq.tables.records.FindAccessLinkRecord;
 import dev.cairn.server.db.jooq.tables.records.FindUserRecord;
 import dev.cairn.server.db.jooq.tables.records.JobQueueStatsRecord;
+import dev.cairn.server.db.jooq.tables.records.OwnVocabularyCandidatesRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPendingAuditRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithPurgeableItemsRecord;
 import dev.cairn.server.db.jooq.tables.records.OwnersWithUnsignedHeadsRecord;
@@ -474,6 +477,63 @@ public class Tables {
     public static final Jobs JOBS = Jobs.JOBS;
 
     /**
+     * The table <code>cairn.own_vocabulary_candidates</code>.
+     */
+    public static final OwnVocabularyCandidates OWN_VOCABULARY_CANDIDATES = OwnVocabularyCandidates.OWN_VOCABULARY_CANDIDATES;
+
+    /**
+     * Call <code>cairn.own_vocabulary_candidates</code>.
+     */
+    public static Result<OwnVocabularyCandidatesRecord> OWN_VOCABULARY_CANDIDATES(
+          Configuration configuration
+        , String pWord
+        , Integer pMin
+        , Integer pMax
+        , Integer pLimit
+    ) {
+        return configuration.dsl().selectFrom(dev.cairn.server.db.jooq.tables.OwnVocabularyCandidates.OWN_VOCABULARY_CANDIDATES.call(
+              pWord
+            , pMin
+            , pMax
+            , pLimit
+        )).fetch();
+    }
+
+    /**
+     * Get <code>cairn.own_vocabulary_candidates</code> as a table.
+     */
+    public static OwnVocabularyCandidates OWN_VOCABULARY_CANDIDATES(
+          String pWord
+        , Integer pMin
+        , Integer pMax
+        , Integer pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnVocabularyCandidates.OWN_VOCABULARY_CANDIDATES.call(
+            pWord,
+            pMin,
+            pMax,
+            pLimit
+        );
+    }
+
+    /**
+     * Get <code>cairn.own_vocabulary_candidates</code> as a table.
+     */
+    public static OwnVocabularyCandidates OWN_VOCABULARY_CANDIDATES(
+          Field<String> pWord
+        , Field<Integer> pMin
+        , Field<Integer> pMax
+        , Field<Integer> pLimit
+    ) {
+        return dev.cairn.server.db.jooq.tables.OwnVocabularyCandidates.OWN_VOCABULARY_CANDIDATES.call(
+            pWord,
+            pMin,
+            pMax,
+            pLimit
+        );
+    }
+
+    /**
      * The table <code>cairn.owners_with_pending_audit</code>.
      */
     public static final OwnersWithPendingAudit OWNERS_WITH_PENDING_AUDIT = OwnersWithPendingAudit.OWNERS_WITH_PENDING_AUDIT;
@@ -858,6 +918,11 @@ public class Tables {
             pLimit
         );
     }
+
+    /**
+     * The table <code>cairn.search_vocabulary</code>.
+     */
+    public static final SearchVocabulary SEARCH_VOCABULARY = SearchVocabulary.SEARCH_VOCABULARY;
 
     /**
      * The table <code>cairn.search_words</code>.

@@ -113,6 +113,51 @@ class BatchingEmbedderTest {
   }
 
   @Test
+  void aBatchWaitsForAnAnnouncedJobSoItsPassagesRideInTheSameModelCall() throws Exception {
+    Gate gate = new Gate();
+    var registry = new SimpleMeterRegistry();
+    try (BatchingEmbedder batcher = new BatchingEmbedder(gate, 32, 1024, Duration.ofSeconds(10), Duration.ofSeconds(1),
+        registry)) {
+      BatchingEmbedder.Announcement reading = batcher.announce();
+      CompletableFuture<float[][]> early = batcher.submit(job(1));
+      // the runner has taken the early job's passages off the queue and not called the model
+      awaitTrue(() -> registry.get("cairn.search.embed.queue.passages").gauge().value() == 0);
+      assertThat(gate.calls).isEmpty();
+
+      float[][] late = batcher.embedPassages(job(2), reading);
+
+      assertThat(early.get(60, TimeUnit.SECONDS)).hasDimensions(2, 384);
+      assertThat(late).hasDimensions(2, 384);
+      assertThat(gate.calls).hasSize(1);
+      assertThat(gate.calls.get(0)).hasSize(4);
+    }
+  }
+
+  @Test
+  void aBatchStopsWaitingAsSoonAsTheAnnouncedJobEndsWithoutSubmitting() throws Exception {
+    Gate gate = new Gate();
+    try (BatchingEmbedder batcher = new BatchingEmbedder(gate, 32, 1024, Duration.ofSeconds(10), Duration.ofSeconds(1),
+        new SimpleMeterRegistry())) {
+      BatchingEmbedder.Announcement reading = batcher.announce();
+      CompletableFuture<float[][]> early = batcher.submit(job(1));
+      reading.close(); // its item was up to date: nothing to embed
+
+      // far sooner than the one-second linger: the model is called once nobody is coming
+      assertThat(gate.entered.await(700, TimeUnit.MILLISECONDS)).isTrue();
+      assertThat(early.get(60, TimeUnit.SECONDS)).hasDimensions(2, 384);
+    }
+  }
+
+  private static void awaitTrue(java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("waited 30 s").isLessThan(deadline);
+      Thread.onSpinWait();
+      Thread.yield();
+    }
+  }
+
+  @Test
   void aLargeSubmissionIsCutIntoBatchesAndKeepsItsOrder() throws Exception {
     Gate gate = new Gate();
     List<String> passages = List.of(

@@ -24,6 +24,7 @@ import dev.cairn.server.db.jooq.tables.SearchChunks.SearchChunksPath;
 import dev.cairn.server.db.jooq.tables.SearchIndexStatus.SearchIndexStatusPath;
 import dev.cairn.server.db.jooq.tables.SearchStats.SearchStatsPath;
 import dev.cairn.server.db.jooq.tables.SearchTerms.SearchTermsPath;
+import dev.cairn.server.db.jooq.tables.SearchVocabulary.SearchVocabularyPath;
 import dev.cairn.server.db.jooq.tables.SearchWords.SearchWordsPath;
 import dev.cairn.server.db.jooq.tables.Uploads.UploadsPath;
 import dev.cairn.server.db.jooq.tables.records.UsersRecord;
@@ -468,6 +469,19 @@ public class Users extends TableImpl<UsersRecord> {
             _searchTerms = new SearchTermsPath(this, null, Keys.SEARCH_TERMS__SEARCH_TERMS_OWNER_ID_FKEY.getInverseKey());
 
         return _searchTerms;
+    }
+
+    private transient SearchVocabularyPath _searchVocabulary;
+
+    /**
+     * Get the implicit to-many join path to the
+     * <code>cairn.search_vocabulary</code> table
+     */
+    public SearchVocabularyPath searchVocabulary() {
+        if (_searchVocabulary == null)
+            _searchVocabulary = new SearchVocabularyPath(this, null, Keys.SEARCH_VOCABULARY__SEARCH_VOCABULARY_OWNER_ID_FKEY.getInverseKey());
+
+        return _searchVocabulary;
     }
 
     private transient SearchWordsPath _searchWords;
