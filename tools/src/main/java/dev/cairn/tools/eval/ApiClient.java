@@ -125,6 +125,19 @@ final class ApiClient {
     }
   }
 
+  /** Those of {@code items} whose index status is INDEXED now (one GetIndexStatus each). */
+  Set<String> indexed(java.util.Collection<String> items) {
+    Set<String> out = new java.util.HashSet<>();
+    for (String item : items) {
+      var status = search.withDeadlineAfter(30, TimeUnit.SECONDS)
+          .getIndexStatus(GetIndexStatusRequest.newBuilder().setItem(item).build()).getItemStatus();
+      if (status.getState() == dev.cairn.search.v1.ItemIndexStatus.State.STATE_INDEXED) {
+        out.add(item);
+      }
+    }
+    return out;
+  }
+
   IndexSummary summary() {
     return search.withDeadlineAfter(30, TimeUnit.SECONDS).getIndexStatus(GetIndexStatusRequest.getDefaultInstance()).getSummary();
   }

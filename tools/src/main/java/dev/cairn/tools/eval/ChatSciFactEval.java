@@ -62,7 +62,7 @@ public final class ChatSciFactEval {
     ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().maxInboundMessageSize(16 << 20).build();
     try {
       LoadedCorpus loaded = LoadedCorpus.open(channel, admin, session, "chat-scifact", wanted, all, concurrency,
-          TimeUnit.MINUTES.toNanos(opts.integer("index-timeout-minutes", 60)));
+          TimeUnit.MINUTES.toNanos(opts.integer("index-timeout-minutes", 60)), "true".equals(opts.get("indexed-only")));
       ApiClient api = loaded.api();
       Map<String, String> itemToDoc = loaded.itemToDoc();
       SciFact data = loaded.data();

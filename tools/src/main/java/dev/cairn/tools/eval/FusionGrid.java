@@ -47,7 +47,7 @@ public final class FusionGrid {
     try {
       LoadedCorpus loaded = LoadedCorpus.open(channel, session != null ? session.adminToken() : args.require("admin-token"), session,
           "fusion", data, all, Integer.parseInt(args.get("concurrency", "8")),
-          TimeUnit.MINUTES.toNanos(Long.parseLong(args.get("index-timeout-minutes", "120"))));
+          TimeUnit.MINUTES.toNanos(Long.parseLong(args.get("index-timeout-minutes", "120"))), "true".equals(args.get("indexed-only")));
       ApiClient api = loaded.api();
       Map<String, String> itemToDoc = loaded.itemToDoc();
       data = loaded.data();

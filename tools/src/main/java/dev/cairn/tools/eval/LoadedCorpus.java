@@ -17,6 +17,16 @@ import java.util.Map;
 record LoadedCorpus(ApiClient api, Map<String, String> itemToDoc, SciFact data) {
   static LoadedCorpus open(ManagedChannel channel, String adminToken, EvalSession session, String prefix, SciFact wanted,
       SciFact all, int concurrency, long timeoutNanos) throws Exception {
+    return open(channel, adminToken, session, prefix, wanted, all, concurrency, timeoutNanos, false);
+  }
+
+  /**
+   * As {@link #open(ManagedChannel, String, EvalSession, String, SciFact, SciFact, int, long)}; with
+   * {@code indexedOnly} a shared load is not waited for: only its documents indexed by now are judged
+   * (a partial figure, for when the indexing cannot finish in the time there is).
+   */
+  static LoadedCorpus open(ManagedChannel channel, String adminToken, EvalSession session, String prefix, SciFact wanted,
+      SciFact all, int concurrency, long timeoutNanos, boolean indexedOnly) throws Exception {
     if (session == null || (session.get("user.token") == null && session.get("user.id") == null)) {
       ApiClient api = ApiClient.newUser(channel, adminToken, prefix);
       Map<String, String> itemToDoc = SciFactEval.load(api, wanted, concurrency, timeoutNanos);
@@ -26,11 +36,11 @@ record LoadedCorpus(ApiClient api, Map<String, String> itemToDoc, SciFact data) 
       }
       return new LoadedCorpus(api, itemToDoc, wanted);
     }
-    return attach(channel, adminToken, session, wanted, all, timeoutNanos);
+    return attach(channel, adminToken, session, wanted, all, timeoutNanos, indexedOnly);
   }
 
   private static LoadedCorpus attach(ManagedChannel channel, String adminToken, EvalSession session, SciFact wanted,
-      SciFact all, long timeoutNanos) throws IOException, InterruptedException {
+      SciFact all, long timeoutNanos, boolean indexedOnly) throws IOException, InterruptedException {
     String userId = session.get("user.id");
     ApiClient api;
     if (session.get("user.token") != null) {
@@ -40,7 +50,13 @@ record LoadedCorpus(ApiClient api, Map<String, String> itemToDoc, SciFact data) 
       session.saveUser(userId, api.token());
     }
     Map<String, String> itemToDoc = api.scifactItems();
-    SciFactEval.waitIndexed(api, itemToDoc.size(), System.nanoTime(), timeoutNanos);
+    if (indexedOnly) {
+      int listed = itemToDoc.size();
+      itemToDoc.keySet().retainAll(api.indexed(itemToDoc.keySet()));
+      System.out.printf(Locale.ROOT, "PARTIAL: judging only the %d of %d loaded documents indexed now%n", itemToDoc.size(), listed);
+    } else {
+      SciFactEval.waitIndexed(api, itemToDoc.size(), System.nanoTime(), timeoutNanos);
+    }
     SciFact judged = new SciFact(all.corpus(), wanted.queries(), all.qrels()).restrictTo(new HashSet<>(itemToDoc.values()));
     System.out.printf(Locale.ROOT, "session %s: users/%s, %d documents loaded, %d of the queries judgeable on them%n",
         session.file(), userId, itemToDoc.size(), judged.queries().size());

@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>java -cp tools/target/cairn-tools.jar dev.cairn.tools.eval.SciFactEval \
  *   --target 127.0.0.1:50051 --admin-token $ADMIN --jdbc jdbc:postgresql://localhost:5432/cairn \
  *   [--data ../shared/datasets/scifact] [--limit-docs N] [--limit-queries N] [--concurrency 8] \
- *   [--modes LEXICAL,SEMANTIC,HYBRID] [--or-words false] [--index-timeout-minutes 60]
+ *   [--modes LEXICAL,SEMANTIC,HYBRID] [--or-words false] [--index-timeout-minutes 60] [--indexed-only true]
  * java -cp tools/target/cairn-tools.jar dev.cairn.tools.eval.SciFactEval --session FILE [options]   # a shared load, see EvalSession</pre>
  */
 public final class SciFactEval {
@@ -67,7 +67,8 @@ public final class SciFactEval {
 
     ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().maxInboundMessageSize(16 << 20).build();
     try {
-      LoadedCorpus loaded = LoadedCorpus.open(channel, admin, session, "scifact", data, all, concurrency, indexTimeout);
+      LoadedCorpus loaded = LoadedCorpus.open(channel, admin, session, "scifact", data, all, concurrency, indexTimeout,
+          "true".equals(opts.get("indexed-only")));
       ApiClient api = loaded.api();
       Map<String, String> itemToDoc = loaded.itemToDoc();
       data = loaded.data();
