@@ -125,14 +125,19 @@ final class ApiClient {
     }
   }
 
-  /** Those of {@code items} whose index status is INDEXED now (one GetIndexStatus each). */
-  Set<String> indexed(java.util.Collection<String> items) {
-    Set<String> out = new java.util.HashSet<>();
-    for (String item : items) {
-      var status = search.withDeadlineAfter(30, TimeUnit.SECONDS)
-          .getIndexStatus(GetIndexStatusRequest.newBuilder().setItem(item).build()).getItemStatus();
-      if (status.getState() == dev.cairn.search.v1.ItemIndexStatus.State.STATE_INDEXED) {
-        out.add(item);
+  /** Those of {@code items} whose index status is INDEXED now (one GetIndexStatus each, 8 in flight). */
+  Set<String> indexed(java.util.Collection<String> items) throws InterruptedException {
+    Set<String> out = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+      for (String item : items) {
+        pool.submit(() -> {
+          var status = search.withDeadlineAfter(60, TimeUnit.SECONDS)
+              .getIndexStatus(GetIndexStatusRequest.newBuilder().setItem(item).build()).getItemStatus();
+          if (status.getState() == dev.cairn.search.v1.ItemIndexStatus.State.STATE_INDEXED) {
+            out.add(item);
+          }
+          return null;
+        });
       }
     }
     return out;

@@ -50,14 +50,18 @@ record LoadedCorpus(ApiClient api, Map<String, String> itemToDoc, SciFact data) 
       session.saveUser(userId, api.token());
     }
     Map<String, String> itemToDoc = api.scifactItems();
+    var judgedDocs = new HashSet<>(itemToDoc.values());
     if (indexedOnly) {
-      int listed = itemToDoc.size();
-      itemToDoc.keySet().retainAll(api.indexed(itemToDoc.keySet()));
-      System.out.printf(Locale.ROOT, "PARTIAL: judging only the %d of %d loaded documents indexed now%n", itemToDoc.size(), listed);
+      // hits are still named by every loaded item (one indexed during the run is a distractor, not an unknown);
+      // the queries and qrels are narrowed to the documents indexed at this moment
+      judgedDocs.clear();
+      api.indexed(itemToDoc.keySet()).forEach(item -> judgedDocs.add(itemToDoc.get(item)));
+      System.out.printf(Locale.ROOT, "PARTIAL: judging on the %d of %d loaded documents indexed now%n", judgedDocs.size(),
+          itemToDoc.size());
     } else {
       SciFactEval.waitIndexed(api, itemToDoc.size(), System.nanoTime(), timeoutNanos);
     }
-    SciFact judged = new SciFact(all.corpus(), wanted.queries(), all.qrels()).restrictTo(new HashSet<>(itemToDoc.values()));
+    SciFact judged = new SciFact(all.corpus(), wanted.queries(), all.qrels()).restrictTo(judgedDocs);
     System.out.printf(Locale.ROOT, "session %s: users/%s, %d documents loaded, %d of the queries judgeable on them%n",
         session.file(), userId, itemToDoc.size(), judged.queries().size());
     return new LoadedCorpus(api, itemToDoc, judged);

@@ -207,7 +207,7 @@ public final class SciFactEval {
       recall += Metrics.recall(ranking, rels, RECALL_AT);
       n++;
     }
-    System.out.printf(Locale.ROOT, "  %s: %d queries done%n", name, n);
+    System.out.printf(Locale.ROOT, "  %s: %d queries done: nDCG@10 %.4f, Recall@100 %.4f%n", name, n, ndcg / n, recall / n);
     return new Row(name, n, ndcg / n, recall / n, Metrics.quantile(latencies, 0.5), Metrics.quantile(latencies, 0.99), errors,
         errors == 0 ? "" : errors + " errors, last: " + note);
   }
