@@ -12,6 +12,8 @@
 #   ./mvnw -B -ntp -pl server,tools -am package -DskipTests
 #   tools/eval/chat-scifact.sh                                  # ~10-15 minutes on a loaded 2-core machine
 #   tools/eval/chat-scifact.sh --queries 30 --distractors 100   # a quick run
+#   tools/eval/chat-scifact.sh --queries all --distractors all  # every judged query, all 5,183 documents
+#   CAIRN_EVAL_SESSION=FILE tools/eval/chat-scifact.sh --queries all   # a Cairn already loaded (session.sh)
 #
 # SCIFACT_DIR (default ../shared/datasets/scifact beside the repository) names the data set.
 # Loopback only; stops only the server pid it started.
@@ -21,10 +23,12 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../interop/lib/cairn-server.sh
 source "$HERE/../interop/lib/cairn-server.sh"
 TOOLS_JAR="$CAIRN_REPO/tools/target/cairn-tools.jar"
+# shellcheck source=session.sh
+source "$HERE/session.sh"
 cairn_scifact_eval cairn-chat-scifact
 
 export CAIRN_CHAT_GENERATOR=extractive
-cairn_start_eval_server
+cairn_eval_server
 
 timeout "${EVAL_TIMEOUT_SECONDS:-7200}" "$(cairn_java)" -cp "$TOOLS_JAR" dev.cairn.tools.eval.ChatSciFactEval \
-  --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" --data "$DATA" "$@"
+  "${EVAL_SERVER_ARGS[@]}" --data "$DATA" "$@"

@@ -9,6 +9,7 @@
 #   ./mvnw -B -ntp -pl server,tools -am package -DskipTests
 #   tools/eval/fusion-grid.sh                         # all 5,183 documents, 809 queries
 #   tools/eval/fusion-grid.sh --limit-docs 1000       # a quicker, easier subset
+#   CAIRN_EVAL_SESSION=FILE tools/eval/fusion-grid.sh # a Cairn already loaded (session.sh)
 #
 # Loopback only; stops only the server pid it started.
 set -euo pipefail
@@ -16,9 +17,11 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../interop/lib/cairn-server.sh
 source "$HERE/../interop/lib/cairn-server.sh"
+# shellcheck source=session.sh
+source "$HERE/session.sh"
 cairn_scifact_eval cairn-fusion-grid
 
-cairn_start_eval_server
+cairn_eval_server
 
 timeout "${EVAL_TIMEOUT_SECONDS:-7200}" "$(cairn_java)" --enable-native-access=ALL-UNNAMED -cp "$TOOLS_JAR" \
-  dev.cairn.tools.eval.FusionGrid --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" --data "$DATA" "$@"
+  dev.cairn.tools.eval.FusionGrid "${EVAL_SERVER_ARGS[@]}" --data "$DATA" "$@"

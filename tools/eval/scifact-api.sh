@@ -10,6 +10,7 @@
 #   tools/eval/scifact-api.sh                                   # all 5,183 documents, 809 queries
 #   tools/eval/scifact-api.sh --limit-docs 500 --limit-queries 50   # a quick run
 #   tools/eval/scifact-api.sh --modes LEXICAL                   # other options: see SciFactEval
+#   CAIRN_EVAL_SESSION=FILE tools/eval/scifact-api.sh           # a Cairn already loaded (session.sh)
 #
 # SCIFACT_DIR (default ../shared/datasets/scifact beside the repository) names the data set.
 # Loopback only; stops only the server pid it started.
@@ -19,12 +20,18 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../interop/lib/cairn-server.sh
 source "$HERE/../interop/lib/cairn-server.sh"
 TOOLS_JAR="$CAIRN_REPO/tools/target/cairn-tools.jar"
+# shellcheck source=session.sh
+source "$HERE/session.sh"
 cairn_scifact_eval cairn-scifact
 
-PG_PORT="$(cairn_free_port)"
-export CAIRN_EMBEDDED_DATABASE_PORT="$PG_PORT"
-cairn_start_eval_server
+# the ts_rank baseline reads the embedded PostgreSQL: its port is chosen here (a session names its own)
+start_with_database() {
+  PG_PORT="$(cairn_free_port)"
+  export CAIRN_EMBEDDED_DATABASE_PORT="$PG_PORT"
+  cairn_start_eval_server
+}
+cairn_eval_server start_with_database
+[[ -n "${CAIRN_EVAL_SESSION:-}" ]] || EVAL_SERVER_ARGS+=(--jdbc "jdbc:postgresql://localhost:$PG_PORT/cairn")
 
 timeout "${EVAL_TIMEOUT_SECONDS:-7200}" "$(cairn_java)" --enable-native-access=ALL-UNNAMED -cp "$TOOLS_JAR" dev.cairn.tools.eval.SciFactEval \
-  --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" \
-  --jdbc "jdbc:postgresql://localhost:$PG_PORT/cairn" --data "$DATA" "$@"
+  "${EVAL_SERVER_ARGS[@]}" --data "$DATA" "$@"

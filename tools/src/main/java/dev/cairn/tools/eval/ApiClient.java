@@ -15,6 +15,8 @@ import dev.cairn.search.v1.SearchResponse;
 import dev.cairn.search.v1.SearchServiceGrpc;
 import dev.cairn.vault.v1.CreateItemRequest;
 import dev.cairn.vault.v1.Item;
+import dev.cairn.vault.v1.ListItemsRequest;
+import dev.cairn.vault.v1.ListItemsResponse;
 import dev.cairn.vault.v1.VaultServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -49,16 +51,51 @@ final class ApiClient {
 
   /** A fresh user (unique name) made with the admin token, and a client acting as it. */
   static ApiClient newUser(ManagedChannel channel, String adminToken, String prefix) {
-    var identity = IdentityServiceGrpc.newBlockingStub(channel)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(adminToken)));
     String username = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-    User user = identity.createUser(CreateUserRequest.newBuilder().setUser(User.newBuilder().setUsername(username)).build()).getUser();
-    String token = identity.createApiToken(CreateApiTokenRequest.newBuilder()
-            .setParent(user.getName()).setDisplayName("scifact-eval")
+    User user = admin(channel, adminToken)
+        .createUser(CreateUserRequest.newBuilder().setUser(User.newBuilder().setUsername(username)).build()).getUser();
+    return forUser(channel, adminToken, user.getName().substring("users/".length()));
+  }
+
+  /** A client acting as an existing user, with a new read/write token the admin makes for it. */
+  static ApiClient forUser(ManagedChannel channel, String adminToken, String userId) {
+    String token = admin(channel, adminToken).createApiToken(CreateApiTokenRequest.newBuilder()
+            .setParent("users/" + userId).setDisplayName("scifact-eval")
             .addScopes(TokenScope.TOKEN_SCOPE_READ).addScopes(TokenScope.TOKEN_SCOPE_WRITE)
             .build())
         .getToken();
-    return new ApiClient(channel, token, user.getName().substring("users/".length()));
+    return new ApiClient(channel, token, userId);
+  }
+
+  /** A client acting as the user the token belongs to. */
+  static ApiClient withToken(ManagedChannel channel, String token, String userId) {
+    return new ApiClient(channel, token, userId);
+  }
+
+  String token() {
+    return token;
+  }
+
+  private static IdentityServiceGrpc.IdentityServiceBlockingStub admin(ManagedChannel channel, String adminToken) {
+    return IdentityServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(adminToken)));
+  }
+
+  /** Item name → SciFact id of every item of this user's that carries the label {@code scifact_id} (ListItems, all pages). */
+  java.util.Map<String, String> scifactItems() {
+    java.util.Map<String, String> out = new java.util.HashMap<>();
+    String page = "";
+    do {
+      ListItemsResponse r = vault.withDeadlineAfter(60, TimeUnit.SECONDS)
+          .listItems(ListItemsRequest.newBuilder().setPageSize(1000).setPageToken(page).build());
+      for (Item item : r.getItemsList()) {
+        String id = item.getLabelsMap().get("scifact_id");
+        if (id != null) {
+          out.put(item.getName(), id);
+        }
+      }
+      page = r.getNextPageToken();
+    } while (!page.isEmpty());
+    return out;
   }
 
   /** CreateItem text/plain "title\n\ntext", searchable, label scifact_id; retried on RESOURCE_EXHAUSTED / UNAVAILABLE with the same request id. */
@@ -86,6 +123,24 @@ final class ApiClient {
         delayMillis = Math.min(10_000, delayMillis * 2);
       }
     }
+  }
+
+  /** Those of {@code items} whose index status is INDEXED now (one GetIndexStatus each, 8 in flight). */
+  Set<String> indexed(java.util.Collection<String> items) throws InterruptedException {
+    Set<String> out = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+      for (String item : items) {
+        pool.submit(() -> {
+          var status = search.withDeadlineAfter(60, TimeUnit.SECONDS)
+              .getIndexStatus(GetIndexStatusRequest.newBuilder().setItem(item).build()).getItemStatus();
+          if (status.getState() == dev.cairn.search.v1.ItemIndexStatus.State.STATE_INDEXED) {
+            out.add(item);
+          }
+          return null;
+        });
+      }
+    }
+    return out;
   }
 
   IndexSummary summary() {

@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  * is a document the qrels call relevant — and how often the answer is NO_SOURCES.
  *
  * <pre>java -cp tools/target/cairn-tools.jar dev.cairn.tools.eval.ChatSciFactEval --target 127.0.0.1:50051 \
- *   --admin-token $ADMIN [--data ../shared/datasets/scifact] [--queries 100] [--distractors 400]</pre>
+ *   --admin-token $ADMIN [--data ../shared/datasets/scifact] [--queries 100|all] [--distractors 400|all]
+ * java -cp tools/target/cairn-tools.jar dev.cairn.tools.eval.ChatSciFactEval --session FILE [--queries 100|all]
+ *   # a shared load (see EvalSession): the documents it holds, whatever --distractors says</pre>
  */
 public final class ChatSciFactEval {
   /** What one answer scored. */
@@ -42,10 +44,12 @@ public final class ChatSciFactEval {
 
   public static void main(String[] args) throws Exception {
     ToolArgs opts = ToolArgs.parse(args);
-    String target = opts.get("target", "127.0.0.1:50051");
-    String admin = opts.require("admin-token");
-    int queries = opts.integer("queries", 100);
-    int distractors = opts.integer("distractors", 400);
+    EvalSession session = opts.get("session") == null ? null : EvalSession.read(Path.of(opts.get("session")));
+    String target = session != null ? session.target() : opts.get("target", "127.0.0.1:50051");
+    String admin = session != null ? session.adminToken() : opts.require("admin-token");
+    // "all": every query with qrels; --distractors all: the whole corpus
+    int queries = "all".equals(opts.get("queries")) ? Integer.MAX_VALUE : opts.integer("queries", 100);
+    int distractors = "all".equals(opts.get("distractors")) ? Integer.MAX_VALUE / 2 : opts.integer("distractors", 400);
     int concurrency = opts.integer("concurrency", 8);
 
     SciFact all = SciFact.load(Path.of(opts.get("data", "../shared/datasets/scifact")));
@@ -53,15 +57,18 @@ public final class ChatSciFactEval {
     Set<String> relevant = new LinkedHashSet<>();
     relevantOnly.qrels().values().forEach(q -> relevant.addAll(q.keySet()));
     // limit() puts the relevant documents first, then fills up with others in corpus order
-    SciFact data = all.limit(relevant.size() + distractors, queries);
-    System.out.printf(Locale.ROOT, "scifact train subset: %d queries with qrels, %d documents (%d relevant to them, %d others)%n",
-        data.queries().size(), data.corpus().size(), relevant.size(), data.corpus().size() - relevant.size());
+    SciFact wanted = all.limit(relevant.size() + distractors, queries);
 
     ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().maxInboundMessageSize(16 << 20).build();
     try {
-      ApiClient api = ApiClient.newUser(channel, admin, "chat-scifact");
-      Map<String, String> itemToDoc = SciFactEval.load(api, data, concurrency,
-          TimeUnit.MINUTES.toNanos(opts.integer("index-timeout-minutes", 60)));
+      LoadedCorpus loaded = LoadedCorpus.open(channel, admin, session, "chat-scifact", wanted, all, concurrency,
+          TimeUnit.MINUTES.toNanos(opts.integer("index-timeout-minutes", 60)), "true".equals(opts.get("indexed-only")));
+      ApiClient api = loaded.api();
+      Map<String, String> itemToDoc = loaded.itemToDoc();
+      SciFact data = loaded.data();
+      long relevantLoaded = data.corpus().stream().filter(d -> relevant.contains(d.id())).count();
+      System.out.printf(Locale.ROOT, "scifact train: %d queries with qrels, %d of %d documents loaded (%d relevant to them, %d others)%n",
+          data.queries().size(), data.corpus().size(), all.corpus().size(), relevantLoaded, data.corpus().size() - relevantLoaded);
       int[] counts = new int[Outcome.values().length];
       int[] quoted = new int[Outcome.values().length];
       int errors = 0;
@@ -83,7 +90,9 @@ public final class ChatSciFactEval {
         latencies.add((System.nanoTime() - t0) / 1e6);
         counts[o.ordinal()]++;
         if (++n % 25 == 0) {
-          System.out.printf(Locale.ROOT, "  %d queries asked%n", n);
+          // the figure so far, so a run cut short still tells something
+          System.out.printf(Locale.ROOT, "  %d queries asked, precision@1 of citations so far %.4f%n", n,
+              (double) counts[Outcome.RELEVANT_FIRST.ordinal()] / n);
         }
       }
       System.out.println();

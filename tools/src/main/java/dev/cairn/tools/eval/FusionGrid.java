@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * configured; the offline point with the same settings should match it (it checks the replay).
  *
  * <pre>java -cp tools/target/cairn-tools.jar dev.cairn.tools.eval.FusionGrid --target 127.0.0.1:50051 \
- *   --admin-token $ADMIN [--data ../shared/datasets/scifact] [--limit-docs N] [--concurrency 8]</pre>
+ *   --admin-token $ADMIN [--data ../shared/datasets/scifact] [--limit-docs N] [--concurrency 8]
+ * java -cp tools/target/cairn-tools.jar dev.cairn.tools.eval.FusionGrid --session FILE   # a shared load, see EvalSession</pre>
  */
 public final class FusionGrid {
   private static final int DEPTH = 100;
@@ -36,17 +37,20 @@ public final class FusionGrid {
 
   public static void main(String[] argv) throws Exception {
     ToolArgs args = ToolArgs.parse(argv);
-    SciFact data = SciFact.load(Path.of(args.get("data", "../shared/datasets/scifact")));
+    EvalSession session = args.get("session") == null ? null : EvalSession.read(Path.of(args.get("session")));
+    SciFact all = SciFact.load(Path.of(args.get("data", "../shared/datasets/scifact")));
     int limitDocs = Integer.parseInt(args.get("limit-docs", "0"));
-    var all = data;
-    data = new SciFact(limitDocs > 0 ? all.corpus().subList(0, Math.min(limitDocs, all.corpus().size())) : all.corpus(),
+    SciFact data = new SciFact(limitDocs > 0 ? all.corpus().subList(0, Math.min(limitDocs, all.corpus().size())) : all.corpus(),
         all.queries().stream().filter(q -> all.qrels().containsKey(q.id())).toList(), all.qrels());
-    ManagedChannel channel = NettyChannelBuilder.forTarget(args.get("target", "127.0.0.1:50051")).usePlaintext()
-        .maxInboundMessageSize(16 << 20).build();
+    ManagedChannel channel = NettyChannelBuilder.forTarget(session != null ? session.target() : args.get("target", "127.0.0.1:50051"))
+        .usePlaintext().maxInboundMessageSize(16 << 20).build();
     try {
-      ApiClient api = ApiClient.newUser(channel, args.require("admin-token"), "fusion");
-      Map<String, String> itemToDoc = SciFactEval.load(api, data, Integer.parseInt(args.get("concurrency", "8")),
-          TimeUnit.MINUTES.toNanos(Long.parseLong(args.get("index-timeout-minutes", "120"))));
+      LoadedCorpus loaded = LoadedCorpus.open(channel, session != null ? session.adminToken() : args.require("admin-token"), session,
+          "fusion", data, all, Integer.parseInt(args.get("concurrency", "8")),
+          TimeUnit.MINUTES.toNanos(Long.parseLong(args.get("index-timeout-minutes", "120"))), "true".equals(args.get("indexed-only")));
+      ApiClient api = loaded.api();
+      Map<String, String> itemToDoc = loaded.itemToDoc();
+      data = loaded.data();
       List<Lists> lists = new ArrayList<>();
       for (SciFact.Query q : data.queries()) {
         List<SearchHit> lexical = api.hits(q.text(), SearchMode.SEARCH_MODE_LEXICAL, DEPTH);
@@ -61,15 +65,24 @@ public final class FusionGrid {
       report("server SEMANTIC", lists, Lists::semantic);
       report("server HYBRID", lists, Lists::hybrid);
       List<Map.Entry<Point, double[]>> grid = new ArrayList<>();
-      for (int k : new int[] {1, 5, 10, 20, 30, 60, 100}) {
-        for (double wl : new double[] {0.3, 0.5, 0.7, 0.8, 1.0}) {
+      for (int k : new int[] {1, 5, 10, 20, 30, 40, 60, 80, 100}) {
+        for (double wl : new double[] {0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5}) {
           for (int depth : new int[] {10, 20, 50, 100}) {
             Point p = new Point(k, wl, 1.0, depth);
             grid.add(Map.entry(p, score(lists, l -> fuse(l, p))));
           }
         }
       }
+      // the server's defaults (k 60, weights 1 and 1, depth 100), replayed offline: should match "server HYBRID"
+      double[] defaults = score(lists, l -> fuse(l, new Point(60, 1.0, 1.0, 100)));
+      System.out.printf(Locale.ROOT, "offline at the defaults (k 60, weights 1/1, depth 100): nDCG@10 %.4f  Recall@100 %.4f%n",
+          defaults[0], defaults[1]);
       grid.sort(Comparator.comparingDouble((Map.Entry<Point, double[]> e) -> -e.getValue()[0]));
+      double best = grid.getFirst().getValue()[0];
+      for (double within : new double[] {0.002, 0.005, 0.01}) {
+        System.out.printf(Locale.ROOT, "points within %.3f of the best nDCG@10: %d of %d%n", within,
+            grid.stream().filter(e -> e.getValue()[0] >= best - within).count(), grid.size());
+      }
       System.out.println("fusion grid (semantic weight 1), best first:");
       for (var e : grid) {
         Point p = e.getKey();

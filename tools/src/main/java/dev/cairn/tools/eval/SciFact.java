@@ -71,6 +71,23 @@ record SciFact(List<Doc> corpus, List<Query> queries, Map<String, Map<String, In
     return new SciFact(docs, kept.stream().filter(q -> narrowed.containsKey(q.id())).toList(), narrowed);
   }
 
+  /**
+   * What a shared, already loaded corpus supports: the documents in {@code loaded}, this set's
+   * queries whose qrels still name one of them, the qrels narrowed to them.
+   */
+  SciFact restrictTo(Set<String> loaded) {
+    List<Doc> docs = corpus.stream().filter(d -> loaded.contains(d.id())).toList();
+    Map<String, Map<String, Integer>> narrowed = new LinkedHashMap<>();
+    for (Query q : queries) {
+      Map<String, Integer> rels = new LinkedHashMap<>(qrels.getOrDefault(q.id(), Map.of()));
+      rels.keySet().retainAll(loaded);
+      if (!rels.isEmpty()) {
+        narrowed.put(q.id(), rels);
+      }
+    }
+    return new SciFact(docs, queries.stream().filter(q -> narrowed.containsKey(q.id())).toList(), narrowed);
+  }
+
   private static Path firstExisting(Path dir, String... names) throws IOException {
     for (String name : names) {
       if (Files.exists(dir.resolve(name))) {

@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  * <pre>java -cp tools/target/cairn-tools.jar dev.cairn.tools.eval.SciFactEval \
  *   --target 127.0.0.1:50051 --admin-token $ADMIN --jdbc jdbc:postgresql://localhost:5432/cairn \
  *   [--data ../shared/datasets/scifact] [--limit-docs N] [--limit-queries N] [--concurrency 8] \
- *   [--modes LEXICAL,SEMANTIC,HYBRID] [--or-words false] [--index-timeout-minutes 60]</pre>
+ *   [--modes LEXICAL,SEMANTIC,HYBRID] [--or-words false] [--index-timeout-minutes 60] [--indexed-only true]
+ * java -cp tools/target/cairn-tools.jar dev.cairn.tools.eval.SciFactEval --session FILE [options]   # a shared load, see EvalSession</pre>
  */
 public final class SciFactEval {
   static final int NDCG_AT = 10;
@@ -41,9 +42,10 @@ public final class SciFactEval {
 
   public static void main(String[] args) throws Exception {
     ToolArgs opts = ToolArgs.parse(args);
-    String target = opts.get("target", "127.0.0.1:50051");
-    String admin = opts.require("admin-token");
-    String jdbc = opts.require("jdbc");
+    EvalSession session = opts.get("session") == null ? null : EvalSession.read(Path.of(opts.get("session")));
+    String target = session != null ? session.target() : opts.get("target", "127.0.0.1:50051");
+    String admin = session != null ? session.adminToken() : opts.require("admin-token");
+    String jdbc = session != null && session.get("jdbc") != null ? session.get("jdbc") : opts.require("jdbc");
     int concurrency = Integer.parseInt(opts.get("concurrency", "8"));
     int limitDocs = Integer.parseInt(opts.get("limit-docs", "0"));
     int limitQueries = Integer.parseInt(opts.get("limit-queries", "0"));
@@ -53,11 +55,11 @@ public final class SciFactEval {
       modes.add(SearchMode.valueOf("SEARCH_MODE_" + m.strip().toUpperCase(Locale.ROOT)));
     }
 
-    SciFact data = SciFact.load(Path.of(opts.get("data", "../shared/datasets/scifact")));
+    SciFact all = SciFact.load(Path.of(opts.get("data", "../shared/datasets/scifact")));
+    SciFact data = all;
     if (limitDocs > 0 || limitQueries > 0) {
       data = data.limit(limitDocs > 0 ? limitDocs : Integer.MAX_VALUE, limitQueries > 0 ? limitQueries : Integer.MAX_VALUE);
     } else {
-      var all = data;
       data = new SciFact(all.corpus(), all.queries().stream().filter(q -> all.qrels().containsKey(q.id())).toList(), all.qrels());
     }
     System.out.printf(Locale.ROOT, "scifact train: %d documents, %d queries with qrels, %d in flight%n",
@@ -65,8 +67,11 @@ public final class SciFactEval {
 
     ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().maxInboundMessageSize(16 << 20).build();
     try {
-      ApiClient api = ApiClient.newUser(channel, admin, "scifact");
-      Map<String, String> itemToDoc = load(api, data, concurrency, indexTimeout);
+      LoadedCorpus loaded = LoadedCorpus.open(channel, admin, session, "scifact", data, all, concurrency, indexTimeout,
+          "true".equals(opts.get("indexed-only")));
+      ApiClient api = loaded.api();
+      Map<String, String> itemToDoc = loaded.itemToDoc();
+      data = loaded.data();
       List<Row> rows = new ArrayList<>();
       for (SearchMode mode : modes) {
         rows.add(evaluate(mode.name().substring("SEARCH_MODE_".length()), data, q -> {
@@ -139,12 +144,18 @@ public final class SciFactEval {
     double uploadSeconds = (System.nanoTime() - start) / 1e9;
     System.out.printf(Locale.ROOT, "uploaded %d documents in %.1f s (%.1f docs/s)%n", itemToDoc.size(), uploadSeconds,
         itemToDoc.size() / uploadSeconds);
+    waitIndexed(api, data.corpus().size(), start, timeoutNanos);
+    return itemToDoc;
+  }
+
+  /** Polls GetIndexStatus until {@code documents} items are indexed or failed and none is pending; prints the throughput from {@code start}. */
+  static void waitIndexed(ApiClient api, int documents, long start, long timeoutNanos) throws InterruptedException {
     IndexSummary s;
     long lastPrint = 0;
     while (true) {
       s = api.summary();
       long now = System.nanoTime();
-      if (s.getPendingCount() == 0 && s.getIndexedCount() + s.getFailedCount() >= data.corpus().size()) {
+      if (s.getPendingCount() == 0 && s.getIndexedCount() + s.getFailedCount() >= documents) {
         break;
       }
       if (now - start > timeoutNanos) {
@@ -155,12 +166,11 @@ public final class SciFactEval {
             s.getIndexedCount(), s.getFailedCount(), s.getPendingCount(), s.getLag().getSeconds());
         lastPrint = now;
       }
-      Thread.sleep(250);
+      Thread.sleep(1000); // a summary counts every item of the user: polled gently, the figure only needs seconds
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf(Locale.ROOT, "indexed %d documents (%d failed) in %.1f s from the first upload: %.1f docs/s%n",
-        s.getIndexedCount(), s.getFailedCount(), seconds, data.corpus().size() / seconds);
-    return itemToDoc;
+        s.getIndexedCount(), s.getFailedCount(), seconds, documents / seconds);
   }
 
   /** Runs every query through {@code ranker}; a mode the server refuses on the first query is reported, not fatal. */
@@ -197,7 +207,7 @@ public final class SciFactEval {
       recall += Metrics.recall(ranking, rels, RECALL_AT);
       n++;
     }
-    System.out.printf(Locale.ROOT, "  %s: %d queries done%n", name, n);
+    System.out.printf(Locale.ROOT, "  %s: %d queries done: nDCG@10 %.4f, Recall@100 %.4f%n", name, n, ndcg / n, recall / n);
     return new Row(name, n, ndcg / n, recall / n, Metrics.quantile(latencies, 0.5), Metrics.quantile(latencies, 0.99), errors,
         errors == 0 ? "" : errors + " errors, last: " + note);
   }
