@@ -48,11 +48,11 @@ COPY --from=web --chown=0:0 /src/web/dist/ /opt/cairn/web/
 # Defaults for a plain `docker run`; the chart sets each of these itself. The JVM's temp files
 # (ONNX Runtime's native libraries) go to /tmp, a writable volume under a read-only root.
 ENV CAIRN_DATA_DIR=/var/lib/cairn \
-    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError -XX:+UseG1GC -Djava.io.tmpdir=/tmp"
 USER 10001:10001
 WORKDIR /var/lib/cairn
 VOLUME ["/var/lib/cairn", "/tmp"]
 # gRPC, Prometheus /metrics, the console (when CAIRN_WEB_DIR=/opt/cairn/web), MCP (when enabled)
 EXPOSE 50051 9464 8081 8090
 # the chart's image.command; its migration Job appends `migrate` (and `rewrap-keys`)
-ENTRYPOINT ["java", "-jar", "/opt/cairn/cairn-server.jar"]
+ENTRYPOINT ["java", "--add-modules=jdk.incubator.vector", "-jar", "/opt/cairn/cairn-server.jar"]

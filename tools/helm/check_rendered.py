@@ -13,9 +13,11 @@ SECRET_VARS = {
     "CAIRN_ADMIN_TOKEN", "CAIRN_EMBEDDINGS_KEY",
 }
 REQUIRED_SECRET_VARS = {
-    "CAIRN_DATABASE_URL", "CAIRN_DATABASE_PASSWORD", "CAIRN_DATABASE_APP_PASSWORD", "CAIRN_KEK",
+    "CAIRN_DATABASE_URL", "CAIRN_DATABASE_APP_PASSWORD", "CAIRN_KEK",
     "CAIRN_AUDIT_HMAC_KEY", "CAIRN_ATTESTATION_KEY",
 }
+# the schema owner's password: only where migrations run (the hook Job, or pods without it)
+OWNER_SECRET = "CAIRN_DATABASE_PASSWORD"
 ALERTS = {
     "CairnDown", "CairnErrorRateHigh", "CairnLatencyHigh", "CairnJobBacklog", "CairnIngestionLag",
     "CairnJobsDeadLettered", "CairnPoolSaturated", "CairnPoolTimeouts", "CairnAuditVerificationFailed",
@@ -86,7 +88,10 @@ def check_migration(variant, server, jobs):
     server_env = {e["name"]: e.get("value") for e in pod_spec(server)["containers"][0]["env"]}
     if not jobs:
         check("CAIRN_DATABASE_MIGRATE" not in server_env, "no migration hook, yet the server pods do not migrate")
+        check(OWNER_SECRET in server_env, "no migration hook: the pods migrate, yet get no owner password")
         return
+    check(OWNER_SECRET not in server_env,
+          "server pods get the schema owner's password although the hook Job migrates (they need only the app role)")
     job = jobs[0]
     hooks = job["metadata"].get("annotations", {}).get("helm.sh/hook", "")
     check(set(hooks.split(",")) == {"pre-install", "pre-upgrade"}, f"migration Job hook is {hooks!r}")
@@ -99,9 +104,10 @@ def check_migration(variant, server, jobs):
     for c in spec.get("initContainers", []) + spec["containers"]:
         env = {e["name"]: e for e in c["env"]}
         check("CAIRN_DATABASE_MIGRATE" not in env, f"migration Job/{c['name']}: CAIRN_DATABASE_MIGRATE is set: it must migrate")
-        check(env.keys() == {k for k in server_env if k != "CAIRN_DATABASE_MIGRATE"},
-              f"migration Job/{c['name']}: its environment differs from the server's: "
-              f"{sorted(env.keys() ^ (server_env.keys() - {'CAIRN_DATABASE_MIGRATE'}))}")
+        expected_env = (server_env.keys() - {"CAIRN_DATABASE_MIGRATE"}) | {OWNER_SECRET}
+        check(env.keys() == expected_env,
+              f"migration Job/{c['name']}: its environment is not the server's plus the owner password: "
+              f"{sorted(env.keys() ^ expected_env)}")
 
 
 def main():
@@ -135,6 +141,12 @@ def main():
     port = next(p["containerPort"] for p in c["ports"] if p["name"] == "grpc")
     for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
         check(c.get(probe, {}).get("grpc", {}).get("port") == port, f"server: {probe} is not a gRPC health probe on {port}")
+
+    # Lucene's HNSW search runs its SIMD code only with the vector module added to the JVM
+    for d in [server] + jobs:
+        for ct in pod_spec(d).get("initContainers", []) + pod_spec(d)["containers"]:
+            check("--add-modules=jdk.incubator.vector" in ct.get("command", []),
+                  f"{d['metadata']['name']}/{ct['name']}: the JVM runs without --add-modules=jdk.incubator.vector")
 
     check_migration(variant, server, jobs)
 

@@ -81,11 +81,11 @@ b umount "$ctr" >/dev/null
 # the Dockerfile's runtime stage, setting for setting
 b config \
   --env CAIRN_DATA_DIR=/var/lib/cairn \
-  --env "JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp" \
+  --env "JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError -XX:+UseG1GC -Djava.io.tmpdir=/tmp" \
   --user 10001:10001 --workingdir /var/lib/cairn \
   --volume /var/lib/cairn --volume /tmp \
   --port 50051 --port 9464 --port 8081 --port 8090 \
-  --entrypoint '["java", "-jar", "/opt/cairn/cairn-server.jar"]' --cmd '' \
+  --entrypoint '["java", "--add-modules=jdk.incubator.vector", "-jar", "/opt/cairn/cairn-server.jar"]' --cmd '' \
   --label org.opencontainers.image.source=cairn --label "org.opencontainers.image.revision=$(git -C "$repo" rev-parse HEAD)" \
   "$ctr"
 image="localhost/cairn/cairn-server:check"
@@ -98,7 +98,7 @@ config="$(b inspect --type image "$image")"
 python3 - "$config" <<'PY' || problems+=("image config")
 import json, sys
 c = json.loads(sys.argv[1])["OCIv1"]["config"]
-ok = c.get("User") == "10001:10001" and c.get("Entrypoint") == ["java", "-jar", "/opt/cairn/cairn-server.jar"] \
+ok = c.get("User") == "10001:10001" and c.get("Entrypoint") == ["java", "--add-modules=jdk.incubator.vector", "-jar", "/opt/cairn/cairn-server.jar"] \
     and "CAIRN_DATA_DIR=/var/lib/cairn" in c.get("Env", []) and set(c.get("Volumes", {})) == {"/var/lib/cairn", "/tmp"}
 print(f"image config: user {c.get('User')}, entrypoint {c.get('Entrypoint')}, volumes {sorted(c.get('Volumes', {}))}, ports {sorted(c.get('ExposedPorts', {}))}")
 sys.exit(0 if ok else 1)
@@ -114,7 +114,7 @@ run sh -c '! test -w /opt/cairn/cairn-server.jar && ! test -w /opt/cairn/web/ind
 run sh -c 'test -w /var/lib/cairn' || problems+=("/var/lib/cairn is not writable by the server's user")
 # `migrate` without a database URL: the jar's CLI answers (exit 2, one line) — the JRE runs it
 set +e
-migrate_out="$(run java -jar /opt/cairn/cairn-server.jar migrate 2>&1)"
+migrate_out="$(run java --add-modules=jdk.incubator.vector -jar /opt/cairn/cairn-server.jar migrate 2>&1)"
 migrate_rc=$?
 set -e
 echo "image: migrate without CAIRN_DATABASE_URL -> exit $migrate_rc: $(grep 'cairn migrate' <<<"$migrate_out")"

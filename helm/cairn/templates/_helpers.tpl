@@ -51,7 +51,7 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/*
 The server's environment: the chart-managed settings, the plain settings from .Values.config,
-and every secret as a secretKeyRef (never a literal value).
+and every secret but the owner's password (cairn.ownerEnv) as a secretKeyRef (never a literal value).
 */}}
 {{- define "cairn.env" -}}
 - name: CAIRN_GRPC_PORT
@@ -105,7 +105,7 @@ and every secret as a secretKeyRef (never a literal value).
   value: {{ $value | toString | quote }}
 {{- end }}
 {{- $secret := .Values.secrets.existingSecret }}
-{{- $required := dict "CAIRN_DATABASE_URL" .Values.secrets.databaseUrl "CAIRN_DATABASE_PASSWORD" .Values.secrets.databasePassword "CAIRN_DATABASE_APP_PASSWORD" .Values.secrets.databaseAppPassword "CAIRN_KEK" .Values.secrets.kek "CAIRN_AUDIT_HMAC_KEY" .Values.secrets.auditHmacKey "CAIRN_ATTESTATION_KEY" .Values.secrets.attestationKey }}
+{{- $required := dict "CAIRN_DATABASE_URL" .Values.secrets.databaseUrl "CAIRN_DATABASE_APP_PASSWORD" .Values.secrets.databaseAppPassword "CAIRN_KEK" .Values.secrets.kek "CAIRN_AUDIT_HMAC_KEY" .Values.secrets.auditHmacKey "CAIRN_ATTESTATION_KEY" .Values.secrets.attestationKey }}
 {{- range $name := keys $required | sortAlpha }}
 - name: {{ $name }}
   valueFrom:
@@ -124,6 +124,18 @@ and every secret as a secretKeyRef (never a literal value).
       optional: true
 {{- end }}
 {{- end }}
+{{- end }}
+
+{{/*
+The schema owner's password: only for what migrates (the hook Job, or every pod when the hook is
+off). Pods behind the hook check the schema version as the application role and never see it.
+*/}}
+{{- define "cairn.ownerEnv" -}}
+- name: CAIRN_DATABASE_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.secrets.existingSecret }}
+      key: {{ .Values.secrets.databasePassword }}
 {{- end }}
 
 {{/* Writable mounts; the root filesystem is read-only. */}}

@@ -173,23 +173,26 @@ public final class CairnServer implements AutoCloseable {
     resources.add(tracing);
     createDataDir();
     var db = config.database();
-    String ownerUrl;
+    String jdbcUrl;
     String appPassword;
     if (db.embedded()) {
       EmbeddedDatabase embedded = EmbeddedDatabase.start(config.dataDir().resolve("postgres"), db.embeddedPort());
       resources.add(embedded);
-      ownerUrl = embedded.jdbcUrl();
+      jdbcUrl = embedded.jdbcUrl();
       appPassword = embeddedAppPassword();
     } else {
-      ownerUrl = requireNonNull(db.url());
+      jdbcUrl = requireNonNull(db.url());
       appPassword = requireNonNull(db.appPassword());
     }
-    var bootstrap = new DatabaseBootstrap(ownerUrl, db.ownerUser(), db.ownerPassword());
+    DatabaseBootstrap bootstrap;
     if (db.migrate()) {
+      bootstrap = new DatabaseBootstrap(jdbcUrl, db.ownerUser(), db.ownerPassword());
       bootstrap.ensureAppRole(db.appUser(), appPassword);
       bootstrap.migrate(db.appUser());
     } else {
-      // the migrate command (a Helm hook Job) did both before any replica started: replicas never race
+      // the migrate command (a Helm hook Job) did both before any replica started: replicas never
+      // race, and check as the app role, so they need no owner credentials at all
+      bootstrap = new DatabaseBootstrap(jdbcUrl, db.appUser(), appPassword);
       bootstrap.requireMigrated(db.appUser());
       log.info("database migrations: not applied at start (CAIRN_DATABASE_MIGRATE=false); the schema is current");
     }
@@ -198,7 +201,7 @@ public final class CairnServer implements AutoCloseable {
     var metrics = new Metrics();
     resources.add(metrics);
     meters = metrics.registry();
-    database = new Database(ownerUrl, db.appUser(), appPassword, db.poolSize(), metrics.registry(), clock,
+    database = new Database(jdbcUrl, db.appUser(), appPassword, db.poolSize(), metrics.registry(), clock,
         config.vault().maxItemsPerUser(), tracing.tracer());
     resources.add(database);
 

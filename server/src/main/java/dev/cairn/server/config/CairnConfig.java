@@ -61,7 +61,8 @@ public record CairnConfig(
    * Where PostgreSQL is.
    *
    * @param url JDBC URL of an external server, or null to start an embedded one under dataDir
-   * @param ownerUser the role that owns the schema and runs migrations
+   * @param ownerUser the role that owns the schema and runs migrations (not used when migrate is
+   *     false: the checks run as appUser)
    * @param ownerPassword its password (may be empty)
    * @param appUser the least-privilege role the server's queries run as (no BYPASSRLS)
    * @param appPassword its password; generated and kept in dataDir for the embedded database

@@ -52,6 +52,30 @@ class MigrateCommandTest {
         "CAIRN_METRICS_PORT", "-1"));
   }
 
+  /**
+   * A replica as the chart starts it: migrate off and only the app role's credentials. The owner
+   * is a role that does not exist, so any connection as the owner fails the start.
+   */
+  private CairnConfig appRoleOnly(String databaseUrl) {
+    return CairnTestServer.config(Map.of(
+        "CAIRN_DATABASE_URL", databaseUrl,
+        "CAIRN_DATABASE_MIGRATE", "false",
+        "CAIRN_DATABASE_USER", "no_owner_credentials_here",
+        "CAIRN_DATABASE_PASSWORD", "not-the-owner-password",
+        "CAIRN_JOBS_CONCURRENCY", "0",
+        "CAIRN_METRICS_PORT", "-1"));
+  }
+
+  private void asOwner(String sql) throws SQLException {
+    try (var c = DriverManager.getConnection(url, "postgres", ""); var st = c.createStatement()) {
+      st.execute(sql);
+    }
+  }
+
+  private static CairnServer start(CairnConfig config) {
+    return CairnServer.start(config, new MutableClock(), new PrintStream(PrintStream.nullOutputStream()));
+  }
+
   private int migrate(String databaseUrl) {
     return MigrateCommand.run(config(databaseUrl, "true"), new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
@@ -86,6 +110,51 @@ class MigrateCommandTest {
         channel.shutdownNow();
       }
     }
+  }
+
+  @Test
+  void serverWithMigrateOffStartsAndServesWithOnlyTheAppRoleCredentials() throws Exception {
+    assertThat(migrate(url)).isZero();
+
+    try (var server = start(appRoleOnly(url))) {
+      ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", server.grpcPort()).usePlaintext().build();
+      try {
+        User created = IdentityServiceGrpc.newBlockingStub(channel)
+            .withCallCredentials(CairnTestServer.bearer(CairnTestServer.ADMIN_TOKEN))
+            .createUser(CreateUserRequest.newBuilder().setUser(User.newBuilder().setUsername("app-role-only")).build())
+            .getUser();
+        assertThat(created.getUsername()).isEqualTo("app-role-only");
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void appRoleVersionCheckSeesAMigrationMissingFromTheHistory() throws Exception {
+    assertThat(migrate(url)).isZero();
+    // as if this build were one migration ahead of the Job that last ran
+    asOwner("DELETE FROM cairn.flyway_schema_history"
+        + " WHERE installed_rank = (SELECT max(installed_rank) FROM cairn.flyway_schema_history)");
+
+    assertThatThrownBy(() -> start(appRoleOnly(url)))
+        .isInstanceOf(DatabaseBootstrap.NotMigratedException.class)
+        .hasMessageContaining("1 migration pending");
+  }
+
+  @Test
+  void appRoleThatCannotReadTheHistoryIsToldToRunMigrate() throws Exception {
+    assertThat(migrate(url)).isZero();
+    // a database last migrated by a build from before migrate granted the read
+    asOwner("REVOKE SELECT ON cairn.flyway_schema_history FROM " + TestDatabase.APP_ROLE);
+
+    assertThatThrownBy(() -> start(appRoleOnly(url)))
+        .isInstanceOf(DatabaseBootstrap.NotMigratedException.class)
+        .hasMessageContaining("could not read the schema version from cairn.flyway_schema_history as " + TestDatabase.APP_ROLE)
+        .hasMessageContaining("java -jar cairn-server.jar migrate");
+
+    assertThat(migrate(url)).as("migrate again restores the read").isZero();
+    start(appRoleOnly(url)).close();
   }
 
   @Test
