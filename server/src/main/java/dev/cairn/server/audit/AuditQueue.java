@@ -3,6 +3,7 @@ package dev.cairn.server.audit;
 import static dev.cairn.server.db.jooq.Tables.AUDIT_HEADS;
 import static dev.cairn.server.db.jooq.Tables.AUDIT_PENDING;
 
+import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.db.jooq.tables.records.AuditEventsRecord;
 import dev.cairn.server.db.jooq.tables.records.AuditPendingRecord;
 import dev.cairn.server.audit.AuditLog;
@@ -103,7 +104,7 @@ final class AuditQueue {
     q.setViaLink(r.getObject(7, UUID.class));
     q.setViaConsent(r.getObject(8, UUID.class));
     q.setOutcome(r.getString(9));
-    q.setDetails(JSONB.valueOf(r.getString(10)));
+    q.setDetails(Jsonb.fromDatabase(r.getString(10)));
     q.setRequestId(r.getString(11));
     return q;
   }
@@ -162,7 +163,7 @@ final class AuditQueue {
       link[i] = e.getViaLink();
       consent[i] = e.getViaConsent();
       outcome[i] = e.getOutcome();
-      details[i] = e.getDetails() == null ? null : e.getDetails().data();
+      details[i] = e.getDetails() == null ? null : Jsonb.text(e.getDetails());
       request[i] = e.getRequestId();
       queueId[i] = e.getQueueId();
       prev[i] = e.getPrevHash();

@@ -37,6 +37,11 @@ public final class Jsonb {
     return of(JsonParser.parseString(json).getAsJsonObject());
   }
 
+  /** A JSONB value from the text PostgreSQL returned (a JDBC read), unchanged; null for SQL NULL. */
+  public static @Nullable JSONB fromDatabase(@Nullable String text) {
+    return text == null ? null : JSONB.valueOf(text);
+  }
+
   /** The JSON text of a JSONB value, as PostgreSQL returned it. */
   public static String text(JSONB json) {
     return json.data();
