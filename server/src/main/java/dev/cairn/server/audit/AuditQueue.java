@@ -6,7 +6,6 @@ import static dev.cairn.server.db.jooq.Tables.AUDIT_PENDING;
 import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.db.jooq.tables.records.AuditEventsRecord;
 import dev.cairn.server.db.jooq.tables.records.AuditPendingRecord;
-import dev.cairn.server.audit.AuditLog;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -131,13 +131,21 @@ public final class ContentStore {
   public Blob writeSmall(DSLContext sql, UUID owner, UUID item, byte[] content) {
     UUID blob = ids.get();
     Aead aead = dataKeys.forOwner(sql, owner);
-    int segments = 0;
-    for (int offset = 0; offset < content.length || segments == 0; offset += SEGMENT_BYTES) {
-      byte[] plain = Arrays.copyOfRange(content, offset, Math.min(content.length, offset + SEGMENT_BYTES));
-      repository.insertSegment(sql, owner, item, blob, segments, ContentCipher.encryptSegment(aead, owner, item, blob, segments, plain));
-      segments++;
+    List<byte[]> segments = encryptSegments(aead, owner, item, blob, content);
+    for (int seq = 0; seq < segments.size(); seq++) {
+      repository.insertSegment(sql, owner, item, blob, seq, segments.get(seq));
     }
-    return new Blob(blob, segments, content.length, sha256().digest(content));
+    return new Blob(blob, segments.size(), content.length, sha256().digest(content));
+  }
+
+  /** Small content cut into segments and encrypted in order; empty content is one empty segment. */
+  private static List<byte[]> encryptSegments(Aead aead, UUID owner, UUID item, UUID blob, byte[] content) {
+    var segments = new ArrayList<byte[]>();
+    for (int offset = 0; offset < content.length || segments.isEmpty(); offset += SEGMENT_BYTES) {
+      byte[] plain = Arrays.copyOfRange(content, offset, Math.min(content.length, offset + SEGMENT_BYTES));
+      segments.add(ContentCipher.encryptSegment(aead, owner, item, blob, segments.size(), plain));
+    }
+    return segments;
   }
 
   /**
@@ -164,11 +172,7 @@ public final class ContentStore {
     }
     Aead aead = dataKeys.unwrap(owner, key);
     UUID blob = ids.get();
-    var segments = new ArrayList<byte[]>();
-    for (int offset = 0; offset < content.length || segments.isEmpty(); offset += SEGMENT_BYTES) {
-      byte[] plain = Arrays.copyOfRange(content, offset, Math.min(content.length, offset + SEGMENT_BYTES));
-      segments.add(ContentCipher.encryptSegment(aead, owner, item, blob, segments.size(), plain));
-    }
+    List<byte[]> segments = encryptSegments(aead, owner, item, blob, content);
     return new Sealed(new Blob(blob, segments.size(), content.length, sha256().digest(content)), segments, key);
   }
 
