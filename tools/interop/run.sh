@@ -6,6 +6,8 @@
 # INVALID_ARGUMENT + google.rpc.Status details (ErrorInfo domain cairn.dev, BadRequest field `name`),
 # and chat: a searchable document is indexed, an answer streams with citations and contiguous
 # code-point offsets, StreamMessage resumes it from mid-answer; Node also cancels a detached answer.
+# Then every metric the chart's dashboard and alerts query must be in the server's /metrics after a
+# few calls into each area (tools/dashboard/check_metrics.py; see OPERATIONS.md, "Dashboard").
 #
 #   ./mvnw -B -DskipTests install      # builds server/target/cairn-server.jar and proto/target/proto-deps
 #   tools/interop/run.sh               # from any directory; exits non-zero if any check fails
@@ -81,6 +83,21 @@ run_client() {
 }
 run_client node node "$HERE/node/check.mjs" --target "$CAIRN_TARGET" --token-file "$CAIRN_TOKEN_FILE"
 run_client python "$PY_DIR/.venv/bin/python" "$PY_DIR/check.py" --target "$CAIRN_TARGET" --token-file "$CAIRN_TOKEN_FILE"
+
+# The chart's dashboard and alerts against this server's /metrics: a few calls into every area
+# (tools/dashboard/exercise.py, reusing the stubs check.py generated), then every metric name,
+# matched label and grouping label they query must be in one scrape (tools/dashboard/check_metrics.py).
+echo "== metrics (dashboard and alerts)"
+metrics_started=$SECONDS
+if "$PY_DIR/.venv/bin/python" "$CAIRN_REPO/tools/dashboard/exercise.py" --target "$CAIRN_TARGET" \
+      --token-file "$CAIRN_TOKEN_FILE" >"$WORK/exercise.out" 2>&1 \
+    && python3 "$CAIRN_REPO/tools/dashboard/check_metrics.py" --metrics-url "$CAIRN_METRICS_URL"; then
+  total_passed=$((total_passed + 1))
+else
+  cat "$WORK/exercise.out"
+  total_failed=$((total_failed + 1))
+fi
+echo "metrics: $((SECONDS - metrics_started)) s"
 
 CHECKS_RAN=1
 if [[ $total_failed -ne 0 ]]; then
