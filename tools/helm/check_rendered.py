@@ -176,6 +176,11 @@ def main():
         check(ALERTS <= alerts, f"alerts missing: {sorted(ALERTS - alerts)}")
     monitors = by_kind.get("ServiceMonitor", [])
     check(any(e["port"] == "metrics" for m in monitors for e in m["spec"]["endpoints"]), "no ServiceMonitor on the metrics port")
+    # the gRPC meters' `service` label, renamed exported_service by the Operator's own `service`
+    # target label, must be put back: the dashboard and alerts group and filter by it
+    check(any(r.get("sourceLabels") == ["exported_service"] and r.get("targetLabel") == "service"
+              for m in monitors for e in m["spec"]["endpoints"] if e["port"] == "metrics"
+              for r in e.get("metricRelabelings", [])), "the ServiceMonitor does not restore the gRPC `service` label")
     for kind in ("Service", "PodDisruptionBudget", "NetworkPolicy"):
         check(kind in kinds, f"no {kind}")
 
