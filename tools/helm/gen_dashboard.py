@@ -1,5 +1,7 @@
 """Writes helm/cairn/dashboards/cairn.json, the Grafana dashboard the chart ships (run after changing a
-panel; CI checks the JSON and, in MonitoringContractTest, that every metric it queries is exported)."""
+panel; CI checks the JSON in tools/helm/run.sh and, in tools/interop/run.sh with
+tools/dashboard/check_metrics.py and in MonitoringContractTest, that every series it queries is
+exported by a running server; tools/dashboard/render.sh draws it from a real run)."""
 import json
 import pathlib
 import sys
@@ -115,6 +117,17 @@ ts("Token cache", [(f'sum by (result) (rate(cairn_auth_cache_lookups_total{{{S}}
    desc="bypass: the replica asks the database for each call because its LISTEN connection is down (CairnAuthListenerDown).")
 nextrow(8)
 
+row("Chat")
+ts("Answers in progress", [(f'sum by (pod) (cairn_chat_generations_active{{{S}}})', "generating {{pod}}"),
+                           (f'sum by (pod) (cairn_chat_streams_active{{{S}}})', "streams open {{pod}}")], x=0, w=8,
+   desc="Answers a replica is generating, and SendMessage/StreamMessage calls streaming one to a client.")
+ts("Time to first token p95 by generator", [(f'histogram_quantile(0.95, sum by (le, generator) (rate(cairn_chat_time_to_first_token_seconds_bucket{{{S}}}[$__rate_interval])))', "{{generator}}")], unit="s", x=8, w=8,
+   desc="From a send reaching the server (authentication included) to the first answer text.")
+ts("Retrieval before an answer", [(f'histogram_quantile(0.95, sum by (le) (rate(cairn_chat_retrieval_seconds_bucket{{{S}}}[$__rate_interval])))', "p95"),
+                                  (f'sum(rate(cairn_chat_retrieval_seconds_sum{{{S}}}[$__rate_interval])) / sum(rate(cairn_chat_retrieval_seconds_count{{{S}}}[$__rate_interval]))', "mean")], unit="s", x=16, w=8,
+   desc="The hybrid search with the question's vector, the passages read and audited, the citations stored.")
+nextrow(8)
+
 row("Audit")
 ts("Audit verification failures", [(f'sum by (source) (increase(cairn_audit_verification_failures_total{{{S}}}[$__rate_interval]))', "{{source}}")], x=0, w=12,
    desc="verify: a VerifyAuditLog call found a broken chain; checkpoint: the signer refused to sign over one. Either is an incident.")
@@ -137,7 +150,7 @@ def var(name, query, label, include_all=False):
 dashboard = {
     "uid": "cairn-overview",
     "title": "Cairn",
-    "description": "Cairn server replicas: gRPC calls, database pool, job queue, search and indexing, audit, JVM. Panels and alerts in OPERATIONS.md.",
+    "description": "Cairn server replicas: gRPC calls, database pool, job queue, search and indexing, chat, audit, JVM. Panels and alerts in OPERATIONS.md.",
     "tags": ["cairn"],
     "editable": True,
     "graphTooltip": 1,
