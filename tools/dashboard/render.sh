@@ -54,6 +54,7 @@ PROM_PID=""
 # Prometheus first, then the library's cleanup (server log on failure, server stopped, WORK removed).
 _render_cleanup() {
   local rc=$?
+  set +e   # else, after a failure, `(exit "$rc")` would end the trap before Cairn is stopped
   cairn_stop_pid "$PROM_PID" prometheus
   (exit "$rc")
   _cairn_work_cleanup
