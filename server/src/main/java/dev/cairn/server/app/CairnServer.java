@@ -256,7 +256,8 @@ public final class CairnServer implements AutoCloseable {
     resources.add(chat);
     cairnServices.addAll(chat.services());
 
-    ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    // named: logback finds an unnamed virtual thread's name by reflection on every log line
+    ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("cairn-call-", 0).factory());
     resources.add(executor::shutdownNow);
     builder
         .executor(executor)

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -142,8 +143,13 @@ public final class DataKeys {
     return new Rewrap(rewrapped, skipped);
   }
 
+  /** Tink's primitive, or the same computation on pooled ciphers for the usual one-key keyset. */
   private static Aead aead(KeysetHandle handle) {
     try {
+      Optional<Aead> pooled = PooledAesGcm.of(handle);
+      if (pooled.isPresent()) {
+        return pooled.get();
+      }
       return handle.getPrimitive(RegistryConfiguration.get(), Aead.class);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("data key is not an AEAD keyset", e);

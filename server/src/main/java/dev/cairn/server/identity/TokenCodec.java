@@ -52,11 +52,31 @@ final class TokenCodec {
     return Optional.of(new Parsed(UUID.fromString(dashed(m.group(1))), m.group(2)));
   }
 
+  /**
+   * Hashes on every call (the secret of a cached token too) from a clone of one digest that is
+   * never updated: {@code MessageDigest.getInstance} searches the providers each time, and a
+   * thread-local digest would be made anew on every virtual thread.
+   */
   static byte[] sha256(String secret) {
+    return fresh().digest(secret.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static final MessageDigest SHA256 = newSha256();
+
+  private static MessageDigest newSha256() {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is always available", e);
+    }
+  }
+
+  /** A digest in its initial state; concurrent clones of the untouched prototype are safe. */
+  private static MessageDigest fresh() {
+    try {
+      return (MessageDigest) SHA256.clone();
+    } catch (CloneNotSupportedException e) {
+      return newSha256(); // a provider whose digest cannot be cloned: look it up each time
     }
   }
 

@@ -104,7 +104,7 @@ public final class ItemsRpc {
   public void getItem(GetItemRequest request, StreamObserver<GetItemResponse> response) {
     boolean full = request.getView() == ItemView.ITEM_VIEW_FULL;
     var read = service.get(CallContext.caller(), ResourceNames.idOf(request.getName()), request.getVersion(), full);
-    Item.Builder item = toProto(read.item(), read.version()).toBuilder();
+    Item.Builder item = builder(read.item(), read.version());
     if (read.payload() != null) {
       if (read.item().kind() == Kind.DOCUMENT) {
         // the plaintext was decrypted for this response alone and is never written again
@@ -196,6 +196,11 @@ public final class ItemsRpc {
 
   /** The item's proto, without payload; with {@code version} its content facts are that version's. */
   static Item toProto(Items.Item item, @Nullable Version version) {
+    return builder(item, version).build();
+  }
+
+  /** As {@link #toProto(Items.Item, Version)}, still a builder: GetItem adds the payload without a copy. */
+  private static Item.Builder builder(Items.Item item, @Nullable Version version) {
     var b = Item.newBuilder()
         .setName(item.name())
         .setOwner("users/" + item.ownerId())
@@ -228,7 +233,7 @@ public final class ItemsRpc {
           .setContentSha256(ByteString.copyFrom(version.sha256()))
           .setMediaType(version.mediaType());
     }
-    return b.build();
+    return b;
   }
 
   static ItemVersion toProto(Version v) {
