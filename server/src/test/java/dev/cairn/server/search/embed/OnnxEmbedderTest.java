@@ -164,6 +164,51 @@ class OnnxEmbedderTest {
     }
   }
 
+  /**
+   * An item's two chunks are typically one full one and a short remainder: the batches keep the
+   * short ones apart from the long ones (cutting every 16 rows padded each short chunk to the
+   * long one's length), while equal lengths still share a call up to the batch size.
+   */
+  @Test
+  void batchesCutWhereLengthsFallSoShortPassagesAreNotPaddedToLongOnes() {
+    String longText = "Vitamin D deficiency is linked to low bone density and fractures in older adults. ".repeat(12);
+    String shortText = "Calcium intake and bone health.";
+    List<ai.djl.huggingface.tokenizers.Encoding> encodings = new ArrayList<>();
+    for (int i = 0; i < 6; i++) { // as six two-chunk items arrive: long, short, long, short...
+      encodings.add(bge.encodeForBenchmark(longText + i));
+      encodings.add(bge.encodeForBenchmark(shortText + " " + i));
+    }
+
+    List<int[]> batches = OnnxEmbedder.batchesByLength(encodings, 16);
+
+    assertThat(batches).hasSize(2);
+    long real = encodings.stream().mapToLong(e -> e.getIds().length).sum();
+    long run = 0;
+    List<Integer> seen = new ArrayList<>();
+    for (int[] batch : batches) {
+      int longest = 0;
+      for (int i : batch) {
+        longest = Math.max(longest, encodings.get(i).getIds().length);
+        seen.add(i);
+      }
+      run += (long) batch.length * longest;
+    }
+    assertThat(seen).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
+    assertThat(run).as("tokens run against real tokens").isLessThan(real * 105 / 100);
+  }
+
+  @Test
+  void passagesOfOneLengthShareACallUpToTheBatchSize() {
+    List<ai.djl.huggingface.tokenizers.Encoding> encodings = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      encodings.add(bge.encodeForBenchmark("A passage about sleep and circadian rhythm."));
+    }
+
+    List<int[]> batches = OnnxEmbedder.batchesByLength(encodings, 16);
+
+    assertThat(batches).extracting(b -> b.length).containsExactlyInAnyOrder(16, 16, 8);
+  }
+
   @Test
   void aClosedEmbedderRefusesWork() {
     OnnxEmbedder embedder = OnnxEmbedder.open(EmbedderSettings.defaults(OnnxModel.BGE_SMALL_EN_V15_Q));
