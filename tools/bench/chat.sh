@@ -50,7 +50,7 @@ export CAIRN_ADMIN_TOKEN="bench-admin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' 
 export CAIRN_CHAT_GENERATOR=extractive
 export CAIRN_VAULT_WRITES_PER_MINUTE=1000000
 cairn_start "$WORK"
-cairn_wait_serving 180
+cairn_wait_serving "${BENCH_START_SECONDS:-180}"
 
 # ChatBench stops the baseline it started (its child) before it exits; timeout bounds the whole run.
 timeout "${BENCH_TIMEOUT_SECONDS:-1800}" "$(cairn_java)" -cp "$TOOLS_JAR" dev.cairn.tools.eval.ChatBench \
@@ -62,11 +62,12 @@ timeout "${BENCH_TIMEOUT_SECONDS:-1800}" "$(cairn_java)" -cp "$TOOLS_JAR" dev.ca
 # so the concurrent sends weigh in): mean time of the searches chat ran (the question's embedding
 # included: the server has no meter of its own for it; cairn_search_embed_latency is the indexer's
 # batches, i.e. the five documents) and of the server's time to first token.
-curl -fsS "$CAIRN_METRICS_URL" | python3 -c '
+curl -fsS "$CAIRN_METRICS_URL" > "$WORK/metrics.txt" || echo "could not read $CAIRN_METRICS_URL"
+python3 -c '
 import re, sys
 sums, counts = {}, {}
 for line in sys.stdin:
-    m = re.match(r"(cairn_(?:search_latency|search_embed_latency|chat_time_to_first_token)_seconds)_(sum|count)(\{[^}]*\})? ([0-9.eE+-]+)", line)
+    m = re.match(r"(cairn_(?:search_latency|search_embed_latency|chat_retrieval|chat_time_to_first_token)_seconds)_(sum|count)(\{[^}]*\})? ([0-9.eE+-]+)", line)
     if m:
         key = m.group(1) + (m.group(3) or "")
         (sums if m.group(2) == "sum" else counts)[key] = float(m.group(4))
@@ -74,4 +75,19 @@ print("server meters over the whole run (mean):")
 for key in sorted(sums):
     if counts.get(key):
         print("  %s: %.1f ms over %d" % (key, 1000 * sums[key] / counts[key], counts[key]))
-' || echo "could not read $CAIRN_METRICS_URL"
+' < "$WORK/metrics.txt" || true
+# where retrieval's time went: the HYBRID searches' stages (StageSpans' timers, wall time; p50 over
+# the server's last two minutes, mean over the whole run; stages nest: recheck holds recheck.rows,
+# and semantic.nearest runs alongside the lexical SQL; "then" is chat's own work in the search's
+# transaction: the citations' audit events and storing them)
+awk '
+  function label(s, k) { if (match(s, k "=\"[^\"]*\"")) return substr(s, RSTART + length(k) + 2, RLENGTH - length(k) - 3); return "" }
+  /^cairn_search_stage_seconds(_sum|_count)?\{/ {
+    key = label($1, "mode") " " label($1, "stage")
+    if ($1 ~ /^cairn_search_stage_seconds_sum/) sum[key] = $2
+    else if ($1 ~ /^cairn_search_stage_seconds_count/) n[key] = $2
+    else if (label($1, "quantile") == "0.5") p50[key] = $2
+  }
+  END {
+    for (k in n) if (n[k] > 0) printf "search stage %-28s p50 %7.2f ms  mean %7.2f ms  (%d runs)\n", k, 1000 * p50[k], 1000 * sum[k] / n[k], n[k]
+  }' "$WORK/metrics.txt" | sort || true

@@ -17,6 +17,7 @@
 #   tools/bench/search.sh                                        # 1000 docs, 100 queries, 1M chunks
 #   BENCH_DOCS=300 BENCH_QUERIES=50 BENCH_CHUNKS=100000 tools/bench/search.sh   # a quick run
 #   BENCH_DOCS=0 tools/bench/search.sh                           # the scale part only
+#   BENCH_RAW_MODEL=0 ...                                        # without the raw model's figure
 #
 # Loopback only; stops only the server pid it started.
 set -euo pipefail
@@ -42,17 +43,20 @@ export CAIRN_VAULT_WRITES_PER_MINUTE=1000000
 export CAIRN_VAULT_MAX_ITEMS_PER_USER=10000000
 export CAIRN_ADMIN_TOKEN="bench-admin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 cairn_start "$WORK"
-cairn_wait_serving 180
+cairn_wait_serving "${BENCH_START_SECONDS:-180}"
 
+# Ingestion and latency first (no scale part), then the server's meters at once: the stage
+# timers' p50 is a sliding window of the last two minutes, which the scale part (minutes of
+# loading) would empty before a later scrape (it printed 0). Then the scale part on its own.
 timeout "${BENCH_TIMEOUT_SECONDS:-5400}" "$(cairn_java)" -cp "$TOOLS_JAR" dev.cairn.tools.eval.SearchBench \
   --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" \
   --jdbc "jdbc:postgresql://localhost:$PG_PORT/cairn" --data "$DATA" \
   --docs "$DOCS" --queries "${BENCH_QUERIES:-100}" --rounds "${BENCH_ROUNDS:-3}" \
-  --scale-chunks "${BENCH_CHUNKS:-1000000}" --scale-owners "${BENCH_OWNERS:-1000}" | tee "$WORK/bench.out"
+  --scale-chunks 0 | tee "$WORK/bench.out"
+[[ "$DOCS" == 0 ]] || curl -fsS "$CAIRN_METRICS_URL" > "$WORK/metrics.txt" || true
 
 if [[ "$DOCS" != 0 ]]; then
   # where the index jobs' time went (server-side totals over the run): stage sums against job time
-  curl -fsS "$CAIRN_METRICS_URL" > "$WORK/metrics.txt" || true
   awk '
     /^cairn_jobs_run_seconds_(sum|count)\{.*kind="search-index"/ { split($1, n, "{"); job[n[1]] = $2 }
     /^cairn_search_index_stage_seconds_sum\{/ { match($1, /stage="[a-z]+"/); st[substr($1, RSTART + 7, RLENGTH - 8)] = $2 }
@@ -70,7 +74,8 @@ if [[ "$DOCS" != 0 ]]; then
           b["cairn_search_embed_batch_passages_sum"] / b["cairn_search_embed_batch_passages_count"]
     }' "$WORK/metrics.txt" | tee -a "$WORK/bench.out"
   # where a search's time goes, per mode and stage (StageSpans' timers; wall time, warm-up included):
-  # p50 over the server's last minutes and the mean over the run. Stages nest (recheck holds
+  # p50 over the server's last two minutes (scraped right after the latency part, so the timed
+  # rounds) and the mean over the whole run. Stages nest (recheck holds
   # recheck.rows) and the semantic leg's "semantic.nearest" runs alongside the lexical SQL.
   awk '
     function label(s, k) { if (match(s, k "=\"[^\"]*\"")) return substr(s, RSTART + length(k) + 2, RLENGTH - length(k) - 3); return "" }
@@ -84,9 +89,16 @@ if [[ "$DOCS" != 0 ]]; then
       for (k in n) if (n[k] > 0) printf "search stage %-28s p50 %7.2f ms  mean %7.2f ms  (%d runs)\n", k, 1000 * p50[k], 1000 * sum[k] / n[k], n[k]
     }' "$WORK/metrics.txt" | sort | tee -a "$WORK/bench.out"
 fi
+if (( ${BENCH_CHUNKS:-1000000} > 0 )); then
+  timeout "${BENCH_TIMEOUT_SECONDS:-5400}" "$(cairn_java)" -cp "$TOOLS_JAR" dev.cairn.tools.eval.SearchBench \
+    --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" \
+    --jdbc "jdbc:postgresql://localhost:$PG_PORT/cairn" --docs 0 \
+    --scale-chunks "${BENCH_CHUNKS:-1000000}" --scale-owners "${BENCH_OWNERS:-1000}" | tee -a "$WORK/bench.out"
+fi
 cairn_stop_pid "$CAIRN_PID" "cairn server"
 CAIRN_PID=""
-if [[ "$DOCS" != 0 ]]; then
+# BENCH_RAW_MODEL=0 skips the raw model's figure (the ingestion ratio), e.g. when only latency is looked at
+if [[ "$DOCS" != 0 && "${BENCH_RAW_MODEL:-1}" != 0 ]]; then
   # the raw model on as many SciFact passages, now that the server no longer competes for the CPU
   # shellcheck source=../eval/lib.sh
   source "$HERE/../eval/lib.sh"
