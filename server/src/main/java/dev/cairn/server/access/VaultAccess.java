@@ -8,6 +8,7 @@ import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Caller;
 import dev.cairn.server.core.Principal;
+import dev.cairn.server.db.Jsonb;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -71,9 +72,9 @@ public final class VaultAccess {
    * An item the caller may act on, and how: as owner (grant null) or through a grant (its
    * id and consent, for the audit log).
    */
-  public record Access(ItemsRecord item, @Nullable UUID grantId, @Nullable UUID consentId) {
+  public record Access(Item item, @Nullable UUID grantId, @Nullable UUID consentId) {
     public UUID ownerId() {
-      return item.getOwnerId();
+      return item.ownerId();
     }
 
     public boolean isOwner() {
@@ -125,11 +126,32 @@ public final class VaultAccess {
       denials.record(caller, id);
       throw CairnException.notFound(name);
     }
-    ItemsRecord item = row.into(ITEMS);
-    if (item.getOwnerId().equals(me)) {
+    Item item = toItem(row.into(ITEMS));
+    if (item.ownerId().equals(me)) {
       return new Access(item, null, null);
     }
     return new Access(item, row.get(VIA_GRANT), row.get(VIA_CONSENT));
+  }
+
+  /** The domain item of an {@code items} row (the one mapping; ItemRepository's reads use it too). */
+  public static Item toItem(ItemsRecord r) {
+    return new Item(
+        r.getId(),
+        r.getOwnerId(),
+        Item.Kind.valueOf(r.getKind()),
+        r.getCollectionId(),
+        r.getDisplayName(),
+        r.getMediaType(),
+        Jsonb.stringMap(r.getLabels()),
+        r.getSearchable(),
+        r.getCurrentVersion(),
+        r.getSizeBytes(),
+        r.getContentSha256(),
+        r.getRevision(),
+        r.getCreatedAt(),
+        r.getUpdatedAt(),
+        r.getDeletedAt(),
+        r.getPurgeAfter());
   }
 
   /**

@@ -3,7 +3,6 @@ package dev.cairn.server.audit;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.Database;
-import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.core.Caller;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.db.LoggableErrors;
@@ -41,6 +40,7 @@ public final class AccessDenials {
   private final Database database;
   private final AuditLog audit;
   private final Semaphore writers = new Semaphore(CONCURRENT_WRITES);
+  private final AuditRepository repository = new AuditRepository();
 
   public AccessDenials(Database database, AuditLog audit) {
     this.database = requireNonNull(database, "database");
@@ -63,7 +63,7 @@ public final class AccessDenials {
     String attemptedAction = refused.operation();
     String requestId = refused.requestId();
     return inBackground(requestId, "a denied " + attemptedAction + " on items/" + itemId, () -> {
-      UUID owner = database.transaction(caller, sql -> Routines.itemOwner(sql.configuration(), itemId));
+      UUID owner = database.transaction(caller, sql -> repository.itemOwner(sql, itemId));
       if (owner == null || owner.equals(caller.userId())) {
         return false;
       }

@@ -5,8 +5,6 @@ import static java.util.Objects.requireNonNull;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.db.Database;
 import dev.cairn.server.db.LoggableErrors;
-import dev.cairn.server.db.jooq.tables.records.AuditEventsRecord;
-import dev.cairn.server.db.jooq.tables.records.AuditPendingRecord;
 import dev.cairn.server.audit.AuditLog;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +43,7 @@ public final class AuditChainer implements AutoCloseable {
   private static final String LOCK_NOT_AVAILABLE = "55P03";
 
   private final Database database;
-  private final AuditQueue queue = new AuditQueue();
+  private final AuditQueueRepository queue = new AuditQueueRepository();
   private final Semaphore wakeUps = new Semaphore(0);
   private volatile boolean closed;
   private Thread loop;
@@ -168,7 +166,7 @@ public final class AuditChainer implements AutoCloseable {
         }
       }
       // read after the lock: whatever an earlier holder linked is gone from the queue by now
-      List<AuditPendingRecord> queued = queue.queued(sql, owner, limit);
+      List<AuditEvents.Queued> queued = queue.queued(sql, owner, limit);
       if (queued.isEmpty()) {
         return 0;
       }
@@ -178,29 +176,15 @@ public final class AuditChainer implements AutoCloseable {
   }
 
   /** The queued events as the next links of the chain after {@code head}. */
-  private static List<AuditEventsRecord> linked(UUID owner, AuditRepository.Head head, List<AuditPendingRecord> queued) {
-    var events = new ArrayList<AuditEventsRecord>(queued.size());
+  private static List<AuditEvents.Linked> linked(UUID owner, AuditRepository.Head head, List<AuditEvents.Queued> queued) {
+    var events = new ArrayList<AuditEvents.Linked>(queued.size());
     long seq = head.seq();
     byte[] prev = head.hash();
-    for (AuditPendingRecord q : queued) {
-      var e = new AuditEventsRecord();
-      e.setOwnerId(owner);
-      e.setSeq(++seq);
-      e.setEventTime(q.getEventTime());
-      e.setActor(q.getActor());
-      e.setAction(q.getAction());
-      e.setTarget(q.getTarget());
-      e.setViaGrant(q.getViaGrant());
-      e.setViaLink(q.getViaLink());
-      e.setViaConsent(q.getViaConsent());
-      e.setOutcome(q.getOutcome());
-      e.setDetails(q.getDetails());
-      e.setRequestId(q.getRequestId());
-      e.setQueueId(q.getId());
-      e.setPrevHash(prev);
-      e.setHash(AuditLog.hash(prev, AuditLog.canonical(e)));
-      prev = e.getHash();
-      events.add(e);
+    for (AuditEvents.Queued q : queued) {
+      seq++;
+      byte[] hash = AuditLog.hash(prev, AuditLog.canonical(owner, seq, q));
+      events.add(new AuditEvents.Linked(seq, q, prev, hash));
+      prev = hash;
     }
     return events;
   }

@@ -3,16 +3,14 @@ package dev.cairn.server.audit;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.Database;
-import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.db.LoggableErrors;
+import dev.cairn.server.core.Now;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.observability.Metrics;
 import com.google.crypto.tink.KeysetHandle;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -66,10 +64,7 @@ public final class AuditCheckpointer implements AutoCloseable {
 
   /** One round over the owners whose head moved (up to a bound); returns how many were signed. */
   public int checkpointOnce() {
-    List<UUID> owners = database.transaction(Principal.anonymous(), sql -> {
-      var due = Routines.ownersWithUnsignedHeads(OWNERS_PER_ROUND);
-      return sql.select(due.OWNERS_WITH_UNSIGNED_HEADS_).from(due).fetch(due.OWNERS_WITH_UNSIGNED_HEADS_);
-    });
+    List<UUID> owners = database.transaction(Principal.anonymous(), sql -> repository.ownersWithUnsignedHeads(sql, OWNERS_PER_ROUND));
     int signed = 0;
     for (UUID owner : owners) {
       signed += checkpoint(owner) ? 1 : 0;
@@ -99,7 +94,7 @@ public final class AuditCheckpointer implements AutoCloseable {
         Metrics.auditVerificationFailed("checkpoint");
         return false;
       }
-      OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+      OffsetDateTime now = Now.of(clock);
       byte[] payload = CheckpointSigner.payload(owner, head.seq(), head.hash(), now, signer.keyId());
       return repository.insertCheckpoint(sql, owner, head.seq(), head.hash(), now, signer.keyId(), signer.sign(payload));
     });

@@ -28,6 +28,26 @@ final class AuditEvents {
       byte[] hash) {}
 
   /**
+   * An event waiting in the queue ({@code cairn.audit_pending}) for the chainer to link it;
+   * {@code details} is its JSON object as PostgreSQL returned it, kept byte for byte.
+   */
+  record Queued(
+      long id,
+      OffsetDateTime time,
+      String actor,
+      String action,
+      String target,
+      @Nullable UUID viaGrant,
+      @Nullable UUID viaLink,
+      @Nullable UUID viaConsent,
+      String outcome,
+      String details,
+      String requestId) {}
+
+  /** A queued event as the next link of its owner's chain: its seq and the hashes that link it. */
+  record Linked(long seq, Queued event, byte[] prevHash, byte[] hash) {}
+
+  /**
    * What ListAuditEvents selects, beyond the owner. Null means "any". {@code via} is the
    * grant, link or consent the access happened under.
    *

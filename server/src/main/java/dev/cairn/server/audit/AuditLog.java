@@ -2,7 +2,7 @@ package dev.cairn.server.audit;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.cairn.server.db.jooq.tables.records.AuditEventsRecord;
+import dev.cairn.server.core.Now;
 import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.security.InvalidKeyException;
@@ -12,7 +12,6 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,6 @@ import java.util.UUID;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -129,8 +127,7 @@ public final class AuditLog {
     if (events.isEmpty()) {
       return;
     }
-    OffsetDateTime at =
-        OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    OffsetDateTime at = Now.of(clock);
     sql.connection(c -> {
       try (PreparedStatement insert = c.prepareStatement(QUEUE_EVENT)) {
         for (Map.Entry<UUID, Entry> event : events) {
@@ -186,23 +183,33 @@ public final class AuditLog {
 
   /**
    * The canonical bytes of an event (what its hash covers): one line per field, in a fixed
-   * order, as documented on {@code AuditEvent.hash}.
+   * order, as documented on {@code AuditEvent.hash}. {@code details} is the event's JSON
+   * object as stored (null: none).
    */
-  public static byte[] canonical(AuditEventsRecord e) {
+  static byte[] canonical(
+      UUID owner, long seq, OffsetDateTime time, String actor, String action, String target,
+      @Nullable UUID viaGrant, @Nullable UUID viaLink, @Nullable UUID viaConsent, String outcome,
+      String requestId, @Nullable String details) {
     var out = new StringBuilder("cairn-audit-v1\n");
-    line(out, e.getOwnerId());
-    line(out, e.getSeq());
-    line(out, TIME.format(e.getEventTime().withOffsetSameInstant(ZoneOffset.UTC)));
-    line(out, e.getActor());
-    line(out, e.getAction());
-    line(out, e.getTarget());
-    line(out, e.getViaGrant());
-    line(out, e.getViaLink());
-    line(out, e.getViaConsent());
-    line(out, e.getOutcome());
-    line(out, e.getRequestId());
-    line(out, json(sortedDetails(e.getDetails())));
+    line(out, owner);
+    line(out, seq);
+    line(out, TIME.format(time.withOffsetSameInstant(ZoneOffset.UTC)));
+    line(out, actor);
+    line(out, action);
+    line(out, target);
+    line(out, viaGrant);
+    line(out, viaLink);
+    line(out, viaConsent);
+    line(out, outcome);
+    line(out, requestId);
+    line(out, json(sortedDetails(details)));
     return out.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The canonical bytes of a queued event as link {@code seq} of {@code owner}'s chain. */
+  static byte[] canonical(UUID owner, long seq, AuditEvents.Queued e) {
+    return canonical(owner, seq, e.time(), e.actor(), e.action(), e.target(), e.viaGrant(), e.viaLink(),
+        e.viaConsent(), e.outcome(), e.requestId(), e.details());
   }
 
   /** SHA-256(prev ‖ canonical). */
@@ -221,12 +228,12 @@ public final class AuditLog {
     out.append(value == null ? "" : value.toString()).append('\n');
   }
 
-  private static TreeMap<String, String> sortedDetails(@Nullable JSONB details) {
+  private static TreeMap<String, String> sortedDetails(@Nullable String details) {
     var map = new TreeMap<String, String>();
     if (details == null) {
       return map;
     }
-    var parsed = com.google.gson.JsonParser.parseString(details.data()).getAsJsonObject();
+    var parsed = com.google.gson.JsonParser.parseString(details).getAsJsonObject();
     parsed.entrySet().forEach(en -> map.put(en.getKey(), en.getValue().getAsString()));
     return map;
   }

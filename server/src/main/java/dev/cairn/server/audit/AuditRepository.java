@@ -5,6 +5,8 @@ import static dev.cairn.server.db.jooq.Tables.AUDIT_EVENTS;
 import static dev.cairn.server.db.jooq.Tables.AUDIT_HEADS;
 
 import com.google.gson.JsonParser;
+import dev.cairn.server.db.Jsonb;
+import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.db.jooq.tables.records.AuditEventsRecord;
 import dev.cairn.server.audit.AuditLog;
 import java.time.OffsetDateTime;
@@ -127,11 +129,29 @@ final class AuditRepository {
             .fetchSize(batchSize)
             .fetchLazy()) {
       for (AuditEventsRecord row : cursor) {
-        if (!visitor.test(new Link(row.getSeq(), row.getPrevHash(), row.getHash(), AuditLog.canonical(row)))) {
+        if (!visitor.test(new Link(row.getSeq(), row.getPrevHash(), row.getHash(), canonical(row)))) {
           return;
         }
       }
     }
+  }
+
+  /** Owners whose chain head moved since their last signed checkpoint (SECURITY DEFINER: ids only). */
+  List<UUID> ownersWithUnsignedHeads(DSLContext sql, int limit) {
+    var due = Routines.ownersWithUnsignedHeads(limit);
+    return sql.select(due.OWNERS_WITH_UNSIGNED_HEADS_).from(due).fetch(due.OWNERS_WITH_UNSIGNED_HEADS_);
+  }
+
+  /** The owner of item {@code item}, whoever may see it (SECURITY DEFINER: the id only); null if none. */
+  @Nullable UUID itemOwner(DSLContext sql, UUID item) {
+    return Routines.itemOwner(sql.configuration(), item);
+  }
+
+  /** The bytes a stored event's hash covers ({@link AuditLog#canonical}), from its row. */
+  static byte[] canonical(AuditEventsRecord e) {
+    return AuditLog.canonical(e.getOwnerId(), e.getSeq(), e.getEventTime(), e.getActor(), e.getAction(), e.getTarget(),
+        e.getViaGrant(), e.getViaLink(), e.getViaConsent(), e.getOutcome(), e.getRequestId(),
+        e.getDetails() == null ? null : Jsonb.text(e.getDetails()));
   }
 
   private static AuditEvents.Event event(AuditEventsRecord r) {

@@ -41,7 +41,7 @@ final class AuditService {
   private final long chainOnRead;
   private final Duration chainWait;
   private final AuditRepository repository = new AuditRepository();
-  private final AuditQueue queue = new AuditQueue();
+  private final AuditQueueRepository queue = new AuditQueueRepository();
 
   AuditService(Database database, PageTokens pageTokens, CheckpointSigner signer, AuditChainer chainer) {
     this(database, pageTokens, signer, chainer, CHAIN_ON_READ, CHAIN_WAIT);

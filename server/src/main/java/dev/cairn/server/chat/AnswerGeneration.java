@@ -223,7 +223,7 @@ final class AnswerGeneration {
   }
 
   private OffsetDateTime now() {
-    return OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    return dev.cairn.server.core.Now.of(clock);
   }
 
   /**

@@ -368,6 +368,6 @@ public final class Answers {
   }
 
   private OffsetDateTime now() {
-    return OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    return dev.cairn.server.core.Now.of(clock);
   }
 }

@@ -227,7 +227,7 @@ public final class ChatService {
   }
 
   private OffsetDateTime now() {
-    return OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    return dev.cairn.server.core.Now.of(clock);
   }
 
   /** A ListConversations page's end. */

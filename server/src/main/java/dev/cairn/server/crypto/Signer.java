@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.PublicKeySign;
+import com.google.crypto.tink.PublicKeyVerify;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.signature.Ed25519PublicKey;
 import com.google.crypto.tink.signature.SignatureConfig;
@@ -14,9 +15,10 @@ import java.util.Base64;
 import java.util.HexFormat;
 
 /**
- * Signs attestations and consent receipts with the server's Ed25519 key (raw output: a plain
- * 64-byte RFC 8032 signature any Ed25519 library verifies) and publishes its public half.
- * The key id is derived from the public key, so replicas sharing the keyset agree on it.
+ * Signs attestations, consent receipts and audit checkpoints with the server's Ed25519 key (raw
+ * output: a plain 64-byte RFC 8032 signature any Ed25519 library verifies), checks its own
+ * signatures and publishes its public half. The key id is derived from the public key, so
+ * replicas sharing the keyset agree on it.
  */
 public final class Signer {
   /** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410), before the 32 key bytes. */
@@ -26,6 +28,7 @@ public final class Signer {
   public record Signed(byte[] payload, byte[] signature, String keyId) {}
 
   private final PublicKeySign sign;
+  private final PublicKeyVerify verify;
   private final byte[] publicKey;
   private final String keyId;
 
@@ -34,7 +37,9 @@ public final class Signer {
     try {
       SignatureConfig.register(); // idempotent; the primitive needs the signature key managers
       this.sign = privateKeyset.getPrimitive(RegistryConfiguration.get(), PublicKeySign.class);
-      var key = (Ed25519PublicKey) privateKeyset.getPublicKeysetHandle().getPrimary().getKey();
+      KeysetHandle publicKeyset = privateKeyset.getPublicKeysetHandle();
+      this.verify = publicKeyset.getPrimitive(RegistryConfiguration.get(), PublicKeyVerify.class);
+      var key = (Ed25519PublicKey) publicKeyset.getPrimary().getKey();
       this.publicKey = key.getPublicKeyBytes().toByteArray();
     } catch (GeneralSecurityException | ClassCastException e) {
       throw new IllegalStateException("the attestation key is not an Ed25519 keyset", e);
@@ -47,6 +52,16 @@ public final class Signer {
       return new Signed(payload.clone(), sign.sign(payload), keyId);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("signing failed", e);
+    }
+  }
+
+  /** True when {@code signature} is this key's signature of exactly {@code payload}. */
+  public boolean verifies(byte[] payload, byte[] signature) {
+    try {
+      verify.verify(signature, payload);
+      return true;
+    } catch (GeneralSecurityException e) {
+      return false;
     }
   }
 

@@ -15,7 +15,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.math.BigDecimal;
 import java.time.Clock;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
@@ -187,15 +193,39 @@ public final class Database implements AutoCloseable {
     T read(ResultSet rows) throws SQLException;
   }
 
-  /** A statement's parameters, after the transaction locals' own. */
+  /**
+   * A statement's parameters, after the transaction locals' own. Only values pgjdbc binds with
+   * their type: for a parameter of unknown type (a null, a {@code java.sql.Timestamp}) pgjdbc
+   * first describes the statement with a Sync of its own once it is server-prepared, that Sync
+   * ends the implicit transaction the locals were set in, and the statement would then run
+   * without the caller's identity. Such a value is refused before anything is sent; a nullable
+   * argument goes as {@code ''} and {@code nullif(cast(? as text), '')} in the SQL.
+   */
   public static final class Parameters {
+    /** What pgjdbc's setObject binds with a type of its own (varchar, uuid, int8, timestamptz, bytea[]...). */
+    private static final Set<Class<?>> TYPED = Set.of(
+        String.class, UUID.class, Long.class, Integer.class, Short.class, Boolean.class, Double.class,
+        Float.class, BigDecimal.class, OffsetDateTime.class, LocalDateTime.class, LocalDate.class,
+        byte[].class, byte[][].class, String[].class, long[].class, int[].class, short[].class,
+        double[].class, float[].class, boolean[].class);
+
     private final PreparedStatement statement;
 
     private Parameters(PreparedStatement statement) {
       this.statement = statement;
     }
 
-    public void set(int index, @Nullable Object value) throws SQLException {
+    public void set(int index, Object value) throws SQLException {
+      if (value == null) {
+        throw new IllegalArgumentException("statement parameter " + index
+            + ": null (expected: a value; pgjdbc sends a null untyped, which would run the statement"
+            + " without the caller's identity: bind '' and nullif it in the SQL)");
+      }
+      if (!TYPED.contains(value.getClass())) {
+        throw new IllegalArgumentException("statement parameter " + index + ": a " + value.getClass().getName()
+            + " (expected: one of " + TYPED.stream().map(Class::getSimpleName).sorted().toList()
+            + ", which pgjdbc binds typed)");
+      }
       statement.setObject(LOCALS_PARAMETERS + index, value);
     }
   }

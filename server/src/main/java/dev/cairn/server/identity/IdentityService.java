@@ -136,7 +136,7 @@ public final class IdentityService {
     }
     TokenCodec.Minted minted = codec.mint();
     OffsetDateTime expires =
-        ttl == null ? null : OffsetDateTime.ofInstant(clock.instant().plus(ttl), ZoneOffset.UTC);
+        ttl == null ? null : dev.cairn.server.core.Now.of(clock).plus(ttl);
     Users.Token token =
         repository.insertToken(
             sql, minted.tokenId(), ownerId, minted.secretSha256(), displayName, scopes, expires);

@@ -732,11 +732,11 @@ public final class SearchService {
   public IndexStatuses.ItemStatus reindex(Caller caller, UUID item) {
     return database.transaction(caller, sql -> {
       Access a = access.item(sql, caller, item, VaultAccess.Role.WRITE, false, true);
-      if (!a.item().getSearchable()) {
+      if (!a.item().searchable()) {
         throw CairnException.failedPrecondition("items/" + item + " is not searchable (expected: set searchable first)");
       }
       statuses.requestReindex(sql, a.ownerId(), item,
-          OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC));
+          dev.cairn.server.core.Now.of(clock));
       return statuses.item(sql, item);
     });
   }

@@ -1,15 +1,25 @@
 package dev.cairn.server.arch;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import com.tngtech.archunit.core.domain.Dependency;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.EvaluationResult;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
 import com.tngtech.archunit.base.DescribedPredicate;
+import dev.cairn.server.vault.sharing.grants.FixtureGrantRepository;
+import dev.cairn.server.vault.sharing.links.FixtureLinkService;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,8 +37,34 @@ class ArchitectureTest {
    * Frozen: the list may only shrink.
    */
   static final Set<String> OWN_JSONB = Set.of(
-      SERVER + ".audit.AuditLog",
       SERVER + ".audit.AuditRepository");
+
+  /**
+   * Classes outside a *Repository, db/ and app/ that still use generated jOOQ classes, each
+   * with why. Frozen: the list may only shrink ({@link #everyListedJooqExceptionStillNeedsIt}
+   * fails when an entry no longer does).
+   */
+  static final Set<String> JOOQ_OUTSIDE_REPOSITORIES = Set.of(
+      // the read rule is a jOOQ Condition that vault, search and chat queries embed (issue 6)
+      SERVER + ".access.VaultAccess",
+      // the data-key store: keys and their rows never leave crypto/
+      SERVER + ".crypto.DataKeys",
+      // enqueue(tx, job) inserts into the caller's transaction: the jobs table's one writer
+      SERVER + ".jobs.JobQueue",
+      // reads cairn.authenticate_token's record (identity is being reworked for speed elsewhere)
+      SERVER + ".identity.TokenAuthenticator",
+      // index status SQL and the items listener's lookups (search is being reworked elsewhere)
+      SERVER + ".search.index.IndexStatuses",
+      SERVER + ".search.index.SearchItemListener",
+      // ConversationsRecord flows through answers (chat is being reworked elsewhere)
+      SERVER + ".chat.Answers",
+      SERVER + ".chat.ChatService",
+      // the uploads row (UploadsRecord) carries a resumable upload's state between its steps
+      SERVER + ".vault.items.ResumableUploads",
+      // compile record filters and sort keys into jOOQ conditions over record_values
+      SERVER + ".vault.records.FilterSql",
+      SERVER + ".vault.records.SortKey",
+      SERVER + ".vault.records.RecordRules");
 
   @Test
   void coreDependsOnNothingElseOfTheServers() {
@@ -82,6 +118,50 @@ class ArchitectureTest {
     check(noClasses().that().resideInAnyPackage(SERVER + ".core..", SERVER + ".grpc..")
         .or().haveSimpleNameEndingWith("GrpcService")
         .should().dependOnClassesThat().resideInAPackage(SERVER + ".db.jooq.tables.records.."));
+  }
+
+  @Test
+  void generatedJooqClassesAreUsedOnlyInRepositoriesDbAndApp() {
+    check(generatedJooqOnlyInRepositories(JOOQ_OUTSIDE_REPOSITORIES));
+  }
+
+  @Test
+  void theJooqRuleFailsForAClassOutsideARepositoryAndPassesARepository() {
+    // test-only fixtures (this package): one class that is no repository and uses db.jooq, one that is
+    EvaluationResult result = generatedJooqOnlyInRepositories(Set.of()).evaluate(
+        new ClassFileImporter().importClasses(FixtureJooqUser.class, FixtureItemRepository.class));
+    assertThat(result.hasViolation()).isTrue();
+    assertThat(result.getFailureReport().getDetails())
+        .anyMatch(line -> line.contains("<" + FixtureJooqUser.class.getName()))
+        .noneMatch(line -> line.contains("<" + FixtureItemRepository.class.getName()));
+  }
+
+  @Test
+  void everyListedJooqExceptionStillNeedsIt() {
+    for (String name : JOOQ_OUTSIDE_REPOSITORIES) {
+      assertThat(MAIN.contain(name)).as("%s is listed but no longer exists: remove it", name).isTrue();
+      boolean usesJooq = MAIN.stream()
+          .filter(c -> outermost(c).getName().equals(name))
+          .flatMap(c -> c.getDirectDependenciesFromSelf().stream())
+          .anyMatch(d -> d.getTargetClass().getPackageName().startsWith(SERVER + ".db.jooq"));
+      assertThat(usesJooq).as("%s no longer uses db.jooq: remove it from the list", name).isTrue();
+    }
+  }
+
+  @Test
+  void sharingFeaturesDoNotUseEachOthersRepositories() {
+    check(sharingFeaturesKeepTheirRepositories(MAIN_SHARING_FEATURES));
+  }
+
+  @Test
+  void theSharingRuleFailsWhenLinksUseTheGrantsRepository() {
+    // test-only fixtures: a class in sharing.links that uses a *Repository in sharing.grants
+    EvaluationResult result = sharingFeaturesKeepTheirRepositories(Set.of("grants", "links")).evaluate(
+        new ClassFileImporter().importClasses(FixtureLinkService.class, FixtureGrantRepository.class));
+    assertThat(result.hasViolation()).isTrue();
+    assertThat(result.getFailureReport().getDetails())
+        .anyMatch(line -> line.contains(FixtureLinkService.class.getName())
+            && line.contains(FixtureGrantRepository.class.getName()));
   }
 
   @Test
@@ -149,6 +229,54 @@ class ArchitectureTest {
         .should().dependOnClassesThat().resideInAnyPackage(SERVER + ".vault..", SERVER + ".search..",
             SERVER + ".chat..", SERVER + ".identity..", SERVER + ".access..", SERVER + ".content..",
             SERVER + ".db..", SERVER + ".audit..", SERVER + ".crypto..", SERVER + ".grpc..", "org.jooq..", "java.sql.."));
+  }
+
+  /**
+   * No class outside db/, app/, a *Repository (or a class nested in one) and {@code exceptions}
+   * depends on the generated jOOQ classes (tables, records, routines).
+   */
+  static ArchRule generatedJooqOnlyInRepositories(Set<String> exceptions) {
+    return noClasses().that().resideInAPackage(SERVER + "..")
+        .and().resideOutsideOfPackages(SERVER + ".db..", SERVER + ".app..")
+        .and(DescribedPredicate.describe("are no *Repository", (JavaClass c) -> !outermost(c).getSimpleName().endsWith("Repository")))
+        .and(DescribedPredicate.describe("are not listed exceptions", (JavaClass c) -> !exceptions.contains(outermost(c).getName())))
+        .should().dependOnClassesThat().resideInAPackage(SERVER + ".db.jooq..");
+  }
+
+  private static final String SHARING = SERVER + ".vault.sharing.";
+  private static final Set<String> MAIN_SHARING_FEATURES = Set.of("grants", "links", "consents");
+
+  /**
+   * A class of one sharing feature ({@code vault.sharing.<feature>}) uses no *Repository of
+   * another: features meet through each other's services and domain records (and the shared
+   * SharingRepository in vault.sharing), so each one's SQL stays its own.
+   */
+  static ArchRule sharingFeaturesKeepTheirRepositories(Set<String> features) {
+    return classes().that().resideInAnyPackage(features.stream().map(f -> SHARING + f + "..").toArray(String[]::new))
+        .should(new ArchCondition<JavaClass>("use no other sharing feature's *Repository") {
+          @Override
+          public void check(JavaClass c, ConditionEvents events) {
+            String mine = sharingFeature(c);
+            for (Dependency d : c.getDirectDependenciesFromSelf()) {
+              JavaClass target = d.getTargetClass();
+              String theirs = sharingFeature(target);
+              if (theirs != null && !theirs.equals(mine) && outermost(target).getSimpleName().endsWith("Repository")) {
+                events.add(SimpleConditionEvent.violated(d, d.getDescription()));
+              }
+            }
+          }
+        });
+  }
+
+  /** {@code grants} for {@code dev.cairn.server.vault.sharing.grants(.x)}; null outside a feature's package. */
+  private static @Nullable String sharingFeature(JavaClass c) {
+    String name = c.getPackageName();
+    if (!name.startsWith(SHARING)) {
+      return null;
+    }
+    String rest = name.substring(SHARING.length());
+    int dot = rest.indexOf('.');
+    return dot < 0 ? rest : rest.substring(0, dot);
   }
 
   /**

@@ -157,7 +157,7 @@ class AuditCheckpointTest {
         }
         if (row.getSeq() >= seq) {
           row.setPrevHash(prev);
-          row.setHash(AuditLog.hash(prev, AuditLog.canonical(row)));
+          row.setHash(AuditLog.hash(prev, AuditRepository.canonical(row)));
           sql.update(AUDIT_EVENTS)
               .set(AUDIT_EVENTS.DETAILS, row.getDetails())
               .set(AUDIT_EVENTS.PREV_HASH, row.getPrevHash())

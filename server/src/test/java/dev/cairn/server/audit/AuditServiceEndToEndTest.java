@@ -218,7 +218,7 @@ class AuditServiceEndToEndTest {
       var sql = org.jooq.impl.DSL.using(connection, org.jooq.SQLDialect.POSTGRES);
       var row = sql.selectFrom(AUDIT_EVENTS).where(AUDIT_EVENTS.OWNER_ID.eq(id(owner))).and(AUDIT_EVENTS.SEQ.eq(2L)).fetchSingle();
       row.setDetails(org.jooq.JSONB.valueOf("{\"version\":\"forged\"}"));
-      row.setHash(AuditLog.hash(row.getPrevHash(), AuditLog.canonical(row)));
+      row.setHash(AuditLog.hash(row.getPrevHash(), AuditRepository.canonical(row)));
       row.store(); // seq 2 is now consistent with itself
     }
 

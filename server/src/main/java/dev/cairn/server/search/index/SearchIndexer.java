@@ -315,6 +315,6 @@ public final class SearchIndexer {
   }
 
   private OffsetDateTime now() {
-    return OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    return dev.cairn.server.core.Now.of(clock);
   }
 }

@@ -58,7 +58,7 @@ public final class SearchItemListener implements ItemListener {
 
   private void removeNow(DSLContext sql, UUID owner, UUID item) {
     if (repository.deleteChunks(sql, owner, item) > 0 || wasIndexed(sql, item)) {
-      repository.markRemoved(sql, owner, item, OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC));
+      repository.markRemoved(sql, owner, item, dev.cairn.server.core.Now.of(clock));
     }
   }
 

@@ -3,8 +3,8 @@ package dev.cairn.server.vault.items;
 import dev.cairn.server.content.ContentStore;
 import static java.util.Objects.requireNonNull;
 
+import dev.cairn.server.core.Now;
 import dev.cairn.server.core.Principal;
-import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.jobs.Job;
 import dev.cairn.server.jobs.JobHandler;
 import dev.cairn.server.jobs.JobQueue;
@@ -14,7 +14,6 @@ import dev.cairn.server.audit.AuditLog.Entry;
 import dev.cairn.server.vault.VaultContext;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -51,10 +50,8 @@ public final class ItemPurger {
 
   /** Enqueues a purge job for each owner with items due (up to a bound); returns how many were added. */
   public int enqueueDue(JobQueue queue) {
-    List<UUID> owners = vault.database().transaction(Principal.anonymous(), sql -> {
-      var due = Routines.ownersWithPurgeableItems(OWNERS_PER_ROUND);
-      return sql.select(due.OWNERS_WITH_PURGEABLE_ITEMS_).from(due).fetch(due.OWNERS_WITH_PURGEABLE_ITEMS_);
-    });
+    List<UUID> owners = vault.database().transaction(
+        Principal.anonymous(), sql -> repository.ownersWithPurgeableItems(sql, OWNERS_PER_ROUND));
     int added = 0;
     for (UUID owner : owners) {
       Job job = Job.of(KIND, owner).withDedupeKey(owner.toString());
@@ -86,11 +83,11 @@ public final class ItemPurger {
 
   /** Removes the owner's expired resumable uploads and what they staged (a completed one's blob is a version's: kept). */
   private void purgeExpiredUploads(org.jooq.DSLContext sql, UUID owner) {
-    OffsetDateTime now = OffsetDateTime.ofInstant(vault.clock().instant(), ZoneOffset.UTC);
+    OffsetDateTime now = Now.of(vault.clock());
     var expired = uploads.lockExpired(sql, owner, now, ITEMS_PER_OWNER);
     for (var row : expired) {
-      content.deleteUnattachedBlob(sql, owner, row.getBlobId());
-      uploads.delete(sql, owner, row.getId());
+      content.deleteUnattachedBlob(sql, owner, row.blobId());
+      uploads.delete(sql, owner, row.id());
     }
     if (!expired.isEmpty()) {
       log.info("purged {} expired uploads of users/{}", expired.size(), owner);
@@ -107,7 +104,7 @@ public final class ItemPurger {
         vault.audit().append(sql, owner, Entry.of("system", AuditAction.ITEM_PURGE, Items.name(item), ""));
       }
       OffsetDateTime cutoff =
-          OffsetDateTime.ofInstant(vault.clock().instant().minus(ABANDONED_UPLOAD_AGE), ZoneOffset.UTC);
+          Now.of(vault.clock()).minus(ABANDONED_UPLOAD_AGE);
       content.deleteAbandonedSegments(sql, owner, cutoff);
       purgeExpiredUploads(sql, owner);
       return items.size();

@@ -10,6 +10,9 @@ import static dev.cairn.server.db.jooq.Tables.ITEM_COUNTS;
 import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
 import static dev.cairn.server.db.jooq.Tables.RECORD_VALUES;
 
+import dev.cairn.server.access.Item;
+import dev.cairn.server.access.Item.Kind;
+import dev.cairn.server.access.VaultAccess;
 import dev.cairn.server.audit.AuditAction;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.crypto.DataKeys;
@@ -23,8 +26,6 @@ import dev.cairn.server.db.jooq.Routines;
 import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
 import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.vault.items.Items.Filter;
-import dev.cairn.server.vault.items.Items.Item;
-import dev.cairn.server.vault.items.Items.Kind;
 import dev.cairn.server.vault.items.Items.Version;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -170,11 +171,23 @@ final class ItemRepository {
     return new DocumentCreate(outcome, item);
   }
 
-  /** Writes back a locked item's changed columns (the caller bumped its revision). */
-  Item store(DSLContext sql, ItemsRecord row) {
-    row.attach(sql.configuration());
-    row.store();
-    return toItem(row);
+  /** Writes back a locked item's changeable columns (the caller made its next revision). */
+  Item store(DSLContext sql, Item item) {
+    sql.update(ITEMS)
+        .set(ITEMS.DISPLAY_NAME, item.displayName())
+        .set(ITEMS.MEDIA_TYPE, item.mediaType())
+        .set(ITEMS.LABELS, Jsonb.of(item.labels()))
+        .set(ITEMS.SEARCHABLE, item.searchable())
+        .set(ITEMS.CURRENT_VERSION, item.version())
+        .set(ITEMS.SIZE_BYTES, item.sizeBytes())
+        .set(ITEMS.CONTENT_SHA256, item.sha256())
+        .set(ITEMS.REVISION, item.revision())
+        .set(ITEMS.UPDATED_AT, item.updatedAt())
+        .set(ITEMS.DELETED_AT, item.deletedAt())
+        .set(ITEMS.PURGE_AFTER, item.purgeAfter())
+        .where(ITEMS.ID.eq(item.id()))
+        .execute();
+    return item;
   }
 
   /** The owner's items, or with sharedWithMe others' items a live grant opens to the caller. */
@@ -303,6 +316,12 @@ final class ItemRepository {
 
   // ---------------------------------------------------------------- purge
 
+  /** Owners with items past their purge deadline (SECURITY DEFINER: ids only), at most {@code limit}. */
+  List<UUID> ownersWithPurgeableItems(DSLContext sql, int limit) {
+    var due = Routines.ownersWithPurgeableItems(limit);
+    return sql.select(due.OWNERS_WITH_PURGEABLE_ITEMS_).from(due).fetch(due.OWNERS_WITH_PURGEABLE_ITEMS_);
+  }
+
   /**
    * The owner's items past their purge deadline, locked; SKIP LOCKED lets several replicas
    * purge at once without waiting on (or purging twice) the same rows.
@@ -329,23 +348,7 @@ final class ItemRepository {
   // ---------------------------------------------------------------- mapping
 
   static Item toItem(ItemsRecord r) {
-    return new Item(
-        r.getId(),
-        r.getOwnerId(),
-        Kind.valueOf(r.getKind()),
-        r.getCollectionId(),
-        r.getDisplayName(),
-        r.getMediaType(),
-        Jsonb.stringMap(r.getLabels()),
-        r.getSearchable(),
-        r.getCurrentVersion(),
-        r.getSizeBytes(),
-        r.getContentSha256(),
-        r.getRevision(),
-        r.getCreatedAt(),
-        r.getUpdatedAt(),
-        r.getDeletedAt(),
-        r.getPurgeAfter());
+    return VaultAccess.toItem(r);
   }
 
   static Version toVersion(ItemVersionsRecord r) {

@@ -11,12 +11,14 @@ import dev.cairn.server.db.PagePosition;
 import dev.cairn.server.db.PageToken;
 import dev.cairn.server.db.PageTokens;
 import dev.cairn.server.content.StoredVersion;
-import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
+import dev.cairn.server.core.Now;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Caller;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.audit.AuditAction;
 import dev.cairn.server.audit.AuditLog.Entry;
+import dev.cairn.server.access.Item;
+import dev.cairn.server.access.Item.Kind;
 import dev.cairn.server.access.VaultAccess.Access;
 import dev.cairn.server.access.VaultAccess.Role;
 import dev.cairn.server.access.VaultAccess;
@@ -24,9 +26,8 @@ import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.items.ItemRepository.Content;
 import dev.cairn.server.vault.items.Items.Changes;
 import dev.cairn.server.vault.items.Items.Filter;
-import dev.cairn.server.vault.items.Items.Item;
-import dev.cairn.server.vault.items.Items.Kind;
 import dev.cairn.server.vault.items.Items.NewItem;
+import dev.cairn.server.vault.items.Items.NextRevision;
 import dev.cairn.server.vault.items.Items.Page;
 import dev.cairn.server.vault.items.Items.Read;
 import dev.cairn.server.vault.items.Items.Version;
@@ -34,8 +35,6 @@ import dev.cairn.type.v1.ErrorReason;
 import io.grpc.Context;
 import io.grpc.Status;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -276,10 +275,10 @@ final class ItemService {
     Item existing = vault.database().transaction(caller, sql -> {
       Access access = writable(sql, caller, id, false);
       checkEtag(access.item(), plan.etag());
-      if (!access.item().getKind().equals(Kind.DOCUMENT.name())) {
+      if (access.item().kind() != Kind.DOCUMENT) {
         throw CairnException.failedPrecondition(Items.name(id) + " is a record; change its data with UpdateItem");
       }
-      return ItemRepository.toItem(access.item());
+      return access.item();
     });
     limiter.take(user);
     String mediaType = plan.item().mediaType().isEmpty() ? existing.mediaType() : plan.item().mediaType();
@@ -337,19 +336,18 @@ final class ItemService {
   private Item commitNewVersion(DSLContext sql, Caller caller, UploadTarget target, UploadPlan plan, ContentStore.Blob blob) {
     // locks the item row: concurrent writers queue here, so each version number has one writer
     Access access = writable(sql, caller, target.itemId(), true);
-    ItemsRecord row = access.item();
-    checkEtag(row, plan.etag());
+    Item item = access.item();
+    checkEtag(item, plan.etag());
     OffsetDateTime now = now();
-    int version = row.getCurrentVersion() + 1;
+    int version = item.version() + 1;
     var facts = new Content(target.mediaType(), blob.sizeBytes(), blob.sha256());
-    repository.insertVersion(sql, row.getId(), version, row.getOwnerId(), caller.requireUserId(), facts, blob, null, now);
-    row.setCurrentVersion(version);
-    row.setMediaType(facts.mediaType());
-    row.setSizeBytes(facts.sizeBytes());
-    row.setContentSha256(facts.sha256());
-    row.setRevision(row.getRevision() + 1);
-    row.setUpdatedAt(now);
-    Item updated = repository.store(sql, row);
+    repository.insertVersion(sql, item.id(), version, item.ownerId(), caller.requireUserId(), facts, blob, null, now);
+    var next = new NextRevision(item);
+    next.version = version;
+    next.mediaType = facts.mediaType();
+    next.sizeBytes = facts.sizeBytes();
+    next.sha256 = facts.sha256();
+    Item updated = repository.store(sql, next.at(now));
     changed(sql, ItemListener.What.NEW_VERSION, caller, updated, null);
     audit(sql, caller, updated, AuditAction.ITEM_UPDATE, access,
         Map.of("fields", "content", "version", Integer.toString(version), "size_bytes", Long.toString(blob.sizeBytes())),
@@ -431,7 +429,7 @@ final class ItemService {
   Download openDownload(Caller caller, UUID id, long version) {
     return vault.database().transaction(caller, sql -> {
       Access access = vault.access().item(sql, caller, id, Role.READ, false, false);
-      Item item = ItemRepository.toItem(access.item());
+      Item item = access.item();
       StoredVersion row = versionRow(sql, item, version);
       byte[] json = item.kind() == Kind.RECORD ? store.decryptRecord(sql, item.ownerId(), row) : null;
       audit(sql, caller, item, AuditAction.ITEM_DOWNLOAD, access, Map.of("version", Integer.toString(row.version())), Map.of());
@@ -479,7 +477,7 @@ final class ItemService {
     List<Version> rows = vault.database().transaction(caller, sql -> {
       Access access = readable(sql, caller, id);
       if (!access.isOwner()) {
-        audit(sql, caller, ItemRepository.toItem(access.item()), AuditAction.ITEM_READ, access, Map.of("view", "VERSIONS"), Map.of());
+        audit(sql, caller, access.item(), AuditAction.ITEM_READ, access, Map.of("view", "VERSIONS"), Map.of());
       }
       return repository.versions(sql, id, before, size + 1);
     });
@@ -490,7 +488,7 @@ final class ItemService {
   /** Readable: the owner (deleted items too), or a live READ grant on an active item. */
   private Access readable(DSLContext sql, Caller caller, UUID id) {
     Access access = vault.access().item(sql, caller, id, Role.READ, true, false);
-    if (access.item().getDeletedAt() != null && !access.isOwner()) {
+    if (access.item().deleted() && !access.isOwner()) {
       throw CairnException.notFound(Items.name(id)); // grants stop working when an item is deleted
     }
     return access;
@@ -522,29 +520,27 @@ final class ItemService {
     // locks the item row: concurrent updates queue here, so each version number has exactly
     // one writer and an etag is compared against the state the update will change
     Access access = writable(sql, caller, id, true);
-    ItemsRecord row = access.item();
-    checkEtag(row, etag);
-    Kind kind = Kind.valueOf(row.getKind());
-    checkPathsFor(kind, changes);
+    Item item = access.item();
+    checkEtag(item, etag);
+    checkPathsFor(item.kind(), changes);
+    var next = new NextRevision(item);
     Map<String, String> sensitive = new HashMap<>();
     if (changes.has("display_name")) {
-      row.setDisplayName(changes.displayName());
+      next.displayName = changes.displayName();
       sensitive.putAll(sensitiveName(changes.displayName()));
     }
     if (changes.has("labels")) {
-      row.setLabels(Jsonb.of(changes.labels()));
+      next.labels = new TreeMap<>(changes.labels()); // sorted, as read back from the row
     }
     if (changes.has("searchable")) {
-      row.setSearchable(changes.searchable());
+      next.searchable = changes.searchable();
     }
     if (changes.has("media_type")) {
-      row.setMediaType(changes.mediaType());
+      next.mediaType = changes.mediaType();
     }
     OffsetDateTime now = now();
-    byte[] recordJson = changes.newVersion() ? newVersion(sql, caller, row, changes, now) : null;
-    row.setRevision(row.getRevision() + 1);
-    row.setUpdatedAt(now);
-    Item updated = repository.store(sql, row);
+    byte[] recordJson = changes.newVersion() ? newVersion(sql, caller, item, next, changes, now) : null;
+    Item updated = repository.store(sql, next.at(now));
     changed(sql, changes.newVersion() ? ItemListener.What.NEW_VERSION : ItemListener.What.METADATA, caller, updated, recordJson);
     audit(sql, caller, updated, AuditAction.ITEM_UPDATE, access,
         Map.of("fields", String.join(",", new TreeSet<>(changes.paths())), "version", Integer.toString(updated.version())),
@@ -571,40 +567,40 @@ final class ItemService {
   }
 
   /** Stores the next version; returns a record's canonical JSON (null for a document). */
-  private byte @Nullable [] newVersion(DSLContext sql, Caller caller, ItemsRecord row, Changes changes, OffsetDateTime now) {
-    UUID owner = row.getOwnerId();
-    UUID id = row.getId();
-    int version = row.getCurrentVersion() + 1;
+  private byte @Nullable [] newVersion(
+      DSLContext sql, Caller caller, Item item, NextRevision next, Changes changes, OffsetDateTime now) {
+    UUID owner = item.ownerId();
+    UUID id = item.id();
+    int version = item.version() + 1;
     UUID author = caller.requireUserId();
     Content facts;
     byte[] json = null;
     if (changes.has("content")) {
       byte[] content = changes.content();
-      facts = new Content(row.getMediaType(), content.length, ContentStore.sha256().digest(content));
+      facts = new Content(next.mediaType, content.length, ContentStore.sha256().digest(content));
       ContentStore.Blob blob = store.writeSmall(sql, owner, id, content);
       repository.insertVersion(sql, id, version, owner, author, facts, blob, null, now);
     } else {
-      UUID collection = requireNonNull(row.getCollectionId());
+      UUID collection = requireNonNull(item.collectionId());
       json = checkRecord(sql, caller, owner, collection, requireNonNull(changes.data()));
       facts = new Content(RECORD_MEDIA_TYPE, json.length, ContentStore.sha256().digest(json));
       repository.insertVersion(sql, id, version, owner, author, facts, null, store.encryptRecord(sql, owner, id, version, json), now);
     }
-    row.setCurrentVersion(version);
-    row.setSizeBytes(facts.sizeBytes());
-    row.setContentSha256(facts.sha256());
+    next.version = version;
+    next.sizeBytes = facts.sizeBytes();
+    next.sha256 = facts.sha256();
     return json;
   }
 
   Item delete(Caller caller, UUID id, String etag) {
     return limiter.write(caller.requireUserId(), () -> vault.database().transaction(caller, sql -> {
-      ItemsRecord row = ownedForUpdate(sql, caller, id, false);
-      checkEtag(row, etag);
+      Item item = ownedForUpdate(sql, caller, id, false);
+      checkEtag(item, etag);
       OffsetDateTime now = now();
-      row.setDeletedAt(now);
-      row.setPurgeAfter(now.plus(vault.limits().retention()));
-      row.setRevision(row.getRevision() + 1);
-      row.setUpdatedAt(now);
-      Item deleted = repository.store(sql, row);
+      var next = new NextRevision(item);
+      next.deletedAt = now;
+      next.purgeAfter = now.plus(vault.limits().retention());
+      Item deleted = repository.store(sql, next.at(now));
       changed(sql, ItemListener.What.DELETED, caller, deleted, null);
       audit(sql, caller, deleted, AuditAction.ITEM_DELETE, null, Map.of("purge_after", String.valueOf(deleted.purgeAfter())), Map.of());
       return deleted;
@@ -613,20 +609,19 @@ final class ItemService {
 
   Item undelete(Caller caller, UUID id, String etag) {
     return limiter.write(caller.requireUserId(), () -> vault.database().transaction(caller, sql -> {
-      ItemsRecord row = ownedForUpdate(sql, caller, id, true);
-      if (row.getDeletedAt() == null) {
+      Item item = ownedForUpdate(sql, caller, id, true);
+      if (!item.deleted()) {
         throw CairnException.failedPrecondition(Items.name(id) + " is not deleted");
       }
       OffsetDateTime now = now();
-      if (row.getPurgeAfter() != null && !row.getPurgeAfter().isAfter(now)) {
+      if (item.purgeAfter() != null && !item.purgeAfter().isAfter(now)) {
         throw CairnException.notFound(Items.name(id)); // past retention: as good as purged
       }
-      checkEtag(row, etag);
-      row.setDeletedAt(null);
-      row.setPurgeAfter(null);
-      row.setRevision(row.getRevision() + 1);
-      row.setUpdatedAt(now);
-      Item restored = repository.store(sql, row);
+      checkEtag(item, etag);
+      var next = new NextRevision(item);
+      next.deletedAt = null;
+      next.purgeAfter = null;
+      Item restored = repository.store(sql, next.at(now));
       changed(sql, ItemListener.What.UNDELETED, caller, restored, null);
       audit(sql, caller, restored, AuditAction.ITEM_UNDELETE, null, Map.of(), Map.of());
       return restored;
@@ -634,10 +629,10 @@ final class ItemService {
   }
 
   /** The caller's own item, locked; a grantee who can see it is PERMISSION_DENIED, others NOT_FOUND. */
-  private ItemsRecord ownedForUpdate(DSLContext sql, Caller caller, UUID id, boolean includeDeleted) {
+  private Item ownedForUpdate(DSLContext sql, Caller caller, UUID id, boolean includeDeleted) {
     Access seen = vault.access().item(sql, caller, id, Role.READ, includeDeleted, false);
     if (!seen.isOwner()) {
-      if (seen.item().getDeletedAt() != null) {
+      if (seen.item().deleted()) {
         throw CairnException.notFound(Items.name(id));
       }
       throw CairnException.permissionDenied("only the owner may delete or undelete " + Items.name(id));
@@ -659,9 +654,9 @@ final class ItemService {
     }
   }
 
-  static void checkEtag(ItemsRecord row, String etag) {
-    if (!etag.isEmpty() && !etag.equals(Items.etag(row.getRevision()))) {
-      throw CairnException.etagMismatch(Items.name(row.getId()));
+  static void checkEtag(Item item, String etag) {
+    if (!etag.isEmpty() && !etag.equals(item.etag())) {
+      throw CairnException.etagMismatch(item.name());
     }
   }
 
@@ -692,6 +687,6 @@ final class ItemService {
   }
 
   private OffsetDateTime now() {
-    return OffsetDateTime.ofInstant(vault.clock().instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    return Now.of(vault.clock());
   }
 }

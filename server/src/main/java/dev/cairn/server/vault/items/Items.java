@@ -1,6 +1,8 @@
 package dev.cairn.server.vault.items;
 
 import com.google.protobuf.Struct;
+import dev.cairn.server.access.Item;
+import dev.cairn.server.access.Item.Kind;
 import dev.cairn.server.db.PageBinding;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -10,48 +12,12 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The small domain records {@link ItemService} speaks: proto messages stop at {@link ItemsRpc},
- * jOOQ records at {@link ItemRepository}.
+ * The small domain records {@link ItemService} speaks, beside the item itself ({@link Item},
+ * which the read rule hands out): proto messages stop at {@link ItemsRpc}, jOOQ records at
+ * {@link ItemRepository}.
  */
 final class Items {
   private Items() {}
-
-  enum Kind {
-    DOCUMENT,
-    RECORD
-  }
-
-  /** An item's metadata and the facts of its current version. */
-  record Item(
-      UUID id,
-      UUID ownerId,
-      Kind kind,
-      @Nullable UUID collectionId,
-      String displayName,
-      String mediaType,
-      Map<String, String> labels,
-      boolean searchable,
-      int version,
-      long sizeBytes,
-      byte @Nullable [] sha256,
-      long revision,
-      OffsetDateTime createdAt,
-      OffsetDateTime updatedAt,
-      @Nullable OffsetDateTime deletedAt,
-      @Nullable OffsetDateTime purgeAfter) {
-
-    String name() {
-      return Items.name(id);
-    }
-
-    String etag() {
-      return Items.etag(revision);
-    }
-
-    boolean deleted() {
-      return deletedAt != null;
-    }
-  }
 
   /** One immutable version. */
   record Version(
@@ -121,15 +87,50 @@ final class Items {
     }
   }
 
+  /**
+   * The next revision of an item being changed: the columns an update, a new version, a delete
+   * or an undelete may change, set as the change goes, then {@link #at} the change's time.
+   */
+  static final class NextRevision {
+    private final Item item;
+    String displayName;
+    String mediaType;
+    Map<String, String> labels;
+    boolean searchable;
+    int version;
+    long sizeBytes;
+    byte @Nullable [] sha256;
+    @Nullable OffsetDateTime deletedAt;
+    @Nullable OffsetDateTime purgeAfter;
+
+    NextRevision(Item item) {
+      this.item = item;
+      displayName = item.displayName();
+      mediaType = item.mediaType();
+      labels = item.labels();
+      searchable = item.searchable();
+      version = item.version();
+      sizeBytes = item.sizeBytes();
+      sha256 = item.sha256();
+      deletedAt = item.deletedAt();
+      purgeAfter = item.purgeAfter();
+    }
+
+    /** The item as changed, one revision on, updated at {@code now}. */
+    Item at(OffsetDateTime now) {
+      return new Item(item.id(), item.ownerId(), item.kind(), item.collectionId(), displayName, mediaType, labels,
+          searchable, version, sizeBytes, sha256, item.revision() + 1, item.createdAt(), now, deletedAt, purgeAfter);
+    }
+  }
+
   /** One page of a list and the token for the next (empty at the end). */
   record Page<T>(List<T> rows, String nextPageToken) {}
 
   static String name(UUID id) {
-    return "items/" + id;
+    return Item.name(id);
   }
 
-  /** Quoted, as HTTP entity tags are; derived from the revision every change bumps. */
   static String etag(long revision) {
-    return "\"r" + revision + "\"";
+    return Item.etag(revision);
   }
 }

@@ -13,7 +13,7 @@ import dev.cairn.server.vault.RecordJson;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.items.Items.Changes;
 import dev.cairn.server.vault.items.Items.Filter;
-import dev.cairn.server.vault.items.Items.Kind;
+import dev.cairn.server.access.Item.Kind;
 import dev.cairn.server.vault.items.Items.NewItem;
 import dev.cairn.server.vault.items.Items.Version;
 import dev.cairn.vault.v1.CreateItemRequest;
@@ -189,18 +189,18 @@ public final class ItemsRpc {
 
   // ---------------------------------------------------------------- mapping
 
-  /** The proto of an item row, for the other vault RPCs that return items (QueryRecords). */
-  public static Item toProto(dev.cairn.server.db.jooq.tables.records.ItemsRecord row) {
-    return toProto(ItemRepository.toItem(row), null);
+  /** The proto of an item, for the other vault RPCs that return items (QueryRecords). */
+  public static Item toProto(dev.cairn.server.access.Item item) {
+    return toProto(item, null);
   }
 
   /** The item's proto, without payload; with {@code version} its content facts are that version's. */
-  static Item toProto(Items.Item item, @Nullable Version version) {
+  static Item toProto(dev.cairn.server.access.Item item, @Nullable Version version) {
     return builder(item, version).build();
   }
 
-  /** As {@link #toProto(Items.Item, Version)}, still a builder: GetItem adds the payload without a copy. */
-  private static Item.Builder builder(Items.Item item, @Nullable Version version) {
+  /** As {@link #toProto(dev.cairn.server.access.Item, Version)}, still a builder: GetItem adds the payload without a copy. */
+  private static Item.Builder builder(dev.cairn.server.access.Item item, @Nullable Version version) {
     var b = Item.newBuilder()
         .setName(item.name())
         .setOwner("users/" + item.ownerId())

@@ -2,22 +2,21 @@ package dev.cairn.server.vault.items;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.cairn.server.access.Item;
+import dev.cairn.server.access.Item.Kind;
 import dev.cairn.server.access.VaultAccess.Access;
 import dev.cairn.server.access.VaultAccess.Role;
 import dev.cairn.server.content.ContentStore;
+import dev.cairn.server.core.Now;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Caller;
 import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.db.jooq.tables.records.UploadsRecord;
 import dev.cairn.server.vault.VaultContext;
-import dev.cairn.server.vault.items.Items.Item;
-import dev.cairn.server.vault.items.Items.Kind;
 import dev.cairn.server.vault.items.Items.NewItem;
 import dev.cairn.type.v1.ErrorReason;
 import java.security.MessageDigest;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -127,10 +126,10 @@ final class ResumableUploads {
       throw CairnException.permissionDenied("resumable uploads add versions to your own items only; use UploadItem for " + Items.name(id));
     }
     ItemService.checkEtag(access.item(), etag);
-    if (!access.item().getKind().equals(Kind.DOCUMENT.name())) {
+    if (access.item().kind() != Kind.DOCUMENT) {
       throw CairnException.failedPrecondition(Items.name(id) + " is a record; change its data with UpdateItem");
     }
-    return ItemRepository.toItem(access.item());
+    return access.item();
   }
 
   // ---------------------------------------------------------------- append
@@ -250,7 +249,7 @@ final class ResumableUploads {
 
   private Completed completed(DSLContext sql, Caller caller, UploadsRecord row) {
     Access access = vault.access().item(sql, caller, row.getItemId(), Role.READ, true, false);
-    return new Completed(ItemRepository.toItem(access.item()), toUpload(row));
+    return new Completed(access.item(), toUpload(row));
   }
 
   // ---------------------------------------------------------------- rows
@@ -281,6 +280,6 @@ final class ResumableUploads {
   }
 
   private OffsetDateTime now() {
-    return OffsetDateTime.ofInstant(vault.clock().instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+    return Now.of(vault.clock());
   }
 }

@@ -53,14 +53,17 @@ final class UploadRepository {
     sql.deleteFrom(UPLOADS).where(UPLOADS.OWNER_ID.eq(owner)).and(UPLOADS.ID.eq(id)).execute();
   }
 
+  /** An expired upload: its id and the blob it staged. */
+  record Expired(UUID id, UUID blobId) {}
+
   /** The owner's expired uploads, locked; SKIP LOCKED so a purge never waits on a live append. */
-  List<UploadsRecord> lockExpired(DSLContext sql, UUID owner, OffsetDateTime now, int limit) {
+  List<Expired> lockExpired(DSLContext sql, UUID owner, OffsetDateTime now, int limit) {
     return sql.selectFrom(UPLOADS)
         .where(UPLOADS.OWNER_ID.eq(owner))
         .and(UPLOADS.EXPIRE_AT.le(now))
         .limit(limit)
         .forUpdate()
         .skipLocked()
-        .fetch();
+        .fetch(r -> new Expired(r.getId(), r.getBlobId()));
   }
 }

@@ -1,5 +1,6 @@
 package dev.cairn.server.vault.items;
 
+import dev.cairn.server.access.Item;
 import dev.cairn.server.content.ContentStore;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Caller;
@@ -85,7 +86,7 @@ final class UploadSession implements StreamObserver<UploadItemRequest> {
       if (plan == null || target == null) {
         throw CairnException.invalidField("metadata", "missing (expected: a metadata message, then chunks)");
       }
-      Items.Item stored = target.replay();
+      Item stored = target.replay();
       if (stored == null) {
         ContentStore.Blob blob = writer.finish();
         finishing = true;

@@ -7,7 +7,7 @@ import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.ResourceNames;
 import dev.cairn.server.grpc.CallContext;
 import dev.cairn.server.grpc.ProtoTime;
-import dev.cairn.server.vault.items.Items.Kind;
+import dev.cairn.server.access.Item.Kind;
 import dev.cairn.server.vault.items.Items.NewItem;
 import dev.cairn.vault.v1.AppendUploadRequest;
 import dev.cairn.vault.v1.AppendUploadResponse;

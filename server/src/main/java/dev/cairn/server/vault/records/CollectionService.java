@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PageToken;
 import dev.cairn.server.db.PageTokens;
+import dev.cairn.server.core.Now;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.audit.AuditAction;
@@ -12,8 +13,6 @@ import dev.cairn.server.audit.AuditLog;
 import dev.cairn.server.access.VaultAccess.Role;
 import dev.cairn.server.vault.VaultContext;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -41,7 +40,7 @@ final class CollectionService {
   CollectionInfo create(Principal caller, NewCollection request, @Nullable UUID requestId, String callId) {
     UUID owner = caller.requireUserId();
     CollectionSchema schema = CollectionSchema.compile(request.jsonSchema(), "collection.json_schema");
-    OffsetDateTime now = OffsetDateTime.ofInstant(vault.clock().instant(), ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
+    OffsetDateTime now = Now.of(vault.clock());
     var collection =
         new CollectionInfo(
             vault.ids().get(),

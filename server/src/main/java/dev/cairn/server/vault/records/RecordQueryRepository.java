@@ -6,7 +6,7 @@ import static dev.cairn.server.db.jooq.Tables.ITEM_VERSIONS;
 
 import dev.cairn.server.content.ContentRepository;
 import dev.cairn.server.content.StoredVersion;
-import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
+import dev.cairn.server.access.Item;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.access.VaultAccess;
 import dev.cairn.server.access.VaultAccess.Role;
@@ -28,7 +28,7 @@ final class RecordQueryRepository {
   private static final String SORT_VALUE = "sort_value";
 
   /** A matching record: its item row, current version, and sort value (for the cursor). */
-  record Row(ItemsRecord item, StoredVersion version, @Nullable Object sortValue) {}
+  record Row(Item item, StoredVersion version, @Nullable Object sortValue) {}
 
   /** The query, built but not run (tests EXPLAIN it). */
   SelectLimitPercentStep<Record> select(
@@ -69,7 +69,7 @@ final class RecordQueryRepository {
       @Nullable RecordCursor after,
       int limit) {
     return select(sql, caller, collection, filter, key, after, limit)
-        .fetch(r -> new Row(r.into(ITEMS), ContentRepository.toStoredVersion(r.into(ITEM_VERSIONS)), r.get(SORT_VALUE)));
+        .fetch(r -> new Row(VaultAccess.toItem(r.into(ITEMS)), ContentRepository.toStoredVersion(r.into(ITEM_VERSIONS)), r.get(SORT_VALUE)));
   }
 
   @SuppressWarnings("unchecked")

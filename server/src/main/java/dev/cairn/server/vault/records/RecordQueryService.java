@@ -68,7 +68,7 @@ final class RecordQueryService {
       if (more) {
         var last = page.getLast();
         next = vault.pageTokens().encode(
-            plan.binding(), new RecordCursor(last.sortValue(), last.item().getId()).position(plan.key()));
+            plan.binding(), new RecordCursor(last.sortValue(), last.item().id()).position(plan.key()));
       }
       return new Page(out, next);
     });

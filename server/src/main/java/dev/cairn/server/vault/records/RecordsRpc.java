@@ -3,7 +3,6 @@ package dev.cairn.server.vault.records;
 import dev.cairn.server.core.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
-import dev.cairn.server.db.jooq.tables.records.ItemsRecord;
 import dev.cairn.server.grpc.CallContext;
 import dev.cairn.server.grpc.ProtoTime;
 import dev.cairn.server.vault.RecordJson;
@@ -89,7 +88,7 @@ public final class RecordsRpc {
   }
 
   /** A record as QueryRecords returns it: the item (as every item RPC shows it) plus its data. */
-  static Item toProto(ItemsRecord item, byte[] json) {
+  static Item toProto(dev.cairn.server.access.Item item, byte[] json) {
     return ItemsRpc.toProto(item).toBuilder().setData(RecordJson.toStruct(json)).build();
   }
 

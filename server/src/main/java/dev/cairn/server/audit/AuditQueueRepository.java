@@ -3,9 +3,6 @@ package dev.cairn.server.audit;
 import static dev.cairn.server.db.jooq.Tables.AUDIT_HEADS;
 import static dev.cairn.server.db.jooq.Tables.AUDIT_PENDING;
 
-import dev.cairn.server.db.Jsonb;
-import dev.cairn.server.db.jooq.tables.records.AuditEventsRecord;
-import dev.cairn.server.db.jooq.tables.records.AuditPendingRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,7 +14,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 
 /**
  * The statements that move queued audit events ({@code cairn.audit_pending}) into an owner's
@@ -25,7 +21,7 @@ import org.jooq.JSONB;
  * each prepared per connection): rendering them with jOOQ, a multi-row INSERT whose text
  * changed with the batch size, was a quarter of a GetItem's server CPU.
  */
-final class AuditQueue {
+final class AuditQueueRepository {
   private static final String LOCK_HEAD = "select seq, hash from cairn.audit_heads where owner_id = ? for update";
   private static final String LOCK_HEAD_SKIP_LOCKED = LOCK_HEAD + " skip locked";
   private static final String QUEUED =
@@ -75,15 +71,15 @@ final class AuditQueue {
   }
 
   /** The owner's queued events visible to this statement, in queue order, at most {@code limit}. */
-  List<AuditPendingRecord> queued(DSLContext sql, UUID owner, int limit) {
+  List<AuditEvents.Queued> queued(DSLContext sql, UUID owner, int limit) {
     return sql.connectionResult(c -> {
       try (PreparedStatement s = c.prepareStatement(QUEUED)) {
         s.setObject(1, owner);
         s.setInt(2, limit);
-        var queued = new ArrayList<AuditPendingRecord>();
+        var queued = new ArrayList<AuditEvents.Queued>();
         try (ResultSet r = s.executeQuery()) {
           while (r.next()) {
-            queued.add(pending(owner, r));
+            queued.add(pending(r));
           }
         }
         return queued;
@@ -91,21 +87,19 @@ final class AuditQueue {
     });
   }
 
-  private static AuditPendingRecord pending(UUID owner, ResultSet r) throws SQLException {
-    var q = new AuditPendingRecord();
-    q.setId(r.getLong(1));
-    q.setOwnerId(owner);
-    q.setEventTime(r.getObject(2, OffsetDateTime.class));
-    q.setActor(r.getString(3));
-    q.setAction(r.getString(4));
-    q.setTarget(r.getString(5));
-    q.setViaGrant(r.getObject(6, UUID.class));
-    q.setViaLink(r.getObject(7, UUID.class));
-    q.setViaConsent(r.getObject(8, UUID.class));
-    q.setOutcome(r.getString(9));
-    q.setDetails(Jsonb.fromDatabase(r.getString(10)));
-    q.setRequestId(r.getString(11));
-    return q;
+  private static AuditEvents.Queued pending(ResultSet r) throws SQLException {
+    return new AuditEvents.Queued(
+        r.getLong(1),
+        r.getObject(2, OffsetDateTime.class),
+        r.getString(3),
+        r.getString(4),
+        r.getString(5),
+        r.getObject(6, UUID.class),
+        r.getObject(7, UUID.class),
+        r.getObject(8, UUID.class),
+        r.getString(9),
+        r.getString(10),
+        r.getString(11));
   }
 
   long countQueued(DSLContext sql, UUID owner) {
@@ -117,7 +111,7 @@ final class AuditQueue {
    * queue and moves the head to the last one: three statements, one per batch whatever its
    * size. The DELETE policy admits only queued events now in the chain.
    */
-  void link(DSLContext sql, UUID owner, List<AuditEventsRecord> events) {
+  void link(DSLContext sql, UUID owner, List<AuditEvents.Linked> events) {
     sql.connectionResult(c -> {
       try (PreparedStatement s = c.prepareStatement(APPEND)) {
         bindAppend(c, s, owner, events);
@@ -126,16 +120,16 @@ final class AuditQueue {
       int dequeued;
       try (PreparedStatement s = c.prepareStatement(DEQUEUE)) {
         s.setObject(1, owner);
-        s.setArray(2, c.createArrayOf("bigint", events.stream().map(AuditEventsRecord::getQueueId).toArray()));
+        s.setArray(2, c.createArrayOf("bigint", events.stream().map(e -> e.event().id()).toArray()));
         dequeued = s.executeUpdate();
       }
       if (dequeued != events.size()) {
         throw new IllegalStateException("audit queue of " + owner + ": " + dequeued + " of " + events.size() + " events dequeued");
       }
-      AuditEventsRecord last = events.getLast();
+      AuditEvents.Linked last = events.getLast();
       try (PreparedStatement s = c.prepareStatement(MOVE_HEAD)) {
-        s.setLong(1, last.getSeq());
-        s.setBytes(2, last.getHash());
+        s.setLong(1, last.seq());
+        s.setBytes(2, last.hash());
         s.setObject(3, owner);
         s.executeUpdate();
       }
@@ -144,7 +138,7 @@ final class AuditQueue {
   }
 
   /** One array per column, in APPEND's order: the statement's text is the same whatever the batch size. */
-  private static void bindAppend(Connection c, PreparedStatement s, UUID owner, List<AuditEventsRecord> events)
+  private static void bindAppend(Connection c, PreparedStatement s, UUID owner, List<AuditEvents.Linked> events)
       throws SQLException {
     int n = events.size();
     Object[] seq = new Object[n], time = new Object[n], actor = new Object[n], action = new Object[n];
@@ -152,21 +146,22 @@ final class AuditQueue {
     Object[] outcome = new Object[n], details = new Object[n], request = new Object[n], queueId = new Object[n];
     byte[][] prev = new byte[n][], hash = new byte[n][];
     for (int i = 0; i < n; i++) {
-      AuditEventsRecord e = events.get(i);
-      seq[i] = e.getSeq();
-      time[i] = e.getEventTime().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME); // the same instant, to the microsecond
-      actor[i] = e.getActor();
-      action[i] = e.getAction();
-      target[i] = e.getTarget();
-      grant[i] = e.getViaGrant();
-      link[i] = e.getViaLink();
-      consent[i] = e.getViaConsent();
-      outcome[i] = e.getOutcome();
-      details[i] = e.getDetails() == null ? null : Jsonb.text(e.getDetails());
-      request[i] = e.getRequestId();
-      queueId[i] = e.getQueueId();
-      prev[i] = e.getPrevHash();
-      hash[i] = e.getHash();
+      AuditEvents.Linked linked = events.get(i);
+      AuditEvents.Queued e = linked.event();
+      seq[i] = linked.seq();
+      time[i] = e.time().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME); // the same instant, to the microsecond
+      actor[i] = e.actor();
+      action[i] = e.action();
+      target[i] = e.target();
+      grant[i] = e.viaGrant();
+      link[i] = e.viaLink();
+      consent[i] = e.viaConsent();
+      outcome[i] = e.outcome();
+      details[i] = e.details(); // as queued, byte for byte
+      request[i] = e.requestId();
+      queueId[i] = e.id();
+      prev[i] = linked.prevHash();
+      hash[i] = linked.hash();
     }
     s.setObject(1, owner);
     s.setArray(2, c.createArrayOf("bigint", seq));
