@@ -80,14 +80,4 @@ for key in sorted(sums):
 # the server's last two minutes, mean over the whole run; stages nest: recheck holds recheck.rows,
 # and semantic.nearest runs alongside the lexical SQL; "then" is chat's own work in the search's
 # transaction: the citations' audit events and storing them)
-awk '
-  function label(s, k) { if (match(s, k "=\"[^\"]*\"")) return substr(s, RSTART + length(k) + 2, RLENGTH - length(k) - 3); return "" }
-  /^cairn_search_stage_seconds(_sum|_count)?\{/ {
-    key = label($1, "mode") " " label($1, "stage")
-    if ($1 ~ /^cairn_search_stage_seconds_sum/) sum[key] = $2
-    else if ($1 ~ /^cairn_search_stage_seconds_count/) n[key] = $2
-    else if (label($1, "quantile") == "0.5") p50[key] = $2
-  }
-  END {
-    for (k in n) if (n[k] > 0) printf "search stage %-28s p50 %7.2f ms  mean %7.2f ms  (%d runs)\n", k, 1000 * p50[k], 1000 * sum[k] / n[k], n[k]
-  }' "$WORK/metrics.txt" | sort || true
+awk -f "$HERE/lib/stages.awk" "$WORK/metrics.txt" | sort || true

@@ -77,17 +77,7 @@ if [[ "$DOCS" != 0 ]]; then
   # p50 over the server's last two minutes (scraped right after the latency part, so the timed
   # rounds) and the mean over the whole run. Stages nest (recheck holds
   # recheck.rows) and the semantic leg's "semantic.nearest" runs alongside the lexical SQL.
-  awk '
-    function label(s, k) { if (match(s, k "=\"[^\"]*\"")) return substr(s, RSTART + length(k) + 2, RLENGTH - length(k) - 3); return "" }
-    /^cairn_search_stage_seconds(_sum|_count)?\{/ {
-      key = label($1, "mode") " " label($1, "stage")
-      if ($1 ~ /^cairn_search_stage_seconds_sum/) sum[key] = $2
-      else if ($1 ~ /^cairn_search_stage_seconds_count/) n[key] = $2
-      else if (label($1, "quantile") == "0.5") p50[key] = $2
-    }
-    END {
-      for (k in n) if (n[k] > 0) printf "search stage %-28s p50 %7.2f ms  mean %7.2f ms  (%d runs)\n", k, 1000 * p50[k], 1000 * sum[k] / n[k], n[k]
-    }' "$WORK/metrics.txt" | sort | tee -a "$WORK/bench.out"
+  awk -f "$HERE/lib/stages.awk" "$WORK/metrics.txt" | sort | tee -a "$WORK/bench.out"
 fi
 if (( ${BENCH_CHUNKS:-1000000} > 0 )); then
   timeout "${BENCH_TIMEOUT_SECONDS:-5400}" "$(cairn_java)" -cp "$TOOLS_JAR" dev.cairn.tools.eval.SearchBench \
