@@ -9,6 +9,7 @@ import dev.cairn.server.chat.generate.Generator;
 import dev.cairn.server.chat.generate.Prompt;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Caller;
+import dev.cairn.server.core.Now;
 import dev.cairn.server.db.Database;
 import dev.cairn.server.db.DatabaseUnavailable;
 import dev.cairn.type.v1.ErrorReason;
@@ -20,8 +21,6 @@ import io.opentelemetry.context.Scope;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.Condition;
@@ -223,7 +222,7 @@ final class AnswerGeneration {
   }
 
   private OffsetDateTime now() {
-    return dev.cairn.server.core.Now.of(clock);
+    return Now.of(clock);
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.cairn.server.chat.generate.Prompt;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.content.ContentStore.MessageTexts;
 import dev.cairn.server.core.Caller;
+import dev.cairn.server.core.Now;
 import dev.cairn.server.db.Database;
 import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.db.jooq.tables.records.ConversationsRecord;
@@ -14,8 +15,6 @@ import dev.cairn.type.v1.ErrorReason;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -368,6 +367,6 @@ public final class Answers {
   }
 
   private OffsetDateTime now() {
-    return dev.cairn.server.core.Now.of(clock);
+    return Now.of(clock);
   }
 }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Caller;
+import dev.cairn.server.core.Now;
 import dev.cairn.server.db.Database;
 import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.db.PageBinding;
@@ -14,8 +15,6 @@ import dev.cairn.server.search.Search;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -227,7 +226,7 @@ public final class ChatService {
   }
 
   private OffsetDateTime now() {
-    return dev.cairn.server.core.Now.of(clock);
+    return Now.of(clock);
   }
 
   /** A ListConversations page's end. */

@@ -1,5 +1,6 @@
 package dev.cairn.server.identity;
 
+import dev.cairn.server.core.Now;
 import dev.cairn.server.core.ResourceNames;
 import static java.util.Objects.requireNonNull;
 
@@ -14,7 +15,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -136,7 +136,7 @@ public final class IdentityService {
     }
     TokenCodec.Minted minted = codec.mint();
     OffsetDateTime expires =
-        ttl == null ? null : dev.cairn.server.core.Now.of(clock).plus(ttl);
+        ttl == null ? null : Now.of(clock).plus(ttl);
     Users.Token token =
         repository.insertToken(
             sql, minted.tokenId(), ownerId, minted.secretSha256(), displayName, scopes, expires);

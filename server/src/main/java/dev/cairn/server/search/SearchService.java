@@ -9,6 +9,7 @@ import dev.cairn.server.audit.AuditLog;
 import dev.cairn.server.content.ContentStore;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Caller;
+import dev.cairn.server.core.Now;
 import dev.cairn.server.db.Database;
 import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PageTokens;
@@ -35,9 +36,6 @@ import io.opentelemetry.context.Scope;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -736,7 +734,7 @@ public final class SearchService {
         throw CairnException.failedPrecondition("items/" + item + " is not searchable (expected: set searchable first)");
       }
       statuses.requestReindex(sql, a.ownerId(), item,
-          dev.cairn.server.core.Now.of(clock));
+          Now.of(clock));
       return statuses.item(sql, item);
     });
   }

@@ -7,6 +7,7 @@ import com.google.gson.JsonParser;
 import dev.cairn.server.content.ContentStore;
 import dev.cairn.server.content.StoredVersion;
 import dev.cairn.server.core.Caller;
+import dev.cairn.server.core.Now;
 import dev.cairn.server.db.Database;
 import dev.cairn.server.jobs.ClaimedJob;
 import dev.cairn.server.jobs.Job;
@@ -27,8 +28,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.time.Clock;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -315,6 +314,6 @@ public final class SearchIndexer {
   }
 
   private OffsetDateTime now() {
-    return dev.cairn.server.core.Now.of(clock);
+    return Now.of(clock);
   }
 }

@@ -3,12 +3,11 @@ package dev.cairn.server.search.index;
 import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import static java.util.Objects.requireNonNull;
 
+import dev.cairn.server.core.Now;
 import dev.cairn.server.jobs.JobQueue;
 import dev.cairn.server.search.Languages;
 import dev.cairn.server.vault.items.ItemListener;
 import java.time.Clock;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -58,7 +57,7 @@ public final class SearchItemListener implements ItemListener {
 
   private void removeNow(DSLContext sql, UUID owner, UUID item) {
     if (repository.deleteChunks(sql, owner, item) > 0 || wasIndexed(sql, item)) {
-      repository.markRemoved(sql, owner, item, dev.cairn.server.core.Now.of(clock));
+      repository.markRemoved(sql, owner, item, Now.of(clock));
     }
   }
 

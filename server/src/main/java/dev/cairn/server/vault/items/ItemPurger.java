@@ -8,7 +8,6 @@ import dev.cairn.server.core.Principal;
 import dev.cairn.server.jobs.Job;
 import dev.cairn.server.jobs.JobHandler;
 import dev.cairn.server.jobs.JobQueue;
-import dev.cairn.server.db.LoggableErrors;
 import dev.cairn.server.audit.AuditAction;
 import dev.cairn.server.audit.AuditLog.Entry;
 import dev.cairn.server.vault.VaultContext;

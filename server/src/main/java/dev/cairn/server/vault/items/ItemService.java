@@ -33,7 +33,6 @@ import dev.cairn.server.vault.items.Items.Read;
 import dev.cairn.server.vault.items.Items.Version;
 import dev.cairn.type.v1.ErrorReason;
 import io.grpc.Context;
-import io.grpc.Status;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
 import java.util.List;
