@@ -1,10 +1,14 @@
 package dev.cairn.server.search;
 
 import dev.cairn.server.search.Search.Highlight;
+import dev.cairn.server.search.index.WordSpans;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Marks where a query matched a chunk and cuts a snippet around the first match, in code points.
@@ -26,13 +30,21 @@ final class Highlighter {
     this.maxCodePoints = maxCodePoints;
   }
 
-  Marked mark(String text, List<Token> tokens, Set<String> terms, Set<String> prefixes) {
-    List<Highlight> all = new ArrayList<>();
-    Set<String> matched = new TreeSet<>();
+  /**
+   * The words of {@code text} that normalise to lexemes, in code points: the parser's tokens
+   * placed in the text (a compound's parts, which follow it, fall inside it and are passed over;
+   * its own lexemes include theirs). Worked out once when a chunk is indexed and stored with its
+   * text, so a search marks its hits without asking PostgreSQL's parser again.
+   */
+  static WordSpans spans(String text, List<Token> tokens) {
+    List<String> lexemes = new ArrayList<>();
+    Map<String, Integer> index = new HashMap<>();
+    List<Integer> triples = new ArrayList<>();
     int utf16 = 0;
     int codePoints = 0;
     int whole = 0; // the last token placed: [whole, utf16); a compound's parts follow it, inside it
     int part = 0;
+    int lastStart = 0;
     for (Token token : tokens) {
       int inside = token.text().isEmpty() || token.text().length() > utf16 - part ? -1 : text.indexOf(token.text(), part);
       if (inside >= whole && inside + token.text().length() <= utf16) {
@@ -45,28 +57,53 @@ final class Highlighter {
       }
       codePoints += text.codePointCount(utf16, at);
       int length = token.text().codePointCount(0, token.text().length());
-      String hit = matching(token.lexemes(), terms, prefixes);
-      if (hit != null) {
-        all.add(new Highlight(codePoints, codePoints + length));
-        matched.add(hit);
+      for (String lexeme : token.lexemes()) {
+        int id = index.computeIfAbsent(lexeme, l -> {
+          lexemes.add(l);
+          return lexemes.size() - 1;
+        });
+        triples.add(codePoints - lastStart);
+        triples.add(length);
+        triples.add(id);
+        lastStart = codePoints;
       }
       codePoints += length;
       whole = at;
       part = at;
       utf16 = at + token.text().length();
     }
+    return new WordSpans(lexemes, triples.stream().mapToInt(Integer::intValue).toArray());
+  }
+
+  /** Marks the words whose lexemes are query terms (or start with a query prefix) and cuts the snippet. */
+  Marked mark(String text, WordSpans words, Set<String> terms, Set<String> prefixes) {
+    List<Highlight> all = new ArrayList<>();
+    Set<String> matched = new TreeSet<>();
+    int[] t = words.spans();
+    int start = 0;
+    int lastMarked = -1;
+    for (int i = 0; i + 2 < t.length; i += 3) {
+      start += t[i];
+      if (start == lastMarked) {
+        continue; // another lexeme of a word already marked
+      }
+      String hit = matching(words.lexemes().get(t[i + 2]), terms, prefixes);
+      if (hit != null) {
+        all.add(new Highlight(start, start + t[i + 1]));
+        matched.add(hit);
+        lastMarked = start;
+      }
+    }
     return cut(text, all, List.copyOf(matched));
   }
 
-  private static String matching(List<String> lexemes, Set<String> terms, Set<String> prefixes) {
-    for (String lexeme : lexemes) {
-      if (terms.contains(lexeme)) {
-        return lexeme;
-      }
-      for (String prefix : prefixes) {
-        if (lexeme.startsWith(prefix)) {
-          return prefix;
-        }
+  private static @Nullable String matching(String lexeme, Set<String> terms, Set<String> prefixes) {
+    if (terms.contains(lexeme)) {
+      return lexeme;
+    }
+    for (String prefix : prefixes) {
+      if (lexeme.startsWith(prefix)) {
+        return prefix;
       }
     }
     return null;

@@ -474,7 +474,7 @@ final class SearchRepository {
    * distinct word is normalised once (a page of ten chunks repeats most of its words: about 40%
    * less time than one {@code to_tsvector} per token).
    */
-  List<List<Token>> tokens(DSLContext sql, List<String> texts, List<String> languages) {
+  static List<List<Token>> tokens(DSLContext sql, List<String> texts, List<String> languages) {
     List<List<Token>> out = new ArrayList<>();
     for (int i = 0; i < texts.size(); i++) {
       out.add(new ArrayList<>());

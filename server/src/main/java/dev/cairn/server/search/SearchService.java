@@ -25,6 +25,7 @@ import dev.cairn.server.search.SearchRepository.Cursor;
 import dev.cairn.server.search.SearchRepository.Ranked;
 import dev.cairn.server.search.SearchRepository.Stats;
 import dev.cairn.server.search.index.ChunkText;
+import dev.cairn.server.search.index.WordSpans;
 import dev.cairn.server.search.index.IndexStatuses;
 import dev.cairn.server.search.vector.VectorHit;
 import io.micrometer.core.instrument.Counter;
@@ -635,11 +636,7 @@ public final class SearchService {
     List<Candidate> kept = checked.kept();
     List<ChunkText> texts = checked.texts();
     List<@Nullable Access> via = checked.via();
-    // with no words to mark (SEMANTIC) nothing can be highlighted: the parser's tokens are not needed
-    var tokens = terms.isEmpty() && prefixes.isEmpty()
-        ? texts.stream().map(t -> List.<Highlighter.Token>of()).toList()
-        : stages.around("highlight.tokens",
-            () -> repository.tokens(sql, texts.stream().map(ChunkText::text).toList(), checked.languages()));
+    List<WordSpans> words = wordSpans(sql, texts, checked.languages(), terms.isEmpty() && prefixes.isEmpty());
     Set<String> exact = new HashSet<>(terms);
     List<Hit> hits = new ArrayList<>();
     List<Search.Passage> passages = new ArrayList<>();
@@ -647,7 +644,7 @@ public final class SearchService {
     for (int i = 0; i < kept.size(); i++) {
       Ranked r = kept.get(i).ranked();
       ChunkRow row = rows.get(SearchRepository.key(r.itemId(), r.version(), r.ordinal()));
-      var marked = highlighter.mark(texts.get(i).text(), tokens.get(i), exact, prefixes);
+      var marked = highlighter.mark(texts.get(i).text(), words.get(i), exact, prefixes);
       Access grant = via.get(i);
       if (grant != null) {
         reads.add(Map.entry(row.ownerId(), auditHit(caller, row, grant)));
@@ -660,6 +657,34 @@ public final class SearchService {
       passages.add(new Search.Passage(hit, texts.get(i).text(), grant == null ? null : grant.consentId()));
     }
     return new Rendered(new Hits(hits, passages), reads);
+  }
+
+  private static final WordSpans NO_WORDS = new WordSpans(List.of(), new int[0]);
+
+  /**
+   * Each text's word spans: stored with the chunk when it was indexed; for a chunk indexed before
+   * they were stored, worked out by the parser now (one statement for all such hits). With no
+   * words to mark (SEMANTIC) nothing is highlighted and none are needed.
+   */
+  private List<WordSpans> wordSpans(DSLContext sql, List<ChunkText> texts, List<String> languages, boolean nothingToMark) {
+    List<WordSpans> out = new ArrayList<>(texts.size());
+    List<Integer> missing = new ArrayList<>();
+    for (int i = 0; i < texts.size(); i++) {
+      WordSpans stored = texts.get(i).words();
+      out.add(nothingToMark ? NO_WORDS : stored);
+      if (!nothingToMark && stored == null) {
+        missing.add(i);
+      }
+    }
+    if (!missing.isEmpty()) {
+      var tokens = stages.around("highlight.tokens", () -> SearchRepository.tokens(sql,
+          missing.stream().map(i -> texts.get(i).text()).toList(), missing.stream().map(languages::get).toList()));
+      for (int j = 0; j < missing.size(); j++) {
+        int i = missing.get(j);
+        out.set(i, Highlighter.spans(texts.get(i).text(), tokens.get(j)));
+      }
+    }
+    return out;
   }
 
   /** The page's hits, and the reads of others' items they are to the audit log. */

@@ -13,6 +13,7 @@ import dev.cairn.server.jobs.ClaimedJob;
 import dev.cairn.server.jobs.Job;
 import dev.cairn.server.jobs.JobHandler;
 import dev.cairn.server.jobs.JobQueue;
+import dev.cairn.server.search.ChunkWords;
 import dev.cairn.server.search.Languages;
 import dev.cairn.server.search.embed.BatchingEmbedder;
 import dev.cairn.server.search.embed.Embedder;
@@ -207,6 +208,13 @@ public final class SearchIndexer {
       announced.close();
       return failed(caller, item, version, e);
     }
+    // the words' spans for highlighting, through the parser once now rather than in every search
+    // that hits these chunks (a short read of its own: no lock is held while it runs)
+    ItemState state = requireNonNull(read.state(), "state");
+    Spans spans = database.transaction(caller, sql -> {
+      String language = language(sql, state.language());
+      return new Spans(language, ChunkWords.of(sql, chunks.stream().map(Chunk::text).toList(), language));
+    });
     long started = System.nanoTime();
     List<String> passages = chunks.stream().map(Chunk::embeddingText).toList();
     float[][] vectors = embedder instanceof BatchingEmbedder batcher && announced.announcement() != null
@@ -214,10 +222,13 @@ public final class SearchIndexer {
         : embedder.embedPassages(passages);
     embedTime.record(java.time.Duration.ofNanos(System.nanoTime() - started));
     long t2 = stages.record(IndexStages.EMBED, started);
-    IndexOutcome outcome = write(caller, owner, item, version, chunks, vectors);
+    IndexOutcome outcome = write(caller, owner, item, version, chunks, vectors, spans);
     stages.record(IndexStages.WRITE, t2);
     return outcome;
   }
+
+  /** The chunks' word spans, worked out in {@code language}. */
+  private record Spans(String language, List<WordSpans> words) {}
 
   /** What the read transaction found: no stored version when there is nothing to index. */
   private record Read(@Nullable ItemState state, @Nullable StoredVersion stored, byte @Nullable [] content) {}
@@ -236,7 +247,8 @@ public final class SearchIndexer {
     return bytes.toByteArray();
   }
 
-  private IndexOutcome write(Caller caller, UUID owner, UUID item, int version, List<Chunk> chunks, float[][] vectors) {
+  private IndexOutcome write(Caller caller, UUID owner, UUID item, int version, List<Chunk> chunks, float[][] vectors,
+      Spans spans) {
     return database.transaction(caller, sql -> {
       ItemState now = repository.state(sql, item, true);
       if (now == null || !now.searchable() || now.deleted()) {
@@ -247,10 +259,12 @@ public final class SearchIndexer {
       }
       String language = language(sql, now.language());
       var texts = content.chunkTexts(sql, owner, true);
+      // the item's language changed since the spans were worked out: store none (searches parse)
+      boolean spansHold = spans.language().equals(language);
       List<StoredChunk> stored = new ArrayList<>(chunks.size());
       for (int i = 0; i < chunks.size(); i++) {
         Chunk c = chunks.get(i);
-        byte[] plaintext = new ChunkText(c.text(), c.headingPath()).encode();
+        byte[] plaintext = new ChunkText(c.text(), c.headingPath(), spansHold ? spans.words().get(i) : null).encode();
         stored.add(new StoredChunk(c.ordinal(), c.page(), c.start(), c.end(),
             texts.encrypt(item, version, c.ordinal(), plaintext), c.text(), vectors[i]));
       }
