@@ -230,10 +230,11 @@ public final class CairnServer implements AutoCloseable {
           .start();
       resources.add(jobWorker);
     }
+    TokenAuthenticator tokens = tokenAuthenticator(database, clock, metrics);
     var identity =
         new IdentityService(
-            database, vaultContext.pageTokens(), random, clock, UUID::randomUUID, List.of(vault.cryptoShredder()));
-    TokenAuthenticator tokens = tokenAuthenticator(database, clock, metrics);
+            database, vaultContext.pageTokens(), random, clock, UUID::randomUUID, List.of(vault.cryptoShredder()),
+            tokens);
     authenticator = tokens;
     var auth = new AuthInterceptor(tokens, ANONYMOUS_METHODS);
     var validation = new ValidationInterceptor();

@@ -32,6 +32,7 @@ public final class IdentityService {
   private final Clock clock;
   private final Supplier<UUID> ids;
   private final List<UserDeletionListener> deletionListeners;
+  private final TokenAuthenticator tokens;
 
   /** Lets other areas (the vault's crypto-shredding) act in the same transaction as a deletion. */
   @FunctionalInterface
@@ -45,13 +46,15 @@ public final class IdentityService {
       SecureRandom random,
       Clock clock,
       Supplier<UUID> ids,
-      List<UserDeletionListener> deletionListeners) {
+      List<UserDeletionListener> deletionListeners,
+      TokenAuthenticator tokens) {
     this.database = requireNonNull(database, "database");
     this.pageTokens = requireNonNull(pageTokens, "pageTokens");
     this.codec = new TokenCodec(requireNonNull(random, "random"));
     this.clock = requireNonNull(clock, "clock");
     this.ids = requireNonNull(ids, "ids");
     this.deletionListeners = List.copyOf(deletionListeners);
+    this.tokens = requireNonNull(tokens, "tokens");
   }
 
   Users.User createUser(
@@ -89,9 +92,19 @@ public final class IdentityService {
     return database.transaction(Principal.forAdmin(), sql -> repository.countUsers(sql) == 0);
   }
 
+  /**
+   * A user's own row comes from their token's cache entry once read (no statement per call);
+   * the admin's lookups, and every lookup while the cache may not serve, read the database.
+   */
+  Users.User getUser(Principal caller, UUID id, UserRef ref) {
+    return (id.equals(caller.userId())
+            ? tokens.ownProfile(caller, () -> repository.findUser(database, caller, id))
+            : repository.findUser(database, caller, id))
+        .orElseThrow(() -> CairnException.notFound(ref.name()));
+  }
+
   Users.User getUser(Principal caller, UserRef ref) {
-    UUID id = resolve(caller, ref);
-    return repository.findUser(database, caller, id).orElseThrow(() -> CairnException.notFound(ref.name()));
+    return getUser(caller, resolve(caller, ref), ref);
   }
 
   void deleteUser(Caller caller, UserRef ref) {

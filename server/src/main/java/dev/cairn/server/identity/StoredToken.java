@@ -10,7 +10,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * What authentication knows of one API token: the row {@code cairn.authenticate_token}
  * returns, cacheable as is. {@code lastUsedAt} is this replica's latest knowledge of the last
- * recorded use, so a cached token is touched once a minute, not on every call.
+ * recorded use, so a cached token is touched once a minute, not on every call. {@code profile}
+ * is the owner's user row once a GetUser has read it: it lives and dies with the cached entry,
+ * which every change to the user evicts on every replica (the {@code user:<id>} notification).
  */
 record StoredToken(
     UUID tokenId,
@@ -20,7 +22,8 @@ record StoredToken(
     @Nullable Instant expiresAt,
     boolean revoked,
     boolean ownerDeleted,
-    AtomicReference<@Nullable Instant> lastUsedAt) {
+    AtomicReference<@Nullable Instant> lastUsedAt,
+    AtomicReference<Users.@Nullable User> profile) {
 
   StoredToken {
     secretSha256 = secretSha256.clone();

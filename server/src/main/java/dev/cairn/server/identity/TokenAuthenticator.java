@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
@@ -62,6 +63,30 @@ public final class TokenAuthenticator implements Authenticator {
     return Principal.user(token.ownerId(), parsed.tokenId(), token.scopes());
   }
 
+  /**
+   * The caller's own user row from the cached entry of the token this call authenticated with,
+   * reading it through {@code load} (the database) the first time. Asked after {@link
+   * #authenticate} in the same call, whose sync (or load) already made the entry as fresh as
+   * every change acknowledged before the call began. The entry is taken before the read, so a
+   * change that commits meanwhile evicts the very entry the row is put in; while the cache may
+   * not serve, every call reads the database.
+   */
+  Optional<Users.User> ownProfile(Principal caller, Supplier<Optional<Users.User>> load) {
+    UUID tokenId = caller.tokenId();
+    UUID userId = caller.userId();
+    StoredToken token = tokenId == null || userId == null ? null : cache.serving(tokenId).orElse(null);
+    if (token == null || !token.ownerId().equals(userId)) {
+      return load.get();
+    }
+    Users.User known = token.profile().get();
+    if (known != null) {
+      return Optional.of(known);
+    }
+    Optional<Users.User> loaded = load.get();
+    loaded.ifPresent(user -> token.profile().compareAndSet(null, user));
+    return loaded;
+  }
+
   /** One autocommit read through the SECURITY DEFINER function. */
   private Optional<StoredToken> load(UUID tokenId) {
     return database
@@ -78,7 +103,8 @@ public final class TokenAuthenticator implements Authenticator {
         row.getExpiresAt() == null ? null : row.getExpiresAt().toInstant(),
         row.getRevokedAt() != null,
         Boolean.TRUE.equals(row.getOwnerDeleted()),
-        new AtomicReference<>(row.getLastUsedAt() == null ? null : row.getLastUsedAt().toInstant()));
+        new AtomicReference<>(row.getLastUsedAt() == null ? null : row.getLastUsedAt().toInstant()),
+        new AtomicReference<>());
   }
 
   private void verify(StoredToken token, TokenCodec.Parsed parsed) {

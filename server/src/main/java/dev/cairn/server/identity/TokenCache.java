@@ -143,6 +143,20 @@ public final class TokenCache implements AutoCloseable {
     return loaded;
   }
 
+  /**
+   * The cached entry for {@code tokenId}, without a sync, while the listener is in LISTEN: for
+   * what a call reads after its own authentication synced (see {@link
+   * TokenAuthenticator#ownProfile}). Empty when not cached or when the cache may not serve.
+   */
+  Optional<StoredToken> serving(UUID tokenId) {
+    Cache<UUID, StoredToken> entries = cache;
+    NotificationListener invalidations = listener;
+    if (entries == null || invalidations == null || !invalidations.listening()) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(entries.getIfPresent(tokenId));
+  }
+
   @Override
   public void close() {
     if (listener != null) {

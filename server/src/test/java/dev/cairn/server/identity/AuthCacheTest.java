@@ -158,6 +158,40 @@ class AuthCacheTest {
   }
 
   @Test
+  void ownProfileChangedInTheDatabaseIsSeenOnTheNextGetUserOnEveryReplica() throws SQLException {
+    User user = newUser("prof");
+    String token = tokenFor(user);
+    useUntilCached(b, token);
+    useUntilCached(a, token);
+    assertThat(b.me(token).getDisplayName()).isEqualTo(user.getDisplayName());
+
+    superuser("UPDATE cairn.users SET display_name = 'Renamed' WHERE id = '" + id(user) + "'");
+
+    // the first call after the change, on either replica
+    assertThat(b.me(token).getDisplayName()).isEqualTo("Renamed");
+    assertThat(a.me(token).getDisplayName()).isEqualTo("Renamed");
+    assertThat(b.me(token).getName()).isEqualTo(user.getName());
+  }
+
+  @Test
+  void ownProfileIsAnsweredFromTheTokensCacheEntry() throws SQLException {
+    User user = newUser("memo");
+    String token = tokenFor(user);
+    useUntilCached(b, token);
+    // a change no trigger reports (replica mode): only a replica that reads the database sees it
+    try (Connection c = DriverManager.getConnection(TestDatabase.get().url(), "postgres", "");
+        var statement = c.createStatement()) {
+      statement.execute("SET session_replication_role = replica");
+      statement.execute("UPDATE cairn.users SET display_name = 'Unannounced' WHERE id = '" + id(user) + "'");
+    }
+    assertThat(b.me(token).getDisplayName()).isEqualTo(user.getDisplayName());
+    // the admin's lookup of the same user reads the database
+    assertThat(b.identity(CairnTestServer.ADMIN_TOKEN)
+            .getUser(GetUserRequest.newBuilder().setName(user.getName()).build()).getUser().getDisplayName())
+        .isEqualTo("Unannounced");
+  }
+
+  @Test
   void cacheIsFlushedAfterTheListenerReconnectsAndBypassedWhileItIsDown() throws SQLException {
     String checkedWhileDown = newUserToken("down");
     String revokedWhileDown = newUserToken("down");
