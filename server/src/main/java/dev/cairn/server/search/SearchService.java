@@ -25,8 +25,8 @@ import dev.cairn.server.search.SearchRepository.Cursor;
 import dev.cairn.server.search.SearchRepository.Ranked;
 import dev.cairn.server.search.SearchRepository.Stats;
 import dev.cairn.server.search.index.ChunkText;
-import dev.cairn.server.search.index.WordSpans;
 import dev.cairn.server.search.index.IndexStatuses;
+import dev.cairn.server.search.index.WordSpans;
 import dev.cairn.server.search.vector.VectorHit;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -677,11 +677,10 @@ public final class SearchService {
       }
     }
     if (!missing.isEmpty()) {
-      var tokens = stages.around("highlight.tokens", () -> SearchRepository.tokens(sql,
+      var parsed = stages.around("highlight.tokens", () -> ChunkWords.of(sql,
           missing.stream().map(i -> texts.get(i).text()).toList(), missing.stream().map(languages::get).toList()));
       for (int j = 0; j < missing.size(); j++) {
-        int i = missing.get(j);
-        out.set(i, Highlighter.spans(texts.get(i).text(), tokens.get(j)));
+        out.set(missing.get(j), parsed.get(j));
       }
     }
     return out;

@@ -41,6 +41,27 @@ class StoredWordSpansTest {
   }
 
   @Test
+  void aDocumentOfMoreChunksThanOneParserStatementTakesHasItsLastChunkHighlighted() {
+    TestUser cal = SERVER.newUser("cal");
+    var text = new StringBuilder();
+    for (int p = 0; p < 14; p++) {
+      for (int w = 0; w < 200; w++) {
+        text.append("filler").append(p * 200 + w).append(' ');
+      }
+      text.append("\n\n");
+    }
+    text.append("The zephyr arrived at dusk.");
+    String item = text(cal, text.toString());
+    index();
+    int chunks = Integer.parseInt(superuser("SELECT count(*) FROM cairn.search_chunks WHERE item_id = ?", id(item)).getFirst());
+    assertThat(chunks).as("chunks (the parser takes 64 texts a statement)").isGreaterThan(64);
+
+    var hit = lexical(cal, "zephyr").getHits(0);
+
+    assertThat(marked(hit)).containsExactly("zephyr");
+  }
+
+  @Test
   void aChunkStoredWithoutSpansIsMarkedExactlyAsOneStoredWithThem() throws Exception {
     TestUser bo = SERVER.newUser("bo");
     String stored = text(bo, TEXT);

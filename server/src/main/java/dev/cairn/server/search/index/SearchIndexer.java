@@ -30,6 +30,7 @@ import java.io.ByteArrayOutputStream;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -213,7 +214,8 @@ public final class SearchIndexer {
     ItemState state = requireNonNull(read.state(), "state");
     Spans spans = database.transaction(caller, sql -> {
       String language = language(sql, state.language());
-      return new Spans(language, ChunkWords.of(sql, chunks.stream().map(Chunk::text).toList(), language));
+      return new Spans(language, ChunkWords.of(sql, chunks.stream().map(Chunk::text).toList(),
+          Collections.nCopies(chunks.size(), language)));
     });
     long started = System.nanoTime();
     List<String> passages = chunks.stream().map(Chunk::embeddingText).toList();
