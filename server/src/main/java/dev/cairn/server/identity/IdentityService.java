@@ -96,15 +96,12 @@ public final class IdentityService {
    * A user's own row comes from their token's cache entry once read (no statement per call);
    * the admin's lookups, and every lookup while the cache may not serve, read the database.
    */
-  Users.User getUser(Principal caller, UUID id, UserRef ref) {
+  Users.User getUser(Principal caller, UserRef ref) {
+    UUID id = resolve(caller, ref);
     return (id.equals(caller.userId())
             ? tokens.ownProfile(caller, () -> repository.findUser(database, caller, id))
             : repository.findUser(database, caller, id))
         .orElseThrow(() -> CairnException.notFound(ref.name()));
-  }
-
-  Users.User getUser(Principal caller, UserRef ref) {
-    return getUser(caller, resolve(caller, ref), ref);
   }
 
   void deleteUser(Caller caller, UserRef ref) {

@@ -192,6 +192,24 @@ class AuthCacheTest {
   }
 
   @Test
+  void aCachedOwnProfileIsServedToItsOwnerOnlyAndAnotherUsersStaysNotFound() {
+    User owner = newUser("kept");
+    String ownerToken = tokenFor(owner);
+    User other = newUser("peer");
+    String otherToken = tokenFor(other);
+    useUntilCached(b, ownerToken);
+    useUntilCached(b, otherToken);
+    assertThat(b.me(ownerToken).getName()).isEqualTo(owner.getName()); // the owner's profile now cached
+
+    var refused = catchThrowableOfType(StatusRuntimeException.class, () -> b.identity(otherToken)
+        .getUser(GetUserRequest.newBuilder().setName(owner.getName()).build()));
+
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(b.me(otherToken).getName()).isEqualTo(other.getName());
+    assertThat(b.me(ownerToken).getName()).isEqualTo(owner.getName());
+  }
+
+  @Test
   void cacheIsFlushedAfterTheListenerReconnectsAndBypassedWhileItIsDown() throws SQLException {
     String checkedWhileDown = newUserToken("down");
     String revokedWhileDown = newUserToken("down");
