@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -30,8 +31,22 @@ import org.jspecify.annotations.Nullable;
  */
 final class IdentityRepository {
 
-  Optional<AuthenticateTokenRecord> findTokenForAuthentication(DSLContext sql, UUID tokenId) {
-    return sql.selectFrom(AUTHENTICATE_TOKEN(tokenId)).fetchOptional();
+  /** The token as authentication keeps it (SECURITY DEFINER function: one row or none). */
+  Optional<StoredToken> findTokenForAuthentication(DSLContext sql, UUID tokenId) {
+    return sql.selectFrom(AUTHENTICATE_TOKEN(tokenId)).fetchOptional().map(row -> stored(tokenId, row));
+  }
+
+  private static StoredToken stored(UUID tokenId, AuthenticateTokenRecord row) {
+    return new StoredToken(
+        tokenId,
+        row.getOwnerId(),
+        row.getSecretSha256(),
+        Arrays.stream(row.getScopes()).map(Principal.Scope::valueOf).collect(Collectors.toSet()),
+        row.getExpiresAt() == null ? null : row.getExpiresAt().toInstant(),
+        row.getRevokedAt() != null,
+        Boolean.TRUE.equals(row.getOwnerDeleted()),
+        new AtomicReference<>(row.getLastUsedAt() == null ? null : row.getLastUsedAt().toInstant()),
+        new AtomicReference<>());
   }
 
   void touchToken(DSLContext sql, UUID tokenId) {

@@ -3,19 +3,15 @@ package dev.cairn.server.identity;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.Database;
-import dev.cairn.server.db.jooq.tables.records.AuthenticateTokenRecord;
 import dev.cairn.server.core.Authenticator;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
 import dev.cairn.type.v1.ErrorReason;
 import java.security.MessageDigest;
 import java.time.Clock;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -90,21 +86,7 @@ public final class TokenAuthenticator implements Authenticator {
   /** One autocommit read through the SECURITY DEFINER function. */
   private Optional<StoredToken> load(UUID tokenId) {
     return database
-        .withoutTransaction(sql -> repository.findTokenForAuthentication(sql, tokenId))
-        .map(row -> stored(tokenId, row));
-  }
-
-  private static StoredToken stored(UUID tokenId, AuthenticateTokenRecord row) {
-    return new StoredToken(
-        tokenId,
-        row.getOwnerId(),
-        row.getSecretSha256(),
-        Arrays.stream(row.getScopes()).map(Principal.Scope::valueOf).collect(Collectors.toSet()),
-        row.getExpiresAt() == null ? null : row.getExpiresAt().toInstant(),
-        row.getRevokedAt() != null,
-        Boolean.TRUE.equals(row.getOwnerDeleted()),
-        new AtomicReference<>(row.getLastUsedAt() == null ? null : row.getLastUsedAt().toInstant()),
-        new AtomicReference<>());
+        .withoutTransaction(sql -> repository.findTokenForAuthentication(sql, tokenId));
   }
 
   private void verify(StoredToken token, TokenCodec.Parsed parsed) {

@@ -51,16 +51,9 @@ class ArchitectureTest {
       SERVER + ".crypto.DataKeys",
       // enqueue(tx, job) inserts into the caller's transaction: the jobs table's one writer
       SERVER + ".jobs.JobQueue",
-      // reads cairn.authenticate_token's record (identity is being reworked for speed elsewhere)
-      SERVER + ".identity.TokenAuthenticator",
-      // index status SQL and the items listener's lookups (search is being reworked elsewhere)
-      SERVER + ".search.index.IndexStatuses",
-      SERVER + ".search.index.SearchItemListener",
       // ConversationsRecord flows through answers (chat is being reworked elsewhere)
       SERVER + ".chat.Answers",
       SERVER + ".chat.ChatService",
-      // the uploads row (UploadsRecord) carries a resumable upload's state between its steps
-      SERVER + ".vault.items.ResumableUploads",
       // compile record filters and sort keys into jOOQ conditions over record_values
       SERVER + ".vault.records.FilterSql",
       SERVER + ".vault.records.SortKey",

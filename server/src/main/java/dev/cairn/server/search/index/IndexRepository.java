@@ -7,6 +7,8 @@ import static dev.cairn.server.db.jooq.Tables.SEARCH_WORDS;
 
 import dev.cairn.server.search.Languages;
 import dev.cairn.server.search.Words;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -183,5 +185,70 @@ final class IndexRepository {
         .set(SEARCH_INDEX_STATUS.REQUESTED_AT, now)
         .set(SEARCH_INDEX_STATUS.UPDATED_AT, now)
         .execute();
+  }
+
+  // ---------------------------------------------------------------- status as users see it
+
+  private static final Field<String> STATE = DSL.when(ITEMS.SEARCHABLE.isFalse().or(ITEMS.DELETED_AT.isNotNull()), "NOT_INDEXED")
+      .when(SEARCH_INDEX_STATUS.REQUESTED_AT.isNotNull(), "PENDING")
+      .when(SEARCH_INDEX_STATUS.FAILED_VERSION.eq(ITEMS.CURRENT_VERSION), "FAILED")
+      .when(SEARCH_INDEX_STATUS.INDEXED_VERSION.eq(ITEMS.CURRENT_VERSION), "INDEXED")
+      .otherwise("PENDING").as("state");
+  /** When a pending item started waiting: the reindex request, else its last change. */
+  private static final Field<OffsetDateTime> WAITING_SINCE =
+      DSL.coalesce(SEARCH_INDEX_STATUS.REQUESTED_AT, ITEMS.UPDATED_AT);
+
+  /** The status of an item the caller may read (the caller checked), by RLS. */
+  IndexStatuses.ItemStatus itemStatus(DSLContext sql, UUID item) {
+    Record row = sql.select(STATE, SEARCH_INDEX_STATUS.INDEXED_VERSION, SEARCH_INDEX_STATUS.CHUNK_COUNT,
+            SEARCH_INDEX_STATUS.ERROR, SEARCH_INDEX_STATUS.UPDATED_AT, WAITING_SINCE)
+        .from(ITEMS.leftJoin(SEARCH_INDEX_STATUS).on(SEARCH_INDEX_STATUS.ITEM_ID.eq(ITEMS.ID)))
+        .where(ITEMS.ID.eq(item))
+        .fetchSingle();
+    IndexStatuses.State state = IndexStatuses.State.valueOf(row.get(STATE));
+    @Nullable OffsetDateTime updated = row.get(SEARCH_INDEX_STATUS.UPDATED_AT);
+    OffsetDateTime since = row.get(WAITING_SINCE);
+    return new IndexStatuses.ItemStatus(
+        item,
+        state,
+        state == IndexStatuses.State.NOT_INDEXED ? 0 : orZero(row.get(SEARCH_INDEX_STATUS.INDEXED_VERSION)),
+        state == IndexStatuses.State.NOT_INDEXED ? 0 : orZero(row.get(SEARCH_INDEX_STATUS.CHUNK_COUNT)),
+        state == IndexStatuses.State.FAILED ? row.get(SEARCH_INDEX_STATUS.ERROR) : "",
+        state == IndexStatuses.State.PENDING || updated == null ? since : updated);
+  }
+
+  /** Counts over the caller's own searchable items, and how long the oldest pending one has waited. */
+  IndexStatuses.Summary statusSummary(DSLContext sql, UUID owner, Instant now) {
+    var states = DSL.select(STATE, WAITING_SINCE.as("since"))
+        .from(ITEMS.leftJoin(SEARCH_INDEX_STATUS).on(SEARCH_INDEX_STATUS.ITEM_ID.eq(ITEMS.ID)))
+        .where(ITEMS.OWNER_ID.eq(owner)).and(ITEMS.SEARCHABLE.isTrue()).and(ITEMS.DELETED_AT.isNull())
+        .asTable("s");
+    Field<String> state = states.field("state", String.class);
+    Field<OffsetDateTime> since = states.field("since", OffsetDateTime.class);
+    Record row = sql.select(
+            DSL.count().filterWhere(state.eq("PENDING")),
+            DSL.count().filterWhere(state.eq("INDEXED")),
+            DSL.count().filterWhere(state.eq("FAILED")),
+            DSL.min(since).filterWhere(state.eq("PENDING")))
+        .from(states)
+        .fetchSingle();
+    OffsetDateTime oldest = row.get(3, OffsetDateTime.class);
+    Duration lag = oldest == null ? Duration.ZERO : Duration.between(oldest.toInstant(), now);
+    return new IndexStatuses.Summary(row.get(0, Long.class), row.get(1, Long.class), row.get(2, Long.class),
+        lag.isNegative() ? Duration.ZERO : lag);
+  }
+
+  /** The item's labels (its language among them), by RLS. */
+  Map<String, String> labels(DSLContext sql, UUID item) {
+    return dev.cairn.server.db.Jsonb.stringMap(sql.select(ITEMS.LABELS).from(ITEMS).where(ITEMS.ID.eq(item)).fetchOne(ITEMS.LABELS));
+  }
+
+  /** Whether the item has a status row: it was indexed (or tried) at some point. */
+  boolean wasIndexed(DSLContext sql, UUID item) {
+    return sql.fetchExists(SEARCH_INDEX_STATUS, SEARCH_INDEX_STATUS.ITEM_ID.eq(item));
+  }
+
+  private static int orZero(@Nullable Integer value) {
+    return value == null ? 0 : value;
   }
 }

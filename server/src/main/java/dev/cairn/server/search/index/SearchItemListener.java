@@ -1,6 +1,5 @@
 package dev.cairn.server.search.index;
 
-import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.core.Now;
@@ -41,14 +40,13 @@ public final class SearchItemListener implements ItemListener {
       // a brand-new item that is not searchable: nothing of it can be indexed, so nothing to remove
     } else if (owner.equals(change.actor().userId())) {
       removeNow(sql, owner, change.itemId());
-    } else if (wasIndexed(sql, change.itemId())) {
+    } else if (repository.wasIndexed(sql, change.itemId())) {
       SearchIndexer.enqueue(queue, sql, owner, change.itemId()); // the job removes them as the owner
     }
   }
 
   private void checkLanguage(DSLContext sql, UUID item) {
-    Map<String, String> labels =
-        dev.cairn.server.db.Jsonb.stringMap(sql.select(ITEMS.LABELS).from(ITEMS).where(ITEMS.ID.eq(item)).fetchOne(ITEMS.LABELS));
+    Map<String, String> labels = repository.labels(sql, item);
     String language = labels == null ? null : labels.get(Languages.LABEL);
     if (language != null) {
       Languages.require(sql, "item.labels[" + Languages.LABEL + "]", language);
@@ -56,13 +54,8 @@ public final class SearchItemListener implements ItemListener {
   }
 
   private void removeNow(DSLContext sql, UUID owner, UUID item) {
-    if (repository.deleteChunks(sql, owner, item) > 0 || wasIndexed(sql, item)) {
+    if (repository.deleteChunks(sql, owner, item) > 0 || repository.wasIndexed(sql, item)) {
       repository.markRemoved(sql, owner, item, Now.of(clock));
     }
-  }
-
-  private static boolean wasIndexed(DSLContext sql, UUID item) {
-    return sql.fetchExists(dev.cairn.server.db.jooq.Tables.SEARCH_INDEX_STATUS,
-        dev.cairn.server.db.jooq.Tables.SEARCH_INDEX_STATUS.ITEM_ID.eq(item));
   }
 }

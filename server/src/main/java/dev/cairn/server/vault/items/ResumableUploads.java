@@ -10,8 +10,6 @@ import dev.cairn.server.content.ContentStore;
 import dev.cairn.server.core.Now;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Caller;
-import dev.cairn.server.db.Jsonb;
-import dev.cairn.server.db.jooq.tables.records.UploadsRecord;
 import dev.cairn.server.vault.VaultContext;
 import dev.cairn.server.vault.items.Items.NewItem;
 import dev.cairn.type.v1.ErrorReason;
@@ -75,32 +73,22 @@ final class ResumableUploads {
       if (repository.lockAndCountOpen(sql, owner, now) >= max) {
         throw CairnException.limitExceeded("max_open_uploads", "you already have " + max + " open uploads (the limit); complete or cancel one");
       }
-      UploadsRecord row = new UploadsRecord();
+      UUID itemId;
+      String mediaType;
       if (request.target() == null) {
         items.checkCount(sql, owner);
-        row.setItemId(vault.ids().get());
-        row.setNewItem(true);
-        row.setMediaType(request.item().mediaType());
+        itemId = vault.ids().get();
+        mediaType = request.item().mediaType();
       } else {
         Item target = ownedDocument(sql, caller, request.target(), request.etag());
-        row.setItemId(target.id());
-        row.setNewItem(false);
-        row.setMediaType(request.item().mediaType().isEmpty() ? target.mediaType() : request.item().mediaType());
+        itemId = target.id();
+        mediaType = request.item().mediaType().isEmpty() ? target.mediaType() : request.item().mediaType();
       }
-      row.setId(vault.ids().get());
-      row.setOwnerId(owner);
-      row.setRequestId(request.requestId());
-      row.setDisplayName(request.item().displayName());
-      row.setLabels(Jsonb.of(request.item().labels()));
-      row.setSearchable(request.item().searchable());
-      row.setEtag(request.etag());
-      row.setSizeBytes(request.sizeBytes());
-      row.setContentSha256(request.sha256());
-      row.setBlobId(vault.ids().get());
-      row.setCommittedBytes(0L);
-      row.setSegmentCount(0);
-      row.setCreatedAt(now);
-      row.setExpireAt(now.plus(vault.limits().uploadExpiry()));
+      var row = new UploadRepository.Row(
+          vault.ids().get(), owner, request.requestId(), itemId, request.target() == null,
+          request.item().displayName(), mediaType, request.item().labels(), request.item().searchable(),
+          request.etag(), request.sizeBytes(), request.sha256(), vault.ids().get(), 0L, 0, null, null, null,
+          now, now.plus(vault.limits().uploadExpiry()));
       return repository.insert(sql, row).map(ResumableUploads::toUpload)
           .orElseGet(() -> toUpload(repository.findByRequestId(sql, owner, requireNonNull(request.requestId()))
               .orElseThrow(() -> CairnException.conflict("a concurrent CreateUpload with this request_id did not finish; retry"))));
@@ -146,19 +134,21 @@ final class ResumableUploads {
     }
     byte[] sha = ContentStore.sha256().digest(data);
     return vault.database().transaction(caller, sql -> {
-      UploadsRecord row = open(sql, owner, id, true);
-      long committed = row.getCommittedBytes();
+      UploadRepository.Row row = open(sql, owner, id, true);
+      long committed = row.committedBytes();
       if (offset == committed) {
-        if (committed + data.length > row.getSizeBytes()) {
+        if (committed + data.length > row.sizeBytes()) {
           throw CairnException.invalidField("data", "would end at byte " + (committed + data.length)
-              + ", past the upload's size_bytes " + row.getSizeBytes());
+              + ", past the upload's size_bytes " + row.sizeBytes());
         }
-        store.writeSegment(sql, owner, row.getItemId(), row.getBlobId(), row.getSegmentCount(), data);
-        row.setCommittedBytes(committed + data.length);
-        row.setSegmentCount(row.getSegmentCount() + 1);
-        row.setLastOffset(offset);
-        row.setLastSha256(sha);
-        repository.store(sql, row);
+        store.writeSegment(sql, owner, row.itemId(), row.blobId(), row.segmentCount(), data);
+        var appended = new UploadRepository.Row(
+            row.id(), row.ownerId(), row.requestId(), row.itemId(), row.newItem(), row.displayName(),
+            row.mediaType(), row.labels(), row.searchable(), row.etag(), row.sizeBytes(), row.contentSha256(),
+            row.blobId(), committed + data.length, row.segmentCount() + 1, offset, sha, row.completedVersion(),
+            row.createdAt(), row.expireAt());
+        repository.storeAppend(sql, appended);
+        return toUpload(appended);
       } else if (!isRetryOfLast(row, offset, data.length, sha)) {
         throw offsetMismatch(id, offset, committed);
       }
@@ -166,10 +156,10 @@ final class ResumableUploads {
     });
   }
 
-  private static boolean isRetryOfLast(UploadsRecord row, long offset, int length, byte[] sha) {
-    return row.getLastOffset() != null && row.getLastOffset() == offset
-        && offset + length == row.getCommittedBytes()
-        && MessageDigest.isEqual(sha, row.getLastSha256());
+  private static boolean isRetryOfLast(UploadRepository.Row row, long offset, int length, byte[] sha) {
+    return row.lastOffset() != null && row.lastOffset() == offset
+        && offset + length == row.committedBytes()
+        && MessageDigest.isEqual(sha, row.lastSha256());
   }
 
   private static CairnException offsetMismatch(UUID id, long offset, long committed) {
@@ -191,8 +181,8 @@ final class ResumableUploads {
   void cancel(Caller caller, UUID id) {
     UUID owner = caller.requireUserId();
     vault.database().transaction(caller, sql -> {
-      UploadsRecord row = open(sql, owner, id, true);
-      store.deleteUnattachedBlob(sql, owner, row.getBlobId());
+      UploadRepository.Row row = open(sql, owner, id, true);
+      store.deleteUnattachedBlob(sql, owner, row.blobId());
       repository.delete(sql, owner, id);
       return null;
     });
@@ -207,76 +197,80 @@ final class ResumableUploads {
    */
   Completed complete(Caller caller, UUID id) {
     UUID owner = caller.requireUserId();
-    UploadsRecord seen = vault.database().transaction(caller, sql -> live(sql, owner, id, false));
-    if (seen.getCompletedVersion() != null) {
+    UploadRepository.Row seen = vault.database().transaction(caller, sql -> live(sql, owner, id, false));
+    if (seen.completed()) {
       return vault.database().transaction(caller, sql -> completed(sql, caller, live(sql, owner, id, false)));
     }
     checkSize(seen);
-    ContentStore.Blob staged = store.measure(caller.principal(), owner, seen.getItemId(), seen.getBlobId(), seen.getSegmentCount());
-    if (seen.getContentSha256() != null && !MessageDigest.isEqual(seen.getContentSha256(), staged.sha256())) {
+    ContentStore.Blob staged = store.measure(caller.principal(), owner, seen.itemId(), seen.blobId(), seen.segmentCount());
+    if (seen.contentSha256() != null && !MessageDigest.isEqual(seen.contentSha256(), staged.sha256())) {
       throw CairnException.invalidField("upload.content_sha256", "does not match the SHA-256 of the bytes appended");
     }
     return items.limitedWrite(caller, () -> vault.database().transaction(caller, sql -> {
-      UploadsRecord row = live(sql, owner, id, true);
-      if (row.getCompletedVersion() != null) {
+      UploadRepository.Row row = live(sql, owner, id, true);
+      if (row.completed()) {
         return completed(sql, caller, row); // a concurrent complete won
       }
-      if (!row.getSegmentCount().equals(seen.getSegmentCount())) {
+      if (row.segmentCount() != seen.segmentCount()) {
         throw CairnException.conflict("uploads/" + id + " changed while completing; retry");
       }
       ContentStore.Blob blob = staged;
       if (blob.segmentCount() == 0) { // an empty document still has one (empty) segment
-        store.writeSegment(sql, owner, row.getItemId(), row.getBlobId(), 0, new byte[0]);
+        store.writeSegment(sql, owner, row.itemId(), row.blobId(), 0, new byte[0]);
         blob = new ContentStore.Blob(blob.id(), 1, 0, blob.sha256());
       }
-      var template = new NewItem(Kind.DOCUMENT, null, row.getDisplayName(), row.getMediaType(),
-          Jsonb.stringMap(row.getLabels()), row.getSearchable(), null, null, null);
-      var plan = new ItemService.UploadPlan(row.getNewItem() ? null : row.getItemId(), template, row.getEtag(),
-          row.getSizeBytes(), row.getContentSha256());
-      Item item = items.commitStaged(sql, caller, row.getItemId(), row.getNewItem(), plan, row.getMediaType(), blob);
-      row.setCompletedVersion(item.version());
-      repository.store(sql, row);
-      return new Completed(item, toUpload(row));
+      var template = new NewItem(Kind.DOCUMENT, null, row.displayName(), row.mediaType(),
+          row.labels(), row.searchable(), null, null, null);
+      var plan = new ItemService.UploadPlan(row.newItem() ? null : row.itemId(), template, row.etag(),
+          row.sizeBytes(), row.contentSha256());
+      Item item = items.commitStaged(sql, caller, row.itemId(), row.newItem(), plan, row.mediaType(), blob);
+      repository.storeCompleted(sql, row, item.version());
+      return new Completed(item, toUpload(row, item.version()));
     }));
   }
 
-  private static void checkSize(UploadsRecord row) {
-    if (row.getCommittedBytes() != (long) row.getSizeBytes()) {
+  private static void checkSize(UploadRepository.Row row) {
+    if (row.committedBytes() != row.sizeBytes()) {
       throw CairnException.invalidField("upload.size_bytes",
-          row.getSizeBytes() + " declared, " + row.getCommittedBytes() + " bytes appended");
+          row.sizeBytes() + " declared, " + row.committedBytes() + " bytes appended");
     }
   }
 
-  private Completed completed(DSLContext sql, Caller caller, UploadsRecord row) {
-    Access access = vault.access().item(sql, caller, row.getItemId(), Role.READ, true, false);
+  private Completed completed(DSLContext sql, Caller caller, UploadRepository.Row row) {
+    Access access = vault.access().item(sql, caller, row.itemId(), Role.READ, true, false);
     return new Completed(access.item(), toUpload(row));
   }
 
   // ---------------------------------------------------------------- rows
 
   /** The caller's unexpired upload (completed ones too); anything else is NOT_FOUND. */
-  private UploadsRecord live(DSLContext sql, UUID owner, UUID id, boolean lock) {
-    UploadsRecord row = repository.find(sql, owner, id, lock).orElseThrow(() -> CairnException.notFound("uploads/" + id));
-    if (!row.getExpireAt().isAfter(now())) {
+  private UploadRepository.Row live(DSLContext sql, UUID owner, UUID id, boolean lock) {
+    UploadRepository.Row row = repository.find(sql, owner, id, lock).orElseThrow(() -> CairnException.notFound("uploads/" + id));
+    if (!row.expireAt().isAfter(now())) {
       throw CairnException.notFound("uploads/" + id);
     }
     return row;
   }
 
-  private UploadsRecord open(DSLContext sql, UUID owner, UUID id, boolean lock) {
-    UploadsRecord row = live(sql, owner, id, lock);
-    if (row.getCompletedVersion() != null) {
+  private UploadRepository.Row open(DSLContext sql, UUID owner, UUID id, boolean lock) {
+    UploadRepository.Row row = live(sql, owner, id, lock);
+    if (row.completed()) {
       throw CairnException.failedPrecondition("uploads/" + id + " is already completed");
     }
     return row;
   }
 
-  private static Upload toUpload(UploadsRecord r) {
+  private static Upload toUpload(UploadRepository.Row r) {
+    return toUpload(r, r.completedVersion());
+  }
+
+  /** The upload as its owner sees it, completed with {@code completedVersion} when that is set. */
+  private static Upload toUpload(UploadRepository.Row r, @Nullable Integer completedVersion) {
+    boolean completed = completedVersion != null;
     return new Upload(
-        r.getId(), r.getCompletedVersion() == null ? null : r.getItemId(), r.getSizeBytes(), r.getContentSha256(),
-        r.getCommittedBytes(), r.getCompletedVersion() != null, r.getDisplayName(), r.getMediaType(),
-        Jsonb.stringMap(r.getLabels()), r.getSearchable(), r.getNewItem() ? null : r.getItemId(), r.getEtag(),
-        r.getCreatedAt(), r.getExpireAt());
+        r.id(), completed ? r.itemId() : null, r.sizeBytes(), r.contentSha256(), r.committedBytes(), completed,
+        r.displayName(), r.mediaType(), r.labels(), r.searchable(), r.newItem() ? null : r.itemId(), r.etag(),
+        r.createdAt(), r.expireAt());
   }
 
   private OffsetDateTime now() {
