@@ -22,7 +22,13 @@
 # BENCH_TRACING=1 exports Cairn's spans (every call sampled) over OTLP/HTTP to a local sink
 # (otlp_sink.py); the default run makes spans but exports none (Cairn's default); compare the two
 # runs' Cairn/baseline ratios to see what export costs. OTEL_SDK_DISABLED=true turns tracing off.
-# Loopback only; every ghz run is bounded by `timeout`; stops only the two pids it started.
+# BENCH_DB=1 adds, to every GetItem round, GetItem's database work alone: pgbench (needs
+# postgresql-client) sending the very transaction a GetItem sends (BEGIN, the caller's set_config,
+# cairn.read_item of the same document, COMMIT; prepared, durable commit) to Cairn's own PostgreSQL
+# at the same concurrency for the same seconds, and the same with 8 reads sharing one commit. Their
+# reads/s over the baseline's calls/s is the most any server doing that work per call could reach
+# here. (The server is idle meanwhile; its audit chainer links what pgbench queues.)
+# Loopback only; every ghz and pgbench run is bounded by `timeout`; stops only the two pids it started.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -88,6 +94,12 @@ if [[ "${BENCH_TRACING:-0}" == 1 ]]; then
   export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$SINK_PORT" OTEL_TRACES_SAMPLER=always_on
   echo "tracing: Cairn exports every span to the OTLP sink pid $SINK_PID on 127.0.0.1:$SINK_PORT"
 fi
+if [[ "${BENCH_DB:-0}" == 1 ]]; then
+  command -v pgbench >/dev/null && command -v psql >/dev/null \
+    || { echo "BENCH_DB=1 needs pgbench and psql (apt-get install postgresql-client)" >&2; exit 2; }
+  PG_PORT="$(cairn_free_port)"
+  export CAIRN_EMBEDDED_DATABASE_PORT="$PG_PORT"
+fi
 cairn_start "$WORK"
 cairn_wait_serving 120
 for ((i = 0; i < 60; i++)); do
@@ -111,6 +123,26 @@ ghz_run() {
   ghz_call "$name" "$target" "$TOKEN" "$ITEM" "$method" "$@"
 }
 
+# db_run NAME READS_PER_COMMIT: GetItem's transaction through pgbench for SECONDS_PER_RUN,
+# its output to $OUT/GetItem/NAME.pgbench
+db_run() {
+  local name="$1" reads="$2" script="$WORK/$1.sql" i
+  {
+    echo "BEGIN;"
+    for ((i = 0; i < reads; i++)); do
+      echo "select set_config('cairn.user_id', '$OWNER', true), set_config('cairn.request_id', 'bench', true);"
+      echo "select * from cairn.read_item('${ITEM#items/}', 0, true, 67108864, 'ITEM_READ', now(), 'bench');"
+    done
+    echo "COMMIT;"
+  } >"$script"
+  PGOPTIONS="-c role=cairn_app" timeout "$RUN_LIMIT_S" pgbench -h 127.0.0.1 -p "$PG_PORT" -U postgres -n -M prepared \
+    -c "$CONCURRENCY" -j 2 -T "$SECONDS_PER_RUN" -f "$script" cairn >"$OUT/GetItem/$name.pgbench" 2>&1
+  grep -q "^tps = " "$OUT/GetItem/$name.pgbench" || { cat "$OUT/GetItem/$name.pgbench" >&2; exit 1; }
+}
+if [[ "${BENCH_DB:-0}" == 1 ]]; then
+  OWNER="$(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d cairn -Atc "select owner_id from cairn.items where id = '${ITEM#items/}'")"
+fi
+
 for method in ${BENCH_METHODS:-GetUser GetItem}; do
   echo "== $method: warm-up $WARMUP each at concurrency $CONCURRENCY"
   ghz_run warmup-cairn "$CAIRN_TARGET" "$method" -z "$WARMUP"
@@ -119,9 +151,32 @@ for method in ${BENCH_METHODS:-GetUser GetItem}; do
   for ((r = 1; r <= ROUNDS; r++)); do
     ghz_run "round$r-cairn" "$CAIRN_TARGET" "$method" -z "${SECONDS_PER_RUN}s"
     ghz_run "round$r-baseline" "$BASE_TARGET" "$method" -z "${SECONDS_PER_RUN}s"
+    if [[ "$method" == GetItem && "${BENCH_DB:-0}" == 1 ]]; then
+      db_run "round$r-db1" 1
+      db_run "round$r-db8" 8
+    fi
   done
   echo "== $method"
   python3 "$HERE/ghz_report.py" "$OUT/$method" "$ROUNDS" "$CONCURRENCY"
+  if [[ "$method" == GetItem && "${BENCH_DB:-0}" == 1 ]]; then
+    python3 - "$OUT/GetItem" "$ROUNDS" <<'PY'
+import json, re, statistics, sys
+out, rounds = sys.argv[1], int(sys.argv[2])
+def tps(name):
+    return float(re.search(r"^tps = ([0-9.]+)", open(f"{out}/{name}.pgbench").read(), re.M).group(1))
+rows = []
+for r in range(1, rounds + 1):
+    base = json.load(open(f"{out}/round{r}-baseline.json"))["rps"]
+    cairn = json.load(open(f"{out}/round{r}-cairn.json"))["rps"]
+    rows.append((cairn / base, tps(f"round{r}-db1") / base, 8 * tps(f"round{r}-db8") / base,
+                 tps(f"round{r}-db1"), 8 * tps(f"round{r}-db8")))
+med = [statistics.median(x[i] for x in rows) for i in range(5)]
+print("GetItem's database work alone (pgbench, same concurrency), reads/s over the baseline's calls/s, median of rounds:")
+print(f"  Cairn GetItem                          {med[0]:.2f}x")
+print(f"  its transaction alone, 1 read/commit   {med[1]:.2f}x  ({med[3]:.0f} reads/s)")
+print(f"  8 reads sharing one commit             {med[2]:.2f}x  ({med[4]:.0f} reads/s)")
+PY
+  fi
 done
 if [[ -n "$SINK_PID" ]]; then
   cairn_stop_pid "$CAIRN_PID" "cairn server" # flushes its last spans
