@@ -9,8 +9,6 @@ import dev.cairn.server.content.ContentStore.MessageTexts;
 import dev.cairn.server.core.Caller;
 import dev.cairn.server.core.Now;
 import dev.cairn.server.db.Database;
-import dev.cairn.server.db.Jsonb;
-import dev.cairn.server.db.jooq.tables.records.ConversationsRecord;
 import dev.cairn.type.v1.ErrorReason;
 import java.time.Clock;
 import java.time.Duration;
@@ -121,7 +119,7 @@ public final class Answers {
     // the lock first, then the lookups, each its own statement: under READ COMMITTED a statement
     // that waited for the lock still reads with its older snapshot, so a lookup folded into the
     // locking SELECT would miss what the send before it just committed
-    ConversationsRecord row = repository.lockConversation(sql, me, conversation)
+    ChatRepository.LockedConversation row = repository.lockConversation(sql, me, conversation)
         .orElseThrow(() -> ChatService.notFound(conversation));
     if (send.requestId() != null) {
       var earlier = repository.answerByRequest(sql, me, conversation, send.requestId());
@@ -137,9 +135,9 @@ public final class Answers {
       generation.prefetch(caller, send.text());
     }
     MessageTexts cipher = messages.cipher(sql, me);
-    List<ChatRepository.Link> links = row.getMessageCount() == 0 ? List.of() : repository.links(sql, me, conversation);
+    List<ChatRepository.Link> links = row.conversation().messageCount() == 0 ? List.of() : repository.links(sql, me, conversation);
     OffsetDateTime now = now();
-    long seq = row.getNextSeq();
+    long seq = row.nextSeq();
     List<ChatRepository.NewMessage> rows = new ArrayList<>();
     Chat.Message user;
     if (send.regenerate() != null) {
@@ -164,10 +162,10 @@ public final class Answers {
         Chat.State.STREAMING, cipher.encrypt(conversation, answerId, MessageTexts.TEXT, utf8("")), 0));
     Chat.Message answer = new Chat.Message(answerId, conversation, seq, Chat.Role.ASSISTANT, "", Chat.State.STREAMING,
         null, Chat.Usage.NONE, null, null, null, user.id(), now, null);
-    String title = row.getDisplayName().isEmpty() && row.getMessageCount() == 0 ? title(user.text()) : null;
-    repository.startAnswer(sql, me, conversation, rows, seq + 1, row.getMessageCount() + rows.size(), answerId, title,
+    String title = row.conversation().displayName().isEmpty() && row.conversation().messageCount() == 0 ? title(user.text()) : null;
+    repository.startAnswer(sql, me, conversation, rows, seq + 1, row.conversation().messageCount() + rows.size(), answerId, title,
         now);
-    var filter = ChatCodec.filter(Jsonb.object(row.getRetrievalFilter()));
+    var filter = row.conversation().filter();
     var job = new AnswerGeneration.Job(caller, new AnswerRun(me, conversation, answerId, receivedNanos), user.text(),
         history(sql, cipher, me, conversation, links, user.parentId()), filter);
     return new Start(user, answer, false, job);
@@ -185,16 +183,16 @@ public final class Answers {
    * One answer at a time: FAILED_PRECONDITION while one streams, unless its replica stopped
    * checkpointing long ago (it died): that answer is marked FAILED and the send goes ahead.
    */
-  private void requireIdle(DSLContext sql, UUID me, ConversationsRecord row) {
-    UUID streaming = row.getStreamingMessage();
+  private void requireIdle(DSLContext sql, UUID me, ChatRepository.LockedConversation row) {
+    UUID streaming = row.streamingMessage();
     if (streaming == null) {
       return;
     }
-    var m = repository.message(sql, me, row.getId(), streaming);
+    var m = repository.message(sql, me, row.conversation().id(), streaming);
     if (m.isPresent() && m.get().state() == Chat.State.STREAMING) {
       Duration silent = Duration.between(m.get().heartbeatAt().toInstant(), clock.instant());
       if (silent.compareTo(AnswerGeneration.ORPHANED_AFTER) < 0) {
-        throw CairnException.failedPrecondition("conversations/" + row.getId() + " is still answering (messages/"
+        throw CairnException.failedPrecondition("conversations/" + row.conversation().id() + " is still answering (messages/"
             + streaming + "); wait for it to end, follow it with StreamMessage or stop it with CancelMessage");
       }
       repository.finish(sql, me, streaming, Chat.State.FAILED, m.get().ciphertext(), m.get().textLength(),

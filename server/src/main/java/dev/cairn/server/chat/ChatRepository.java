@@ -3,6 +3,7 @@ package dev.cairn.server.chat;
 import static dev.cairn.server.db.jooq.Tables.CHAT_MESSAGES;
 import static dev.cairn.server.db.jooq.Tables.CONVERSATIONS;
 
+import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.db.jooq.tables.records.ChatMessagesRecord;
 import dev.cairn.server.db.jooq.tables.records.ConversationsRecord;
 import java.time.OffsetDateTime;
@@ -30,6 +31,12 @@ final class ChatRepository {
       @Nullable Long firstTokenMs, @Nullable Long totalMs, @Nullable String errorCode, @Nullable String errorMessage,
       OffsetDateTime createdAt, OffsetDateTime heartbeatAt, @Nullable OffsetDateTime endedAt) {}
 
+  /**
+   * A conversation as a send sees it under its lock: what its owner sees, and the next message
+   * seq and the answer streaming now, if any.
+   */
+  record LockedConversation(Chat.Conversation conversation, long nextSeq, @Nullable UUID streamingMessage) {}
+
   /** The branch links of a conversation's messages, for path walks. */
   record Link(UUID id, long seq, @Nullable UUID parentId, Chat.Role role) {}
 
@@ -49,34 +56,40 @@ final class ChatRepository {
         .execute();
   }
 
-  Optional<ConversationsRecord> conversationByRequest(DSLContext sql, UUID owner, UUID requestId) {
+  Optional<Chat.Conversation> conversationByRequest(DSLContext sql, UUID owner, UUID requestId) {
     return sql.selectFrom(CONVERSATIONS)
         .where(CONVERSATIONS.OWNER_ID.eq(owner).and(CONVERSATIONS.REQUEST_ID.eq(requestId)))
-        .fetchOptional();
+        .fetchOptional(ChatRepository::conversation);
   }
 
-  Optional<ConversationsRecord> conversation(DSLContext sql, UUID owner, UUID id) {
+  Optional<Chat.Conversation> conversation(DSLContext sql, UUID owner, UUID id) {
     return sql.selectFrom(CONVERSATIONS).where(CONVERSATIONS.OWNER_ID.eq(owner).and(CONVERSATIONS.ID.eq(id)))
-        .fetchOptional();
+        .fetchOptional(ChatRepository::conversation);
   }
 
   /**
    * The conversation, locked: every send and every answer's end take this lock first, so seq
    * allocation and the one-answer-at-a-time rule are decided one transaction after another.
    */
-  Optional<ConversationsRecord> lockConversation(DSLContext sql, UUID owner, UUID id) {
+  Optional<LockedConversation> lockConversation(DSLContext sql, UUID owner, UUID id) {
     return sql.selectFrom(CONVERSATIONS).where(CONVERSATIONS.OWNER_ID.eq(owner).and(CONVERSATIONS.ID.eq(id)))
-        .forUpdate().fetchOptional();
+        .forUpdate().fetchOptional(r -> new LockedConversation(conversation(r), r.getNextSeq(), r.getStreamingMessage()));
   }
 
-  List<ConversationsRecord> conversations(DSLContext sql, UUID owner, @Nullable OffsetDateTime afterTime,
+  private static Chat.Conversation conversation(ConversationsRecord r) {
+    return new Chat.Conversation(r.getId(), r.getOwnerId(), r.getDisplayName(),
+        ChatCodec.filter(Jsonb.object(r.getRetrievalFilter())), r.getMessageCount(), r.getCreatedAt(),
+        r.getUpdatedAt(), r.getRevision());
+  }
+
+  List<Chat.Conversation> conversations(DSLContext sql, UUID owner, @Nullable OffsetDateTime afterTime,
       @Nullable UUID afterId, int limit) {
     var where = CONVERSATIONS.OWNER_ID.eq(owner);
     if (afterTime != null && afterId != null) {
       where = where.and(DSL.row(CONVERSATIONS.UPDATED_AT, CONVERSATIONS.ID).lt(afterTime, afterId));
     }
     return sql.selectFrom(CONVERSATIONS).where(where)
-        .orderBy(CONVERSATIONS.UPDATED_AT.desc(), CONVERSATIONS.ID.desc()).limit(limit).fetch();
+        .orderBy(CONVERSATIONS.UPDATED_AT.desc(), CONVERSATIONS.ID.desc()).limit(limit).fetch(ChatRepository::conversation);
   }
 
   int deleteConversation(DSLContext sql, UUID owner, UUID id) {

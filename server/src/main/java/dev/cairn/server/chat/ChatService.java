@@ -10,7 +10,6 @@ import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.db.PageBinding;
 import dev.cairn.server.db.PagePosition;
 import dev.cairn.server.db.PageTokens;
-import dev.cairn.server.db.jooq.tables.records.ConversationsRecord;
 import dev.cairn.server.search.Search;
 import java.time.Clock;
 import java.time.Duration;
@@ -61,17 +60,16 @@ public final class ChatService {
     return database.transaction(caller, sql -> {
       UUID id = ids.get();
       repository.insertConversation(sql, me, id, requestId, displayName, Jsonb.of(ChatCodec.filter(filter)), now());
-      ConversationsRecord row = requestId == null
+      return requestId == null
           ? repository.conversation(sql, me, id).orElseThrow()
           : repository.conversationByRequest(sql, me, requestId).orElseThrow();
-      return conversation(row);
     });
   }
 
   public Chat.Conversation get(Caller caller, UUID id) {
     UUID me = caller.requireUserId();
-    return database.transaction(caller, sql -> conversation(repository.conversation(sql, me, id)
-        .orElseThrow(() -> notFound(id))));
+    return database.transaction(caller, sql -> repository.conversation(sql, me, id)
+        .orElseThrow(() -> notFound(id)));
   }
 
   public PageTokens.Page<Chat.Conversation> list(Caller caller, int pageSize, String pageToken) {
@@ -80,8 +78,7 @@ public final class ChatService {
     After after = pageTokens.decode(pageToken, binding, After::read);
     int size = PageTokens.pageSize(pageSize, 50, 1000);
     List<Chat.Conversation> rows = database.transaction(caller, sql -> repository.conversations(sql, me,
-        after == null ? null : after.time(), after == null ? null : after.id(), size + 1)
-        .stream().map(ChatService::conversation).toList());
+        after == null ? null : after.time(), after == null ? null : after.id(), size + 1));
     return pageTokens.page(rows, size, binding, c -> new After(c.updateTime(), c.id()));
   }
 
@@ -89,11 +86,11 @@ public final class ChatService {
   public void delete(Caller caller, UUID id, String etag) {
     UUID me = caller.requireUserId();
     UUID streaming = database.transaction(caller, sql -> {
-      ConversationsRecord row = repository.lockConversation(sql, me, id).orElseThrow(() -> notFound(id));
-      if (!etag.isEmpty() && !etag.equals(conversation(row).etag())) {
+      var row = repository.lockConversation(sql, me, id).orElseThrow(() -> notFound(id));
+      if (!etag.isEmpty() && !etag.equals(row.conversation().etag())) {
         throw CairnException.etagMismatch("conversations/" + id);
       }
-      UUID answering = row.getStreamingMessage();
+      UUID answering = row.streamingMessage();
       if (answering != null) {
         repository.notify(sql, ChatSignals.CANCEL + answering);
       }
@@ -217,12 +214,6 @@ public final class ChatService {
 
   static CairnException notFound(UUID conversation, UUID message) {
     return CairnException.notFound("conversations/" + conversation + "/messages/" + message);
-  }
-
-  static Chat.Conversation conversation(ConversationsRecord r) {
-    return new Chat.Conversation(r.getId(), r.getOwnerId(), r.getDisplayName(),
-        ChatCodec.filter(Jsonb.object(r.getRetrievalFilter())), r.getMessageCount(), r.getCreatedAt(),
-        r.getUpdatedAt(), r.getRevision());
   }
 
   private OffsetDateTime now() {

@@ -51,9 +51,6 @@ class ArchitectureTest {
       SERVER + ".crypto.DataKeys",
       // enqueue(tx, job) inserts into the caller's transaction: the jobs table's one writer
       SERVER + ".jobs.JobQueue",
-      // ConversationsRecord flows through answers (chat is being reworked elsewhere)
-      SERVER + ".chat.Answers",
-      SERVER + ".chat.ChatService",
       // compile record filters and sort keys into jOOQ conditions over record_values
       SERVER + ".vault.records.FilterSql",
       SERVER + ".vault.records.SortKey",
