@@ -177,10 +177,19 @@ public final class SearchService {
 
   private <T> T searchOnce(Caller caller, Query query, @Nullable Position after, int size, PageBinding binding,
       float @Nullable [] vector, InTransaction<T> then, Result[] result) {
-    return stages.around("transaction", () -> database.transaction(caller, sql -> {
+    // tx.open (a pooled connection, BEGIN and the caller's identity) and tx.commit are the
+    // transaction's own costs around its statements: timed so the stages add up to it
+    long opening = System.nanoTime();
+    long[] done = new long[1];
+    T out = stages.around("transaction", () -> database.transaction(caller, sql -> {
+      stages.record("tx.open", System.nanoTime() - opening);
       result[0] = searchIn(sql, caller, query, after, size, binding, vector);
-      return stages.around("then", () -> then.apply(sql, result[0]));
+      T then1 = stages.around("then", () -> then.apply(sql, result[0]));
+      done[0] = System.nanoTime();
+      return then1;
     }));
+    stages.record("tx.commit", System.nanoTime() - done[0]);
+    return out;
   }
 
   private Result searchIn(DSLContext sql, Caller caller, Query query, @Nullable Position after, int size,
@@ -204,13 +213,13 @@ public final class SearchService {
     String language = query.language().isEmpty() ? null : Languages.require(sql, "language", query.language());
     List<UUID> owners = new ArrayList<>(others);
     owners.addFirst(me);
-    var own = repository.own(sql, me);
+    var own = stages.around("stats.own", () -> repository.own(sql, me));
     var shared = repository.sharedStats(sql, caller.principal(), others, List.of());
-    Map<@Nullable String, String> parsed = parse(sql, query.text(), language,
-        SearchRepository.sortedUnion(own.languages(), shared.languages()));
+    Map<@Nullable String, String> parsed = stages.around("stats.parse", () -> parse(sql, query.text(), language,
+        SearchRepository.sortedUnion(own.languages(), shared.languages())));
     List<String> terms = terms(parsed);
-    Stats stats = combine(repository.ownStats(sql, me, own, terms),
-        repository.sharedStats(sql, caller.principal(), others, terms).stats());
+    Stats stats = stages.around("stats.terms", () -> combine(repository.ownStats(sql, me, own, terms),
+        repository.sharedStats(sql, caller.principal(), others, terms).stats()));
     return new Lexical(owners, others, parsed, terms, stats, language, own);
   }
 
