@@ -195,25 +195,28 @@ public final class SearchService {
   private Result searchIn(DSLContext sql, Caller caller, Query query, @Nullable Position after, int size,
       PageBinding binding, float @Nullable [] vector) {
     UUID me = caller.requireUserId();
-    List<UUID> others = query.filter().ownedOnly() ? List.of()
-        : stages.around("grants", () -> repository.grantingOwners(sql, me));
     if (query.mode() == Mode.SEMANTIC) {
+      List<UUID> others = query.filter().ownedOnly() ? List.of()
+          : stages.around("grants", () -> repository.grantingOwners(sql, me));
       List<StageReport> reports = new ArrayList<>();
       return semanticPage(sql, caller, query, others, requireVector(vector), -1, after, size, binding, reports);
     }
-    Lexical lexical = stages.around("stats", () -> lexical(sql, caller, query, others));
+    // the granting owners and the caller's own totals come in one statement (without grants when owned_only)
+    SearchRepository.Start start = query.filter().ownedOnly()
+        ? new SearchRepository.Start(List.of(), stages.around("stats.own", () -> repository.own(sql, me)))
+        : stages.around("grants", () -> repository.grantingOwnersAndOwn(sql, me));
+    Lexical lexical = stages.around("stats", () -> lexical(sql, caller, query, start.others(), start.own()));
     return query.mode() == Mode.HYBRID
         ? hybrid(sql, caller, query, lexical, requireVector(vector), after, size, binding)
         : run(sql, caller, query, lexical, vector, after, size, binding);
   }
 
   /** The query parsed in the languages the caller's readable chunks use, with their BM25 statistics. */
-  private Lexical lexical(DSLContext sql, Caller caller, Query query, List<UUID> others) {
+  private Lexical lexical(DSLContext sql, Caller caller, Query query, List<UUID> others, SearchRepository.Own own) {
     UUID me = caller.requireUserId();
     String language = query.language().isEmpty() ? null : Languages.require(sql, "language", query.language());
     List<UUID> owners = new ArrayList<>(others);
     owners.addFirst(me);
-    var own = stages.around("stats.own", () -> repository.own(sql, me));
     var shared = repository.sharedStats(sql, caller.principal(), others, List.of());
     Map<@Nullable String, String> parsed = stages.around("stats.parse", () -> parse(sql, query.text(), language,
         SearchRepository.sortedUnion(own.languages(), shared.languages())));
