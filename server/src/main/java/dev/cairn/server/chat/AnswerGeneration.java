@@ -111,6 +111,7 @@ final class AnswerGeneration {
     Checkpointer checkpointer = null;
     try {
       long retrieving = System.nanoTime();
+      metrics.stage("received_to_retrieval", run.elapsed().toNanos());
       Retrieval.Found found;
       if (run.isCancelled()) {
         found = Retrieval.Found.NOTHING;

@@ -68,7 +68,10 @@ public final class Answers {
   public void send(Caller caller, Chat.Send send, boolean detach, Chat.AnswerSink sink, Cancellation call,
       long receivedNanos) {
     checkSend(send);
+    long sending = System.nanoTime();
+    metrics.stage("received_to_send", sending - receivedNanos);
     Start start = database.transaction(caller, sql -> start(sql, caller, send, receivedNanos));
+    metrics.stage("send_tx", System.nanoTime() - sending);
     if (start.replay()) {
       follow(caller, start.answer().conversationId(), start.answer().id(), 0, start.user(), sink, call);
       return;
@@ -252,6 +255,7 @@ public final class Answers {
         if (!citationsSent && now.citations() != null) {
           sink.retrieval(now.citations());
           citationsSent = true;
+          metrics.stage("received_to_event", run.elapsed().toNanos());
         }
         if (citationsSent && now.codePoints() > sent) {
           sink.delta(now.text().substring(now.text().offsetByCodePoints(0, sent)), sent);

@@ -40,6 +40,19 @@ final class ChatMetrics {
     retrieval.record(took);
   }
 
+  /**
+   * Wall time of one part of a send before its first token (p50 published, so tools/bench/chat.sh
+   * prints where the time to the retrieval event goes): received_to_send (interceptors,
+   * authentication), send_tx (the send's transaction), received_to_retrieval, received_to_event.
+   */
+  void stage(String stage, long nanos) {
+    stages.computeIfAbsent(stage, k -> Timer.builder("cairn.chat.stage")
+        .description("Wall time from a send reaching the server to a point before its first token, or of one part")
+        .tag("stage", k).publishPercentiles(0.5).register(registry)).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  private final java.util.Map<String, Timer> stages = new java.util.concurrent.ConcurrentHashMap<>();
+
   void delta() {
     deltas.increment();
   }

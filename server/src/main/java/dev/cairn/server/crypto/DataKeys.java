@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Each owner's data key: a Tink AES-256-GCM keyset made on first use, stored only wrapped by
@@ -54,11 +55,35 @@ public final class DataKeys {
    * transaction; RLS lets the owner (and holders of a live grant from them) read the row.
    */
   public Aead forOwner(DSLContext sql, UUID owner) {
+    Aead read = readInTransaction(sql, owner);
+    if (read != null) {
+      return read;
+    }
     DataKeysRecord row = sql.selectFrom(DATA_KEYS).where(DATA_KEYS.OWNER_ID.eq(owner)).fetchOne();
     if (row == null) {
       row = create(sql, owner);
     }
-    return cachedUnwrap(row);
+    return remember(sql, owner, cachedUnwrap(row));
+  }
+
+  /**
+   * The owner's key as this transaction already read it, if it did. A transaction reads a key
+   * row once (a chat answer's retrieval decrypts the hits and encrypts the citations with the
+   * same owner's key): {@code sql} is one transaction's (Database makes a DSLContext per
+   * transaction, under one principal), so a later transaction still reads the row again and sees
+   * a shredded or re-wrapped key at once. The memo lives in the DSLContext's own data.
+   */
+  private static @Nullable Aead readInTransaction(DSLContext sql, UUID owner) {
+    return sql.data(memoKey(owner)) instanceof Aead aead ? aead : null;
+  }
+
+  private static Aead remember(DSLContext sql, UUID owner, Aead aead) {
+    sql.data(memoKey(owner), aead);
+    return aead;
+  }
+
+  private static String memoKey(UUID owner) {
+    return "cairn.data_key." + owner;
   }
 
   private Aead cachedUnwrap(DataKeysRecord row) {
@@ -84,11 +109,15 @@ public final class DataKeys {
 
   /** The owner's AEAD if they have a key; for reads, which never create one. */
   public Aead existing(DSLContext sql, UUID owner) {
+    Aead read = readInTransaction(sql, owner);
+    if (read != null) {
+      return read;
+    }
     DataKeysRecord row = sql.selectFrom(DATA_KEYS).where(DATA_KEYS.OWNER_ID.eq(owner)).fetchOne();
     if (row == null) {
       throw CairnException.failedPrecondition("the owner's data key no longer exists");
     }
-    return cachedUnwrap(row);
+    return remember(sql, owner, cachedUnwrap(row));
   }
 
   private DataKeysRecord create(DSLContext sql, UUID owner) {
@@ -110,6 +139,7 @@ public final class DataKeys {
   /** Crypto-shredding: destroys the owner's data key. */
   public void destroy(DSLContext sql, UUID owner) {
     sql.deleteFrom(DATA_KEYS).where(DATA_KEYS.OWNER_ID.eq(owner)).execute();
+    sql.configuration().data().remove(memoKey(owner));
     unwrapped.remove(owner);
   }
 

@@ -177,40 +177,52 @@ public final class SearchService {
 
   private <T> T searchOnce(Caller caller, Query query, @Nullable Position after, int size, PageBinding binding,
       float @Nullable [] vector, InTransaction<T> then, Result[] result) {
-    return stages.around("transaction", () -> database.transaction(caller, sql -> {
+    // tx.open (a pooled connection, BEGIN and the caller's identity) and tx.commit are the
+    // transaction's own costs around its statements: timed so the stages add up to it
+    long opening = System.nanoTime();
+    long[] done = new long[1];
+    T out = stages.around("transaction", () -> database.transaction(caller, sql -> {
+      stages.record("tx.open", System.nanoTime() - opening);
       result[0] = searchIn(sql, caller, query, after, size, binding, vector);
-      return stages.around("then", () -> then.apply(sql, result[0]));
+      T then1 = stages.around("then", () -> then.apply(sql, result[0]));
+      done[0] = System.nanoTime();
+      return then1;
     }));
+    stages.record("tx.commit", System.nanoTime() - done[0]);
+    return out;
   }
 
   private Result searchIn(DSLContext sql, Caller caller, Query query, @Nullable Position after, int size,
       PageBinding binding, float @Nullable [] vector) {
     UUID me = caller.requireUserId();
-    List<UUID> others = query.filter().ownedOnly() ? List.of()
-        : stages.around("grants", () -> repository.grantingOwners(sql, me));
     if (query.mode() == Mode.SEMANTIC) {
+      List<UUID> others = query.filter().ownedOnly() ? List.of()
+          : stages.around("grants", () -> repository.grantingOwners(sql, me));
       List<StageReport> reports = new ArrayList<>();
       return semanticPage(sql, caller, query, others, requireVector(vector), -1, after, size, binding, reports);
     }
-    Lexical lexical = stages.around("stats", () -> lexical(sql, caller, query, others));
+    // the granting owners and the caller's own totals come in one statement (without grants when owned_only)
+    SearchRepository.Start start = query.filter().ownedOnly()
+        ? new SearchRepository.Start(List.of(), stages.around("stats.own", () -> repository.own(sql, me)))
+        : stages.around("grants", () -> repository.grantingOwnersAndOwn(sql, me));
+    Lexical lexical = stages.around("stats", () -> lexical(sql, caller, query, start.others(), start.own()));
     return query.mode() == Mode.HYBRID
         ? hybrid(sql, caller, query, lexical, requireVector(vector), after, size, binding)
         : run(sql, caller, query, lexical, vector, after, size, binding);
   }
 
   /** The query parsed in the languages the caller's readable chunks use, with their BM25 statistics. */
-  private Lexical lexical(DSLContext sql, Caller caller, Query query, List<UUID> others) {
+  private Lexical lexical(DSLContext sql, Caller caller, Query query, List<UUID> others, SearchRepository.Own own) {
     UUID me = caller.requireUserId();
     String language = query.language().isEmpty() ? null : Languages.require(sql, "language", query.language());
     List<UUID> owners = new ArrayList<>(others);
     owners.addFirst(me);
-    var own = repository.own(sql, me);
     var shared = repository.sharedStats(sql, caller.principal(), others, List.of());
-    Map<@Nullable String, String> parsed = parse(sql, query.text(), language,
-        SearchRepository.sortedUnion(own.languages(), shared.languages()));
+    Map<@Nullable String, String> parsed = stages.around("stats.parse", () -> parse(sql, query.text(), language,
+        SearchRepository.sortedUnion(own.languages(), shared.languages())));
     List<String> terms = terms(parsed);
-    Stats stats = combine(repository.ownStats(sql, me, own, terms),
-        repository.sharedStats(sql, caller.principal(), others, terms).stats());
+    Stats stats = stages.around("stats.terms", () -> combine(repository.ownStats(sql, me, own, terms),
+        repository.sharedStats(sql, caller.principal(), others, terms).stats()));
     return new Lexical(owners, others, parsed, terms, stats, language, own);
   }
 

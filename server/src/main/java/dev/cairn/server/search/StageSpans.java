@@ -64,6 +64,12 @@ final class StageSpans {
     });
   }
 
+  /** Records {@code nanos} of wall time under {@code stage} (a part of a stage no span wraps, such as a commit). */
+  void record(String stage, long nanos) {
+    String mode = Context.current().get(MODE);
+    timer(mode == null ? "NONE" : mode, stage).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
   private Timer timer(String mode, String stage) {
     return timers.computeIfAbsent(mode + "/" + stage, k -> Timer.builder("cairn.search.stage")
         .description("Wall time of one stage of a search, by mode (a stage run alongside another overlaps it)")
