@@ -23,8 +23,15 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +48,8 @@ final class AnswerGeneration {
   /** A STREAMING answer whose checkpoints stopped this long ago was orphaned by its replica. */
   static final Duration ORPHANED_AFTER = Duration.ofSeconds(30);
   private static final Duration HEARTBEAT = Duration.ofSeconds(5);
+  /** How long an early retrieval waits for its send's commit before it gives up (and rolls back). */
+  private static final Duration SEND_COMMIT_WAIT = Duration.ofSeconds(30);
 
   private final Database database;
   private final ChatRepository repository;
@@ -68,9 +77,67 @@ final class AnswerGeneration {
     this.interval = requireNonNull(interval, "interval");
   }
 
-  /** What the send's transaction decided: the question, its branch's history and the filter. */
+  /**
+   * What the send's transaction decided: the question, its branch's history and the filter, and
+   * the retrieval already under way for it ({@link #retrieveEarly}).
+   */
   record Job(Caller caller, AnswerRun run, String question, List<Prompt.Turn> history,
-      dev.cairn.server.search.Search.Filter filter) {}
+      dev.cairn.server.search.Search.Filter filter, CompletableFuture<Retrieval.Found> retrieval) {}
+
+  /** The send rolled back or the answer was stopped before its citations were stored. */
+  private static final class RetrievalDropped extends RuntimeException {
+    RetrievalDropped() {
+      super(null, null, false, false);
+    }
+  }
+
+  /**
+   * Starts an answer's retrieval while the send's transaction is still running, on its own
+   * virtual thread (no connection of the send's is used): the query embedding and the vector
+   * catch-up, then the search's own transaction, run alongside the send's last statements and
+   * its commit. Only storing the citations (in the retrieval's transaction, with the ITEM_READ
+   * audit rows) waits for {@code sent}: the answer's row exists only once the send committed.
+   * If the send rolls back ({@code sent} fails) or the answer was stopped by then, the
+   * retrieval's transaction rolls back as well, so nothing is audited or cited for it, and a
+   * stopped answer stores no citations (as when it is stopped before retrieval starts).
+   */
+  CompletableFuture<Retrieval.Found> retrieveEarly(Caller caller, AnswerRun run, String question,
+      dev.cairn.server.search.Search.Filter filter, CompletableFuture<Void> sent) {
+    var found = new CompletableFuture<Retrieval.Found>();
+    Runnable task = () -> {
+      try {
+        metrics.stage("received_to_retrieval", run.elapsed().toNanos());
+        found.complete(retrieval.find(caller, question, filter, (sql, citations) -> {
+          awaitSent(sent);
+          if (run.isCancelled()) {
+            throw new RetrievalDropped();
+          }
+          storeCitations(sql, run, citations);
+        }));
+      } catch (RetrievalDropped e) {
+        found.complete(null); // the answer's own thread stores the empty citations of a stopped answer
+      } catch (RuntimeException | Error e) {
+        found.completeExceptionally(e);
+      }
+    };
+    // detached from the call's gRPC context (the retrieval outlives a cancelled stream, as the
+    // answer does) but not from its trace
+    Thread.ofVirtual().name("cairn-retrieval-" + run.messageId())
+        .start(io.opentelemetry.context.Context.current().wrap(Context.ROOT.wrap(task)));
+    return found;
+  }
+
+  /** The send's commit, bounded: the send's transaction is a few statements long. */
+  private static void awaitSent(CompletableFuture<Void> sent) {
+    try {
+      sent.get(SEND_COMMIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RetrievalDropped();
+    } catch (ExecutionException | TimeoutException | CancellationException e) {
+      throw new RetrievalDropped();
+    }
+  }
 
   void start(Job job) {
     signals.register(job.run());
@@ -111,18 +178,13 @@ final class AnswerGeneration {
     Checkpointer checkpointer = null;
     try {
       long retrieving = System.nanoTime();
-      metrics.stage("received_to_retrieval", run.elapsed().toNanos());
-      Retrieval.Found found;
-      if (run.isCancelled()) {
+      Retrieval.Found found = joinRetrieval(job.retrieval());
+      if (found == null) { // stopped before its citations were stored
         found = Retrieval.Found.NOTHING;
         database.transaction(job.caller(), sql -> {
           storeCitations(sql, run, List.of());
           return null;
         });
-      } else {
-        // the citations are stored in retrieval's own transaction: one commit fewer before the first token
-        found = retrieval.find(job.caller(), job.question(), job.filter(),
-            (sql, citations) -> storeCitations(sql, run, citations));
       }
       metrics.retrieval(Duration.ofNanos(System.nanoTime() - retrieving));
       run.retrieved(found.citations());
@@ -177,9 +239,19 @@ final class AnswerGeneration {
     }
   }
 
-  /** Starts embedding a question about to be answered (see {@link Retrieval#prefetch}). */
-  void prefetch(Caller caller, String question) {
-    retrieval.prefetch(caller, question);
+  /** The early retrieval's result (null: dropped), its failure rethrown as it was thrown. */
+  private static Retrieval.@Nullable Found joinRetrieval(CompletableFuture<Retrieval.Found> retrieval) {
+    try {
+      return retrieval.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      if (e.getCause() instanceof Error cause) {
+        throw cause;
+      }
+      throw e;
+    }
   }
 
   private void storeCitations(org.jooq.DSLContext sql, AnswerRun run, List<Chat.Citation> citations) {

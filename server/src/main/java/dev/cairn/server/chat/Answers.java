@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.jooq.DSLContext;
 import org.jspecify.annotations.Nullable;
@@ -70,7 +71,17 @@ public final class Answers {
     checkSend(send);
     long sending = System.nanoTime();
     metrics.stage("received_to_send", sending - receivedNanos);
-    Start start = database.transaction(caller, sql -> start(sql, caller, send, receivedNanos));
+    // completed once the send's transaction has committed: its early retrieval stores the
+    // citations only then (and rolls back if the send did)
+    var sent = new CompletableFuture<Void>();
+    Start start;
+    try {
+      start = database.transaction(caller, sql -> start(sql, caller, send, receivedNanos, sent));
+    } catch (RuntimeException | Error e) {
+      sent.completeExceptionally(e);
+      throw e;
+    }
+    sent.complete(null);
     metrics.stage("send_tx", System.nanoTime() - sending);
     if (start.replay()) {
       follow(caller, start.answer().conversationId(), start.answer().id(), 0, start.user(), sink, call);
@@ -116,7 +127,7 @@ public final class Answers {
    * conversation has messages, and both new messages and the conversation's update sent as one
    * batch; the messages streamed back are made from what was written, not read again.
    */
-  private Start start(DSLContext sql, Caller caller, Chat.Send send, long receivedNanos) {
+  private Start start(DSLContext sql, Caller caller, Chat.Send send, long receivedNanos, CompletableFuture<Void> sent) {
     UUID me = caller.requireUserId();
     UUID conversation = send.conversationId();
     // the lock first, then the lookups, each its own statement: under READ COMMITTED a statement
@@ -131,11 +142,15 @@ public final class Answers {
       }
     }
     requireIdle(sql, me, row);
+    UUID answerId = ids.get();
+    var run = new AnswerRun(me, conversation, answerId, receivedNanos);
+    var filter = row.conversation().filter();
+    CompletableFuture<Retrieval.Found> retrieval = null;
     if (send.regenerate() == null) {
-      // The question's vector is made on its own virtual thread (no connection held, nothing here
-      // waits for it) while the rest of this transaction runs; only once the conversation is known
-      // to be free, so a burst of refused sends starts no model runs.
-      generation.prefetch(caller, send.text());
+      // The retrieval (the question's vector, then the search) starts on its own thread now,
+      // while the rest of this transaction runs; only once the conversation is known to be free,
+      // so a burst of refused sends starts no model runs and no searches.
+      retrieval = generation.retrieveEarly(caller, run, send.text(), filter, sent);
     }
     MessageTexts cipher = messages.cipher(sql, me);
     List<ChatRepository.Link> links = row.conversation().messageCount() == 0 ? List.of() : repository.links(sql, me, conversation);
@@ -151,6 +166,7 @@ public final class Answers {
             + send.regenerate() + " is an answer (expected: the user message to answer again)");
       }
       user = messages.decrypt(cipher, m);
+      retrieval = generation.retrieveEarly(caller, run, user.text(), filter, sent);
     } else {
       UUID parent = parent(links, conversation, send);
       UUID id = ids.get();
@@ -160,7 +176,6 @@ public final class Answers {
           Chat.Usage.NONE, null, null, null, parent, now, now);
       seq++;
     }
-    UUID answerId = ids.get();
     rows.add(new ChatRepository.NewMessage(answerId, seq, Chat.Role.ASSISTANT, user.id(), send.requestId(),
         Chat.State.STREAMING, cipher.encrypt(conversation, answerId, MessageTexts.TEXT, utf8("")), 0));
     Chat.Message answer = new Chat.Message(answerId, conversation, seq, Chat.Role.ASSISTANT, "", Chat.State.STREAMING,
@@ -168,9 +183,8 @@ public final class Answers {
     String title = row.conversation().displayName().isEmpty() && row.conversation().messageCount() == 0 ? title(user.text()) : null;
     repository.startAnswer(sql, me, conversation, rows, seq + 1, row.conversation().messageCount() + rows.size(), answerId, title,
         now);
-    var filter = row.conversation().filter();
-    var job = new AnswerGeneration.Job(caller, new AnswerRun(me, conversation, answerId, receivedNanos), user.text(),
-        history(sql, cipher, me, conversation, links, user.parentId()), filter);
+    var job = new AnswerGeneration.Job(caller, run, user.text(),
+        history(sql, cipher, me, conversation, links, user.parentId()), filter, requireNonNull(retrieval));
     return new Start(user, answer, false, job);
   }
 

@@ -47,11 +47,6 @@ final class Retrieval {
     this.audit = requireNonNull(audit, "audit");
   }
 
-  /** Starts embedding the question now, so retrieval finds its vector ready (or nearly). */
-  void prefetch(Caller caller, String question) {
-    search.prefetchQuery(caller, truncate(question));
-  }
-
   Found find(Caller caller, String question, Search.Filter filter, Then then) {
     var query = new Search.Query(truncate(question), filter, Search.Mode.HYBRID, PASSAGES, "", false, "");
     try {

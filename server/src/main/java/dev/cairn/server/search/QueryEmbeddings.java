@@ -44,8 +44,6 @@ public final class QueryEmbeddings {
   private final Counter misses;
   private final Timer embedding;
   private final io.opentelemetry.api.trace.Tracer tracer;
-  private final java.util.concurrent.Semaphore prefetching =
-      new java.util.concurrent.Semaphore(Runtime.getRuntime().availableProcessors());
 
   /** {@code maxEntries} 0 turns caching off: every ask embeds (still on a virtual thread). */
   public QueryEmbeddings(Embedder embedder, int maxEntries, Duration ttl, MeterRegistry metrics) {
@@ -106,19 +104,6 @@ public final class QueryEmbeddings {
     } finally {
       span.end();
     }
-  }
-
-  /**
-   * Starts the query's vector in the background (e.g. while a chat send's transaction runs), when
-   * fewer than one such early start per core is running: a burst of sends (most of which may be
-   * refused) must not start a burst of model runs that starves their own transactions of CPU.
-   * Skipped, the vector is simply made when the search asks for it.
-   */
-  public void prefetch(UUID user, String query) {
-    if (query.isBlank() || !prefetching.tryAcquire()) {
-      return;
-    }
-    start(user, query).whenComplete((v, e) -> prefetching.release());
   }
 
   /** The query's vector, waiting for it; the embedder's exceptions come out as they were thrown. */

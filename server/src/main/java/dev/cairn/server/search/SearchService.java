@@ -170,11 +170,6 @@ public final class SearchService {
     return out;
   }
 
-  /** Starts embedding a query the caller is about to search for (chat: while its send's transaction runs). */
-  public void prefetchQuery(Caller caller, String text) {
-    queryVectors.prefetch(caller.requireUserId(), text);
-  }
-
   private <T> T searchOnce(Caller caller, Query query, @Nullable Position after, int size, PageBinding binding,
       float @Nullable [] vector, InTransaction<T> then, Result[] result) {
     // tx.open (a pooled connection, BEGIN and the caller's identity) and tx.commit are the

@@ -4,6 +4,7 @@ import static dev.cairn.server.chat.ChatFixture.answerText;
 import static dev.cairn.server.chat.ChatFixture.send;
 import static dev.cairn.server.chat.ChatFixture.sendAll;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.chat.v1.ChatServiceGrpc;
 import dev.cairn.chat.v1.SendMessageResponse;
@@ -129,5 +130,58 @@ class ChatSendPathTest {
     assertThat(failed.getState()).isEqualTo(dev.cairn.chat.v1.Message.State.STATE_FAILED);
     assertThat(failed.getText()).isEqualTo("Kites scavenge");
     assertThat(failed.getError().getCode()).isEqualTo(Status.Code.UNAVAILABLE.value());
+  }
+
+  @Test
+  void aSendThatRollsBackAfterItsRetrievalStartedLeavesNoCitationAndNoAuditedRead() throws Exception {
+    // retrieval runs alongside the send's transaction; here that transaction fails at its last
+    // statement (a trigger refuses the answer's row), after the retrieval has started
+    var start = F.userWithDocument("Storks", "White storks return to the same nest every spring.");
+    TestUser alice = start.user();
+    var conversation = start.conversation();
+    UUID conversationId = ChatFixture.id(conversation.getName());
+    UUID item = ChatFixture.id(start.item());
+    double searchesBefore = hybridSearches();
+    ddl("CREATE FUNCTION cairn.test_refuse_answer() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        + " RAISE EXCEPTION 'refused by the test'; END $$");
+    ddl("CREATE TRIGGER test_refuse_answer BEFORE INSERT ON cairn.chat_messages FOR EACH ROW"
+        + " WHEN (NEW.role = 'ASSISTANT' AND NEW.conversation_id = '" + conversationId + "')"
+        + " EXECUTE FUNCTION cairn.test_refuse_answer()");
+    try {
+      assertThatThrownBy(() -> sendAll(F.chat(alice), send(conversation, "Where do storks nest?")))
+          .isInstanceOf(io.grpc.StatusRuntimeException.class);
+      // the search did run to the point where it stores and audits (so this does not pass because
+      // retrieval never started) ...
+      assertThat(ChatFixture.eventually(Duration.ofSeconds(20), () -> hybridSearches() > searchesBefore)).isTrue();
+      Thread.sleep(500); // past its transaction's end, committed or rolled back
+    } finally {
+      ddl("DROP TRIGGER test_refuse_answer ON cairn.chat_messages");
+      ddl("DROP FUNCTION cairn.test_refuse_answer()");
+    }
+    // ... and rolled back with the send: no message, no citation, no ITEM_READ of the document
+    assertThat(ChatFixture.superuser("SELECT count(*) FROM cairn.chat_messages WHERE conversation_id = ?",
+        conversationId)).containsExactly("0");
+    assertThat(ChatFixture.superuser("SELECT count(*) FROM (SELECT details FROM cairn.audit_pending WHERE target = ?"
+        + " UNION ALL SELECT details FROM cairn.audit_events WHERE target = ?) e WHERE e.details->>'view' = 'CHAT_CITATION'",
+        "items/" + item, "items/" + item)).containsExactly("0");
+    // and the conversation is free for the next send, which cites the document
+    F.generatorA.script(Script.of("On the same nest [1]."));
+    var next = sendAll(F.chat(alice), send(conversation, "Where do storks nest?"));
+    assertThat(answerText(next)).isEqualTo("On the same nest [1].");
+    assertThat(next.stream().filter(SendMessageResponse::hasRetrieval).findFirst().orElseThrow()
+        .getRetrieval().getCitationsList()).isNotEmpty();
+  }
+
+  /** Hybrid searches that reached the step storing what they found (their {@code then} stage). */
+  private static double hybridSearches() {
+    var then = F.a.meters().find("cairn.search.stage").tag("mode", "HYBRID").tag("stage", "then").timer();
+    return then == null ? 0 : then.count();
+  }
+
+  private static void ddl(String sql) throws java.sql.SQLException {
+    try (var c = java.sql.DriverManager.getConnection(dev.cairn.server.testing.TestDatabase.get().url(), "postgres", "");
+        var st = c.createStatement()) {
+      st.execute(sql);
+    }
   }
 }

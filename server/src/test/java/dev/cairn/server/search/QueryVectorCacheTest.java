@@ -66,16 +66,6 @@ class QueryVectorCacheTest {
   }
 
   @Test
-  void aPrefetchedQueryIsNotEmbeddedAgainWhenSearched() {
-    UUID alice = UUID.randomUUID();
-
-    cache.prefetch(alice, QUERY);
-    cache.get(alice, QUERY);
-
-    assertThat(model.queries).hasValue(1);
-  }
-
-  @Test
   void aRefusedQueryIsNotCachedAndFailsAsTheModelFailsIt() {
     UUID alice = UUID.randomUUID();
 
