@@ -302,6 +302,7 @@ public final class CairnServer implements AutoCloseable {
 
   private static SearchSettings searchSettings(CairnConfig.SearchConfig search) {
     return SearchSettings.defaults()
+        .withRanking(search.bm25K1(), search.bm25B(), search.maxCandidates())
         .withFusion(search.rrfK(), search.lexicalWeight(), search.semanticWeight(), search.fusionDepth())
         .withQueryCache(search.queryCacheEntries(), search.queryCacheTtl());
   }

@@ -208,6 +208,9 @@ public record CairnConfig(
    * @param embedQueue passages that may wait for the batcher; a job submitting beyond it waits
    * @param embedThreads the in-process model's threads (ONNX Runtime intra-op): one per core, since
    *     the batcher runs one model call at a time
+   * @param bm25K1 BM25's term-frequency saturation
+   * @param bm25B BM25's length normalisation (0: none, 1: full)
+   * @param maxCandidates the most matching chunks one lexical stage retrieves from GIN and scores
    */
   public record SearchConfig(
       String model,
@@ -224,7 +227,10 @@ public record CairnConfig(
       Duration queryCacheTtl,
       int embedBatch,
       int embedQueue,
-      int embedThreads) {
+      int embedThreads,
+      double bm25K1,
+      double bm25B,
+      int maxCandidates) {
     public SearchConfig {
       requireNonNull(model, "model");
       requireNonNull(embeddingsModel, "embeddingsModel");
@@ -240,7 +246,8 @@ public record CairnConfig(
           + embeddingsDimensions + ", vectorPoll=" + vectorPoll + ", rrfK=" + rrfK + ", lexicalWeight=" + lexicalWeight
           + ", semanticWeight=" + semanticWeight + ", fusionDepth=" + fusionDepth + ", queryCacheEntries="
           + queryCacheEntries + ", queryCacheTtl=" + queryCacheTtl + ", embedBatch=" + embedBatch + ", embedQueue="
-          + embedQueue + ", embedThreads=" + embedThreads + "]";
+          + embedQueue + ", embedThreads=" + embedThreads + ", bm25K1=" + bm25K1 + ", bm25B=" + bm25B
+          + ", maxCandidates=" + maxCandidates + "]";
     }
   }
 
@@ -641,7 +648,10 @@ public record CairnConfig(
         reader.integer("CAIRN_SEARCH_QUERY_CACHE_ENTRIES", 10_000, 0, 1_000_000),
         Duration.ofSeconds(reader.integer("CAIRN_SEARCH_QUERY_CACHE_SECONDS", 600, 1, 86_400)),
         embedBatch, embedQueue,
-        reader.integer("CAIRN_SEARCH_EMBED_THREADS", Math.min(64, PROCESSORS), 1, 64));
+        reader.integer("CAIRN_SEARCH_EMBED_THREADS", Math.min(64, PROCESSORS), 1, 64),
+        reader.decimal("CAIRN_SEARCH_BM25_K1", 0.9, 0, 10),
+        reader.decimal("CAIRN_SEARCH_BM25_B", 0.4, 0, 1),
+        reader.integer("CAIRN_SEARCH_MAX_CANDIDATES", 1000, 10, 100_000));
   }
 
   private static final int PROCESSORS = Runtime.getRuntime().availableProcessors();

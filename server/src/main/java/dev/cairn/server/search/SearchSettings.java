@@ -79,6 +79,11 @@ public record SearchSettings(double k1, double b, int maxCandidates, int maxQuer
         lexicalWeight, semanticWeight, fallbackMinSimilarity, fusionDepth, queryCacheEntries, queryCacheTtl);
   }
 
+  public SearchSettings withRanking(double k1, double b, int maxCandidates) {
+    return new SearchSettings(k1, b, maxCandidates, maxQueryTerms, snippetCodePoints, semanticCandidates, rrfK,
+        lexicalWeight, semanticWeight, fallbackMinSimilarity, fusionDepth, queryCacheEntries, queryCacheTtl);
+  }
+
   public SearchSettings withQueryCache(int entries, java.time.Duration ttl) {
     return new SearchSettings(k1, b, maxCandidates, maxQueryTerms, snippetCodePoints, semanticCandidates, rrfK,
         lexicalWeight, semanticWeight, fallbackMinSimilarity, fusionDepth, entries, ttl);

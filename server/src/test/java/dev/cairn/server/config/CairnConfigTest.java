@@ -112,6 +112,26 @@ class CairnConfigTest {
   }
 
   @Test
+  void bm25sK1AndBAndTheCandidateCapComeFromTheEnvironmentWithTheSearchDefaultsAndBadValuesAreRefused() {
+    var defaults = CairnConfig.fromMap(Map.of()).search();
+    var settings = dev.cairn.server.search.SearchSettings.defaults();
+    assertThat(defaults.bm25K1()).isEqualTo(settings.k1());
+    assertThat(defaults.bm25B()).isEqualTo(settings.b());
+    assertThat(defaults.maxCandidates()).isEqualTo(settings.maxCandidates());
+    var set = CairnConfig.fromMap(Map.of("CAIRN_SEARCH_BM25_K1", "1.2", "CAIRN_SEARCH_BM25_B", "0.75",
+        "CAIRN_SEARCH_MAX_CANDIDATES", "300")).search();
+    assertThat(set.bm25K1()).isEqualTo(1.2);
+    assertThat(set.bm25B()).isEqualTo(0.75);
+    assertThat(set.maxCandidates()).isEqualTo(300);
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_SEARCH_BM25_K1", "NaN", "CAIRN_SEARCH_BM25_B", "1.5",
+            "CAIRN_SEARCH_MAX_CANDIDATES", "5")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CAIRN_SEARCH_BM25_K1: NaN")
+        .hasMessageContaining("CAIRN_SEARCH_BM25_B: 1.5")
+        .hasMessageContaining("CAIRN_SEARCH_MAX_CANDIDATES: 5");
+  }
+
+  @Test
   void chatAnswersExtractivelyByDefaultAndTheOpenAiGeneratorNeedsItsUrlAndModelWithoutPrintingTheKey() {
     assertThat(CairnConfig.fromMap(Map.of()).chat().generator()).isEqualTo("extractive");
     assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_CHAT_GENERATOR", "gpt")))
