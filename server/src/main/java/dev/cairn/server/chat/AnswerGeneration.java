@@ -105,6 +105,7 @@ final class AnswerGeneration {
       dev.cairn.server.search.Search.Filter filter, CompletableFuture<Void> sent) {
     var found = new CompletableFuture<Retrieval.Found>();
     Runnable task = () -> {
+      long retrieving = System.nanoTime();
       try {
         metrics.stage("received_to_retrieval", run.elapsed().toNanos());
         found.complete(retrieval.find(caller, question, filter, (sql, citations) -> {
@@ -114,6 +115,7 @@ final class AnswerGeneration {
           }
           storeCitations(sql, run, citations);
         }));
+        metrics.retrieval(Duration.ofNanos(System.nanoTime() - retrieving));
       } catch (RetrievalDropped e) {
         found.complete(null); // the answer's own thread stores the empty citations of a stopped answer
       } catch (RuntimeException | Error e) {
@@ -177,7 +179,6 @@ final class AnswerGeneration {
     AnswerRun.Outcome outcome;
     Checkpointer checkpointer = null;
     try {
-      long retrieving = System.nanoTime();
       Retrieval.Found found = joinRetrieval(job.retrieval());
       if (found == null) { // stopped before its citations were stored
         found = Retrieval.Found.NOTHING;
@@ -186,7 +187,6 @@ final class AnswerGeneration {
           return null;
         });
       }
-      metrics.retrieval(Duration.ofNanos(System.nanoTime() - retrieving));
       run.retrieved(found.citations());
       if (run.isCancelled()) {
         outcome = new AnswerRun.Outcome(Chat.State.CANCELLED, Chat.Finish.CANCELLED, usage(run, 0, 0), null);
