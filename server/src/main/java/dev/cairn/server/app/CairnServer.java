@@ -218,7 +218,7 @@ public final class CairnServer implements AutoCloseable {
     var search = new SearchModule(
         new SearchModule.Parts(database, vaultContext.contentStore(), vaultContext.access(), vaultContext.audit(),
             vaultContext.pageTokens(), jobQueue, clock, metrics.registry(), embedder, vectors, tracing.tracer()),
-        searchSettings(config.search()), ExtractionSettings.defaults(), ChunkingSettings.defaults());
+        searchSettings(config.search()), ExtractionSettings.defaults(), chunkingSettings(config.search()));
     search.indexer().enqueueVectorBackfill(config.jobs().maxAttempts());
     var vault = new VaultModule(vaultContext, jobQueue, List.of(search.itemListener()));
     resources.add(vault);
@@ -298,6 +298,10 @@ public final class CairnServer implements AutoCloseable {
     }
     health.setStatus("", ServingStatus.SERVING);
     log.info("Cairn is serving gRPC on port {} (metrics on {})", grpcPort(), metricsPort);
+  }
+
+  private static ChunkingSettings chunkingSettings(CairnConfig.SearchConfig search) {
+    return new ChunkingSettings(search.chunkTokens(), search.chunkOverlapTokens(), ChunkingSettings.defaults().maxChunksPerItem());
   }
 
   private static SearchSettings searchSettings(CairnConfig.SearchConfig search) {

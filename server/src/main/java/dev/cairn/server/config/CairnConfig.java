@@ -211,6 +211,8 @@ public record CairnConfig(
    * @param bm25K1 BM25's term-frequency saturation
    * @param bm25B BM25's length normalisation (0: none, 1: full)
    * @param maxCandidates the most matching chunks one lexical stage retrieves from GIN and scores
+   * @param chunkTokens the most tokens of a chunk's text (items indexed from then on; ReindexItem re-cuts)
+   * @param chunkOverlapTokens the most tokens of whole sentences a chunk repeats from the one before it
    */
   public record SearchConfig(
       String model,
@@ -230,7 +232,9 @@ public record CairnConfig(
       int embedThreads,
       double bm25K1,
       double bm25B,
-      int maxCandidates) {
+      int maxCandidates,
+      int chunkTokens,
+      int chunkOverlapTokens) {
     public SearchConfig {
       requireNonNull(model, "model");
       requireNonNull(embeddingsModel, "embeddingsModel");
@@ -641,6 +645,13 @@ public record CairnConfig(
       reader.problem("CAIRN_SEARCH_EMBED_QUEUE: " + embedQueue + " (expected: at least CAIRN_SEARCH_EMBED_BATCH, "
           + embedBatch + ")");
     }
+    // the defaults are search.ingest.ChunkingSettings.defaults()'; 8192 is ChunkingSettings' own bound
+    int chunkTokens = reader.integer("CAIRN_SEARCH_CHUNK_TOKENS", 256, 16, 8192);
+    int chunkOverlap = reader.integer("CAIRN_SEARCH_CHUNK_OVERLAP_TOKENS", 32, 0, 4096);
+    if (chunkOverlap > chunkTokens / 2) {
+      reader.problem("CAIRN_SEARCH_CHUNK_OVERLAP_TOKENS: " + chunkOverlap + " (expected: at most half of CAIRN_SEARCH_CHUNK_TOKENS, "
+          + chunkTokens / 2 + ")");
+    }
     return new SearchConfig(model, url, remoteModel, reader.string("CAIRN_EMBEDDINGS_KEY", ""), dimensions,
         Duration.ofMillis(reader.integer("CAIRN_SEARCH_VECTOR_POLL_MILLIS", 10_000, 10, 600_000)),
         reader.integer("CAIRN_SEARCH_RRF_K", 60, 1, 1000), lexicalWeight, semanticWeight,
@@ -651,7 +662,8 @@ public record CairnConfig(
         reader.integer("CAIRN_SEARCH_EMBED_THREADS", Math.min(64, PROCESSORS), 1, 64),
         reader.decimal("CAIRN_SEARCH_BM25_K1", 0.9, 0, 10),
         reader.decimal("CAIRN_SEARCH_BM25_B", 0.4, 0, 1),
-        reader.integer("CAIRN_SEARCH_MAX_CANDIDATES", 1000, 10, 100_000));
+        reader.integer("CAIRN_SEARCH_MAX_CANDIDATES", 1000, 10, 100_000),
+        chunkTokens, chunkOverlap);
   }
 
   private static final int PROCESSORS = Runtime.getRuntime().availableProcessors();

@@ -132,6 +132,23 @@ class CairnConfigTest {
   }
 
   @Test
+  void chunkSizesComeFromTheEnvironmentWithTheChunkerDefaultsAndAnOverlapAboveHalfIsRefused() {
+    var defaults = CairnConfig.fromMap(Map.of()).search();
+    var chunking = dev.cairn.server.search.ingest.ChunkingSettings.defaults();
+    assertThat(defaults.chunkTokens()).isEqualTo(chunking.maxTokens());
+    assertThat(defaults.chunkOverlapTokens()).isEqualTo(chunking.overlapTokens());
+    var set = CairnConfig.fromMap(Map.of("CAIRN_SEARCH_CHUNK_TOKENS", "480", "CAIRN_SEARCH_CHUNK_OVERLAP_TOKENS", "0")).search();
+    assertThat(set.chunkTokens()).isEqualTo(480);
+    assertThat(set.chunkOverlapTokens()).isZero();
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_SEARCH_CHUNK_TOKENS", "100", "CAIRN_SEARCH_CHUNK_OVERLAP_TOKENS", "51")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CAIRN_SEARCH_CHUNK_OVERLAP_TOKENS: 51 (expected: at most half of CAIRN_SEARCH_CHUNK_TOKENS, 50)");
+    assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_SEARCH_CHUNK_TOKENS", "8")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("CAIRN_SEARCH_CHUNK_TOKENS: 8");
+  }
+
+  @Test
   void chatAnswersExtractivelyByDefaultAndTheOpenAiGeneratorNeedsItsUrlAndModelWithoutPrintingTheKey() {
     assertThat(CairnConfig.fromMap(Map.of()).chat().generator()).isEqualTo("extractive");
     assertThatThrownBy(() -> CairnConfig.fromMap(Map.of("CAIRN_CHAT_GENERATOR", "gpt")))
