@@ -251,7 +251,8 @@ public record CairnConfig(
           + ", semanticWeight=" + semanticWeight + ", fusionDepth=" + fusionDepth + ", queryCacheEntries="
           + queryCacheEntries + ", queryCacheTtl=" + queryCacheTtl + ", embedBatch=" + embedBatch + ", embedQueue="
           + embedQueue + ", embedThreads=" + embedThreads + ", bm25K1=" + bm25K1 + ", bm25B=" + bm25B
-          + ", maxCandidates=" + maxCandidates + "]";
+          + ", maxCandidates=" + maxCandidates + ", chunkTokens=" + chunkTokens + ", chunkOverlapTokens="
+          + chunkOverlapTokens + "]";
     }
   }
 

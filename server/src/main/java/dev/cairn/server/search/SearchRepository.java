@@ -230,11 +230,12 @@ final class SearchRepository {
   /**
    * Each candidate's occurrences of the query's terms. Without prefixes, only the chunk's lexemes
    * that are terms are unnested: setweight marks them and ts_filter keeps them, in C, so a chunk
-   * of a hundred lexemes yields one row per matched term, joined by equality. Stored vectors come
-   * from to_tsvector and carry no weights; a lexeme that did carry weight A would still be dropped
-   * by the join unless it is a term, so clearing the weights first (a second copy of every
-   * candidate's vector: about a quarter of the statement, measured) is not needed. Unnesting every lexeme and joining with the prefix test was most of a lexical
-   * search's time (800 ms against 150 ms for 1,000 SciFact candidates); the scores are the same.
+   * of a hundred lexemes yields one row per matched term, joined by equality. Unnesting every
+   * lexeme and joining with the prefix test was most of a lexical search's time (800 ms against
+   * 150 ms for 1,000 SciFact candidates); the scores are the same. The weights are not cleared
+   * first: stored vectors come from to_tsvector and carry none, and a lexeme that did carry
+   * weight A is still dropped by the join unless it is a term (clearing them made a second copy
+   * of every candidate's vector: about a quarter of the statement inside PostgreSQL, measured).
    * A prefix can only be tested on each lexeme, so the PREFIX stage unnests them all.
    */
   private static QueryPart termsOf(List<String> lexemes, java.util.Set<String> prefixes) {
