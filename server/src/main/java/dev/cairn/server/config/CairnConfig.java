@@ -210,7 +210,7 @@ public record CairnConfig(
    *     the batcher runs one model call at a time
    * @param bm25K1 BM25's term-frequency saturation
    * @param bm25B BM25's length normalisation (0: none, 1: full)
-   * @param maxCandidates the most matching chunks one lexical stage retrieves from GIN and scores
+   * @param maxCandidates the most matching chunks a phrase, exclusion or prefix query retrieves from GIN and scores
    * @param chunkTokens the most tokens of a chunk's text (items indexed from then on; ReindexItem re-cuts)
    * @param chunkOverlapTokens the most tokens of whole sentences a chunk repeats from the one before it
    */

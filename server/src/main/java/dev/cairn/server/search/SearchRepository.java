@@ -11,6 +11,9 @@ import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.search.Highlighter.Token;
 import dev.cairn.server.search.Search.Filter;
 import dev.cairn.server.search.vector.ReadFilter;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -20,12 +23,24 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
-import org.jooq.Field;
+import org.jooq.Binding;
+import org.jooq.BindingGetResultSetContext;
+import org.jooq.BindingGetSQLInputContext;
+import org.jooq.BindingGetStatementContext;
+import org.jooq.BindingRegisterContext;
+import org.jooq.BindingSQLContext;
+import org.jooq.BindingSetSQLOutputContext;
+import org.jooq.BindingSetStatementContext;
 import org.jooq.Condition;
+import org.jooq.Converter;
 import org.jooq.DSLContext;
+import org.jooq.DataType;
+import org.jooq.Field;
 import org.jooq.QueryPart;
 import org.jooq.Record;
+import org.jooq.conf.ParamType;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -50,6 +65,69 @@ final class SearchRepository {
       long df = Math.min(chunks, documentFrequency.getOrDefault(lexeme, 0L));
       return Math.log(1 + (chunks - df + 0.5) / (df + 0.5));
     }
+  }
+
+  /**
+   * A string parameter sent without a type ({@code Types.OTHER}: pgjdbc binds it as unspecified),
+   * so that PostgreSQL gives it the type of the cast around it — {@code {0}::tsquery} becomes a
+   * tsquery parameter, parsed once at bind. Bound as varchar (jOOQ's default), the cast stays in
+   * the server-prepared statement's generic plan (pgjdbc prepares after five executions) and
+   * parses the query text again for every candidate row: 15.0 against 12.7 ms for the ranking
+   * statement over 1,961 SciFact chunks, measured with pgbench -M prepared.
+   */
+  private static final DataType<String> UNTYPED = SQLDataType.VARCHAR.asConvertedDataType(new UntypedBinding());
+
+  private static final class UntypedBinding implements Binding<String, String> {
+    private static final Converter<String, String> SAME = Converter.ofNullable(String.class, String.class, s -> s, s -> s);
+
+    @Override
+    public Converter<String, String> converter() {
+      return SAME;
+    }
+
+    @Override
+    public void sql(BindingSQLContext<String> ctx) {
+      if (ctx.render().paramType() == ParamType.INLINED) {
+        ctx.render().visit(DSL.inline(ctx.value()));
+      } else {
+        ctx.render().sql(ctx.variable());
+      }
+    }
+
+    @Override
+    public void set(BindingSetStatementContext<String> ctx) throws SQLException {
+      ctx.statement().setObject(ctx.index(), ctx.value(), Types.OTHER);
+    }
+
+    @Override
+    public void get(BindingGetResultSetContext<String> ctx) throws SQLException {
+      ctx.value(ctx.resultSet().getString(ctx.index()));
+    }
+
+    @Override
+    public void register(BindingRegisterContext<String> ctx) throws SQLException {
+      throw new SQLFeatureNotSupportedException("a query parameter only");
+    }
+
+    @Override
+    public void set(BindingSetSQLOutputContext<String> ctx) throws SQLException {
+      throw new SQLFeatureNotSupportedException("a query parameter only");
+    }
+
+    @Override
+    public void get(BindingGetStatementContext<String> ctx) throws SQLException {
+      throw new SQLFeatureNotSupportedException("a query parameter only");
+    }
+
+    @Override
+    public void get(BindingGetSQLInputContext<String> ctx) throws SQLException {
+      throw new SQLFeatureNotSupportedException("a query parameter only");
+    }
+  }
+
+  /** {@code value} as a parameter that takes the type of its cast (see {@link #UNTYPED}). */
+  private static Field<String> untyped(String value) {
+    return DSL.val(value, UNTYPED);
   }
 
   /** A ranked item: its best chunk and score, and how many items the stage found in all. */
@@ -228,6 +306,66 @@ final class SearchRepository {
   }
 
   /**
+   * Ranks the items whose chunks hold any of a plain-word query's terms, from the postings of
+   * those terms alone (V31): BM25 of every matching chunk, each item's best chunk, best first,
+   * the page after {@code after}. The same scores as {@link #rankQuery} without its candidate cap
+   * (every matching chunk is scored), for queries that are an OR of lexemes: not for phrases,
+   * exclusions or prefixes, which need the vectors.
+   *
+   * @param terms the query's lexemes, each with the text search configuration it was parsed with
+   *     (null: it matches chunks of any configuration)
+   */
+  List<Ranked> rankTerms(
+      DSLContext sql, Principal caller, List<UUID> owners, List<Term> terms, Filter filter,
+      double averageLength, SearchSettings settings, @Nullable Cursor after, int limit) {
+    return rankTermsQuery(sql, caller, owners, terms, filter, averageLength, settings, after, limit)
+        .fetch(r -> new Ranked(r.get(0, UUID.class), r.get(1, UUID.class), r.get(2, Integer.class), r.get(3, Integer.class),
+            r.get(4, Double.class), List.of(r.get(5, String[].class)), r.get(6, Integer.class)));
+  }
+
+  /** A query term for {@link #rankTerms}: a lexeme, its configuration (null: any) and its idf. */
+  record Term(String lexeme, @Nullable String language, double idf) {}
+
+  /** The postings ranking statement itself (for {@link #rankTerms}, and for tests that EXPLAIN it). */
+  org.jooq.ResultQuery<Record> rankTermsQuery(
+      DSLContext sql, Principal caller, List<UUID> owners, List<Term> terms, Filter filter,
+      double averageLength, SearchSettings settings, @Nullable Cursor after, int limit) {
+    Condition afterCondition = after == null ? DSL.trueCondition()
+        : DSL.condition("x.score < {0} OR (x.score = {0} AND x.item_id > {1})", DSL.val(after.score()), DSL.val(after.itemId()));
+    // the terms' configurations are cast once per term, not per posting (the join compares regconfig to regconfig)
+    return sql.resultQuery("""
+        WITH terms (lexeme, language, idf) AS (
+            SELECT t.lexeme, t.language::regconfig, t.idf FROM unnest({0}::text[], {1}::text[], {2}::float8[]) AS t (lexeme, language, idf)),
+        scored AS (
+            SELECT p.owner_id, p.item_id, p.version, p.ordinal,
+                   sum(t.idf * p.occurrences * ({3} + 1)
+                       / (p.occurrences + {3} * (1 - {4} + {4} * p.chunk_length / {5}))) AS score,
+                   array_agg(p.lexeme ORDER BY p.lexeme) AS matched
+              FROM terms t
+              JOIN cairn.search_postings p
+                ON p.owner_id = ANY ({6}::uuid[]) AND p.lexeme = t.lexeme AND (t.language IS NULL OR p.language = t.language)
+             GROUP BY p.owner_id, p.item_id, p.version, p.ordinal),
+        readable AS (
+            SELECT c.* FROM scored c JOIN {7} ON {8} = c.item_id AND {9} = c.owner_id
+             WHERE {10} AND {11}),
+        best AS (
+            SELECT DISTINCT ON (s.item_id) s.* FROM readable s ORDER BY s.item_id, s.score DESC, s.ordinal),
+        counted AS (SELECT b.*, count(*) OVER () AS total FROM best b)
+        SELECT x.owner_id, x.item_id, x.version, x.ordinal, x.score, x.matched::text[], x.total
+          FROM counted x
+         WHERE {12}
+         ORDER BY x.score DESC, x.item_id
+         LIMIT {13}""",
+            DSL.val(terms.stream().map(Term::lexeme).toArray(String[]::new)),
+            DSL.val(terms.stream().map(Term::language).toArray(String[]::new)),
+            DSL.val(terms.stream().map(Term::idf).toArray(Double[]::new)),
+            DSL.val(settings.k1()), DSL.val(settings.b()), DSL.val(averageLength),
+            DSL.val(owners.toArray(UUID[]::new)),
+            ITEMS, ITEMS.ID, ITEMS.OWNER_ID, current(caller), filters(filter, caller),
+            afterCondition, DSL.inline(limit));
+  }
+
+  /**
    * Each candidate's occurrences of the query's terms. Without prefixes, only the chunk's lexemes
    * that are terms are unnested: setweight marks them and ts_filter keeps them, in C, so a chunk
    * of a hundred lexemes yields one row per matched term, joined by equality. Unnesting every
@@ -365,13 +503,13 @@ final class SearchRepository {
    */
   private static Field<Double> coverage(Map<@Nullable String, String> queries) {
     if (queries.size() == 1) {
-      return DSL.field("ts_rank(c.tsv, {0}::tsquery)", Double.class, DSL.val(queries.values().iterator().next()));
+      return DSL.field("ts_rank(c.tsv, {0}::tsquery)", Double.class, untyped(queries.values().iterator().next()));
     }
     var cases = DSL.choose();
     org.jooq.CaseConditionStep<Double> step = null;
     for (var e : queries.entrySet()) {
-      Condition when = e.getKey() == null ? DSL.trueCondition() : DSL.condition("c.language = {0}::regconfig", DSL.val(e.getKey()));
-      Field<Double> rank = DSL.field("ts_rank(c.tsv, {0}::tsquery)", Double.class, DSL.val(e.getValue()));
+      Condition when = e.getKey() == null ? DSL.trueCondition() : DSL.condition("c.language = {0}::regconfig", untyped(e.getKey()));
+      Field<Double> rank = DSL.field("ts_rank(c.tsv, {0}::tsquery)", Double.class, untyped(e.getValue()));
       step = step == null ? cases.when(when, rank) : step.when(when, rank);
     }
     return step == null ? DSL.inline(0.0) : step.otherwise(DSL.inline(0.0));
@@ -381,8 +519,8 @@ final class SearchRepository {
   private static Condition matches(Map<@Nullable String, String> queries) {
     List<Condition> branches = new ArrayList<>();
     queries.forEach((language, tsquery) -> branches.add(language == null
-        ? DSL.condition("c.tsv @@ {0}::tsquery", DSL.val(tsquery))
-        : DSL.condition("c.language = {0}::regconfig AND c.tsv @@ {1}::tsquery", DSL.val(language), DSL.val(tsquery))));
+        ? DSL.condition("c.tsv @@ {0}::tsquery", untyped(tsquery))
+        : DSL.condition("c.language = {0}::regconfig AND c.tsv @@ {1}::tsquery", untyped(language), untyped(tsquery))));
     return branches.isEmpty() ? DSL.falseCondition() : DSL.or(branches);
   }
 

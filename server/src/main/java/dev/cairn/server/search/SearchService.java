@@ -393,6 +393,14 @@ public final class SearchService {
 
   private List<Ranked> rankWords(DSLContext sql, Caller caller, Query query, Lexical lexical, Stage stage,
       @Nullable Cursor after, int limit) {
+    if (stage != Stage.PREFIX && !QueryTerms.usesSyntax(query.text())) {
+      // plain words match a chunk holding any of them: ranked from the terms' postings alone
+      List<SearchRepository.Term> terms = new ArrayList<>();
+      lexical.parsed().forEach((language, q) -> new LinkedHashSet<>(QueryTerms.positive(q)).forEach(
+          lexeme -> terms.add(new SearchRepository.Term(lexeme, language, lexical.stats().idf(lexeme)))));
+      return repository.rankTerms(sql, caller.principal(), lexical.owners(), terms, query.filter(),
+          lexical.stats().averageLength(), settings, after, limit);
+    }
     Map<@Nullable String, String> queries = stage == Stage.PREFIX
         ? prefixed(lexical.parsed(), QueryTerms.usesSyntax(query.text()))
         : anyWords(lexical.parsed(), QueryTerms.usesSyntax(query.text()));

@@ -5,7 +5,7 @@ package dev.cairn.server.search;
  *
  * @param k1 BM25 term-frequency saturation
  * @param b BM25 length normalisation (0: none, 1: full)
- * @param maxCandidates the most matching chunks one stage ranks (GIN-retrieved, then scored)
+ * @param maxCandidates the most matching chunks a phrase, exclusion or prefix query ranks (GIN-retrieved, then scored; plain words score every match from their postings)
  * @param maxQueryTerms the most distinct words a query may have after stemming
  * @param snippetCodePoints the longest snippet, in code points
  * @param semanticCandidates chunks the vector index returns per query (the semantic list, before

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.cairn.search.v1.SearchHit;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -77,5 +78,47 @@ class Bm25RankingTest {
     assertThat(hits.getFirst().getItem()).isEqualTo(twice);
     assertThat(hits.getFirst().getExplanation().getMatchedTermsList()).containsExactly("heron", "pier");
     assertThat(hits.getFirst().getExplanation().getLexicalScore()).isCloseTo(heron + pier, within(1e-9));
+  }
+
+  /**
+   * Plain words are ranked from their postings (V31), phrases, exclusions and prefixes over the
+   * chunks' vectors: for the same query both statements give the same items in the same order
+   * with the same scores, across the caller's own and shared items (the shared one ranked with
+   * the caller's statistics, as both statements are given them).
+   */
+  @Test
+  void thePostingsRankingScoresAsTheVectorRankingDoes() {
+    TestUser alice = SERVER.newUser("alice");
+    TestUser bob = SERVER.newUser("bob");
+    text(alice, "Heron notes: the heron waded past the pier at dawn.");
+    text(alice, "Pier repairs were finished in spring, the pier reopened.");
+    text(alice, "Tide tables for the harbour and the pier.");
+    text(alice, "Nothing about birds here.");
+    String shared = text(bob, "A heron nests near the old harbour wall.");
+    text(bob, "Bob's unshared heron diary.");
+    grant(bob, alice, shared, null);
+    index();
+
+    var repo = new SearchRepository();
+    var me = dev.cairn.server.core.Principal.system(id(alice));
+    List<UUID> owners = List.of(id(alice), id(bob));
+    Map<String, Double> idf = new java.util.LinkedHashMap<>(Map.of("heron", 1.7, "pier", 0.9, "harbour", 1.3));
+    List<SearchRepository.Term> terms = idf.entrySet().stream()
+        .map(e -> new SearchRepository.Term(e.getKey(), "english", e.getValue())).toList();
+    var settings = SearchSettings.defaults();
+    var both = SERVER.server().database().transaction(me, sql -> List.of(
+        repo.rank(sql, me, owners, Map.of("english", "'heron' | 'pier' | 'harbour'"), Search.Filter.NONE, idf,
+            java.util.Set.of(), 9.5, settings, null, 10),
+        repo.rankTerms(sql, me, owners, terms, Search.Filter.NONE, 9.5, settings, null, 10)));
+    var vectors = both.get(0);
+    var postings = both.get(1);
+
+    assertThat(postings).extracting(SearchRepository.Ranked::itemId).contains(id(shared)).hasSize(4)
+        .containsExactlyElementsOf(vectors.stream().map(SearchRepository.Ranked::itemId).toList());
+    for (int i = 0; i < postings.size(); i++) {
+      assertThat(postings.get(i).score()).isCloseTo(vectors.get(i).score(), within(1e-9));
+      assertThat(postings.get(i).matched()).isEqualTo(vectors.get(i).matched());
+      assertThat(postings.get(i).total()).isEqualTo(vectors.get(i).total()).isEqualTo(4);
+    }
   }
 }

@@ -104,4 +104,41 @@ class SearchIndexJobTest {
         .containsExactly("0");
     assertThat(superuser("SELECT chunks FROM cairn.search_stats WHERE owner_id = ?", id(alice))).containsExactly("0");
   }
+
+  /**
+   * The postings plain-word queries are ranked from (V31) are exactly the lexemes of the stored
+   * chunks, through a new version (the old version's go) and a purge (all go).
+   */
+  @Test
+  void postingsFollowTheChunksThroughNewVersionsAndPurge() {
+    TestUser alice = SERVER.newUser("alice");
+    String item = text(alice, "Axolotl regeneration of limbs, axolotl hearts.");
+    index();
+    assertThat(postingsDifferFromChunks(item)).isEqualTo("0");
+    assertThat(superuser("SELECT occurrences || ':' || version FROM cairn.search_postings WHERE item_id = ? AND lexeme = 'axolotl'",
+        id(item))).containsExactly("2:1");
+
+    newVersion(alice, item, "Salamander eyes.");
+    index();
+    assertThat(postingsDifferFromChunks(item)).isEqualTo("0");
+    assertThat(superuser("SELECT DISTINCT version FROM cairn.search_postings WHERE item_id = ?", id(item))).containsExactly("2");
+    assertThat(superuser("SELECT count(*) FROM cairn.search_postings WHERE item_id = ? AND lexeme = 'axolotl'", id(item)))
+        .containsExactly("0");
+
+    SERVER.server().database().transaction(dev.cairn.server.core.Principal.system(id(alice)), sql ->
+        sql.deleteFrom(dev.cairn.server.db.jooq.Tables.ITEMS).where(dev.cairn.server.db.jooq.Tables.ITEMS.ID.eq(id(item))).execute());
+    assertThat(superuser("SELECT count(*) FROM cairn.search_postings WHERE item_id = ?", id(item))).containsExactly("0");
+  }
+
+  /** How many rows the item's postings and its chunks' unnested lexemes do not have in common. */
+  private static String postingsDifferFromChunks(String item) {
+    return superuser("""
+        WITH c AS (SELECT c.owner_id, u.lexeme, c.item_id, c.version, c.ordinal, c.language, cardinality(u.positions) AS n,
+                          c.lexeme_count FROM cairn.search_chunks c, unnest(c.tsv) u WHERE c.item_id = ?),
+             p AS (SELECT owner_id, lexeme, item_id, version, ordinal, language, occurrences, chunk_length
+                     FROM cairn.search_postings WHERE item_id = ?)
+        SELECT (SELECT count(*) FROM (SELECT * FROM c EXCEPT SELECT * FROM p) a)
+             + (SELECT count(*) FROM (SELECT * FROM p EXCEPT SELECT * FROM c) b)
+             + (SELECT CASE WHEN count(*) = 0 THEN 1 ELSE 0 END FROM p)""", id(item), id(item)).getFirst();
+  }
 }

@@ -48,6 +48,7 @@ class SearchPlanTest {
       }
       c.createStatement().execute("ANALYZE cairn.search_chunks");
       c.createStatement().execute("ANALYZE cairn.items");
+      c.createStatement().execute("VACUUM ANALYZE cairn.search_postings");
     }
     var me = owners.getFirst();
     var repo = new SearchRepository();
@@ -63,5 +64,38 @@ class SearchPlanTest {
     // (at 100 items per owner PostgreSQL picks items by owner, then the chunk key; the owner-leading
     // GIN index is there for owners with many more chunks)
     assertThat(String.join("\n", plan)).doesNotContain("Seq Scan on search_chunks").doesNotContain("Seq Scan on items");
+
+    // plain words: the terms' postings through their (owner, lexeme) key, not a scan of everyone's
+    List<String> postings = SERVER.server().database().transaction(Principal.system(id(me)), sql -> {
+      var query = repo.rankTermsQuery(sql, Principal.system(id(me)), List.of(id(me)),
+          List.of(new SearchRepository.Term("w17", "english", 4.2), new SearchRepository.Term("w42", "english", 4.1)),
+          Search.Filter.NONE, 60, SearchSettings.defaults(), null, 11);
+      return sql.fetch("EXPLAIN (ANALYZE, BUFFERS) " + query.getSQL(ParamType.INLINED)).getValues(0, String.class);
+    });
+    postings.forEach(System.out::println);
+    assertThat(String.join("\n", postings)).contains("using search_postings_pkey on search_postings")
+        .doesNotContain("Seq Scan on search_postings").doesNotContain("Seq Scan on items");
+  }
+
+  /**
+   * The query reaches PostgreSQL as a tsquery (and its configuration as a regconfig), not as text
+   * cast in the statement: once pgjdbc prepares the statement on the server, its generic plan
+   * would otherwise parse the query text again for every candidate row.
+   */
+  @Test
+  void theRankingStatementTakesItsQueryAsATsqueryParameter() {
+    var me = SERVER.newUser("typed");
+    var repo = new SearchRepository();
+    List<String> types = SERVER.server().database().transaction(Principal.system(id(me)), sql -> {
+      for (int i = 0; i < 8; i++) { // past pgjdbc's prepareThreshold: a named statement on the server
+        repo.rank(sql, Principal.system(id(me)), List.of(id(me)), Map.of("english", "'w17' | 'w42'"), Search.Filter.NONE,
+            Map.of("w17", 4.2, "w42", 4.1), java.util.Set.of(), 60, SearchSettings.defaults(), null, 11);
+      }
+      return sql.fetch("SELECT parameter_types::text FROM pg_prepared_statements WHERE statement LIKE '%ts_rank(c.tsv%'")
+          .getValues(0, String.class);
+    });
+    System.out.println("ranking statement parameter types: " + types);
+    assertThat(types).hasSize(1);
+    assertThat(types.getFirst()).contains("tsquery").contains("regconfig");
   }
 }
