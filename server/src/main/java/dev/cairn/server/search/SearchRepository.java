@@ -332,18 +332,21 @@ final class SearchRepository {
       double averageLength, SearchSettings settings, @Nullable Cursor after, int limit) {
     Condition afterCondition = after == null ? DSL.trueCondition()
         : DSL.condition("x.score < {0} OR (x.score = {0} AND x.item_id > {1})", DSL.val(after.score()), DSL.val(after.itemId()));
-    // the terms' configurations are cast once per term, not per posting (the join compares regconfig to regconfig)
+    // each lexeme's idf by its place in the lexemes (a lexeme's idf does not depend on its configuration)
+    Map<String, Double> idf = new LinkedHashMap<>();
+    Map<@Nullable String, List<String>> byLanguage = new LinkedHashMap<>();
+    for (Term t : terms) {
+      idf.putIfAbsent(t.lexeme(), t.idf());
+      byLanguage.computeIfAbsent(t.language(), l -> new ArrayList<>()).add(t.lexeme());
+    }
     return sql.resultQuery("""
-        WITH terms (lexeme, language, idf) AS (
-            SELECT t.lexeme, t.language::regconfig, t.idf FROM unnest({0}::text[], {1}::text[], {2}::float8[]) AS t (lexeme, language, idf)),
-        scored AS (
+        WITH scored AS (
             SELECT p.owner_id, p.item_id, p.version, p.ordinal,
-                   sum(t.idf * p.occurrences * ({3} + 1)
-                       / (p.occurrences + {3} * (1 - {4} + {4} * p.chunk_length / {5}))) AS score,
+                   sum(({0}::float8[])[array_position({1}::text[], p.lexeme)] * p.occurrences * ({2} + 1)
+                       / (p.occurrences + {2} * (1 - {3} + {3} * p.chunk_length / {4}))) AS score,
                    array_agg(p.lexeme ORDER BY p.lexeme) AS matched
-              FROM terms t
-              JOIN cairn.search_postings p
-                ON p.owner_id = ANY ({6}::uuid[]) AND p.lexeme = t.lexeme AND (t.language IS NULL OR p.language = t.language)
+              FROM cairn.search_postings p
+             WHERE p.owner_id = ANY ({5}::uuid[]) AND ({6})
              GROUP BY p.owner_id, p.item_id, p.version, p.ordinal),
         readable AS (
             SELECT c.* FROM scored c JOIN {7} ON {8} = c.item_id AND {9} = c.owner_id
@@ -356,13 +359,26 @@ final class SearchRepository {
          WHERE {12}
          ORDER BY x.score DESC, x.item_id
          LIMIT {13}""",
-            DSL.val(terms.stream().map(Term::lexeme).toArray(String[]::new)),
-            DSL.val(terms.stream().map(Term::language).toArray(String[]::new)),
-            DSL.val(terms.stream().map(Term::idf).toArray(Double[]::new)),
+            DSL.val(idf.values().toArray(Double[]::new)), DSL.val(idf.keySet().toArray(String[]::new)),
             DSL.val(settings.k1()), DSL.val(settings.b()), DSL.val(averageLength),
-            DSL.val(owners.toArray(UUID[]::new)),
+            DSL.val(owners.toArray(UUID[]::new)), postingsOf(byLanguage),
             ITEMS, ITEMS.ID, ITEMS.OWNER_ID, current(caller), filters(filter, caller),
             afterCondition, DSL.inline(limit));
+  }
+
+  /**
+   * The postings of each configuration's lexemes: {@code lexeme = ANY (array)}, an index condition
+   * whose row estimate PostgreSQL takes from the lexemes' statistics (joined with a list of terms
+   * instead, it guessed a few rows for hundreds, and picked a nested loop over the items: 14-15
+   * against 10-11 ms for a nine-word claim with 1,886 postings).
+   */
+  private static Condition postingsOf(Map<@Nullable String, List<String>> byLanguage) {
+    List<Condition> each = new ArrayList<>();
+    byLanguage.forEach((language, lexemes) -> {
+      Condition words = DSL.condition("p.lexeme = ANY ({0}::text[])", DSL.val(lexemes.toArray(String[]::new)));
+      each.add(language == null ? words : DSL.condition("p.language = {0}::regconfig", untyped(language)).and(words));
+    });
+    return each.isEmpty() ? DSL.falseCondition() : DSL.or(each);
   }
 
   /**
