@@ -138,4 +138,34 @@ class SearchIsolationTest {
     assertThat(terms).isZero();
     assertThat(superuser("SELECT count(*) FROM cairn.search_terms WHERE owner_id = ?", id(alice))).doesNotContain("0");
   }
+
+  /**
+   * The postings plain words are ranked from (V31) are under the chunks' read rule in the database
+   * itself: a stranger's transaction reads none of an owner's, a grantee exactly the shared item's,
+   * and the application role cannot write any.
+   */
+  @Test
+  void postingsAreReadableOnlyAsTheirChunksAre() {
+    TestUser alice = SERVER.newUser("alice");
+    TestUser bob = SERVER.newUser("bob");
+    String shared = text(alice, "Pangolin scales, pangolin diet.");
+    String kept = text(alice, "Pangolin sightings near the river.");
+    index();
+    var db = SERVER.server().database();
+    var asBob = dev.cairn.server.core.Principal.system(id(bob));
+    String visible = "SELECT count(*) FROM cairn.search_postings WHERE owner_id = {0}";
+
+    Object strangers = db.transaction(asBob, sql -> sql.fetchValue(visible, id(alice)));
+    assertThat(strangers).hasToString("0");
+    grant(alice, bob, shared, null);
+    java.util.List<java.util.UUID> granted = db.transaction(asBob, sql -> sql.fetch(
+        "SELECT DISTINCT item_id FROM cairn.search_postings WHERE owner_id = {0}", id(alice)).getValues(0, java.util.UUID.class));
+    assertThat(granted).containsExactly(id(shared));
+    assertThat(superuser("SELECT count(*) FROM cairn.search_postings WHERE item_id = ?", id(kept)).getFirst()).isNotEqualTo("0");
+    var asAlice = dev.cairn.server.core.Principal.system(id(alice));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> db.transaction(asAlice, sql -> sql.execute("""
+        INSERT INTO cairn.search_postings (owner_id, lexeme, item_id, version, ordinal, language, occurrences, chunk_length)
+        VALUES ({0}, 'forged', {1}, 1, 0, 'english', 1, 1)""", id(alice), id(kept))))
+        .hasMessageContaining("permission denied");
+  }
 }

@@ -226,8 +226,9 @@ public final class SearchBench {
    * them) are dropped and rebuilt from their definitions after the load (one sorted build instead
    * of a million GIN insertions), the chunks are generated server-side in batches of 100 owners
    * with the triggers off for this session ({@code session_replication_role = replica}: the
-   * per-statement statistics upserts and the vector change log), and the BM25 statistics of the
-   * synthetic owners are then written in one aggregate, as the triggers would have. The schema
+   * per-statement statistics and postings and the vector change log), and the BM25 statistics
+   * and postings of the synthetic owners are then written in one statement each, as the triggers
+   * would have. The schema
    * and indexes afterwards are the real ones; only the synthetic chunks have no change-log rows
    * (they have no embeddings, so no replica's vector index wants them). Words are drawn from a
    * 20,000-word vocabulary with a skewed (roughly Zipfian) frequency, 40 per chunk.
@@ -287,7 +288,18 @@ public final class SearchBench {
            WHERE c.owner_id IN (SELECT md5('bench-owner-' || o)::uuid FROM generate_series(1, %d) o)
            GROUP BY c.owner_id, u.lexeme"""
           .formatted(owners));
-      System.out.printf(Locale.ROOT, "  scale: statistics written (%.0f s)%n", (System.nanoTime() - t0) / 1e9);
+      // and their postings (V31), in key order: appended to the primary key's index, not scattered into it
+      s.execute("""
+          DELETE FROM cairn.search_postings WHERE owner_id IN (SELECT md5('bench-owner-' || o)::uuid FROM generate_series(1, %d) o)"""
+          .formatted(owners));
+      s.execute("""
+          INSERT INTO cairn.search_postings (owner_id, lexeme, item_id, version, ordinal, language, occurrences, chunk_length)
+          SELECT c.owner_id, u.lexeme, c.item_id, c.version, c.ordinal, c.language, cardinality(u.positions), c.lexeme_count
+            FROM cairn.search_chunks c CROSS JOIN LATERAL unnest(c.tsv) u
+           WHERE c.owner_id IN (SELECT md5('bench-owner-' || o)::uuid FROM generate_series(1, %d) o)
+           ORDER BY c.owner_id, u.lexeme, c.item_id, c.version, c.ordinal"""
+          .formatted(owners));
+      System.out.printf(Locale.ROOT, "  scale: statistics and postings written (%.0f s)%n", (System.nanoTime() - t0) / 1e9);
       for (String index : indexes) {
         s.execute(index);
       }
