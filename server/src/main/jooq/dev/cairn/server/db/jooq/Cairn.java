@@ -35,6 +35,7 @@ import dev.cairn.server.db.jooq.tables.ReadItem;
 import dev.cairn.server.db.jooq.tables.RecordValues;
 import dev.cairn.server.db.jooq.tables.SearchChunks;
 import dev.cairn.server.db.jooq.tables.SearchIndexStatus;
+import dev.cairn.server.db.jooq.tables.SearchPostings;
 import dev.cairn.server.db.jooq.tables.SearchStats;
 import dev.cairn.server.db.jooq.tables.SearchTerms;
 import dev.cairn.server.db.jooq.tables.SearchVectorChanges;
@@ -754,6 +755,11 @@ public class Cairn extends SchemaImpl {
     public final SearchIndexStatus SEARCH_INDEX_STATUS = SearchIndexStatus.SEARCH_INDEX_STATUS;
 
     /**
+     * The table <code>cairn.search_postings</code>.
+     */
+    public final SearchPostings SEARCH_POSTINGS = SearchPostings.SEARCH_POSTINGS;
+
+    /**
      * The table <code>cairn.search_stats</code>.
      */
     public final SearchStats SEARCH_STATS = SearchStats.SEARCH_STATS;
@@ -999,6 +1005,7 @@ public class Cairn extends SchemaImpl {
             RecordValues.RECORD_VALUES,
             SearchChunks.SEARCH_CHUNKS,
             SearchIndexStatus.SEARCH_INDEX_STATUS,
+            SearchPostings.SEARCH_POSTINGS,
             SearchStats.SEARCH_STATS,
             SearchTerms.SEARCH_TERMS,
             SearchVectorChanges.SEARCH_VECTOR_CHANGES,

@@ -35,6 +35,7 @@ import dev.cairn.server.db.jooq.tables.ReadItem;
 import dev.cairn.server.db.jooq.tables.RecordValues;
 import dev.cairn.server.db.jooq.tables.SearchChunks;
 import dev.cairn.server.db.jooq.tables.SearchIndexStatus;
+import dev.cairn.server.db.jooq.tables.SearchPostings;
 import dev.cairn.server.db.jooq.tables.SearchStats;
 import dev.cairn.server.db.jooq.tables.SearchTerms;
 import dev.cairn.server.db.jooq.tables.SearchVectorChanges;
@@ -739,6 +740,11 @@ public class Tables {
      * The table <code>cairn.search_index_status</code>.
      */
     public static final SearchIndexStatus SEARCH_INDEX_STATUS = SearchIndexStatus.SEARCH_INDEX_STATUS;
+
+    /**
+     * The table <code>cairn.search_postings</code>.
+     */
+    public static final SearchPostings SEARCH_POSTINGS = SearchPostings.SEARCH_POSTINGS;
 
     /**
      * The table <code>cairn.search_stats</code>.
