@@ -259,8 +259,13 @@ final class SearchRepository {
       Map<String, Double> idf, java.util.Set<String> prefixes, double averageLength, SearchSettings settings,
       @Nullable Cursor after, int limit) {
     return rankQuery(sql, caller, owners, queries, filter, idf, prefixes, averageLength, settings, after, limit)
-        .fetch(r -> new Ranked(r.get(0, UUID.class), r.get(1, UUID.class), r.get(2, Integer.class), r.get(3, Integer.class),
-            r.get(4, Double.class), List.of(r.get(5, String[].class)), r.get(6, Integer.class)));
+        .fetch(SearchRepository::ranked);
+  }
+
+  /** A row of either ranking statement: owner, item, version, ordinal, score, matched lexemes, total. */
+  private static Ranked ranked(Record r) {
+    return new Ranked(r.get(0, UUID.class), r.get(1, UUID.class), r.get(2, Integer.class), r.get(3, Integer.class),
+        r.get(4, Double.class), List.of(r.get(5, String[].class)), r.get(6, Integer.class));
   }
 
   /** The ranking statement itself (for {@link #rank}, and for tests that EXPLAIN it). */
@@ -319,8 +324,7 @@ final class SearchRepository {
       DSLContext sql, Principal caller, List<UUID> owners, List<Term> terms, Filter filter,
       double averageLength, SearchSettings settings, @Nullable Cursor after, int limit) {
     return rankTermsQuery(sql, caller, owners, terms, filter, averageLength, settings, after, limit)
-        .fetch(r -> new Ranked(r.get(0, UUID.class), r.get(1, UUID.class), r.get(2, Integer.class), r.get(3, Integer.class),
-            r.get(4, Double.class), List.of(r.get(5, String[].class)), r.get(6, Integer.class)));
+        .fetch(SearchRepository::ranked);
   }
 
   /** A query term for {@link #rankTerms}: a lexeme, its configuration (null: any) and its idf. */
