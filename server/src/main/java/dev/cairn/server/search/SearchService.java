@@ -393,7 +393,8 @@ public final class SearchService {
 
   private List<Ranked> rankWords(DSLContext sql, Caller caller, Query query, Lexical lexical, Stage stage,
       @Nullable Cursor after, int limit) {
-    if (stage != Stage.PREFIX && !QueryTerms.usesSyntax(query.text())) {
+    boolean syntax = QueryTerms.usesSyntax(query.text());
+    if (stage != Stage.PREFIX && !syntax) {
       // plain words match a chunk holding any of them: ranked from the terms' postings alone
       List<SearchRepository.Term> terms = new ArrayList<>();
       lexical.parsed().forEach((language, q) -> new LinkedHashSet<>(QueryTerms.positive(q)).forEach(
@@ -402,8 +403,8 @@ public final class SearchService {
           lexical.stats().averageLength(), settings, after, limit);
     }
     Map<@Nullable String, String> queries = stage == Stage.PREFIX
-        ? prefixed(lexical.parsed(), QueryTerms.usesSyntax(query.text()))
-        : anyWords(lexical.parsed(), QueryTerms.usesSyntax(query.text()));
+        ? prefixed(lexical.parsed(), syntax)
+        : anyWords(lexical.parsed(), syntax);
     Map<String, Double> idf = new LinkedHashMap<>();
     lexical.terms().forEach(t -> idf.put(t, lexical.stats().idf(t)));
     return repository.rank(sql, caller.principal(), lexical.owners(), queries, query.filter(), idf,
