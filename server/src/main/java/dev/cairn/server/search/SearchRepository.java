@@ -199,15 +199,13 @@ final class SearchRepository {
     List<String> lexemes = new ArrayList<>(idf.keySet());
     Double[] weights = lexemes.stream().map(idf::get).toArray(Double[]::new);
     Boolean[] prefix = lexemes.stream().map(prefixes::contains).toArray(Boolean[]::new);
-    Condition afterCondition = after == null ? DSL.trueCondition()
-        : DSL.condition("x.score < {0} OR (x.score = {0} AND x.item_id > {1})", DSL.val(after.score()), DSL.val(after.itemId()));
     return sql.resultQuery("""
-        WITH terms (lexeme, idf, prefix) AS (SELECT * FROM unnest({0}::text[], {1}::float8[], {15}::boolean[])),
+        WITH terms (lexeme, idf, prefix) AS (SELECT * FROM unnest({0}::text[], {1}::float8[], {14}::boolean[])),
         matched AS MATERIALIZED (
             SELECT c.owner_id, c.item_id, c.version, c.ordinal, c.tsv, c.lexeme_count
               FROM cairn.search_chunks c JOIN {2} ON {3} = c.item_id AND {4} = c.owner_id
              WHERE ({5}) AND ({6}) AND {7} AND {8}
-             ORDER BY {16} DESC
+             ORDER BY {15} DESC
              LIMIT {9}),
         scored AS (
             SELECT m.owner_id, m.item_id, m.version, m.ordinal,
@@ -215,22 +213,15 @@ final class SearchRepository {
                        / (cardinality(u.positions) + {10} * (1 - {11} + {11} * m.lexeme_count / {12}))) AS score,
                    array_agg(u.lexeme ORDER BY u.lexeme) AS matched
               FROM matched m
-              CROSS JOIN LATERAL {17}
+              CROSS JOIN LATERAL {16}
              GROUP BY m.owner_id, m.item_id, m.version, m.ordinal, m.lexeme_count),
-        best AS (
-            SELECT DISTINCT ON (s.item_id) s.* FROM scored s ORDER BY s.item_id, s.score DESC, s.ordinal),
-        counted AS (SELECT b.*, count(*) OVER () AS total FROM best b)
-        SELECT x.owner_id, x.item_id, x.version, x.ordinal, x.score, x.matched::text[], x.total
-          FROM counted x
-         WHERE {13}
-         ORDER BY x.score DESC, x.item_id
-         LIMIT {14}""",
+        {13}""",
             DSL.val(lexemes.toArray(String[]::new)), DSL.val(weights),
             ITEMS, ITEMS.ID, ITEMS.OWNER_ID, ownedBy(owners),
             matches(queries), current(caller), filters(filter, caller),
             DSL.inline(settings.maxCandidates()),
             DSL.val(settings.k1()), DSL.val(settings.b()), DSL.val(averageLength),
-            afterCondition, DSL.inline(limit), DSL.val(prefix), coverage(queries), termsOf(lexemes, prefixes));
+            bestPerItem("scored", after, limit), DSL.val(prefix), coverage(queries), termsOf(lexemes, prefixes));
   }
 
   /**
@@ -257,8 +248,6 @@ final class SearchRepository {
   org.jooq.ResultQuery<Record> rankTermsQuery(
       DSLContext sql, Principal caller, List<UUID> owners, List<Term> terms, Filter filter,
       double averageLength, SearchSettings settings, @Nullable Cursor after, int limit) {
-    Condition afterCondition = after == null ? DSL.trueCondition()
-        : DSL.condition("x.score < {0} OR (x.score = {0} AND x.item_id > {1})", DSL.val(after.score()), DSL.val(after.itemId()));
     // each lexeme's idf by its place in the lexemes (a lexeme's idf does not depend on its configuration)
     Map<String, Double> idf = new LinkedHashMap<>();
     Map<@Nullable String, List<String>> byLanguage = new LinkedHashMap<>();
@@ -278,19 +267,31 @@ final class SearchRepository {
         readable AS (
             SELECT c.* FROM scored c JOIN {7} ON {8} = c.item_id AND {9} = c.owner_id
              WHERE {10} AND {11}),
-        best AS (
-            SELECT DISTINCT ON (s.item_id) s.* FROM readable s ORDER BY s.item_id, s.score DESC, s.ordinal),
-        counted AS (SELECT b.*, count(*) OVER () AS total FROM best b)
-        SELECT x.owner_id, x.item_id, x.version, x.ordinal, x.score, x.matched::text[], x.total
-          FROM counted x
-         WHERE {12}
-         ORDER BY x.score DESC, x.item_id
-         LIMIT {13}""",
+        {12}""",
             DSL.val(idf.values().toArray(Double[]::new)), DSL.val(idf.keySet().toArray(String[]::new)),
             DSL.val(settings.k1()), DSL.val(settings.b()), DSL.val(averageLength),
             DSL.val(owners.toArray(UUID[]::new)), postingsOf(byLanguage),
             ITEMS, ITEMS.ID, ITEMS.OWNER_ID, current(caller), filters(filter, caller),
-            afterCondition, DSL.inline(limit));
+            bestPerItem("readable", after, limit));
+  }
+
+  /**
+   * The end of both ranking statements, after the CTE {@code scored} (owner, item, version,
+   * ordinal, score, matched): each item's best chunk, how many items in all, the page after
+   * {@code after}, best first.
+   */
+  private static QueryPart bestPerItem(String scored, @Nullable Cursor after, int limit) {
+    Condition afterCondition = after == null ? DSL.trueCondition()
+        : DSL.condition("x.score < {0} OR (x.score = {0} AND x.item_id > {1})", DSL.val(after.score()), DSL.val(after.itemId()));
+    return DSL.sql("""
+        best AS (
+            SELECT DISTINCT ON (s.item_id) s.* FROM {0} s ORDER BY s.item_id, s.score DESC, s.ordinal),
+        counted AS (SELECT b.*, count(*) OVER () AS total FROM best b)
+        SELECT x.owner_id, x.item_id, x.version, x.ordinal, x.score, x.matched::text[], x.total
+          FROM counted x
+         WHERE {1}
+         ORDER BY x.score DESC, x.item_id
+         LIMIT {2}""", DSL.name(scored), afterCondition, DSL.inline(limit));
   }
 
   /**

@@ -189,9 +189,25 @@ class LexicalSearchTest {
     }
     index();
 
-    var first = search(alice).search(request("meteorite").setPageSize(2).build());
-    var second = search(alice).search(request("meteorite").setPageSize(2).setPageToken(first.getNextPageToken()).build());
-    var third = search(alice).search(request("meteorite").setPageSize(2).setPageToken(second.getNextPageToken()).build());
+    assertPagesFollowEachOther(alice, "meteorite");
+  }
+
+  /** The same over the chunks' vectors (an excluded word is websearch syntax: not ranked from postings). */
+  @Test
+  void pagesOfAQueryWithSyntaxFollowEachOtherToo() {
+    TestUser alice = SERVER.newUser("alice");
+    for (int i = 0; i < 5; i++) {
+      text(alice, "Meteorite fragment " + i + " " + "meteorite ".repeat(i));
+    }
+    index();
+
+    assertPagesFollowEachOther(alice, "meteorite -basalt");
+  }
+
+  private static void assertPagesFollowEachOther(TestUser alice, String query) {
+    var first = search(alice).search(request(query).setPageSize(2).build());
+    var second = search(alice).search(request(query).setPageSize(2).setPageToken(first.getNextPageToken()).build());
+    var third = search(alice).search(request(query).setPageSize(2).setPageToken(second.getNextPageToken()).build());
 
     var all = new java.util.ArrayList<String>();
     List.of(first, second, third).forEach(r -> r.getHitsList().forEach(h -> all.add(h.getItem())));
