@@ -39,6 +39,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -196,27 +197,38 @@ public final class SearchService {
       List<StageReport> reports = new ArrayList<>();
       return semanticPage(sql, caller, query, others, requireVector(vector), -1, after, size, binding, reports);
     }
-    // the granting owners and the caller's own totals come in one statement (without grants when owned_only)
-    SearchRepository.Start start = query.filter().ownedOnly()
-        ? new SearchRepository.Start(List.of(), stages.around("stats.own", () -> repository.own(sql, me)))
-        : stages.around("grants", () -> repository.grantingOwnersAndOwn(sql, me));
-    Lexical lexical = stages.around("stats", () -> lexical(sql, caller, query, start.others(), start.own()));
+    // the granting owners (none when owned_only), the caller's own totals, the query parsed and
+    // its words' own statistics come in one statement
+    String language = query.language().isEmpty() ? null : Languages.require(sql, "language", query.language());
+    SearchRepository.Start start = stages.around("start", () -> repository.start(sql, me, !query.filter().ownedOnly(),
+        query.text(), language == null ? null : List.of(language)));
+    Lexical lexical = stages.around("stats", () -> lexical(sql, caller, query, language, start));
     return query.mode() == Mode.HYBRID
         ? hybrid(sql, caller, query, lexical, requireVector(vector), after, size, binding)
         : run(sql, caller, query, lexical, vector, after, size, binding);
   }
 
-  /** The query parsed in the languages the caller's readable chunks use, with their BM25 statistics. */
-  private Lexical lexical(DSLContext sql, Caller caller, Query query, List<UUID> others, SearchRepository.Own own) {
+  /**
+   * The query parsed in the languages the caller's readable chunks use, with their BM25
+   * statistics: what {@code start} read, plus, when others share with the caller, the
+   * configurations only their chunks use and their statistics.
+   */
+  private Lexical lexical(DSLContext sql, Caller caller, Query query, @Nullable String language, SearchRepository.Start start) {
     UUID me = caller.requireUserId();
-    String language = query.language().isEmpty() ? null : Languages.require(sql, "language", query.language());
+    List<UUID> others = start.others();
+    SearchRepository.Own own = start.own();
     List<UUID> owners = new ArrayList<>(others);
     owners.addFirst(me);
     var shared = repository.sharedStats(sql, caller.principal(), others, List.of());
     Map<@Nullable String, String> parsed = stages.around("stats.parse", () -> parse(sql, query.text(), language,
-        SearchRepository.sortedUnion(own.languages(), shared.languages())));
+        SearchRepository.sortedUnion(own.languages(), shared.languages()), start.parsed()));
     List<String> terms = terms(parsed);
-    Stats stats = stages.around("stats.terms", () -> combine(repository.ownStats(sql, me, own, terms),
+    Map<String, Long> ownDf = new HashMap<>(start.ownDf());
+    List<String> uncovered = terms.stream().filter(t -> !start.covered().contains(t)).toList();
+    if (!uncovered.isEmpty()) {
+      ownDf.putAll(repository.ownStats(sql, me, own, uncovered).documentFrequency());
+    }
+    Stats stats = stages.around("stats.terms", () -> combine(new Stats(own.chunks(), own.lexemes(), ownDf),
         repository.sharedStats(sql, caller.principal(), others, terms).stats()));
     return new Lexical(owners, others, parsed, terms, stats, language, own);
   }
@@ -288,17 +300,22 @@ public final class SearchService {
     }
   }
 
-  /** The query per text search configuration; INVALID_ARGUMENT when no configuration finds a word in it. */
-  private Map<@Nullable String, String> parse(DSLContext sql, String text, @Nullable String language, List<String> inUse) {
+  /**
+   * The query per text search configuration; INVALID_ARGUMENT when no configuration finds a word
+   * in it. {@code known} holds the parses already read (by {@link SearchRepository#start}); a
+   * configuration in use that is not among them is parsed now.
+   */
+  private Map<@Nullable String, String> parse(DSLContext sql, String text, @Nullable String language, List<String> inUse,
+      Map<String, String> known) {
     Map<@Nullable String, String> parsed = new LinkedHashMap<>();
     if (language != null) {
-      String q = repository.parse(sql, language, text);
+      String q = known.containsKey(language) ? known.get(language) : repository.parse(sql, language, text);
       if (!q.isEmpty()) {
         parsed.put(null, q);
       }
     } else {
       for (String l : inUse.isEmpty() ? List.of(Languages.DEFAULT) : inUse) {
-        String q = repository.parse(sql, l, text);
+        String q = known.containsKey(l) ? known.get(l) : repository.parse(sql, l, text);
         if (!q.isEmpty()) {
           parsed.put(l, q);
         }

@@ -242,4 +242,34 @@ class LexicalSearchTest {
     // German stemming: "Katze" and "Katzen" share a lexeme; the query is parsed per configuration in use
     assertThat(lexical(alice, "Katze").getHitsList()).hasSize(1);
   }
+
+  @Test
+  void aGranteesQueryIsParsedInTheLanguagesOfWhatIsSharedWithItToo() {
+    TestUser alice = SERVER.newUser("alice");
+    TestUser bob = SERVER.newUser("bob");
+    document(bob, "text/plain", "Cats sleep in the garden.".getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+    String katzen = document(alice, "text/plain", "Die Katzen schlafen im Garten.".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        Map.of("search.language", "german"));
+    grant(alice, bob, katzen, null);
+    index();
+
+    // Bob's own chunks are English only: "Katze" reaches "Katzen" through German, which only the shared item uses
+    assertThat(lexical(bob, "Katze").getHitsList()).extracting(SearchHit::getItem).containsExactly(katzen);
+  }
+
+  @Test
+  void aQueryInANamedLanguageIsParsedInItAlone() {
+    TestUser alice = SERVER.newUser("alice");
+    String katzen = document(alice, "text/plain", "Die Katzen schlafen im Garten.".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        Map.of("search.language", "german"));
+    index();
+
+    var german = search(alice).search(request("schlafen").setLanguage("german").build());
+    var english = search(alice).search(request("schlafen").setLanguage("english").build());
+
+    // German stems "schlafen" to the item's lexeme "schlaf"; English leaves it whole, so no exact match
+    assertThat(german.getHitsList()).extracting(SearchHit::getItem).containsExactly(katzen);
+    assertThat(german.getHits(0).getStage()).isEqualTo(SearchStage.SEARCH_STAGE_EXACT);
+    assertThat(english.getHitsList()).noneMatch(h -> h.getStage() == SearchStage.SEARCH_STAGE_EXACT);
+  }
 }
