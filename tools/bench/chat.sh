@@ -30,7 +30,9 @@
 # history. Per round, alternating Cairn / baseline: a latency run of BENCH_SENDS (100) sequential
 # sends, and a throughput run of BENCH_THROUGHPUT_SENDS (100) sends by BENCH_CONCURRENCY (8)
 # closed-loop senders (deltas/s and answers/s: all deltas received / the run's wall time). After
-# BENCH_WARMUP (30) warm-up sends each. BENCH_ROUNDS (3) rounds; medians of the rounds' figures.
+# BENCH_WARMUP (300) warm-up sends each (with 30, the JIT was still compiling Cairn's send path:
+# the three rounds' p50 fell 38 -> 31 -> 25 ms, and the median was the middle of that slope).
+# BENCH_ROUNDS (3) rounds; medians of the rounds' figures.
 # Client, Cairn, its PostgreSQL and the baseline share the machine's cores: compare the
 # difference and ratios, not absolute figures. Loopback only; stops only the pids it started.
 set -euo pipefail
@@ -56,7 +58,7 @@ cairn_wait_serving "${BENCH_START_SECONDS:-180}"
 timeout "${BENCH_TIMEOUT_SECONDS:-1800}" "$(cairn_java)" -cp "$TOOLS_JAR" dev.cairn.tools.eval.ChatBench \
   --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" --work "$WORK" \
   --sends "${BENCH_SENDS:-100}" --throughput-sends "${BENCH_THROUGHPUT_SENDS:-100}" \
-  --concurrency "${BENCH_CONCURRENCY:-8}" --rounds "${BENCH_ROUNDS:-3}" --warmup "${BENCH_WARMUP:-30}"
+  --concurrency "${BENCH_CONCURRENCY:-8}" --rounds "${BENCH_ROUNDS:-3}" --warmup "${BENCH_WARMUP:-300}"
 
 # Where Cairn's time went, from its own meters over the whole run (warm-up and both kinds of run,
 # so the concurrent sends weigh in): mean time of the searches chat ran (the question's embedding

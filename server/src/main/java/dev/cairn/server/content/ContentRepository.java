@@ -8,6 +8,7 @@ import static dev.cairn.server.db.jooq.Tables.UPLOADS;
 import dev.cairn.server.crypto.DataKeys;
 import dev.cairn.server.db.jooq.tables.records.ItemVersionsRecord;
 import java.time.OffsetDateTime;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -26,6 +27,24 @@ public final class ContentRepository {
 
   void insertSegment(DSLContext sql, UUID owner, UUID item, UUID blob, int seq, byte[] ciphertext) {
     sql.query(INSERT_SEGMENT, blob, seq, owner, item, ciphertext).execute();
+  }
+
+  /**
+   * The key row of the owner in {@code owner}, as one bytea column of the statement that
+   * selects it (the KEK's id as 8 big-endian bytes, then the wrapped keyset), under the caller's
+   * row-level security: null where the caller may not see it or there is none.
+   */
+  static org.jooq.Field<byte[]> keyRowOf(org.jooq.Field<UUID> owner) {
+    return DSL.field(DSL.select(DSL.field("int8send({0}) || {1}", byte[].class, DATA_KEYS.KEK_ID, DATA_KEYS.WRAPPED_KEYSET))
+        .from(DATA_KEYS).where(DATA_KEYS.OWNER_ID.eq(owner)));
+  }
+
+  /** A key row as {@link #keyRowOf} selected it. */
+  static DataKeys.Wrapped keyRow(byte[] column) {
+    if (column.length <= Long.BYTES) {
+      throw new IllegalStateException("a key row column holds a KEK id and a keyset (" + column.length + " bytes)");
+    }
+    return new DataKeys.Wrapped(java.nio.ByteBuffer.wrap(column).getLong(), Arrays.copyOfRange(column, Long.BYTES, column.length));
   }
 
   /** The owner's key row as the caller's row-level security shows it (it exists: just made). */

@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jooq.DSLContext;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Storage primitives for item content, shared by every path that writes or reads it
@@ -314,6 +315,27 @@ public final class ContentStore {
   public ChunkTexts chunkTexts(DSLContext sql, UUID owner, boolean create) {
     Aead aead = create ? dataKeys.forOwner(sql, owner) : dataKeys.existing(sql, owner);
     return new ChunkTexts(aead, owner);
+  }
+
+  /**
+   * The data key of the owner in {@code owner}, as a column a statement selects next to that
+   * owner's rows (a search its hits): with {@link #chunkTexts(DSLContext, UUID, byte[])} the
+   * key comes in the same round trip as the ciphertexts. Opaque outside content/.
+   */
+  public static org.jooq.Field<byte[]> keyColumn(org.jooq.Field<UUID> owner) {
+    return ContentRepository.keyRowOf(owner);
+  }
+
+  /**
+   * As {@link #chunkTexts(DSLContext, UUID, boolean)} for reading, with the key as this
+   * transaction's statement selected it through {@link #keyColumn}; null (the caller may not
+   * see it, or there is none) reads it as that method does, with its error.
+   */
+  public ChunkTexts chunkTexts(DSLContext sql, UUID owner, byte @Nullable [] keyColumn) {
+    if (keyColumn == null) {
+      return chunkTexts(sql, owner, false);
+    }
+    return new ChunkTexts(dataKeys.unwrap(sql, owner, ContentRepository.keyRow(keyColumn)), owner);
   }
 
   /** Encrypts and decrypts one owner's chunk texts. */

@@ -107,6 +107,14 @@ public final class DataKeys {
     return aead;
   }
 
+  /**
+   * As {@link #unwrap(UUID, Wrapped)}, for a key row read in {@code sql}'s transaction: the
+   * transaction then has it as {@link #existing} would have read it.
+   */
+  public Aead unwrap(DSLContext sql, UUID owner, Wrapped key) {
+    return remember(sql, owner, unwrap(owner, key));
+  }
+
   /** The owner's AEAD if they have a key; for reads, which never create one. */
   public Aead existing(DSLContext sql, UUID owner) {
     Aead read = readInTransaction(sql, owner);

@@ -5,6 +5,7 @@ import static dev.cairn.server.db.jooq.Tables.ITEMS;
 import static dev.cairn.server.db.jooq.Tables.SEARCH_TERMS;
 
 import dev.cairn.server.access.VaultAccess;
+import dev.cairn.server.content.ContentStore;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.db.Untyped;
@@ -55,9 +56,16 @@ final class SearchRepository {
   /** A ranked item: its best chunk and score, and how many items the stage found in all. */
   record Ranked(UUID ownerId, UUID itemId, int version, int ordinal, double score, List<String> matched, int total) {}
 
-  /** A hit's chunk and item facts, read again under the read rule. */
+  /**
+   * A hit's chunk and item facts, read again under the read rule.
+   *
+   * @param keyColumn the owner's data key as {@link ContentStore#keyColumn} selects it (null: not visible)
+   */
   record ChunkRow(UUID ownerId, UUID itemId, int version, int ordinal, int page, String language, byte[] ciphertext,
-      String displayName, String mediaType) {}
+      String displayName, String mediaType, byte @Nullable [] keyColumn) {}
+
+  /** The hit's owner's data key, read with the hits (one round trip fewer than reading it after them). */
+  private static final Field<byte[]> HIT_KEY = ContentStore.keyColumn(DSL.field(DSL.name("c", "owner_id"), UUID.class));
 
   /** Owners whose items the caller may read through a live grant (not itself). */
   List<UUID> grantingOwners(DSLContext sql, UUID me) {
@@ -530,16 +538,17 @@ final class SearchRepository {
     Integer[] ordinals = ranked.stream().map(Ranked::ordinal).toArray(Integer[]::new);
     Map<String, ChunkRow> rows = new LinkedHashMap<>();
     sql.resultQuery("""
-        SELECT c.owner_id, c.item_id, c.version, c.ordinal, c.page, c.language::text, c.ciphertext, {0}, {1}
+        SELECT c.owner_id, c.item_id, c.version, c.ordinal, c.page, c.language::text, c.ciphertext, {0}, {1}, {9}
           FROM unnest({2}::uuid[], {3}::int[], {4}::int[]) AS h (item_id, version, ordinal)
           JOIN cairn.search_chunks c ON c.item_id = h.item_id AND c.version = h.version AND c.ordinal = h.ordinal
           JOIN {5} ON {6} = c.item_id AND {7} = c.owner_id
          WHERE {8}""",
             ITEMS.DISPLAY_NAME, ITEMS.MEDIA_TYPE, DSL.val(items), DSL.val(versions), DSL.val(ordinals),
-            ITEMS, ITEMS.ID, ITEMS.OWNER_ID, current(caller))
+            ITEMS, ITEMS.ID, ITEMS.OWNER_ID, current(caller), HIT_KEY)
         .forEach(r -> {
           var row = new ChunkRow(r.get(0, UUID.class), r.get(1, UUID.class), r.get(2, Integer.class), r.get(3, Integer.class),
-              r.get(4, Integer.class), r.get(5, String.class), r.get(6, byte[].class), r.get(7, String.class), r.get(8, String.class));
+              r.get(4, Integer.class), r.get(5, String.class), r.get(6, byte[].class), r.get(7, String.class), r.get(8, String.class),
+              r.get(9, byte[].class));
           rows.put(key(row.itemId(), row.version(), row.ordinal()), row);
         });
     return rows;

@@ -655,7 +655,7 @@ public final class SearchService {
           continue;
         }
       }
-      var cipher = keys.computeIfAbsent(row.ownerId(), owner -> content.chunkTexts(sql, owner, false));
+      var cipher = keys.computeIfAbsent(row.ownerId(), owner -> content.chunkTexts(sql, owner, row.keyColumn()));
       kept.add(candidate);
       via.add(grant);
       texts.add(ChunkText.decode(cipher.decrypt(row.itemId(), row.version(), row.ordinal(), row.ciphertext())));

@@ -11,6 +11,7 @@ import dev.cairn.chat.v1.SendMessageResponse;
 import dev.cairn.server.chat.ScriptedGenerator.Script;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
+import dev.cairn.server.testing.RoundTrips;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;

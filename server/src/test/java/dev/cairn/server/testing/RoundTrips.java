@@ -1,4 +1,4 @@
-package dev.cairn.server.chat;
+package dev.cairn.server.testing;
 
 import java.util.Map;
 import java.util.Set;
@@ -13,14 +13,18 @@ import java.util.logging.Logger;
  * Counts database round trips per thread name prefix while open: pgjdbc logs one Sync message
  * per round trip (at FINEST, through java.util.logging), whatever the statements in it. The
  * pool's liveness check of a connection that sat idle (an empty query) is left out: it depends on
- * timing, not on what the code under test sends.
+ * timing, not on what the code under test sends. So is a LISTEN connection's barrier (its
+ * {@code SELECT 1}, by which a caller learns it has every notification committed before it),
+ * counted apart in {@link #barriersOf}: a caller may share another's barrier in flight instead.
  */
-final class RoundTrips implements AutoCloseable {
+public final class RoundTrips implements AutoCloseable {
   // a strong reference: java.util.logging keeps loggers only weakly
   private static final Logger PGJDBC = Logger.getLogger("org.postgresql.core.v3.QueryExecutorImpl");
 
   private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> barriers = new ConcurrentHashMap<>();
   private final Set<Thread> checkingLiveness = ConcurrentHashMap.newKeySet();
+  private final Set<Thread> awaitingBarrier = ConcurrentHashMap.newKeySet();
   private final String[] prefixes;
   private final Level previous;
   private final Handler handler = new Handler() {
@@ -31,10 +35,14 @@ final class RoundTrips implements AutoCloseable {
       if (message != null && message.startsWith(" FE=> Parse(") && record.getParameters() != null
           && record.getParameters().length > 1 && "".equals(record.getParameters()[1])) {
         checkingLiveness.add(thread);
+      } else if (message != null && message.startsWith(" FE=> Parse(") && (message.contains("query=\"SELECT 1\"")
+          || record.getParameters() != null && record.getParameters().length > 1 && "SELECT 1".equals(record.getParameters()[1]))) {
+        awaitingBarrier.add(thread);
       } else if (" FE=> Sync".equals(message) && !checkingLiveness.remove(thread)) {
+        var into = awaitingBarrier.remove(thread) ? barriers : counts;
         for (String prefix : prefixes) {
           if (thread.getName().startsWith(prefix)) {
-            counts.computeIfAbsent(prefix, p -> new AtomicInteger()).incrementAndGet();
+            into.computeIfAbsent(prefix, p -> new AtomicInteger()).incrementAndGet();
           }
         }
       }
@@ -55,17 +63,24 @@ final class RoundTrips implements AutoCloseable {
   }
 
   /** Starts counting the round trips of threads whose names start with one of {@code prefixes}. */
-  static RoundTrips on(String... prefixes) {
+  public static RoundTrips on(String... prefixes) {
     return new RoundTrips(prefixes);
   }
 
-  int of(String prefix) {
+  public int of(String prefix) {
     AtomicInteger n = counts.get(prefix);
     return n == null ? 0 : n.get();
   }
 
-  void reset() {
+  /** The LISTEN barriers the prefix's threads ran themselves (not in {@link #of}). */
+  public int barriersOf(String prefix) {
+    AtomicInteger n = barriers.get(prefix);
+    return n == null ? 0 : n.get();
+  }
+
+  public void reset() {
     counts.clear();
+    barriers.clear();
   }
 
   @Override

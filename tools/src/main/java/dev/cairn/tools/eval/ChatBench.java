@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * conversation each).
  *
  * <pre>java -cp tools/target/cairn-tools.jar dev.cairn.tools.eval.ChatBench --target 127.0.0.1:50051 \
- *   --admin-token $ADMIN [--sends 100] [--throughput-sends 100] [--concurrency 8] [--rounds 3] [--warmup 30]</pre>
+ *   --admin-token $ADMIN [--sends 100] [--throughput-sends 100] [--concurrency 8] [--rounds 3] [--warmup 300]</pre>
  */
 public final class ChatBench {
   /** Short passages on distinct subjects, so each question retrieves and quotes something. */
@@ -89,7 +89,7 @@ public final class ChatBench {
     int throughputSends = opts.integer("throughput-sends", 100);
     int concurrency = opts.integer("concurrency", 8);
     int rounds = opts.integer("rounds", 3);
-    int warmup = Math.max(3, opts.integer("warmup", 30));
+    int warmup = Math.max(3, opts.integer("warmup", 300));
     Path work = Path.of(opts.get("work", System.getProperty("java.io.tmpdir")));
 
     ManagedChannel cairnChannel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
