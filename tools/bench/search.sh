@@ -8,7 +8,8 @@
 #  2. latency: BENCH_QUERIES train queries through Search in LEXICAL, SEMANTIC and HYBRID (gRPC, one
 #     client) against the raw full-text SQL on the same chunks (websearch_to_tsquery with its lexemes
 #     OR-ed as Cairn's plain-word rule, the owner-leading GIN index, ts_rank, top 10), BENCH_ROUNDS
-#     alternating rounds: p50/p99 and their ratios, medians of the rounds (goal: HYBRID <= 3x);
+#     alternating rounds after BENCH_WARMUP (300) untimed calls of each: p50/p99 and their ratios,
+#     medians of the rounds (goal: HYBRID <= 3x);
 #  3. scale: BENCH_CHUNKS (1,000,000) synthetic chunks across BENCH_OWNERS (1,000) owners inserted
 #     by SQL into cairn.search_chunks; one owner's full-text query p50 (goal <= 20 ms) and its
 #     EXPLAIN (ANALYZE, BUFFERS).
@@ -51,7 +52,7 @@ cairn_wait_serving "${BENCH_START_SECONDS:-180}"
 timeout "${BENCH_TIMEOUT_SECONDS:-5400}" "$(cairn_java)" -cp "$TOOLS_JAR" dev.cairn.tools.eval.SearchBench \
   --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" \
   --jdbc "jdbc:postgresql://localhost:$PG_PORT/cairn" --data "$DATA" \
-  --docs "$DOCS" --queries "${BENCH_QUERIES:-100}" --rounds "${BENCH_ROUNDS:-3}" \
+  --docs "$DOCS" --queries "${BENCH_QUERIES:-100}" --rounds "${BENCH_ROUNDS:-3}" --warmup "${BENCH_WARMUP:-300}" \
   --scale-chunks 0 | tee "$WORK/bench.out"
 [[ "$DOCS" == 0 ]] || curl -fsS "$CAIRN_METRICS_URL" > "$WORK/metrics.txt" || true
 
