@@ -40,7 +40,7 @@ public final class ContentRepository {
   }
 
   /** A key row as {@link #keyRowOf} selected it. */
-  static DataKeys.Wrapped keyRow(byte[] column) {
+  static DataKeys.Wrapped keyRowFrom(byte[] column) {
     if (column.length <= Long.BYTES) {
       throw new IllegalStateException("a key row column holds a KEK id and a keyset (" + column.length + " bytes)");
     }

@@ -335,7 +335,7 @@ public final class ContentStore {
     if (keyColumn == null) {
       return chunkTexts(sql, owner, false);
     }
-    return new ChunkTexts(dataKeys.unwrap(sql, owner, ContentRepository.keyRow(keyColumn)), owner);
+    return new ChunkTexts(dataKeys.unwrap(sql, owner, ContentRepository.keyRowFrom(keyColumn)), owner);
   }
 
   /** Encrypts and decrypts one owner's chunk texts. */

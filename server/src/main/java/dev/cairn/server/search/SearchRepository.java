@@ -69,9 +69,13 @@ final class SearchRepository {
 
   /** Owners whose items the caller may read through a live grant (not itself). */
   List<UUID> grantingOwners(DSLContext sql, UUID me) {
-    return sql.selectDistinct(GRANTS.OWNER_ID).from(GRANTS)
-        .where(GRANTS.GRANTEE_ID.eq(me)).and(GRANTS.OWNER_ID.ne(me)).and(VaultAccess.live())
-        .fetch(GRANTS.OWNER_ID);
+    return sql.fetch(grantingOwnersQuery(me)).getValues(GRANTS.OWNER_ID);
+  }
+
+  /** The query of {@link #grantingOwners}, for a statement that reads them along with more. */
+  private static org.jooq.Select<org.jooq.Record1<UUID>> grantingOwnersQuery(UUID me) {
+    return DSL.selectDistinct(GRANTS.OWNER_ID).from(GRANTS)
+        .where(GRANTS.GRANTEE_ID.eq(me)).and(GRANTS.OWNER_ID.ne(me)).and(VaultAccess.live());
   }
 
   /**
@@ -85,16 +89,15 @@ final class SearchRepository {
    * @param parsed the tsquery text per configuration, "" when it has no operand
    * @param covered the lexemes {@code ownDf} was read for: every word of the text as each
    *     configuration normalises it (a superset of the parsed queries' words; a term outside it,
-   *     should there be one, is read with {@link #ownStats})
+   *     should there be one, is read with {@link #ownDf})
    * @param ownDf the caller's own chunks per lexeme, for the covered lexemes it has
    */
   record Start(List<UUID> others, Own own, Map<String, String> parsed, java.util.Set<String> covered,
       Map<String, Long> ownDf) {}
 
   Start start(DSLContext sql, UUID me, boolean withGrants, String text, @Nullable List<String> languages) {
-    var granting = DSL.select(GRANTS.OWNER_ID).from(GRANTS)
-        .where(DSL.condition(DSL.val(withGrants))).and(GRANTS.GRANTEE_ID.eq(me)).and(GRANTS.OWNER_ID.ne(me))
-        .and(VaultAccess.live());
+    // owned_only reads no grants: the empty set, without the query
+    QueryPart granting = withGrants ? grantingOwnersQuery(me) : DSL.sql("SELECT NULL::uuid AS owner_id WHERE false");
     Record row = sql.resultQuery("""
         WITH st AS (SELECT s.chunks, s.lexemes, s.languages::text[] AS languages FROM cairn.search_stats s WHERE s.owner_id = {0}),
         q AS (
@@ -105,7 +108,7 @@ final class SearchRepository {
         t AS (SELECT t.lexeme, t.chunks FROM cairn.search_terms t
                WHERE t.owner_id = {0} AND t.lexeme = ANY (ARRAY(SELECT w.lexeme FROM w)))
         SELECT (SELECT st.chunks FROM st), (SELECT st.lexemes FROM st), (SELECT st.languages FROM st),
-               ARRAY(SELECT DISTINCT g.owner_id FROM ({4}) g),
+               ARRAY(SELECT g.owner_id FROM ({4}) g),
                ARRAY(SELECT q.lang FROM q ORDER BY q.lang),
                ARRAY(SELECT CASE WHEN numnode(q.q) = 0 THEN '' ELSE q.q::text END FROM q ORDER BY q.lang),
                ARRAY(SELECT w.lexeme FROM w),
@@ -135,39 +138,48 @@ final class SearchRepository {
   /** The caller's own totals: chunks, lexeme occurrences and the text search configurations in use. */
   record Own(long chunks, long lexemes, List<String> languages) {}
 
-  /** The caller's own statistics for {@code lexemes}, with its totals. */
-  Stats ownStats(DSLContext sql, UUID me, Own own, List<String> lexemes) {
+  /** The caller's own chunks per lexeme, for those of {@code lexemes} it has. */
+  Map<String, Long> ownDf(DSLContext sql, UUID me, List<String> lexemes) {
     Map<String, Long> df = new HashMap<>();
     sql.select(SEARCH_TERMS.LEXEME, SEARCH_TERMS.CHUNKS).from(SEARCH_TERMS)
         .where(SEARCH_TERMS.OWNER_ID.eq(me)).and(SEARCH_TERMS.LEXEME.in(lexemes))
         .forEach(r -> df.put(r.value1(), r.value2()));
-    return new Stats(own.chunks(), own.lexemes(), df);
+    return df;
   }
 
-  /** What others share with the caller, counted now: chunks, length, languages, and chunks per lexeme. */
-  record Shared(Stats stats, List<String> languages) {}
+  /** What others share with the caller, counted now: chunks, total length in lexemes, and the configurations they use. */
+  record Shared(long chunks, long lexemes, List<String> languages) {}
 
-  Shared sharedStats(DSLContext sql, Principal caller, List<UUID> owners, List<String> lexemes) {
+  /** {@link Shared} of {@code owners}' chunks the caller can read now; no statement when there are none. */
+  Shared shared(DSLContext sql, Principal caller, List<UUID> owners) {
     if (owners.isEmpty()) {
-      return new Shared(new Stats(0, 0, Map.of()), List.of());
+      return new Shared(0, 0, List.of());
     }
-    QueryPart readable = readableShared(caller, owners);
     Record totals = sql.resultQuery("""
         WITH readable AS MATERIALIZED ({0})
         SELECT count(*), coalesce(sum(lexeme_count), 0), array_agg(DISTINCT language::text)
-          FROM readable""", readable).fetchSingle();
-    Map<String, Long> df = new HashMap<>();
-    if (!lexemes.isEmpty()) {
+          FROM readable""", readableShared(caller, owners)).fetchSingle();
+    String[] languages = totals.get(2, String[].class);
+    return new Shared(totals.get(0, Long.class), totals.get(1, Long.class),
+        languages == null ? List.of() : Arrays.stream(languages).filter(l -> l != null).toList());
+  }
+
+  /**
+   * The caller's statistics for {@code lexemes}: its own {@code own} totals and chunks per lexeme,
+   * plus {@code shared} and the chunks per lexeme of what others share with it (counted now).
+   */
+  Stats stats(DSLContext sql, Principal caller, Own own, Map<String, Long> ownDf, List<UUID> owners, Shared shared,
+      List<String> lexemes) {
+    Map<String, Long> df = new TreeMap<>(ownDf);
+    if (!owners.isEmpty() && !lexemes.isEmpty()) {
       sql.resultQuery("""
           WITH readable AS MATERIALIZED ({0})
           SELECT u.lexeme, count(*) FROM readable r CROSS JOIN LATERAL unnest(r.tsv) u
            WHERE u.lexeme = ANY ({1}::text[]) GROUP BY u.lexeme""",
-              readable, DSL.val(lexemes.toArray(String[]::new)))
-          .forEach(r -> df.put(r.get(0, String.class), r.get(1, Long.class)));
+              readableShared(caller, owners), DSL.val(lexemes.toArray(String[]::new)))
+          .forEach(r -> df.merge(r.get(0, String.class), r.get(1, Long.class), Long::sum));
     }
-    String[] languages = totals.get(2, String[].class);
-    return new Shared(new Stats(totals.get(0, Long.class), totals.get(1, Long.class), df),
-        languages == null ? List.of() : Arrays.stream(languages).filter(l -> l != null).toList());
+    return new Stats(own.chunks() + shared.chunks(), own.lexemes() + shared.lexemes(), df);
   }
 
   private static QueryPart readableShared(Principal caller, List<UUID> owners) {

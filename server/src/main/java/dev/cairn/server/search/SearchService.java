@@ -219,18 +219,18 @@ public final class SearchService {
     SearchRepository.Own own = start.own();
     List<UUID> owners = new ArrayList<>(others);
     owners.addFirst(me);
-    var shared = repository.sharedStats(sql, caller.principal(), others, List.of());
+    var shared = repository.shared(sql, caller.principal(), others);
     Map<@Nullable String, String> parsed = stages.around("stats.parse", () -> parse(sql, query.text(), language,
         SearchRepository.sortedUnion(own.languages(), shared.languages()), start.parsed()));
     List<String> terms = terms(parsed);
     Map<String, Long> ownDf = new HashMap<>(start.ownDf());
     List<String> uncovered = terms.stream().filter(t -> !start.covered().contains(t)).toList();
     if (!uncovered.isEmpty()) {
-      ownDf.putAll(repository.ownStats(sql, me, own, uncovered).documentFrequency());
+      ownDf.putAll(repository.ownDf(sql, me, uncovered));
     }
-    Stats stats = stages.around("stats.terms", () -> combine(new Stats(own.chunks(), own.lexemes(), ownDf),
-        repository.sharedStats(sql, caller.principal(), others, terms).stats()));
-    return new Lexical(owners, others, parsed, terms, stats, language, own);
+    Stats stats = stages.around("stats.terms",
+        () -> repository.stats(sql, caller.principal(), own, ownDf, others, shared, terms));
+    return new Lexical(owners, others, parsed, terms, stats, language, own, shared);
   }
 
   /**
@@ -255,9 +255,10 @@ public final class SearchService {
    *
    * @param language the query's text search configuration (the null key of {@code parsed}); null for each item's own
    * @param own the caller's own totals (read once per search, reused by the TYPO stage)
+   * @param shared what others share with the caller, counted once per search (reused by the TYPO stage)
    */
   private record Lexical(List<UUID> owners, List<UUID> others, Map<@Nullable String, String> parsed, List<String> terms,
-      Stats stats, @Nullable String language, SearchRepository.Own own) {}
+      Stats stats, @Nullable String language, SearchRepository.Own own, SearchRepository.Shared shared) {}
 
   /** The TYPO stage's query: the corrected words, parsed, with their statistics, and what was corrected. */
   private record Typo(Lexical lexical, TypoCorrector.Rewrite rewrite) {}
@@ -279,10 +280,11 @@ public final class SearchService {
     Counter.builder("cairn.search.typo.corrections").description("query words the TYPO stage corrected")
         .register(metrics).increment(rewrite.corrections().size());
     List<String> terms = terms(rewrite.parsed());
-    Stats stats = combine(repository.ownStats(sql, caller.requireUserId(), lexical.own(), terms),
-        repository.sharedStats(sql, caller.principal(), lexical.others(), terms).stats());
+    Stats stats = repository.stats(sql, caller.principal(), lexical.own(),
+        repository.ownDf(sql, caller.requireUserId(), terms),
+        lexical.others(), lexical.shared(), terms);
     return new Typo(new Lexical(lexical.owners(), lexical.others(), rewrite.parsed(), terms, stats, lexical.language(),
-        lexical.own()),
+        lexical.own(), lexical.shared()),
         rewrite);
   }
 
@@ -336,12 +338,6 @@ public final class SearchService {
       throw CairnException.invalidField("query", terms.size() + " distinct words (expected: at most " + settings.maxQueryTerms() + ")");
     }
     return List.copyOf(terms);
-  }
-
-  private static Stats combine(Stats a, Stats b) {
-    Map<String, Long> df = new TreeMap<>(a.documentFrequency());
-    b.documentFrequency().forEach((k, v) -> df.merge(k, v, Long::sum));
-    return new Stats(a.chunks() + b.chunks(), a.lexemes() + b.lexemes(), df);
   }
 
   /**

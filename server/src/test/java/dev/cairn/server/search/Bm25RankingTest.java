@@ -81,6 +81,39 @@ class Bm25RankingTest {
   }
 
   /**
+   * A grantee's statistics are its own chunks plus the chunks shared with it now: the owner's
+   * unshared chunks count for nothing, neither in the collection's size and length nor in a
+   * term's document frequency.
+   */
+  @Test
+  void aGranteesScoreCountsItsOwnChunksAndTheSharedOnesOnly() {
+    TestUser alice = SERVER.newUser("alice");
+    TestUser bob = SERVER.newUser("bob");
+    String shared = text(alice, "Heron notes: the heron waded past the pier at dawn.");
+    text(alice, "Another heron, another pier, unshared.");
+    text(bob, "Pier repairs were finished in spring.");
+    text(bob, "Tide tables for the harbour.");
+    grant(alice, bob, shared, null);
+    index();
+
+    var hits = search(bob).search(request("heron pier").setExplain(true).build()).getHitsList();
+
+    // Bob's two chunks and the shared one: heron in 1 of 3, pier in 2 of 3
+    String readable = " FROM cairn.search_chunks WHERE owner_id = ? OR item_id = ?";
+    double chunks = Double.parseDouble(superuser("SELECT count(*)::text" + readable, id(bob), id(shared)).getFirst());
+    double lexemes = Double.parseDouble(superuser("SELECT sum(lexeme_count)::text" + readable, id(bob), id(shared)).getFirst());
+    double length = Double.parseDouble(
+        superuser("SELECT lexeme_count::text FROM cairn.search_chunks WHERE item_id = ?", id(shared)).getFirst());
+    SearchSettings s = SearchSettings.defaults();
+    double norm = s.k1() * (1 - s.b() + s.b() * length / (lexemes / chunks));
+    double heron = Math.log(1 + (chunks - 1 + 0.5) / 1.5) * 2 * (s.k1() + 1) / (2 + norm);
+    double pier = Math.log(1 + (chunks - 2 + 0.5) / 2.5) * (s.k1() + 1) / (1 + norm);
+    assertThat(chunks).isEqualTo(3);
+    assertThat(hits.getFirst().getItem()).isEqualTo(shared);
+    assertThat(hits.getFirst().getExplanation().getLexicalScore()).isCloseTo(heron + pier, within(1e-9));
+  }
+
+  /**
    * Plain words are ranked from their postings (V31), phrases, exclusions and prefixes over the
    * chunks' vectors: for the same query both statements give the same items in the same order
    * with the same scores, across the caller's own and shared items (the shared one ranked with
