@@ -71,10 +71,8 @@ class Bm25RankingTest {
         superuser("SELECT sum(lexeme_count)::text FROM cairn.search_chunks WHERE owner_id = ?", owner).getFirst());
     double length = Double.parseDouble(
         superuser("SELECT lexeme_count::text FROM cairn.search_chunks WHERE item_id = ?", id(twice)).getFirst());
-    SearchSettings s = SearchSettings.defaults();
-    double norm = s.k1() * (1 - s.b() + s.b() * length / (lexemes / chunks));
-    double heron = Math.log(1 + (chunks - 1 + 0.5) / 1.5) * 2 * (s.k1() + 1) / (2 + norm);
-    double pier = Math.log(1 + (chunks - 2 + 0.5) / 2.5) * (s.k1() + 1) / (1 + norm);
+    double heron = bm25(chunks, lexemes, length, 1, 2);
+    double pier = bm25(chunks, lexemes, length, 2, 1);
     assertThat(hits.getFirst().getItem()).isEqualTo(twice);
     assertThat(hits.getFirst().getExplanation().getMatchedTermsList()).containsExactly("heron", "pier");
     assertThat(hits.getFirst().getExplanation().getLexicalScore()).isCloseTo(heron + pier, within(1e-9));
@@ -104,10 +102,8 @@ class Bm25RankingTest {
     double lexemes = Double.parseDouble(superuser("SELECT sum(lexeme_count)::text" + readable, id(bob), id(shared)).getFirst());
     double length = Double.parseDouble(
         superuser("SELECT lexeme_count::text FROM cairn.search_chunks WHERE item_id = ?", id(shared)).getFirst());
-    SearchSettings s = SearchSettings.defaults();
-    double norm = s.k1() * (1 - s.b() + s.b() * length / (lexemes / chunks));
-    double heron = Math.log(1 + (chunks - 1 + 0.5) / 1.5) * 2 * (s.k1() + 1) / (2 + norm);
-    double pier = Math.log(1 + (chunks - 2 + 0.5) / 2.5) * (s.k1() + 1) / (1 + norm);
+    double heron = bm25(chunks, lexemes, length, 1, 2);
+    double pier = bm25(chunks, lexemes, length, 2, 1);
     assertThat(chunks).isEqualTo(3);
     assertThat(hits.getFirst().getItem()).isEqualTo(shared);
     assertThat(hits.getFirst().getExplanation().getLexicalScore()).isCloseTo(heron + pier, within(1e-9));
@@ -153,5 +149,15 @@ class Bm25RankingTest {
       assertThat(postings.get(i).matched()).isEqualTo(vectors.get(i).matched());
       assertThat(postings.get(i).total()).isEqualTo(vectors.get(i).total()).isEqualTo(4);
     }
+  }
+
+  /**
+   * One term's BM25 by hand, with the default k1 and b: {@code df} of {@code chunks} chunks hold
+   * it, {@code tf} times in a chunk of {@code length} lexemes; {@code lexemes} in all.
+   */
+  private static double bm25(double chunks, double lexemes, double length, int df, int tf) {
+    SearchSettings s = SearchSettings.defaults();
+    double norm = s.k1() * (1 - s.b() + s.b() * length / (lexemes / chunks));
+    return Math.log(1 + (chunks - df + 0.5) / (df + 0.5)) * tf * (s.k1() + 1) / (tf + norm);
   }
 }
