@@ -8,6 +8,8 @@ import dev.cairn.server.core.Caller;
 import dev.cairn.server.core.Principal;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerProvider;
@@ -20,6 +22,8 @@ import java.time.Clock;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +62,7 @@ public final class Database implements AutoCloseable {
   private final long maxItemsPerUser;
   private final PGSimpleDataSource unpooled = new PGSimpleDataSource();
   private final DatabaseSpans spans;
+  private final MeterRegistry metrics;
 
   public Database(
       String url, String user, String password, int poolSize, MeterRegistry metrics, Clock clock) {
@@ -80,6 +85,7 @@ public final class Database implements AutoCloseable {
       String url, String user, String password, int poolSize, MeterRegistry metrics, Clock clock,
       long maxItemsPerUser, Tracer tracer) {
     this.spans = new DatabaseSpans(requireNonNull(tracer, "tracer"));
+    this.metrics = requireNonNull(metrics, "metrics");
     this.clock = requireNonNull(clock, "clock");
     this.maxItemsPerUser = maxItemsPerUser;
     unpooled.setUrl(url);
@@ -210,12 +216,20 @@ public final class Database implements AutoCloseable {
         double[].class, float[].class, boolean[].class);
 
     private final PreparedStatement statement;
+    private final int base;
+    private final int count;
 
-    private Parameters(PreparedStatement statement) {
+    private Parameters(PreparedStatement statement, int base, int count) {
       this.statement = statement;
+      this.base = base;
+      this.count = count;
     }
 
     public void set(int index, Object value) throws SQLException {
+      if (index < 1 || index > count) {
+        // in a batch, the next call's parameters follow: never bind into them
+        throw new IllegalArgumentException("statement parameter " + index + " (expected: 1.." + count + ")");
+      }
       if (value == null) {
         throw new IllegalArgumentException("statement parameter " + index
             + ": null (expected: a value; pgjdbc sends a null untyped, which would run the statement"
@@ -226,7 +240,7 @@ public final class Database implements AutoCloseable {
             + " (expected: one of " + TYPED.stream().map(Class::getSimpleName).sorted().toList()
             + ", which pgjdbc binds typed)");
       }
-      statement.setObject(LOCALS_PARAMETERS + index, value);
+      statement.setObject(base + index, value);
     }
   }
 
@@ -242,33 +256,97 @@ public final class Database implements AutoCloseable {
    */
   public <T> T statement(Principal principal, String statement, Binder binder, ResultReader<T> reader) {
     requireNonNull(principal, "principal");
-    return spans.around("transaction", () -> inStatement(principal, statement, binder, reader));
+    return spans.around("transaction", () -> {
+      Context context = Context.current();
+      return inPipeline(SET_TRANSACTION_LOCALS + "; " + statement, Integer.MAX_VALUE,
+          List.of(new Request<>(principal, context.getDeadline(), binder, reader)), context).get(0);
+    });
   }
 
-  private <T> T inStatement(Principal principal, String statement, Binder binder, ResultReader<T> reader) {
+  /**
+   * Batches concurrent calls of one constant statement into shared round trips and commits (see
+   * {@link StatementBatcher}); {@code parameterCount} is how many parameters the statement has.
+   */
+  public <T> StatementBatcher<T> batcher(
+      String name, String statement, int parameterCount, int maxBatch, int maxInFlight) {
+    var sizes = DistributionSummary.builder("cairn.db.batch.calls")
+        .description("calls per committed round of a batched statement (1: it ran alone)")
+        .tag("statement", name)
+        .register(metrics);
+    var retried = Counter.builder("cairn.db.batch.retried")
+        .description("calls of a batched statement run again alone because their round failed")
+        .tag("statement", name)
+        .register(metrics);
+    return new StatementBatcher<>(this, statement, parameterCount, maxBatch, maxInFlight, sizes, retried);
+  }
+
+  /** One call of a pipeline: who runs it, by when, with which parameters, and what reads its rows. */
+  record Request<T>(Principal principal, @Nullable Deadline deadline, Binder binder, ResultReader<T> reader) {}
+
+  /** The text {@link #statements} sends for {@code count} calls of {@code statement}. */
+  static String pipeline(String statement, int count) {
+    var sql = new StringBuilder();
+    for (int i = 0; i < count; i++) {
+      sql.append(i == 0 ? "" : "; ").append(SET_TRANSACTION_LOCALS).append("; ").append(statement);
+    }
+    return sql.toString();
+  }
+
+  /**
+   * Several calls of one statement in one round trip and one implicit transaction: each call's
+   * transaction locals, then its statement, in turn ({@code pipeline} is {@link #pipeline}'s text
+   * for as many calls). Not cancelled by the current call (it runs others' calls too); each
+   * statement is bounded by its own call's deadline. A failure of any statement rolls all back.
+   */
+  /** One call of a pipeline's text for one, cancelled with the current call as {@link #statement} is. */
+  <T> T statementOfCurrentCall(String pipeline, int parameterCount, Request<T> call) {
+    return spans.around("transaction",
+        () -> inPipeline(pipeline, parameterCount, List.of(call), Context.current()).get(0));
+  }
+
+  <T> List<T> statements(String pipeline, int parameterCount, List<Request<T>> calls) {
+    return spans.around("transaction", () -> inPipeline(pipeline, parameterCount, calls, null));
+  }
+
+  private <T> List<T> inPipeline(
+      String pipeline, int parameterCount, List<Request<T>> calls, @Nullable Context cancelledBy) {
     try (Connection connection = dataSource.getConnection()) {
-      Context.CancellationListener onCancel = cancelStatementOn(connection);
-      Context context = Context.current();
-      context.addListener(onCancel, Runnable::run);
+      Context.CancellationListener onCancel = cancelledBy == null ? null : cancelStatementOn(connection);
+      if (onCancel != null) {
+        cancelledBy.addListener(onCancel, Runnable::run);
+      }
       // autocommit: pgjdbc sends no BEGIN, and the Sync ends the implicit transaction
       connection.setAutoCommit(true);
-      try (PreparedStatement pipeline = connection.prepareStatement(SET_TRANSACTION_LOCALS + "; " + statement)) {
-        bindLocals(pipeline, principal, context.getDeadline());
-        binder.bind(new Parameters(pipeline));
-        pipeline.execute(); // the locals' one row
-        if (!pipeline.getMoreResults()) {
-          throw new IllegalStateException("the statement returned no rows: " + statement);
+      try (PreparedStatement statement = connection.prepareStatement(pipeline)) {
+        int stride = calls.size() == 1 ? 0 : LOCALS_PARAMETERS + parameterCount;
+        for (int i = 0; i < calls.size(); i++) {
+          Request<T> call = calls.get(i);
+          bindLocals(statement, i * stride, call.principal(), call.deadline());
+          call.binder().bind(new Parameters(statement, i * stride + LOCALS_PARAMETERS, parameterCount));
         }
-        try (ResultSet rows = pipeline.getResultSet()) {
-          return reader.read(rows);
+        statement.execute(); // the first call's locals: one row
+        var results = new ArrayList<T>(calls.size());
+        for (int i = 0; i < calls.size(); i++) {
+          if (i > 0) {
+            statement.getMoreResults(); // the next call's locals
+          }
+          if (!statement.getMoreResults()) {
+            throw new IllegalStateException("the statement returned no rows: " + pipeline);
+          }
+          try (ResultSet rows = statement.getResultSet()) {
+            results.add(calls.get(i).reader().read(rows));
+          }
         }
+        return results;
       } catch (SQLException e) {
         if (ITEM_LIMIT_STATE.equals(e.getSQLState())) {
           throw CairnException.limitExceeded("max_items_per_user", itemLimitMessage(e));
         }
         throw e;
       } finally {
-        context.removeListener(onCancel);
+        if (onCancel != null) {
+          cancelledBy.removeListener(onCancel);
+        }
       }
     } catch (SQLException e) {
       throw new DataAccessFailure(e);
@@ -312,25 +390,25 @@ public final class Database implements AutoCloseable {
 
   private void setTransactionLocals(Connection connection, Principal principal, @Nullable Deadline deadline) {
     try (PreparedStatement statement = connection.prepareStatement(SET_TRANSACTION_LOCALS)) {
-      bindLocals(statement, principal, deadline);
+      bindLocals(statement, 0, principal, deadline);
       statement.execute();
     } catch (SQLException e) {
       throw new DataAccessFailure(e);
     }
   }
 
-  private void bindLocals(PreparedStatement statement, Principal principal, @Nullable Deadline deadline)
+  private void bindLocals(PreparedStatement statement, int base, Principal principal, @Nullable Deadline deadline)
       throws SQLException {
     String userId = principal.userId() == null ? "" : principal.userId().toString();
     String timeout =
         deadline == null
             ? "0"
             : Long.toString(Math.max(1, deadline.timeRemaining(TimeUnit.MILLISECONDS)));
-    statement.setString(1, userId);
-    statement.setString(2, principal.admin() ? "on" : "off");
-    statement.setString(3, timeout);
-    statement.setString(4, clock.instant().toString());
-    statement.setString(5, maxItemsPerUser > 0 ? Long.toString(maxItemsPerUser) : "");
+    statement.setString(base + 1, userId);
+    statement.setString(base + 2, principal.admin() ? "on" : "off");
+    statement.setString(base + 3, timeout);
+    statement.setString(base + 4, clock.instant().toString());
+    statement.setString(base + 5, maxItemsPerUser > 0 ? Long.toString(maxItemsPerUser) : "");
   }
 
   private static Context.CancellationListener cancelStatementOn(Connection connection) {

@@ -17,6 +17,7 @@ import dev.cairn.server.audit.AuditAction;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.crypto.DataKeys;
 import dev.cairn.server.db.Database;
+import dev.cairn.server.db.StatementBatcher;
 import dev.cairn.server.db.Jsonb;
 import java.sql.Array;
 import java.sql.ResultSet;
@@ -260,13 +261,14 @@ final class ItemRepository {
       List<byte[]> segments,
       DataKeys.@Nullable Wrapped key) {}
 
-  private static final String READ_ITEM =
+  static final String READ_ITEM =
       "select r_outcome, r_owner_id, r_kind, r_collection_id, r_display_name, r_media_type, r_labels,"
           + " r_searchable, r_current_version, r_size_bytes, r_content_sha256, r_revision, r_created_at,"
           + " r_updated_at, r_deleted_at, r_purge_after, r_via_grant, r_via_consent, r_version, r_author_id,"
           + " r_version_media_type, r_version_size_bytes, r_version_sha256, r_blob_id, r_segment_count,"
           + " r_record_ciphertext, r_version_created_at, r_segments, r_kek_id, r_wrapped_keyset"
           + " from cairn.read_item(?, ?, ?, ?, ?, ?, ?)";
+  static final int READ_ITEM_PARAMETERS = 7;
 
   /**
    * GetItem in one round trip: access check, version, content and key, and (when it finds the
@@ -274,9 +276,9 @@ final class ItemRepository {
    * caller's row-level security.
    */
   ItemRead read(
-      Database database, Principal caller, UUID id, long version, boolean full, long inlineMax,
+      StatementBatcher<ItemRead> reads, Principal caller, UUID id, long version, boolean full, long inlineMax,
       AuditAction action, OffsetDateTime eventTime, String requestId) {
-    return database.statement(caller, READ_ITEM, p -> {
+    return reads.run(caller, p -> {
       p.set(1, id);
       p.set(2, version);
       p.set(3, full);
