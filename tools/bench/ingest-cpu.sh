@@ -9,7 +9,8 @@
 #
 #   ./mvnw -B -ntp -pl server,tools -am package -DskipTests
 #   tools/bench/ingest-cpu.sh                  # about a minute
-#   BENCH_DOCS=1000 tools/bench/ingest-cpu.sh  # longer: the JIT's share shrinks
+#   BENCH_DOCS=1000 tools/bench/ingest-cpu.sh  # longer
+#   BENCH_WARMUP_DOCS=0 tools/bench/ingest-cpu.sh  # a cold server: the JIT's share shows
 #
 # Not a test: it prints figures. Loopback only; stops only the server pid it started.
 set -euo pipefail
@@ -42,12 +43,18 @@ threads() {
   done | awk 'NF == 2 {a[$1] += $2} END {for (k in a) print k, a[k]}'
 }
 busy() { head -1 /proc/stat | awk '{print $2 + $3 + $4 + $7 + $8}'; } # user nice system irq softirq
-threads >"$WORK/threads.0"
-b0="$(busy)"
+# the interval starts once SearchBench's warm-up (BENCH_WARMUP_DOCS other documents of another
+# user; 0 measures a cold server) is indexed: the raw model is set against warm too
+WARMUP_DOCS="${BENCH_WARMUP_DOCS:-200}"
+if [[ "$WARMUP_DOCS" == 0 ]]; then threads >"$WORK/threads.0"; busy >"$WORK/busy.0"; fi
 timeout 1800 "$(cairn_java)" --enable-native-access=ALL-UNNAMED -cp "$TOOLS_JAR" dev.cairn.tools.eval.SearchBench \
   --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" --jdbc "jdbc:postgresql://localhost:$PG_PORT/cairn" \
-  --data "$DATA" --docs "$DOCS" --queries 1 --rounds 1 --scale-chunks 0 --warmup 0 2>/dev/null \
-  | grep -E "^ingestion|^chunks indexed|^index jobs|^embedding batches"
+  --data "$DATA" --docs "$DOCS" --ingest-warmup "$WARMUP_DOCS" --queries 1 --rounds 1 --scale-chunks 0 --warmup 0 2>/dev/null \
+  | while IFS= read -r line; do
+      if [[ "$line" == "ingestion warm-up"* ]]; then threads >"$WORK/threads.0"; busy >"$WORK/busy.0"; fi
+      if [[ "$line" =~ ^(ingestion|chunks\ indexed|index\ jobs|embedding\ batches) ]]; then echo "$line"; fi
+    done
+b0="$(cat "$WORK/busy.0")"
 b1="$(busy)"
 threads >"$WORK/threads.1"
 python3 - "$WORK/threads.0" "$WORK/threads.1" "$b0" "$b1" "$DOCS" "$(getconf CLK_TCK)" <<'PY'
