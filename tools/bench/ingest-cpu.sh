@@ -11,6 +11,7 @@
 #   tools/bench/ingest-cpu.sh                  # about a minute
 #   BENCH_DOCS=1000 tools/bench/ingest-cpu.sh  # longer
 #   BENCH_WARMUP_DOCS=0 tools/bench/ingest-cpu.sh  # a cold server: the JIT's share shows
+#   BENCH_ROUNDS=3 tools/bench/ingest-cpu.sh       # three rounds, the database growing
 #
 # Not a test: it prints figures. Loopback only; stops only the server pid it started.
 set -euo pipefail
@@ -44,20 +45,12 @@ threads() {
 }
 busy() { head -1 /proc/stat | awk '{print $2 + $3 + $4 + $7 + $8}'; } # user nice system irq softirq
 # the interval starts once SearchBench's warm-up (BENCH_WARMUP_DOCS other documents of another
-# user; 0 measures a cold server) is indexed: the raw model is set against warm too
+# user; 0 measures a cold server) is indexed: the raw model is set against warm too.
+# BENCH_ROUNDS (1) rounds, each the same documents as a new user: whether a document costs more
+# as the database grows.
 WARMUP_DOCS="${BENCH_WARMUP_DOCS:-200}"
-if [[ "$WARMUP_DOCS" == 0 ]]; then threads >"$WORK/threads.0"; busy >"$WORK/busy.0"; fi
-timeout 1800 "$(cairn_java)" --enable-native-access=ALL-UNNAMED -cp "$TOOLS_JAR" dev.cairn.tools.eval.SearchBench \
-  --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" --jdbc "jdbc:postgresql://localhost:$PG_PORT/cairn" \
-  --data "$DATA" --docs "$DOCS" --ingest-warmup "$WARMUP_DOCS" --queries 1 --rounds 1 --scale-chunks 0 --warmup 0 2>/dev/null \
-  | while IFS= read -r line; do
-      if [[ "$line" == "ingestion warm-up"* ]]; then threads >"$WORK/threads.0"; busy >"$WORK/busy.0"; fi
-      if [[ "$line" =~ ^(ingestion|chunks\ indexed|index\ jobs|embedding\ batches) ]]; then echo "$line"; fi
-    done
-b0="$(cat "$WORK/busy.0")"
-b1="$(busy)"
-threads >"$WORK/threads.1"
-python3 - "$WORK/threads.0" "$WORK/threads.1" "$b0" "$b1" "$DOCS" "$(getconf CLK_TCK)" <<'PY'
+split() { # split BEFORE_THREADS AFTER_THREADS BEFORE_BUSY AFTER_BUSY: the CPU per document
+python3 - "$1" "$2" "$3" "$4" "$DOCS" "$(getconf CLK_TCK)" <<'PY'
 import re, sys
 before, after, b0, b1, docs, hz = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 def load(path):
@@ -74,5 +67,22 @@ print(f"CPU per document: machine {ms(b1 - b0):.1f} ms; server process {ms(serve
 for name, ticks in sorted(groups.items(), key=lambda kv: -kv[1])[:12]:
     if ticks > 0:
         print(f"  {name:28s} {ms(ticks):7.1f} ms")
-print("(the model runs in cairn-embed-bat(ch) and in ONNX Runtime's own threads, named java; CN_CompilerThre(ad) is the JIT)")
 PY
+}
+for ((round = 1; round <= ${BENCH_ROUNDS:-1}; round++)); do
+  warm=0
+  if ((round == 1)); then warm="$WARMUP_DOCS"; fi
+  if [[ "$warm" == 0 ]]; then threads >"$WORK/threads.0"; busy >"$WORK/busy.0"; fi
+  echo "round $round"
+  timeout 1800 "$(cairn_java)" --enable-native-access=ALL-UNNAMED -cp "$TOOLS_JAR" dev.cairn.tools.eval.SearchBench \
+    --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" --jdbc "jdbc:postgresql://localhost:$PG_PORT/cairn" \
+    --data "$DATA" --docs "$DOCS" --ingest-warmup "$warm" --queries 1 --rounds 0 --scale-chunks 0 2>/dev/null \
+    | while IFS= read -r line; do
+        if [[ "$line" == "ingestion warm-up"* ]]; then threads >"$WORK/threads.0"; busy >"$WORK/busy.0"; fi
+        if [[ "$line" =~ ^ingestion ]]; then echo "$line"; fi
+      done
+  busy >"$WORK/busy.1"
+  threads >"$WORK/threads.1"
+  split "$WORK/threads.0" "$WORK/threads.1" "$(cat "$WORK/busy.0")" "$(cat "$WORK/busy.1")"
+done
+echo "(the model runs in cairn-embed-bat(ch) and in ONNX Runtime's own threads, named java; CN_CompilerThre(ad) is the JIT)"

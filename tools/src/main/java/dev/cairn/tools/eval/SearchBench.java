@@ -82,7 +82,9 @@ public final class SearchBench {
         }
         ApiClient api = ApiClient.newUser(channel, args.require("admin-token"), "bench");
         System.out.printf(Locale.ROOT, "ingestion: %s%n", ingest(api, data.corpus(), concurrency));
-        latency(api, sql, data, rounds, args.integer("warmup", 300));
+        if (rounds > 0) { // --rounds 0: ingestion only (search.sh's later ingestion rounds)
+          latency(api, sql, data, rounds, args.integer("warmup", 300));
+        }
       }
       int chunks = args.integer("scale-chunks", 0);
       if (chunks > 0) {
