@@ -25,21 +25,37 @@ import org.slf4j.LoggerFactory;
  * checkpoint, anchored on that checkpoint's hash: it only ever vouches for a chain that
  * extends what it vouched for before, so a rewrite between two rounds is not signed over but
  * reported. Finds owners through one SECURITY DEFINER function, then acts as each owner.
- * Safe with several replicas (a checkpoint is keyed by owner and seq; a duplicate is skipped).
+ * A transaction walks at most {@value #MAX_WALK} events: a long unsigned stretch (a busy
+ * owner between rounds, an old chain's first checkpoint) is signed in steps, each step's
+ * checkpoint the next one's anchor, so no round holds one snapshot open over millions of
+ * rows. Safe with several replicas (a checkpoint is keyed by owner and seq; a duplicate is
+ * skipped).
  */
 public final class AuditCheckpointer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AuditCheckpointer.class);
   private static final int OWNERS_PER_ROUND = 500;
+  /** Events one checkpoint transaction walks (its anchor included), at most. */
+  static final long MAX_WALK = 50_000;
 
   private final Database database;
   private final CheckpointSigner signer;
   private final Clock clock;
+  private final long maxWalk;
   private final AuditRepository repository = new AuditRepository();
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("cairn-audit-checkpointer").factory());
 
   /** @param attestationKey the Ed25519 keyset (private) checkpoints are signed with */
   public AuditCheckpointer(Database database, KeysetHandle attestationKey, Clock clock) {
+    this(database, attestationKey, clock, MAX_WALK);
+  }
+
+  /** As above, walking at most {@code maxWalk} events (at least 2: the anchor and one more) per transaction. */
+  AuditCheckpointer(Database database, KeysetHandle attestationKey, Clock clock, long maxWalk) {
+    if (maxWalk < 2) {
+      throw new IllegalArgumentException("maxWalk must be at least 2, was " + maxWalk);
+    }
+    this.maxWalk = maxWalk;
     this.database = requireNonNull(database, "database");
     this.signer = new CheckpointSigner(requireNonNull(attestationKey, "attestationKey"));
     this.clock = requireNonNull(clock, "clock");
@@ -72,31 +88,62 @@ public final class AuditCheckpointer implements AutoCloseable {
     return signed;
   }
 
-  /** Signs the owner's head, as the owner, if it moved and still extends the last checkpoint. */
+  /**
+   * Signs the owner's head, as the owner, if it moved and still extends the last checkpoint:
+   * in steps of at most {@code maxWalk} events, one transaction each. True when it signed anything.
+   */
   boolean checkpoint(UUID owner) {
+    boolean signed = false;
+    Step step;
+    while ((step = step(owner)) != Step.NONE) {
+      signed = true;
+      if (step == Step.HEAD) {
+        break;
+      }
+    }
+    return signed;
+  }
+
+  /** What one transaction signed: nothing (no new events, or a chain it will not vouch for), the head, or a step short of it. */
+  private enum Step { NONE, HEAD, PART }
+
+  private Step step(UUID owner) {
     return database.transaction(Principal.system(owner), sql -> {
       var head = repository.head(sql, owner).orElse(null);
       var last = repository.latestCheckpoint(sql, owner).orElse(null);
       if (head == null || (last != null && last.seq() >= head.seq())) {
-        return false;
+        return Step.NONE;
       }
       if (last != null && !signer.verifies(owner, last)) {
         log.error("audit chain of users/{}: its latest checkpoint (seq {}) does not verify; not signing", owner, last.seq());
         Metrics.auditVerificationFailed("checkpoint");
-        return false;
+        return Step.NONE;
       }
       long from = last == null ? 1 : last.seq();
+      long to = Math.min(head.seq(), from + maxWalk - 1);
       var walker = new ChainWalker(from, last == null ? 0 : last.seq(), last == null ? null : last.hash(), head, null);
-      repository.walk(sql, owner, from, head.seq(), AuditService.VERIFY_BATCH, walker::accept);
-      var result = walker.result(head.seq());
+      repository.walk(sql, owner, from, to, AuditService.VERIFY_BATCH, walker::accept);
+      var result = walker.result(to);
+      if (result.verified() && result.headSeq() != to) {
+        // short of the step's end below the head: events are missing (the walker checks the
+        // run it saw, and the head only when the step reaches it)
+        result = new AuditEvents.Verification(false, result.eventsChecked(), result.headSeq() + 1,
+            "events removed: the chain ends at seq " + result.headSeq() + " but its head records seq " + head.seq(),
+            result.headSeq(), result.headHash(), null, new byte[0], 0);
+      }
       if (!result.verified()) {
         log.error("audit chain of users/{} is broken at seq {} ({}); not signing", owner, result.firstBrokenSeq(), result.reason());
         Metrics.auditVerificationFailed("checkpoint");
-        return false;
+        return Step.NONE;
       }
+      // at the head, the walker has checked the head row's hash is the event's
+      byte[] hash = to == head.seq() ? head.hash() : result.headHash();
       OffsetDateTime now = Now.of(clock);
-      byte[] payload = CheckpointSigner.payload(owner, head.seq(), head.hash(), now, signer.keyId());
-      return repository.insertCheckpoint(sql, owner, head.seq(), head.hash(), now, signer.keyId(), signer.sign(payload));
+      byte[] payload = CheckpointSigner.payload(owner, to, hash, now, signer.keyId());
+      if (!repository.insertCheckpoint(sql, owner, to, hash, now, signer.keyId(), signer.sign(payload))) {
+        return Step.NONE; // another replica signed this seq first: its round goes on from there
+      }
+      return to == head.seq() ? Step.HEAD : Step.PART;
     });
   }
 

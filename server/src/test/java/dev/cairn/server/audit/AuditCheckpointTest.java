@@ -116,6 +116,57 @@ class AuditCheckpointTest {
   }
 
   @Test
+  void aLongUnsignedStretchIsSignedInBoundedStepsUpToTheHead() throws Exception {
+    // three events per transaction (its anchor included): 10 events are signed at 3, 5, 7, 9, 10
+    var stepwise = new AuditCheckpointer(server.server().vault().database(), server.server().vault().attestationKey(),
+        server.server().vault().clock(), 3);
+    TestUser owner = server.newUser("checkpoint-steps");
+    for (int i = 1; i <= 10; i++) {
+      append(id(owner), AuditLog.Entry.of("users/" + owner.id(), AuditAction.ITEM_READ, "items/x" + i, "r" + i));
+    }
+    assertThat(stepwise.checkpoint(id(owner))).isTrue();
+    assertThat(signedSeqs(id(owner))).containsExactly(3L, 5L, 7L, 9L, 10L);
+    VerifyAuditLogResponse verified = verify(owner);
+    assertThat(verified.getVerified()).isTrue();
+    assertThat(verified.getCheckpoint().getSeq()).isEqualTo(10);
+    assertThat(verified.getCheckpoint().getHash()).isEqualTo(verified.getHeadHash());
+    assertThat(stepwise.checkpoint(id(owner))).isFalse(); // nothing new since
+
+    // a rewrite inside a later stretch: the steps before it are signed, the one over it is not
+    TestUser forged = server.newUser("checkpoint-steps-forged");
+    for (int i = 1; i <= 10; i++) {
+      append(id(forged), AuditLog.Entry.of("users/" + forged.id(), AuditAction.ITEM_READ, "items/x" + i, "r" + i));
+    }
+    AuditFixtures.superuserUpdate("UPDATE cairn.audit_events SET target = 'items/forged' WHERE owner_id = ? AND seq = 6",
+        id(forged));
+    assertThat(stepwise.checkpoint(id(forged))).isTrue();
+    assertThat(signedSeqs(id(forged))).containsExactly(3L, 5L);
+
+    // events cut from the end of a step, the head left as it was: not signed over either
+    TestUser cut = server.newUser("checkpoint-steps-cut");
+    for (int i = 1; i <= 10; i++) {
+      append(id(cut), AuditLog.Entry.of("users/" + cut.id(), AuditAction.ITEM_READ, "items/x" + i, "r" + i));
+    }
+    AuditFixtures.superuserUpdate("DELETE FROM cairn.audit_events WHERE owner_id = ? AND seq >= 5", id(cut));
+    assertThat(stepwise.checkpoint(id(cut))).isTrue();
+    assertThat(signedSeqs(id(cut))).containsExactly(3L);
+  }
+
+  private static java.util.List<Long> signedSeqs(UUID owner) throws Exception {
+    try (Connection c = AuditFixtures.superuser();
+        var ps = c.prepareStatement("SELECT seq FROM cairn.audit_checkpoints WHERE owner_id = ? ORDER BY seq")) {
+      ps.setObject(1, owner);
+      var out = new java.util.ArrayList<Long>();
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getLong(1));
+        }
+      }
+      return out;
+    }
+  }
+
+  @Test
   void aChainThatFailsVerificationIsCountedOnTheMetricTheAlertWatches() throws Exception {
     TestUser owner = server.newUser("checkpoint-counted");
     threeEvents(owner);
