@@ -23,7 +23,7 @@ TOOLS_JAR="$CAIRN_REPO/tools/target/cairn-tools.jar"
 DATA="${SCIFACT_DIR:-$CAIRN_REPO/../shared/datasets/scifact}"
 DOCS="${BENCH_DOCS:-400}"
 cairn_require_jar
-[[ -f "$TOOLS_JAR" ]] || { echo "missing $TOOLS_JAR: build it with  (cd $CAIRN_REPO && ./mvnw -B -DskipTests install)" >&2; exit 2; }
+cairn_require_tools_jar
 cairn_node_deps
 cairn_work_dir cairn-ingest-cpu
 PG_PORT="$(cairn_free_port)"
