@@ -256,11 +256,8 @@ public final class Database implements AutoCloseable {
    */
   public <T> T statement(Principal principal, String statement, Binder binder, ResultReader<T> reader) {
     requireNonNull(principal, "principal");
-    return spans.around("transaction", () -> {
-      Context context = Context.current();
-      return inPipeline(SET_TRANSACTION_LOCALS + "; " + statement, Integer.MAX_VALUE,
-          List.of(new Request<>(principal, context.getDeadline(), binder, reader)), context).get(0);
-    });
+    return statementOfCurrentCall(pipeline(statement, 1), Integer.MAX_VALUE,
+        new Request<>(principal, Context.current().getDeadline(), binder, reader));
   }
 
   /**
@@ -283,6 +280,20 @@ public final class Database implements AutoCloseable {
   /** One call of a pipeline: who runs it, by when, with which parameters, and what reads its rows. */
   record Request<T>(Principal principal, @Nullable Deadline deadline, Binder binder, ResultReader<T> reader) {}
 
+  /**
+   * What one call of a committed pipeline came to: its reader's value, or what its reader threw.
+   * A reader runs after the Sync, when the round has committed: its failure is its call's alone.
+   */
+  record Result<T>(@Nullable T value, @Nullable RuntimeException failure) {
+    /** The value, or the reader's failure thrown. */
+    T get() {
+      if (failure != null) {
+        throw failure;
+      }
+      return value;
+    }
+  }
+
   /** The text {@link #statements} sends for {@code count} calls of {@code statement}. */
   static String pipeline(String statement, int count) {
     var sql = new StringBuilder();
@@ -292,23 +303,24 @@ public final class Database implements AutoCloseable {
     return sql.toString();
   }
 
+  /** One call of a pipeline's text for one, cancelled with the current call as {@link #statement} is. */
+  <T> T statementOfCurrentCall(String pipeline, int parameterCount, Request<T> call) {
+    return spans.around("transaction",
+        () -> inPipeline(pipeline, parameterCount, List.of(call), Context.current()).get(0).get());
+  }
+
   /**
    * Several calls of one statement in one round trip and one implicit transaction: each call's
    * transaction locals, then its statement, in turn ({@code pipeline} is {@link #pipeline}'s text
    * for as many calls). Not cancelled by the current call (it runs others' calls too); each
-   * statement is bounded by its own call's deadline. A failure of any statement rolls all back.
+   * statement is bounded by its own call's deadline. A failure of any statement rolls all back
+   * and is thrown; once the round has committed, each call's reader succeeds or fails alone.
    */
-  /** One call of a pipeline's text for one, cancelled with the current call as {@link #statement} is. */
-  <T> T statementOfCurrentCall(String pipeline, int parameterCount, Request<T> call) {
-    return spans.around("transaction",
-        () -> inPipeline(pipeline, parameterCount, List.of(call), Context.current()).get(0));
-  }
-
-  <T> List<T> statements(String pipeline, int parameterCount, List<Request<T>> calls) {
+  <T> List<Result<T>> statements(String pipeline, int parameterCount, List<Request<T>> calls) {
     return spans.around("transaction", () -> inPipeline(pipeline, parameterCount, calls, null));
   }
 
-  private <T> List<T> inPipeline(
+  private <T> List<Result<T>> inPipeline(
       String pipeline, int parameterCount, List<Request<T>> calls, @Nullable Context cancelledBy) {
     try (Connection connection = dataSource.getConnection()) {
       Context.CancellationListener onCancel = cancelledBy == null ? null : cancelStatementOn(connection);
@@ -324,8 +336,9 @@ public final class Database implements AutoCloseable {
           bindLocals(statement, i * stride, call.principal(), call.deadline());
           call.binder().bind(new Parameters(statement, i * stride + LOCALS_PARAMETERS, parameterCount));
         }
+        // every statement's results have arrived, and the Sync committed, when execute returns
         statement.execute(); // the first call's locals: one row
-        var results = new ArrayList<T>(calls.size());
+        var results = new ArrayList<Result<T>>(calls.size());
         for (int i = 0; i < calls.size(); i++) {
           if (i > 0) {
             statement.getMoreResults(); // the next call's locals
@@ -334,7 +347,11 @@ public final class Database implements AutoCloseable {
             throw new IllegalStateException("the statement returned no rows: " + pipeline);
           }
           try (ResultSet rows = statement.getResultSet()) {
-            results.add(calls.get(i).reader().read(rows));
+            results.add(new Result<>(calls.get(i).reader().read(rows), null));
+          } catch (SQLException e) {
+            results.add(new Result<>(null, new DataAccessFailure(e)));
+          } catch (RuntimeException e) {
+            results.add(new Result<>(null, e));
           }
         }
         return results;

@@ -31,6 +31,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>When a round fails, PostgreSQL has rolled all of it back (one implicit transaction), and
  * every call in it runs again alone, so each gets its own result or error and none is written twice.
+ * A reader that fails once its round has committed fails its own call only: nothing runs again.
  */
 public final class StatementBatcher<T> {
   private final Database database;
@@ -186,12 +187,11 @@ public final class StatementBatcher<T> {
   }
 
   private void runRound(List<Call<T>> round) {
-    List<Outcome<T>> outcomes;
+    List<Database.Result<T>> outcomes;
     try {
       outcomes = round.size() == 1
           ? List.of(alone(round.get(0)))
-          : database.statements(pipeline(round.size()), parameterCount, round.stream().map(Call::request).toList())
-              .stream().map(Outcome::of).toList();
+          : database.statements(pipeline(round.size()), parameterCount, round.stream().map(Call::request).toList());
       if (round.size() > 1) {
         sizes.record(round.size());
       }
@@ -204,7 +204,7 @@ public final class StatementBatcher<T> {
     try {
       for (int i = 0; i < round.size(); i++) {
         Call<T> call = round.get(i);
-        call.result = outcomes.get(i).result();
+        call.result = outcomes.get(i).value();
         call.failure = outcomes.get(i).failure();
         call.done = true;
         call.changed.signal();
@@ -214,12 +214,12 @@ public final class StatementBatcher<T> {
     }
   }
 
-  private Outcome<T> alone(Call<T> call) {
+  private Database.Result<T> alone(Call<T> call) {
     sizes.record(1);
     try {
-      return Outcome.of(database.statements(pipeline(1), parameterCount, List.of(call.request())).get(0));
+      return database.statements(pipeline(1), parameterCount, List.of(call.request())).get(0);
     } catch (RuntimeException e) {
-      return new Outcome<>(null, e);
+      return new Database.Result<>(null, e);
     }
   }
 
@@ -230,11 +230,5 @@ public final class StatementBatcher<T> {
       pipelines[calls - 1] = text; // a race builds the same text twice, harmlessly
     }
     return text;
-  }
-
-  private record Outcome<T>(@Nullable T result, @Nullable RuntimeException failure) {
-    static <T> Outcome<T> of(T result) {
-      return new Outcome<>(result, null);
-    }
   }
 }

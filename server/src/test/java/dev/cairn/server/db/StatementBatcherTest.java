@@ -125,6 +125,51 @@ class StatementBatcherTest {
   }
 
   @Test
+  void aReaderThatFailsAfterItsRoundCommittedFailsItsCallAloneAndNothingRunsTwice() throws Exception {
+    var cairn = CairnTestServer.get();
+    UUID owner = UUID.fromString(cairn.newUser("batch-reader").id());
+    StatementBatcher<String> batcher = db.batcher("reads-after-commit",
+        "insert into cairn.audit_pending (owner_id, event_time, actor, action, target)"
+            + " values (cairn.current_user_id(), now(), 'users/test', 'ITEM_READ', ?)"
+            + " returning target, pg_sleep(?::float8)", 2, 16, 1);
+    String run = UUID.randomUUID().toString();
+    // the statement succeeds for every call; the reader refuses the row of the call named "bad"
+    Database.ResultReader<String> reader = rows -> {
+      rows.next();
+      String target = rows.getString(1);
+      if (target.endsWith("/bad")) {
+        throw new IllegalStateException("unreadable row " + target);
+      }
+      return target;
+    };
+    Future<String> first = threads.submit(() -> batcher.run(user(owner), p -> {
+      p.set(1, run + "/first");
+      p.set(2, 0.5d);
+    }, reader));
+    Thread.sleep(150);
+    List<Future<String>> queued = new ArrayList<>();
+    for (String name : List.of("bad", "one", "two")) {
+      queued.add(threads.submit(() -> batcher.run(user(owner), p -> {
+        p.set(1, run + "/" + name);
+        p.set(2, 0d);
+      }, reader)));
+      Thread.sleep(20);
+    }
+    assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(run + "/first");
+    Throwable bad = catchThrowable(() -> queued.get(0).get(30, TimeUnit.SECONDS));
+    assertThat(bad).hasRootCauseInstanceOf(IllegalStateException.class).hasMessageContaining("unreadable row");
+    assertThat(queued.get(1).get(30, TimeUnit.SECONDS)).isEqualTo(run + "/one");
+    assertThat(queued.get(2).get(30, TimeUnit.SECONDS)).isEqualTo(run + "/two");
+    assertThat(largestRound("reads-after-commit")).as("the three queued calls shared a round").isEqualTo(3);
+    assertThat(meters.get("cairn.db.batch.retried").tag("statement", "reads-after-commit").counter().count())
+        .as("a committed round is not run again").isZero();
+    // the round committed: every call's write is there once, the refused reader's too
+    for (String name : List.of("first", "bad", "one", "two")) {
+      assertThat(queuedEvents(run + "/" + name)).as(name).isEqualTo(1);
+    }
+  }
+
+  @Test
   void aBinderCannotSetTheNextCallsParameters() {
     StatementBatcher<String> batcher = db.batcher("bounds", "select ?::text", 1, 16, 1);
     Throwable failure = catchThrowable(() -> batcher.run(user(UUID.randomUUID()), p -> p.set(2, "x"), rows -> ""));
