@@ -115,26 +115,22 @@ public final class AuditCheckpointer implements AutoCloseable {
         return Step.NONE;
       }
       if (last != null && !signer.verifies(owner, last)) {
-        log.error("audit chain of users/{}: its latest checkpoint (seq {}) does not verify; not signing", owner, last.seq());
-        Metrics.auditVerificationFailed("checkpoint");
-        return Step.NONE;
+        return refuse("audit chain of users/{}: its latest checkpoint (seq {}) does not verify; not signing", owner, last.seq());
       }
       long from = last == null ? 1 : last.seq();
       long to = Math.min(head.seq(), from + maxWalk - 1);
       var walker = new ChainWalker(from, last == null ? 0 : last.seq(), last == null ? null : last.hash(), head, null);
       repository.walk(sql, owner, from, to, AuditService.VERIFY_BATCH, walker::accept);
       var result = walker.result(to);
-      if (result.verified() && result.headSeq() != to) {
+      if (!result.verified()) {
+        return refuse("audit chain of users/{} is broken at seq {} ({}); not signing", owner, result.firstBrokenSeq(),
+            result.reason());
+      }
+      if (result.headSeq() != to) {
         // short of the step's end below the head: events are missing (the walker checks the
         // run it saw, and the head only when the step reaches it)
-        result = new AuditEvents.Verification(false, result.eventsChecked(), result.headSeq() + 1,
-            "events removed: the chain ends at seq " + result.headSeq() + " but its head records seq " + head.seq(),
-            result.headSeq(), result.headHash(), null, new byte[0], 0);
-      }
-      if (!result.verified()) {
-        log.error("audit chain of users/{} is broken at seq {} ({}); not signing", owner, result.firstBrokenSeq(), result.reason());
-        Metrics.auditVerificationFailed("checkpoint");
-        return Step.NONE;
+        return refuse("audit chain of users/{} is broken at seq {} (events removed: the chain ends at seq {} but its"
+            + " head records seq {}); not signing", owner, result.headSeq() + 1, result.headSeq(), head.seq());
       }
       // at the head, the walker has checked the head row's hash is the event's
       byte[] hash = to == head.seq() ? head.hash() : result.headHash();
@@ -145,6 +141,13 @@ public final class AuditCheckpointer implements AutoCloseable {
       }
       return to == head.seq() ? Step.HEAD : Step.PART;
     });
+  }
+
+  /** Logs a chain it will not vouch for, counts it on the metric the alert watches, and signs nothing. */
+  private static Step refuse(String message, Object... arguments) {
+    log.error(message, arguments);
+    Metrics.auditVerificationFailed("checkpoint");
+    return Step.NONE;
   }
 
   @Override
