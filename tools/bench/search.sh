@@ -94,8 +94,9 @@ RAW_MODEL="${BENCH_RAW_MODEL:-1}"
 if [[ "$DOCS" != 0 && "$RAW_MODEL" != 0 ]]; then
   # shellcheck source=../eval/lib.sh
   source "$HERE/../eval/lib.sh"
+  MAVEN_OFFLINE="${MAVEN_OFFLINE:-1}" cairn_test_classpath # once, not per round
   raw_round() {
-    MAVEN_OFFLINE="${MAVEN_OFFLINE:-1}" cairn_run_test_main dev.cairn.server.search.embed.EmbedBench \
+    cairn_run_test_main dev.cairn.server.search.embed.EmbedBench \
       bge-small-en-v1.5-q "$DATA" "$DOCS" 1 16 0 | tee -a "$WORK/embed.out" | grep -E "^  round|^median"
   }
   raw_round

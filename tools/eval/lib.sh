@@ -8,21 +8,26 @@ CAIRN_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=../lib/jdk.sh
 source "$CAIRN_REPO/tools/lib/jdk.sh"
 
-# cairn_run_test_main MAIN_CLASS ARGS... ; MAVEN_OFFLINE=1 adds -o (no repository look-ups)
+# cairn_test_classpath: compiles server and its test classes and sets CAIRN_TEST_CP, once per
+# shell (subshells inherit it: a script that runs several mains calls it first, so Maven runs once).
+# MAVEN_OFFLINE=1 adds -o (no repository look-ups).
+cairn_test_classpath() {
+  [[ -n "${CAIRN_TEST_CP:-}" ]] && return 0
+  local offline=()
+  [[ "${MAVEN_OFFLINE:-0}" == 1 ]] && offline=(-o)
+  (cd "$CAIRN_REPO" && JAVA_HOME="$(cairn_java_home)" ./mvnw -B -ntp -q "${offline[@]}" -pl server -am \
+      test-compile dependency:build-classpath \
+      -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt >&2)
+  CAIRN_TEST_CP="$CAIRN_REPO/server/target/test-classes:$CAIRN_REPO/server/target/classes:$(cat "$CAIRN_REPO/server/target/test-classpath.txt")"
+}
+
+# cairn_run_test_main MAIN_CLASS ARGS...
 cairn_run_test_main() {
   local main="$1"
   shift
-  local java_home
-  java_home="$(cairn_java_home)"
-  local offline=()
-  [[ "${MAVEN_OFFLINE:-0}" == 1 ]] && offline=(-o)
-  local cp_file="$CAIRN_REPO/server/target/test-classpath.txt"
-  (cd "$CAIRN_REPO" && JAVA_HOME="$java_home" ./mvnw -B -ntp -q "${offline[@]}" -pl server -am \
-      test-compile dependency:build-classpath \
-      -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt >&2)
-  local cp="$CAIRN_REPO/server/target/test-classes:$CAIRN_REPO/server/target/classes:$(cat "$cp_file")"
+  cairn_test_classpath
   # DJL_OFFLINE: the tokenizer's native library comes from its jar, nothing is downloaded.
   # jdk.incubator.vector: Lucene's SIMD vector search.
-  DJL_OFFLINE=true "$java_home/bin/java" -Xmx4g --add-modules jdk.incubator.vector \
-    --enable-native-access=ALL-UNNAMED -cp "$cp" "$main" "$@"
+  DJL_OFFLINE=true "$(cairn_java_home)/bin/java" -Xmx4g --add-modules jdk.incubator.vector \
+    --enable-native-access=ALL-UNNAMED -cp "$CAIRN_TEST_CP" "$main" "$@"
 }
