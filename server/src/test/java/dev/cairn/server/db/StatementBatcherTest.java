@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -93,23 +94,14 @@ class StatementBatcherTest {
             + " returning 10 / ?::int, pg_sleep(?::float8)", 3, 16, 1);
     String run = UUID.randomUUID().toString();
     ResultReaderOfInt reader = new ResultReaderOfInt();
-    // the first call holds the one slot for half a second; three more queue behind it
-    Future<Integer> first = threads.submit(() -> batcher.run(user(owner), p -> {
-      p.set(1, run + "/first");
-      p.set(2, 1);
-      p.set(3, 0.5d);
-    }, reader));
-    Thread.sleep(150);
-    List<Future<Integer>> queued = new ArrayList<>();
-    for (String name : List.of("zero", "one", "two")) {
-      int divisor = name.equals("zero") ? 0 : 1;
-      queued.add(threads.submit(() -> batcher.run(user(owner), p -> {
-        p.set(1, run + "/" + name);
-        p.set(2, divisor);
-        p.set(3, 0d);
-      }, reader)));
-      Thread.sleep(20);
-    }
+    List<Future<Integer>> calls = firstThenQueued(batcher, owner, reader, List.of("zero", "one", "two"),
+        (name, sleep) -> p -> {
+          p.set(1, run + "/" + name);
+          p.set(2, name.equals("zero") ? 0 : 1);
+          p.set(3, sleep);
+        });
+    Future<Integer> first = calls.get(0);
+    List<Future<Integer>> queued = calls.subList(1, calls.size());
     assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(10);
     Throwable zero = catchThrowable(() -> queued.get(0).get(30, TimeUnit.SECONDS));
     assertThat(sqlState(zero)).isEqualTo("22012"); // division_by_zero
@@ -142,19 +134,13 @@ class StatementBatcherTest {
       }
       return target;
     };
-    Future<String> first = threads.submit(() -> batcher.run(user(owner), p -> {
-      p.set(1, run + "/first");
-      p.set(2, 0.5d);
-    }, reader));
-    Thread.sleep(150);
-    List<Future<String>> queued = new ArrayList<>();
-    for (String name : List.of("bad", "one", "two")) {
-      queued.add(threads.submit(() -> batcher.run(user(owner), p -> {
-        p.set(1, run + "/" + name);
-        p.set(2, 0d);
-      }, reader)));
-      Thread.sleep(20);
-    }
+    List<Future<String>> calls = firstThenQueued(batcher, owner, reader, List.of("bad", "one", "two"),
+        (name, sleep) -> p -> {
+          p.set(1, run + "/" + name);
+          p.set(2, sleep);
+        });
+    Future<String> first = calls.get(0);
+    List<Future<String>> queued = calls.subList(1, calls.size());
     assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(run + "/first");
     Throwable bad = catchThrowable(() -> queued.get(0).get(30, TimeUnit.SECONDS));
     assertThat(bad).hasRootCauseInstanceOf(IllegalStateException.class).hasMessageContaining("unreadable row");
@@ -174,6 +160,23 @@ class StatementBatcherTest {
     StatementBatcher<String> batcher = db.batcher("bounds", "select ?::text", 1, 16, 1);
     Throwable failure = catchThrowable(() -> batcher.run(user(UUID.randomUUID()), p -> p.set(2, "x"), rows -> ""));
     assertThat(failure).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected: 1..1");
+  }
+
+  /**
+   * A call named "first" holds the batcher's one slot for half a second (its binder gets a sleep
+   * of 0.5 s); the {@code queued} calls (no sleep) arrive meanwhile, in order, and share the next
+   * round. Returns their futures, first's at index 0.
+   */
+  private <T> List<Future<T>> firstThenQueued(StatementBatcher<T> batcher, UUID owner, Database.ResultReader<T> reader,
+      List<String> queued, BiFunction<String, Double, Database.Binder> binder) throws InterruptedException {
+    List<Future<T>> calls = new ArrayList<>();
+    calls.add(threads.submit(() -> batcher.run(user(owner), binder.apply("first", 0.5d), reader)));
+    Thread.sleep(150);
+    for (String name : queued) {
+      calls.add(threads.submit(() -> batcher.run(user(owner), binder.apply(name, 0d), reader)));
+      Thread.sleep(20);
+    }
+    return calls;
   }
 
   private static final class ResultReaderOfInt implements Database.ResultReader<Integer> {
