@@ -85,13 +85,9 @@ class StatementBatcherTest {
 
   @Test
   void aCallThatFailsInARoundFailsAloneAndTheOthersWriteOnce() throws Exception {
-    var cairn = CairnTestServer.get();
-    UUID owner = UUID.fromString(cairn.newUser("batch").id());
+    UUID owner = UUID.fromString(CairnTestServer.get().newUser("batch").id());
     // writes to the owner's audit queue, then divides by the call's own divisor
-    StatementBatcher<Integer> batcher = db.batcher("writes",
-        "insert into cairn.audit_pending (owner_id, event_time, actor, action, target)"
-            + " values (cairn.current_user_id(), now(), 'users/test', 'ITEM_READ', ?)"
-            + " returning 10 / ?::int, pg_sleep(?::float8)", 3, 16, 1);
+    StatementBatcher<Integer> batcher = queueWriter("writes", "10 / ?::int, pg_sleep(?::float8)", 3);
     String run = UUID.randomUUID().toString();
     ResultReaderOfInt reader = new ResultReaderOfInt();
     List<Future<Integer>> calls = firstThenQueued(batcher, owner, reader, List.of("zero", "one", "two"),
@@ -118,12 +114,8 @@ class StatementBatcherTest {
 
   @Test
   void aReaderThatFailsAfterItsRoundCommittedFailsItsCallAloneAndNothingRunsTwice() throws Exception {
-    var cairn = CairnTestServer.get();
-    UUID owner = UUID.fromString(cairn.newUser("batch-reader").id());
-    StatementBatcher<String> batcher = db.batcher("reads-after-commit",
-        "insert into cairn.audit_pending (owner_id, event_time, actor, action, target)"
-            + " values (cairn.current_user_id(), now(), 'users/test', 'ITEM_READ', ?)"
-            + " returning target, pg_sleep(?::float8)", 2, 16, 1);
+    UUID owner = UUID.fromString(CairnTestServer.get().newUser("batch-reader").id());
+    StatementBatcher<String> batcher = queueWriter("reads-after-commit", "target, pg_sleep(?::float8)", 2);
     String run = UUID.randomUUID().toString();
     // the statement succeeds for every call; the reader refuses the row of the call named "bad"
     Database.ResultReader<String> reader = rows -> {
@@ -160,6 +152,16 @@ class StatementBatcherTest {
     StatementBatcher<String> batcher = db.batcher("bounds", "select ?::text", 1, 16, 1);
     Throwable failure = catchThrowable(() -> batcher.run(user(UUID.randomUUID()), p -> p.set(2, "x"), rows -> ""));
     assertThat(failure).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected: 1..1");
+  }
+
+  /**
+   * One call at a time at the database, up to 16 in a round: each call queues an audit event for
+   * its caller with the target of parameter 1, then returns {@code returning} (which uses
+   * parameters 2..{@code parameters}).
+   */
+  private <T> StatementBatcher<T> queueWriter(String name, String returning, int parameters) {
+    return db.batcher(name, "insert into cairn.audit_pending (owner_id, event_time, actor, action, target)"
+        + " values (cairn.current_user_id(), now(), 'users/test', 'ITEM_READ', ?) returning " + returning, parameters, 16, 1);
   }
 
   /**
