@@ -186,7 +186,7 @@ final class SearchRepository {
     return DSL.sql("""
         SELECT c.tsv, c.lexeme_count, c.language
           FROM cairn.search_chunks c JOIN {0} ON {1} = c.item_id AND {2} = c.owner_id
-         WHERE c.owner_id = ANY ({3}::uuid[]) AND {4}""",
+         WHERE c.owner_id = ANY ({3}::uuid[]) AND {2} = ANY ({3}::uuid[]) AND {4}""",
         ITEMS, ITEMS.ID, ITEMS.OWNER_ID, DSL.val(owners.toArray(UUID[]::new)), current(caller));
   }
 
@@ -295,6 +295,11 @@ final class SearchRepository {
       idf.putIfAbsent(t.lexeme(), t.idf());
       byLanguage.computeIfAbsent(t.language(), l -> new ArrayList<>()).add(t.lexeme());
     }
+    // The owners are repeated on the items (PostgreSQL does not carry "= ANY" across the join's
+    // equality): the searched owners' items then come from the owner-leading index. Without it,
+    // the items were a scan of every user's items (1,000 rows: 0.45 ms) or, once other users hold
+    // 100,000 items, one primary-key probe per matching chunk (645 probes: the statement 2.25 ms
+    // against 1.23 ms with the owners repeated; EXPLAIN ANALYZE, fastest of 30).
     return sql.resultQuery("""
         WITH scored AS (
             SELECT p.owner_id, p.item_id, p.version, p.ordinal,
@@ -306,7 +311,7 @@ final class SearchRepository {
              GROUP BY p.owner_id, p.item_id, p.version, p.ordinal),
         readable AS (
             SELECT c.* FROM scored c JOIN {7} ON {8} = c.item_id AND {9} = c.owner_id
-             WHERE {10} AND {11}),
+             WHERE {9} = ANY ({5}::uuid[]) AND {10} AND {11}),
         {12}""",
             DSL.val(idf.values().toArray(Double[]::new)), DSL.val(idf.keySet().toArray(String[]::new)),
             DSL.val(settings.k1()), DSL.val(settings.b()), DSL.val(averageLength),

@@ -87,6 +87,9 @@ class SearchPlanTest {
     postings.forEach(System.out::println);
     assertThat(String.join("\n", postings)).contains("using search_postings_pkey on search_postings")
         .doesNotContain("Seq Scan on search_postings").doesNotContain("Seq Scan on items");
+    // and the owner's items are read once through their owner, not probed once per matching chunk
+    List<String> itemScans = postings.stream().filter(line -> line.contains(" on items  (")).toList();
+    assertThat(itemScans).isNotEmpty().allSatisfy(line -> assertThat(line).contains("loops=1)"));
   }
 
   /**
