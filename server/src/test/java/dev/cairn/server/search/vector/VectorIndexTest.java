@@ -98,6 +98,62 @@ class VectorIndexTest {
     assertThat(hits).extracting(VectorHit::similarity).isSortedAccordingTo(Comparator.reverseOrder());
   }
 
+  /**
+   * Each hit carries its own chunk's ids and similarity, whichever segment it sits in: the ids are
+   * read in document order across the segments, then put back in the order of nearness.
+   */
+  @Test
+  void hitsAcrossSegmentsCarryTheirOwnIdsAndSimilarity() {
+    VectorIndex index = open();
+    java.util.Map<UUID, IndexChange.Upsert> written = new java.util.HashMap<>();
+    List<UUID> owners = new ArrayList<>();
+    long seq = 0;
+    for (int segment = 0; segment < 5; segment++) { // each batch commits: a segment of its own
+      List<IndexChange> batch = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        UUID owner = UUID.randomUUID();
+        owners.add(owner);
+        IndexChange.Upsert c = chunk(owner, UUID.randomUUID());
+        written.put(c.chunkId(), c);
+        batch.add(c);
+      }
+      index.apply(batch, ++seq);
+    }
+    IndexChange.Upsert target = written.values().iterator().next();
+
+    List<VectorHit> hits = index.search(target.vector(), 50, ReadFilter.of(owners, List.of()));
+
+    assertThat(hits).hasSize(50);
+    assertThat(hits.getFirst().chunkId()).isEqualTo(target.chunkId());
+    assertThat(hits).extracting(VectorHit::similarity).isSortedAccordingTo(Comparator.reverseOrder());
+    float[] query = unit(target.vector());
+    for (VectorHit hit : hits) {
+      IndexChange.Upsert c = written.get(hit.chunkId());
+      assertThat(c).as("a chunk that was written").isNotNull();
+      assertThat(hit.ownerId()).isEqualTo(c.ownerId());
+      assertThat(hit.itemId()).isEqualTo(c.itemId());
+      assertThat(hit.similarity()).as("similarity of " + hit.chunkId())
+          .isCloseTo(dot(query, unit(c.vector())), org.assertj.core.data.Offset.offset(1e-4f));
+    }
+  }
+
+  private static float[] unit(float[] v) {
+    double norm = Math.sqrt(dot(v, v));
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = (float) (v[i] / norm);
+    }
+    return out;
+  }
+
+  private static float dot(float[] a, float[] b) {
+    float sum = 0;
+    for (int i = 0; i < a.length; i++) {
+      sum += a[i] * b[i];
+    }
+    return sum;
+  }
+
   @Test
   void aDeletedItemIsNeverFoundAgainRightAfterTheDelete() {
     VectorIndex index = open();
