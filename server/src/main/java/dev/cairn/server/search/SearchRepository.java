@@ -8,6 +8,7 @@ import dev.cairn.server.access.VaultAccess;
 import dev.cairn.server.content.ContentStore;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.db.Jsonb;
+import dev.cairn.server.db.SqlArrays;
 import dev.cairn.server.db.Untyped;
 import dev.cairn.server.search.Highlighter.Token;
 import dev.cairn.server.search.Search.Filter;
@@ -114,7 +115,7 @@ final class SearchRepository {
                ARRAY(SELECT w.lexeme FROM w),
                ARRAY(SELECT t.lexeme FROM t ORDER BY t.lexeme),
                ARRAY(SELECT t.chunks FROM t ORDER BY t.lexeme)""",
-            DSL.val(me), DSL.val(text), DSL.val(languages == null ? null : languages.toArray(String[]::new), String[].class),
+            DSL.val(me), DSL.val(text), SqlArrays.texts(languages == null ? null : languages.toArray(String[]::new)),
             DSL.val(Languages.DEFAULT), granting)
         .fetchSingle();
     String[] langs = row.get(4, String[].class);
@@ -176,7 +177,7 @@ final class SearchRepository {
           WITH readable AS MATERIALIZED ({0})
           SELECT u.lexeme, count(*) FROM readable r CROSS JOIN LATERAL unnest(r.tsv) u
            WHERE u.lexeme = ANY ({1}::text[]) GROUP BY u.lexeme""",
-              readableShared(caller, owners), DSL.val(lexemes.toArray(String[]::new)))
+              readableShared(caller, owners), SqlArrays.texts(lexemes))
           .forEach(r -> df.merge(r.get(0, String.class), r.get(1, Long.class), Long::sum));
     }
     return new Stats(own.chunks() + shared.chunks(), own.lexemes() + shared.lexemes(), df);
@@ -187,7 +188,7 @@ final class SearchRepository {
         SELECT c.tsv, c.lexeme_count, c.language
           FROM cairn.search_chunks c JOIN {0} ON {1} = c.item_id AND {2} = c.owner_id
          WHERE c.owner_id = ANY ({3}::uuid[]) AND {2} = ANY ({3}::uuid[]) AND {4}""",
-        ITEMS, ITEMS.ID, ITEMS.OWNER_ID, DSL.val(owners.toArray(UUID[]::new)), current(caller));
+        ITEMS, ITEMS.ID, ITEMS.OWNER_ID, SqlArrays.uuids(owners), current(caller));
   }
 
   /** The item is readable by the caller, live and searchable, and the chunk is of its current version. */
@@ -256,12 +257,12 @@ final class SearchRepository {
               CROSS JOIN LATERAL {16}
              GROUP BY m.owner_id, m.item_id, m.version, m.ordinal, m.lexeme_count),
         {13}""",
-            DSL.val(lexemes.toArray(String[]::new)), DSL.val(weights),
+            SqlArrays.texts(lexemes), SqlArrays.doubles(weights),
             ITEMS, ITEMS.ID, ITEMS.OWNER_ID, ownedBy(owners),
             matches(queries), current(caller), filters(filter, caller),
             DSL.inline(settings.maxCandidates()),
             DSL.val(settings.k1()), DSL.val(settings.b()), DSL.val(averageLength),
-            bestPerItem("scored", after, limit), DSL.val(prefix), coverage(queries), termsOf(lexemes, prefixes));
+            bestPerItem("scored", after, limit), SqlArrays.booleans(prefix), coverage(queries), termsOf(lexemes, prefixes));
   }
 
   /**
@@ -313,9 +314,9 @@ final class SearchRepository {
             SELECT c.* FROM scored c JOIN {7} ON {8} = c.item_id AND {9} = c.owner_id
              WHERE {9} = ANY ({5}::uuid[]) AND {10} AND {11}),
         {12}""",
-            DSL.val(idf.values().toArray(Double[]::new)), DSL.val(idf.keySet().toArray(String[]::new)),
+            SqlArrays.doubles(idf.values()), SqlArrays.texts(idf.keySet()),
             DSL.val(settings.k1()), DSL.val(settings.b()), DSL.val(averageLength),
-            DSL.val(owners.toArray(UUID[]::new)), postingsOf(byLanguage),
+            SqlArrays.uuids(owners), postingsOf(byLanguage),
             ITEMS, ITEMS.ID, ITEMS.OWNER_ID, current(caller), filters(filter, caller),
             bestPerItem("readable", after, limit));
   }
@@ -348,7 +349,7 @@ final class SearchRepository {
   private static Condition postingsOf(Map<@Nullable String, List<String>> byLanguage) {
     List<Condition> each = new ArrayList<>();
     byLanguage.forEach((language, lexemes) -> {
-      Condition words = DSL.condition("p.lexeme = ANY ({0}::text[])", DSL.val(lexemes.toArray(String[]::new)));
+      Condition words = DSL.condition("p.lexeme = ANY ({0}::text[])", SqlArrays.texts(lexemes));
       each.add(language == null ? words : DSL.condition("p.language = {0}::regconfig", Untyped.value(language)).and(words));
     });
     return each.isEmpty() ? DSL.falseCondition() : DSL.or(each);
@@ -370,7 +371,7 @@ final class SearchRepository {
       return DSL.sql("unnest(m.tsv) u JOIN terms t ON t.lexeme = u.lexeme OR (t.prefix AND starts_with(u.lexeme, t.lexeme))");
     }
     return DSL.sql("unnest(ts_filter(setweight(m.tsv, 'A', {0}::text[]), ARRAY['a']::\"char\"[])) u"
-        + " JOIN terms t ON t.lexeme = u.lexeme", DSL.val(lexemes.toArray(String[]::new)));
+        + " JOIN terms t ON t.lexeme = u.lexeme", SqlArrays.texts(lexemes));
   }
 
   /**
@@ -476,7 +477,7 @@ final class SearchRepository {
     sql.resultQuery("""
         SELECT w.word, c.config, ARRAY(SELECT u.lexeme FROM unnest(to_tsvector(c.config::regconfig, w.word)) u ORDER BY u.lexeme)
           FROM unnest({0}::text[]) AS w (word) CROSS JOIN unnest({1}::text[]) AS c (config)""",
-            DSL.val(words.toArray(String[]::new)), DSL.val(configs.toArray(String[]::new)))
+            SqlArrays.texts(words), SqlArrays.texts(configs))
         .forEach(r -> out.computeIfAbsent(r.get(0, String.class), k -> new HashMap<>())
             .put(r.get(1, String.class), List.of(r.get(2, String[].class))));
     return out;
@@ -560,7 +561,7 @@ final class SearchRepository {
           JOIN cairn.search_chunks c ON c.item_id = h.item_id AND c.version = h.version AND c.ordinal = h.ordinal
           JOIN {5} ON {6} = c.item_id AND {7} = c.owner_id
          WHERE {8}""",
-            ITEMS.DISPLAY_NAME, ITEMS.MEDIA_TYPE, DSL.val(items), DSL.val(versions), DSL.val(ordinals),
+            ITEMS.DISPLAY_NAME, ITEMS.MEDIA_TYPE, SqlArrays.uuids(items), SqlArrays.integers(versions), SqlArrays.integers(ordinals),
             ITEMS, ITEMS.ID, ITEMS.OWNER_ID, current(caller), HIT_KEY)
         .forEach(r -> {
           var row = new ChunkRow(r.get(0, UUID.class), r.get(1, UUID.class), r.get(2, Integer.class), r.get(3, Integer.class),
@@ -607,7 +608,7 @@ final class SearchRepository {
         SELECT c.chunk_id, c.owner_id, c.item_id, c.version, c.ordinal
           FROM cairn.search_chunks c JOIN {0} ON {1} = c.item_id AND {2} = c.owner_id
          WHERE c.chunk_id = ANY ({3}::uuid[]) AND {4} AND {5}""",
-            ITEMS, ITEMS.ID, ITEMS.OWNER_ID, DSL.val(chunkIds.toArray(UUID[]::new)), current(caller), filters(filter, caller))
+            ITEMS, ITEMS.ID, ITEMS.OWNER_ID, SqlArrays.uuids(chunkIds), current(caller), filters(filter, caller))
         .forEach(r -> out.put(r.get(0, UUID.class), new LiveChunk(r.get(0, UUID.class), r.get(1, UUID.class),
             r.get(2, UUID.class), r.get(3, Integer.class), r.get(4, Integer.class))));
     return out;
@@ -650,7 +651,7 @@ final class SearchRepository {
         SELECT p.ord, p.token, w.lexemes
           FROM p LEFT JOIN w ON p.tokid <> 12 AND w.lang = p.lang AND w.token = p.token
          ORDER BY p.ord, p.pos""",
-            DSL.val(texts.toArray(String[]::new)), DSL.val(languages.toArray(String[]::new)))
+            SqlArrays.texts(texts), SqlArrays.texts(languages))
         .forEach(r -> {
           String[] lexemes = r.get(2, String[].class);
           out.get(r.get(0, Integer.class) - 1).add(new Token(r.get(1, String.class),

@@ -5,6 +5,7 @@ import static dev.cairn.server.db.jooq.Tables.SEARCH_CHUNKS;
 import static dev.cairn.server.db.jooq.Tables.SEARCH_INDEX_STATUS;
 import static dev.cairn.server.db.jooq.Tables.SEARCH_WORDS;
 
+import dev.cairn.server.db.SqlArrays;
 import dev.cairn.server.search.Languages;
 import dev.cairn.server.search.Words;
 import java.time.Duration;
@@ -121,8 +122,8 @@ final class IndexRepository {
         INSERT INTO cairn.search_words (owner_id, item_id, version, word, occurrences)
         SELECT {0}, {1}, {2}, w.word, w.n FROM unnest({3}::text[], {4}::int[]) AS w (word, n)
          WHERE length(to_tsvector({5}::regconfig, w.word)) > 0""",
-        DSL.val(owner), DSL.val(item), DSL.val(version), DSL.val(words.keySet().toArray(String[]::new)),
-        DSL.val(words.values().toArray(Integer[]::new)), DSL.val(language));
+        DSL.val(owner), DSL.val(item), DSL.val(version), SqlArrays.texts(words.keySet()),
+        SqlArrays.integers(words.values()), DSL.val(language));
   }
 
   private static Float[] boxed(float[] vector) {
