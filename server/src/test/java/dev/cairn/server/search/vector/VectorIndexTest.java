@@ -55,7 +55,42 @@ class VectorIndexTest {
 
   @Test
   void aFilteredSearchReturnsKResultsFromAnOwnerHoldingOnePercentOfTheIndex() {
+    theOwnersTenNearestOfFiveThousand(open());
+  }
+
+  /** The same through the graph (exact comparison off), as for a caller who can read more than EXACT_MAX chunks. */
+  @Test
+  void aFilteredGraphSearchReturnsKResultsFromAnOwnerHoldingOnePercentOfTheIndex() {
+    VectorIndex index = VectorIndex.open(dir, MODEL, DIMS, 0);
+    opened.add(index);
+    theOwnersTenNearestOfFiveThousand(index);
+  }
+
+  /**
+   * Up to EXACT_MAX readable chunks each is compared with the query: the hits are the true 100
+   * nearest of the owner's 1,000, in order, for every query.
+   */
+  @Test
+  void aSmallReadableSetGetsItsTrueNearestInOrder() {
     VectorIndex index = open();
+    UUID owner = UUID.randomUUID();
+    List<IndexChange> batch = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      batch.add(chunk(i % 2 == 0 ? owner : UUID.randomUUID(), UUID.randomUUID()));
+    }
+    index.apply(batch, 1);
+    for (int q = 0; q < 20; q++) {
+      float[] query = randomVector();
+      List<UUID> exact = batch.stream().map(c -> (IndexChange.Upsert) c).filter(c -> c.ownerId().equals(owner))
+          .sorted(Comparator.comparingDouble((IndexChange.Upsert c) -> -cosine(c.vector(), query)))
+          .limit(100).map(IndexChange.Upsert::chunkId).toList();
+
+      assertThat(index.search(query, 100, ReadFilter.owners(owner))).extracting(VectorHit::chunkId)
+          .containsExactlyElementsOf(exact);
+    }
+  }
+
+  private void theOwnersTenNearestOfFiveThousand(VectorIndex index) {
     UUID small = UUID.randomUUID();
     List<IndexChange.Upsert> smallOwners = new ArrayList<>();
     List<IndexChange> batch = new ArrayList<>();
