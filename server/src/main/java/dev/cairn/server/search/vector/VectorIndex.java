@@ -54,9 +54,9 @@ import org.slf4j.LoggerFactory;
  * <p>Searches filter by the caller's {@link ReadFilter} inside the graph search (Lucene visits
  * only matching chunks as candidates, and turns to an exact scan when the filter is selective),
  * so a caller who can read 1% of the index still gets k results; a caller who can read at most
- * {@link #EXACT_MAX} chunks has each of them compared with the query instead (exact, and faster). Every write is visible to the
- * next search (the near-real-time reader is refreshed before the write returns): a deleted
- * item is never found again.
+ * {@link #EXACT_MAX} chunks has each of them compared with the query instead (exact, and faster).
+ * Every write is visible to the next search (the near-real-time reader is refreshed before the
+ * write returns): a deleted item is never found again.
  *
  * <p>Thread-safe: any number of concurrent searches, writes serialised.
  */
@@ -74,7 +74,7 @@ public final class VectorIndex implements AutoCloseable {
   /**
    * Up to this many readable chunks, a search compares the query with each of them instead of
    * walking the graph: exact, and faster at that size. Measured with 384 dimensions, k = 100
-   * (random unit vectors, `--add-modules jdk.incubator.vector`): 1,800 readable chunks 0.13 ms
+   * (random unit vectors, {@code --add-modules jdk.incubator.vector}): 1,800 readable chunks 0.13 ms
    * exact against 0.27 ms through the graph; 9,000 in ten segments 0.66-1.09 against 1.42-1.55 ms
    * (the graph's recall 0.979); 27,000 5.5 against 2.2 ms, where the graph wins.
    */
@@ -110,7 +110,10 @@ public final class VectorIndex implements AutoCloseable {
     return open(path, modelId, dimensions, EXACT_MAX);
   }
 
-  /** As {@link #open(Path, String, int)}, comparing exactly up to {@code exactMax} readable chunks (tests: 0 walks the graph always). */
+  /**
+   * As {@link #open(Path, String, int)}, comparing exactly up to {@code exactMax} readable chunks
+   * (tests: 0 always walks the graph).
+   */
   static VectorIndex open(Path path, String modelId, int dimensions, int exactMax) {
     requireNonNull(path, "path");
     IndexIdentity identity = new IndexIdentity(modelId, dimensions);
