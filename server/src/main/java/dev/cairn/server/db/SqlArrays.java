@@ -23,39 +23,24 @@ public final class SqlArrays {
 
   private SqlArrays() {}
 
-  public static Field<String[]> texts(String @Nullable [] values) {
-    return DSL.val(values, TEXTS);
-  }
-
-  public static Field<String[]> texts(Collection<String> values) {
-    return texts(values.toArray(String[]::new));
-  }
-
-  public static Field<UUID[]> uuids(UUID[] values) {
-    return DSL.val(values, UUIDS);
+  /** A text[] parameter; SQL NULL for a null collection. */
+  public static Field<String[]> texts(@Nullable Collection<String> values) {
+    return DSL.val(values == null ? null : values.toArray(String[]::new), TEXTS);
   }
 
   public static Field<UUID[]> uuids(Collection<UUID> values) {
-    return uuids(values.toArray(UUID[]::new));
-  }
-
-  public static Field<Double[]> doubles(Double[] values) {
-    return DSL.val(values, DOUBLES);
+    return DSL.val(values.toArray(UUID[]::new), UUIDS);
   }
 
   public static Field<Double[]> doubles(Collection<Double> values) {
-    return doubles(values.toArray(Double[]::new));
-  }
-
-  public static Field<Integer[]> integers(Integer[] values) {
-    return DSL.val(values, INTEGERS);
+    return DSL.val(values.toArray(Double[]::new), DOUBLES);
   }
 
   public static Field<Integer[]> integers(Collection<Integer> values) {
-    return integers(values.toArray(Integer[]::new));
+    return DSL.val(values.toArray(Integer[]::new), INTEGERS);
   }
 
-  public static Field<Boolean[]> booleans(Boolean[] values) {
-    return DSL.val(values, BOOLEANS);
+  public static Field<Boolean[]> booleans(Collection<Boolean> values) {
+    return DSL.val(values.toArray(Boolean[]::new), BOOLEANS);
   }
 }

@@ -115,7 +115,7 @@ final class SearchRepository {
                ARRAY(SELECT w.lexeme FROM w),
                ARRAY(SELECT t.lexeme FROM t ORDER BY t.lexeme),
                ARRAY(SELECT t.chunks FROM t ORDER BY t.lexeme)""",
-            DSL.val(me), DSL.val(text), SqlArrays.texts(languages == null ? null : languages.toArray(String[]::new)),
+            DSL.val(me), DSL.val(text), SqlArrays.texts(languages),
             DSL.val(Languages.DEFAULT), granting)
         .fetchSingle();
     String[] langs = row.get(4, String[].class);
@@ -238,8 +238,8 @@ final class SearchRepository {
       Map<String, Double> idf, java.util.Set<String> prefixes, double averageLength, SearchSettings settings,
       @Nullable Cursor after, int limit) {
     List<String> lexemes = new ArrayList<>(idf.keySet());
-    Double[] weights = lexemes.stream().map(idf::get).toArray(Double[]::new);
-    Boolean[] prefix = lexemes.stream().map(prefixes::contains).toArray(Boolean[]::new);
+    List<Double> weights = lexemes.stream().map(idf::get).toList();
+    List<Boolean> prefix = lexemes.stream().map(prefixes::contains).toList();
     return sql.resultQuery("""
         WITH terms (lexeme, idf, prefix) AS (SELECT * FROM unnest({0}::text[], {1}::float8[], {14}::boolean[])),
         matched AS MATERIALIZED (
@@ -551,9 +551,9 @@ final class SearchRepository {
     if (ranked.isEmpty()) {
       return Map.of();
     }
-    UUID[] items = ranked.stream().map(Ranked::itemId).toArray(UUID[]::new);
-    Integer[] versions = ranked.stream().map(Ranked::version).toArray(Integer[]::new);
-    Integer[] ordinals = ranked.stream().map(Ranked::ordinal).toArray(Integer[]::new);
+    List<UUID> items = ranked.stream().map(Ranked::itemId).toList();
+    List<Integer> versions = ranked.stream().map(Ranked::version).toList();
+    List<Integer> ordinals = ranked.stream().map(Ranked::ordinal).toList();
     Map<String, ChunkRow> rows = new LinkedHashMap<>();
     sql.resultQuery("""
         SELECT c.owner_id, c.item_id, c.version, c.ordinal, c.page, c.language::text, c.ciphertext, {0}, {1}, {9}
