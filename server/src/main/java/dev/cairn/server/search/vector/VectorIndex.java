@@ -43,6 +43,7 @@ import org.apache.lucene.store.AlreadyClosedException;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.Bits;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -240,8 +241,8 @@ public final class VectorIndex implements AutoCloseable {
     IndexSearcher searcher = acquire();
     try {
       Query filter = allowed.toQuery();
-      Weight readable = searcher.createWeight(searcher.rewrite(filter), ScoreMode.COMPLETE_NO_SCORES, 1f);
-      ScoreDoc[] nearest = readableAtMost(searcher, readable, exactMax)
+      ScorerSupplier[] readable = readableAtMost(searcher, filter, exactMax);
+      ScoreDoc[] nearest = readable != null
           ? exact(searcher, readable, target, k)
           : searcher.search(new KnnFloatVectorQuery(VECTOR, target, k, filter), k).scoreDocs;
       return hits(searcher, nearest);
@@ -252,32 +253,43 @@ public final class VectorIndex implements AutoCloseable {
     }
   }
 
-  /** Whether the filter matches at most {@code limit} documents (its cost: the matching terms' document counts). */
-  private static boolean readableAtMost(IndexSearcher searcher, Weight readable, int limit) throws IOException {
+  /**
+   * The filter's matches per leaf (null where a leaf has none) when they are at most {@code limit}
+   * in all (the matching terms' document counts); null when there are more, for the graph search.
+   */
+  private static ScorerSupplier @Nullable [] readableAtMost(IndexSearcher searcher, Query filter, int limit)
+      throws IOException {
+    if (limit <= 0) {
+      return null;
+    }
+    Weight readable = searcher.createWeight(searcher.rewrite(filter), ScoreMode.COMPLETE_NO_SCORES, 1f);
+    List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+    ScorerSupplier[] perLeaf = new ScorerSupplier[leaves.size()];
     long cost = 0;
-    for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
-      ScorerSupplier supplier = readable.scorerSupplier(leaf);
-      cost += supplier == null ? 0 : supplier.cost();
+    for (LeafReaderContext leaf : leaves) {
+      perLeaf[leaf.ord] = readable.scorerSupplier(leaf);
+      cost += perLeaf[leaf.ord] == null ? 0 : perLeaf[leaf.ord].cost();
       if (cost > limit) {
-        return false;
+        return null;
       }
     }
-    return true;
+    return perLeaf;
   }
 
   /**
    * The {@code k} readable live chunks most similar to {@code target}, each compared (with the
    * same SIMD dot product and score the graph search uses): best first, ties by document.
    */
-  private static ScoreDoc[] exact(IndexSearcher searcher, Weight readable, float[] target, int k) throws IOException {
+  private static ScoreDoc[] exact(IndexSearcher searcher, ScorerSupplier[] readable, float[] target, int k)
+      throws IOException {
     PriorityQueue<ScoreDoc> worstFirst = new PriorityQueue<>(k + 1, (x, y) -> x.score != y.score
         ? Float.compare(x.score, y.score) : Integer.compare(y.doc, x.doc));
     for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
       FloatVectorValues vectors = leaf.reader().getFloatVectorValues(VECTOR);
-      Scorer allowed = vectors == null ? null : readable.scorer(leaf);
-      if (allowed == null) {
+      if (vectors == null || readable[leaf.ord] == null) {
         continue;
       }
+      Scorer allowed = readable[leaf.ord].get(Long.MAX_VALUE);
       VectorScorer similarity = vectors.scorer(target);
       DocIdSetIterator both = ConjunctionUtils.intersectIterators(List.of(allowed.iterator(), similarity.iterator()));
       Bits live = leaf.reader().getLiveDocs();

@@ -242,7 +242,17 @@ class VectorIndexTest {
 
   @Test
   void aStrangersFilterSeesNothing() {
-    VectorIndex index = open();
+    strangersSeeNothing(open());
+  }
+
+  @Test
+  void aStrangersFilterSeesNothingThroughTheGraphEither() {
+    VectorIndex index = VectorIndex.open(dir, MODEL, DIMS, 0);
+    opened.add(index);
+    strangersSeeNothing(index);
+  }
+
+  private void strangersSeeNothing(VectorIndex index) {
     UUID owner = UUID.randomUUID();
     IndexChange.Upsert c = chunk(owner, UUID.randomUUID());
     index.apply(List.of(c, chunk(owner, UUID.randomUUID())), 1);
