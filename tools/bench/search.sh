@@ -88,7 +88,12 @@ fi
 # each of Cairn's ingestions, while the server sits idle (nothing queued: its timers only), so a
 # slow or fast spell of this shared machine falls on both sides of a round; the median of the
 # per-round ratios is the figure. Cairn's rounds after the first each load the same documents as
-# a new user (ingestion only), into a database that has grown by the rounds before.
+# a new user (ingestion only), into a database that has grown by the rounds before. Each of them
+# runs in a new client JVM, so each first loads BENCH_INGEST_WARMUP other documents as another
+# user, untimed, as the first round does: with no warm-up the loading client's own JIT competed
+# with the server on this 2-core machine (tools/bench/ingest-cpu.sh, 2026-12-03: the CPU beyond
+# the server's 26-29 ms per document in rounds with a cold client against 17-18 with a warm one,
+# 15.8-18.8 against 17.6-21.3 docs/s).
 # BENCH_RAW_MODEL=0 skips the raw model and the later rounds, e.g. when only latency is looked at.
 RAW_MODEL="${BENCH_RAW_MODEL:-1}"
 if [[ "$DOCS" != 0 && "$RAW_MODEL" != 0 ]]; then
@@ -104,7 +109,8 @@ if [[ "$DOCS" != 0 && "$RAW_MODEL" != 0 ]]; then
     timeout "${BENCH_TIMEOUT_SECONDS:-5400}" "$(cairn_java)" -cp "$TOOLS_JAR" dev.cairn.tools.eval.SearchBench \
       --target "$CAIRN_TARGET" --admin-token "$CAIRN_ADMIN_TOKEN" \
       --jdbc "jdbc:postgresql://localhost:$PG_PORT/cairn" --data "$DATA" \
-      --docs "$DOCS" --queries "${BENCH_QUERIES:-100}" --rounds 0 --ingest-warmup 0 --scale-chunks 0 | tee -a "$WORK/bench.out"
+      --docs "$DOCS" --queries "${BENCH_QUERIES:-100}" --rounds 0 --ingest-warmup "$INGEST_WARMUP" --scale-chunks 0 \
+      | grep -v '^ingestion warm-up' | tee -a "$WORK/bench.out"
     raw_round
   done
 fi
