@@ -15,12 +15,25 @@ import org.slf4j.LoggerFactory;
  * Which vectors an index holds (model and dimensions) and how far it is caught up, as recorded
  * in each Lucene commit's user data.
  */
-record IndexIdentity(String modelId, int dimensions) {
+record IndexIdentity(String modelId, int dimensions, int format) {
   private static final Logger log = LoggerFactory.getLogger(IndexIdentity.class);
 
   static final String MODEL = "cairn.model";
   static final String DIMENSIONS = "cairn.dimensions";
+  static final String FORMAT = "cairn.format";
   static final String APPLIED_THROUGH = "cairn.applied_through";
+
+  /**
+   * How the documents are laid out. 1: the ids only as keyword fields; 2: each id also as two
+   * numeric doc values (its 64-bit halves), which hits are read from. An index of another format
+   * is rebuilt from PostgreSQL, as one of another model is.
+   */
+  static final int CURRENT_FORMAT = 2;
+
+  /** An index of the current format. */
+  IndexIdentity(String modelId, int dimensions) {
+    this(modelId, dimensions, CURRENT_FORMAT);
+  }
 
   IndexIdentity {
     requireNonNull(modelId, "modelId");
@@ -33,13 +46,13 @@ record IndexIdentity(String modelId, int dimensions) {
   }
 
   Map<String, String> commitData(long appliedThrough) {
-    return Map.of(MODEL, modelId, DIMENSIONS, Integer.toString(dimensions),
+    return Map.of(MODEL, modelId, DIMENSIONS, Integer.toString(dimensions), FORMAT, Integer.toString(format),
         APPLIED_THROUGH, Long.toString(appliedThrough));
   }
 
   @Override
   public String toString() {
-    return modelId + " (" + dimensions + " dimensions)";
+    return modelId + " (" + dimensions + " dimensions, format " + format + ")";
   }
 
   /** What the latest commit in a directory says; an unreadable index counts as none. */
@@ -61,7 +74,9 @@ record IndexIdentity(String modelId, int dimensions) {
       if (model == null || dims == null || applied == null) {
         return new Found(true, null, 0, data);
       }
-      return new Found(true, new IndexIdentity(model, Integer.parseInt(dims)), Long.parseLong(applied), data);
+      // an index written before the format was recorded is format 1
+      int format = Integer.parseInt(data.getOrDefault(FORMAT, "1"));
+      return new Found(true, new IndexIdentity(model, Integer.parseInt(dims), format), Long.parseLong(applied), data);
     } catch (IOException | RuntimeException e) {
       log.warn("the vector index in {} cannot be read ({}); starting a new one", directory, e.toString());
       return new Found(true, null, 0, Map.of());

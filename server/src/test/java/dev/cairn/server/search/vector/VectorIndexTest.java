@@ -385,6 +385,35 @@ class VectorIndexTest {
   }
 
   @Test
+  void anIndexOfAnEarlierFormatIsDiscardedOnOpenAndRebuiltWithIdsASearchCanRead() throws IOException {
+    IndexChange.Upsert before = chunk(UUID.randomUUID(), UUID.randomUUID());
+    open().apply(List.of(before), 12);
+    closeAll();
+    opened.clear();
+    // the commit data as format 1 wrote it: no cairn.format (its documents had no numeric ids)
+    try (var directory = org.apache.lucene.store.FSDirectory.open(dir);
+        var writer = new org.apache.lucene.index.IndexWriter(directory, new org.apache.lucene.index.IndexWriterConfig()
+            .setOpenMode(org.apache.lucene.index.IndexWriterConfig.OpenMode.APPEND))) {
+      writer.setLiveCommitData(java.util.Map.of(IndexIdentity.MODEL, MODEL, IndexIdentity.DIMENSIONS,
+          Integer.toString(DIMS), IndexIdentity.APPLIED_THROUGH, "12").entrySet());
+      writer.commit();
+    }
+
+    VectorIndex index = open();
+
+    assertThat(index.appliedThrough()).as("rebuilt from PostgreSQL from the start").isZero();
+    assertThat(index.size()).isZero();
+    IndexChange.Upsert after = chunk(before.ownerId(), before.itemId());
+    index.apply(List.of(after), 13);
+    assertThat(index.search(after.vector(), 10, ReadFilter.owners(before.ownerId())))
+        .singleElement().satisfies(hit -> {
+          assertThat(hit.chunkId()).isEqualTo(after.chunkId());
+          assertThat(hit.ownerId()).isEqualTo(before.ownerId());
+          assertThat(hit.itemId()).isEqualTo(before.itemId());
+        });
+  }
+
+  @Test
   void anUnreadableIndexIsDiscardedOnOpen() throws IOException {
     open().apply(List.of(chunk(UUID.randomUUID(), UUID.randomUUID())), 3);
     closeAll();
