@@ -97,43 +97,82 @@ final class SearchRepository {
       Map<String, Long> ownDf) {}
 
   Start start(DSLContext sql, UUID me, boolean withGrants, String text, @Nullable List<String> languages) {
-    // owned_only reads no grants: the empty set, without the query
-    QueryPart granting = withGrants ? grantingOwnersQuery(me) : DSL.sql("SELECT NULL::uuid AS owner_id WHERE false");
-    Record row = sql.resultQuery("""
-        WITH st AS (SELECT s.chunks, s.lexemes, s.languages::text[] AS languages FROM cairn.search_stats s WHERE s.owner_id = {0}),
+    return dev.cairn.server.db.Database.query(sql, withGrants ? START_WITH_GRANTS : START_OWNED_ONLY, withGrants ? 8 : 6,
+        p -> {
+          p.set(1, me);
+          p.set(2, text);
+          p.set(3, text);
+          p.set(4, languages == null ? new String[0] : languages.toArray(String[]::new)); // '{}': the stored ones
+          p.set(5, Languages.DEFAULT);
+          p.set(6, me);
+          if (withGrants) {
+            p.set(7, me);
+            p.set(8, me);
+          }
+        },
+        rows -> {
+          rows.next();
+          String[] langs = strings(rows, 5);
+          String[] queries = strings(rows, 6);
+          Map<String, String> parsed = new LinkedHashMap<>();
+          for (int i = 0; i < langs.length; i++) {
+            parsed.put(langs[i], queries[i]);
+          }
+          String[] lexemes = strings(rows, 8);
+          Long[] chunks = (Long[]) rows.getArray(9).getArray();
+          Map<String, Long> df = new HashMap<>();
+          for (int i = 0; i < lexemes.length; i++) {
+            df.put(lexemes[i], chunks[i]);
+          }
+          long ownChunks = rows.getLong(1);
+          Own own = rows.wasNull() ? new Own(0, 0, List.of())
+              : new Own(ownChunks, rows.getLong(2), rows.getArray(3) == null ? List.of() : Arrays.asList(strings(rows, 3)));
+          return new Start(List.of((UUID[]) rows.getArray(4).getArray()), own, parsed,
+              java.util.Set.of(strings(rows, 7)), df);
+        });
+  }
+
+  private static String[] strings(java.sql.ResultSet rows, int column) throws java.sql.SQLException {
+    return (String[]) rows.getArray(column).getArray();
+  }
+
+  /**
+   * {@link #start}'s statement, constant so that it is rendered never and prepared once per
+   * connection. Parameters: 1 the caller, 2 and 3 the text, 4 the configurations to parse in
+   * ({@code '{}'}: those the caller's chunks use, else the default 5), 6 the caller, and with the
+   * granting owners 7 and 8 the caller ({@link #GRANTING_OWNERS}).
+   */
+  private static String startStatement(String grantingOwners) {
+    return """
+        WITH st AS (SELECT s.chunks, s.lexemes, s.languages::text[] AS languages FROM cairn.search_stats s WHERE s.owner_id = ?::uuid),
         q AS (
-            SELECT l.lang, websearch_to_tsquery(l.lang::regconfig, {1}) AS q,
-                   tsvector_to_array(to_tsvector(l.lang::regconfig, {1})) AS words
-              FROM unnest(coalesce({2}::text[], nullif((SELECT st.languages FROM st), '{}'::text[]), ARRAY[{3}]::text[])) AS l (lang)),
+            SELECT l.lang, websearch_to_tsquery(l.lang::regconfig, ?::text) AS q,
+                   tsvector_to_array(to_tsvector(l.lang::regconfig, ?::text)) AS words
+              FROM unnest(coalesce(nullif(?::text[], '{}'), nullif((SELECT st.languages FROM st), '{}'::text[]), ARRAY[?::text])) AS l (lang)),
         w AS (SELECT DISTINCT u.lexeme FROM q CROSS JOIN LATERAL unnest(q.words) AS u (lexeme)),
         t AS (SELECT t.lexeme, t.chunks FROM cairn.search_terms t
-               WHERE t.owner_id = {0} AND t.lexeme = ANY (ARRAY(SELECT w.lexeme FROM w)))
+               WHERE t.owner_id = ?::uuid AND t.lexeme = ANY (ARRAY(SELECT w.lexeme FROM w)))
         SELECT (SELECT st.chunks FROM st), (SELECT st.lexemes FROM st), (SELECT st.languages FROM st),
-               ARRAY(SELECT g.owner_id FROM ({4}) g),
+               ARRAY(SELECT g.owner_id FROM (%s) g),
                ARRAY(SELECT q.lang FROM q ORDER BY q.lang),
                ARRAY(SELECT CASE WHEN numnode(q.q) = 0 THEN '' ELSE q.q::text END FROM q ORDER BY q.lang),
                ARRAY(SELECT w.lexeme FROM w),
                ARRAY(SELECT t.lexeme FROM t ORDER BY t.lexeme),
-               ARRAY(SELECT t.chunks FROM t ORDER BY t.lexeme)""",
-            DSL.val(me), DSL.val(text), SqlArrays.texts(languages),
-            DSL.val(Languages.DEFAULT), granting)
-        .fetchSingle();
-    String[] langs = row.get(4, String[].class);
-    String[] queries = row.get(5, String[].class);
-    Map<String, String> parsed = new LinkedHashMap<>();
-    for (int i = 0; i < langs.length; i++) {
-      parsed.put(langs[i], queries[i]);
+               ARRAY(SELECT t.chunks FROM t ORDER BY t.lexeme)""".formatted(grantingOwners);
+  }
+
+  /** {@link #grantingOwnersQuery} as SQL, rendered once (its two parameters are the caller): the rule stays in one place. */
+  private static final String GRANTING_OWNERS = renderedWithParameters(grantingOwnersQuery(new UUID(0, 0)), 2);
+  private static final String START_WITH_GRANTS = startStatement(GRANTING_OWNERS);
+  /** owned_only reads no grants: the empty set, without the query. */
+  private static final String START_OWNED_ONLY = startStatement("SELECT NULL::uuid AS owner_id WHERE false");
+
+  private static String renderedWithParameters(org.jooq.Query query, int parameters) {
+    String rendered = DSL.using(org.jooq.SQLDialect.POSTGRES).render(query);
+    if (rendered.chars().filter(c -> c == '?').count() != parameters) {
+      throw new IllegalStateException("expected " + parameters + " parameters in " + rendered);
     }
-    String[] lexemes = row.get(7, String[].class);
-    Long[] chunks = row.get(8, Long[].class);
-    Map<String, Long> df = new HashMap<>();
-    for (int i = 0; i < lexemes.length; i++) {
-      df.put(lexemes[i], chunks[i]);
-    }
-    String[] ownLanguages = row.get(2, String[].class);
-    Own own = row.get(0) == null ? new Own(0, 0, List.of()) : new Own(row.get(0, Long.class), row.get(1, Long.class),
-        ownLanguages == null ? List.of() : Arrays.asList(ownLanguages));
-    return new Start(List.of(row.get(3, UUID[].class)), own, parsed, java.util.Set.of(row.get(6, String[].class)), df);
+    return rendered;
   }
 
   /** The caller's own totals: chunks, lexeme occurrences and the text search configurations in use. */
