@@ -16,6 +16,18 @@ class DeadlineAndCancellationTest {
   private final Database db = TestDatabase.get().app();
   private final java.util.concurrent.ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
 
+  /**
+   * Each test cancels 300 ms after it starts, which must fall while its statement runs: a call
+   * cancelled before its transaction registers its listener is not stopped (the listener cancels
+   * a running statement only). The first transaction of a JVM (class loading, the pool's first
+   * connections) took longer than that, and the test that came first lost the race.
+   */
+  @org.junit.jupiter.api.BeforeEach
+  void warmUp() {
+    db.transaction(Principal.anonymous(), sql -> Database.query(sql, "select 1", 0, p -> {}, rows -> null));
+    db.statement(Principal.anonymous(), "select 1", p -> {}, rows -> null);
+  }
+
   private static String sqlState(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof SQLException e && e.getSQLState() != null) {
@@ -67,5 +79,42 @@ class DeadlineAndCancellationTest {
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     assertThat(sqlState(failure)).isEqualTo("57014");
     assertThat(millis).isLessThan(5_000);
+  }
+
+  @Test
+  void aJdbcQueryInATransactionStopsAtTheCallsDeadline() throws Exception {
+    long start = System.nanoTime();
+    Throwable failure = Context.current().withDeadlineAfter(300, TimeUnit.MILLISECONDS, scheduler).call(() ->
+        catchThrowable(() -> db.transaction(Principal.anonymous(),
+            sql -> Database.query(sql, "select pg_sleep(10)", 0, p -> {}, rows -> null))));
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertThat(sqlState(failure)).isEqualTo("57014");
+    assertThat(millis).isLessThan(5_000);
+  }
+
+  @Test
+  void cancellingTheCallCancelsARunningJdbcQueryInATransaction() throws Exception {
+    Context.CancellableContext call = Context.current().withCancellation();
+    scheduler.schedule(() -> call.cancel(null), 300, TimeUnit.MILLISECONDS);
+    long start = System.nanoTime();
+    Throwable failure = call.call(() ->
+        catchThrowable(() -> db.transaction(Principal.anonymous(),
+            sql -> Database.query(sql, "select pg_sleep(10)", 0, p -> {}, rows -> null))));
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertThat(sqlState(failure)).isEqualTo("57014");
+    assertThat(millis).isLessThan(5_000);
+  }
+
+  @Test
+  void aJdbcQueryRunsAsTheTransactionsPrincipalAndCannotBindPastItsParameters() {
+    java.util.UUID user = java.util.UUID.randomUUID();
+    String seen = db.transaction(Principal.system(user), sql -> Database.query(sql,
+        "select current_setting('cairn.user_id', true) || ?::text", 1, p -> p.set(1, "!"),
+        rows -> rows.next() ? rows.getString(1) : null));
+    assertThat(seen).isEqualTo(user + "!");
+
+    Throwable past = catchThrowable(() -> db.transaction(Principal.system(user),
+        sql -> Database.query(sql, "select ?::text", 1, p -> p.set(2, "x"), rows -> null)));
+    assertThat(past).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("statement parameter 2");
   }
 }
