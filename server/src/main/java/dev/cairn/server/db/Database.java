@@ -149,7 +149,7 @@ public final class Database implements AutoCloseable {
 
   private <T> T inTransaction(Principal principal, TransactionalWork<T> work) {
     try (Connection connection = dataSource.getConnection()) {
-      Context.CancellationListener onCancel = cancelStatementOn(connection);
+      StatementCanceller onCancel = new StatementCanceller(connection);
       Context context = Context.current();
       context.addListener(onCancel, Runnable::run);
       try {
@@ -163,6 +163,7 @@ public final class Database implements AutoCloseable {
         throw e;
       } finally {
         context.removeListener(onCancel);
+        onCancel.done(dataSource);
       }
     } catch (SQLException e) {
       throw new DataAccessFailure(e);
@@ -346,7 +347,7 @@ public final class Database implements AutoCloseable {
   private <T> List<Result<T>> inPipeline(
       String pipeline, int parameterCount, List<Request<T>> calls, @Nullable Context cancelledBy) {
     try (Connection connection = dataSource.getConnection()) {
-      Context.CancellationListener onCancel = cancelledBy == null ? null : cancelStatementOn(connection);
+      StatementCanceller onCancel = cancelledBy == null ? null : new StatementCanceller(connection);
       if (onCancel != null) {
         cancelledBy.addListener(onCancel, Runnable::run);
       }
@@ -386,6 +387,7 @@ public final class Database implements AutoCloseable {
       } finally {
         if (onCancel != null) {
           cancelledBy.removeListener(onCancel);
+          onCancel.done(dataSource);
         }
       }
     } catch (SQLException e) {
@@ -451,14 +453,43 @@ public final class Database implements AutoCloseable {
     statement.setString(base + 5, maxItemsPerUser > 0 ? Long.toString(maxItemsPerUser) : "");
   }
 
-  private static Context.CancellationListener cancelStatementOn(Connection connection) {
-    return context -> {
+  /**
+   * Cancels the statement running on a connection when its call is cancelled. PostgreSQL takes a
+   * cancel request on a connection of its own and acts on it when it arrives: one sent as the
+   * statement ended could instead cancel the next statement on that backend, another call's once
+   * the connection is back in the pool (seen in a test: the next test's first statement was
+   * cancelled by the one before's deadline). So a connection a cancel was sent for is evicted
+   * from the pool, not reused; after {@link #done} no cancel is sent.
+   */
+  private static final class StatementCanceller implements Context.CancellationListener {
+    private final Connection connection;
+    private boolean sent;
+    private boolean done;
+
+    StatementCanceller(Connection connection) {
+      this.connection = connection;
+    }
+
+    @Override
+    public synchronized void cancelled(Context context) {
+      if (done) {
+        return;
+      }
+      sent = true;
       try {
         connection.unwrap(PGConnection.class).cancelQuery();
       } catch (SQLException e) {
         log.debug("could not cancel the running statement", e);
       }
-    };
+    }
+
+    /** The call is done with the connection: if a cancel was sent for it, it leaves the pool when closed. */
+    synchronized void done(HikariDataSource pool) {
+      done = true;
+      if (sent) {
+        pool.evictConnection(connection);
+      }
+    }
   }
 
   private static void rollbackQuietly(Connection connection) {

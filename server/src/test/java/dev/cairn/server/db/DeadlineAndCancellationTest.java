@@ -102,4 +102,25 @@ class DeadlineAndCancellationTest {
         sql -> Database.query(sql, "select ?::text", 1, p -> p.set(2, "x"), rows -> null)));
     assertThat(past).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("statement parameter 2");
   }
+
+  @Test
+  void aConnectionACancelWasSentForIsNotReusedSoTheCancelCannotHitAnotherCall() throws Exception {
+    int[] cancelledBackend = new int[1];
+    stopsWhenCancelled(() -> db.transaction(Principal.anonymous(), sql -> {
+      cancelledBackend[0] = Database.query(sql, "select pg_backend_pid()", 0, p -> {}, rows -> {
+        rows.next();
+        return rows.getInt(1);
+      });
+      return sql.execute("SELECT pg_sleep(10)");
+    }));
+
+    for (int i = 0; i < 40; i++) {
+      int backend = db.transaction(Principal.anonymous(), sql -> Database.query(sql, "select pg_backend_pid()", 0,
+          p -> {}, rows -> {
+            rows.next();
+            return rows.getInt(1);
+          }));
+      assertThat(backend).as("call %d after the cancel", i).isNotEqualTo(cancelledBackend[0]);
+    }
+  }
 }
