@@ -149,7 +149,7 @@ public final class Database implements AutoCloseable {
 
   private <T> T inTransaction(Principal principal, TransactionalWork<T> work) {
     try (Connection connection = dataSource.getConnection()) {
-      StatementCanceller onCancel = new StatementCanceller(connection);
+      StatementCanceller onCancel = new StatementCanceller(connection, dataSource);
       Context context = Context.current();
       context.addListener(onCancel, Runnable::run);
       try {
@@ -163,7 +163,7 @@ public final class Database implements AutoCloseable {
         throw e;
       } finally {
         context.removeListener(onCancel);
-        onCancel.done(dataSource);
+        onCancel.done();
       }
     } catch (SQLException e) {
       throw new DataAccessFailure(e);
@@ -347,7 +347,7 @@ public final class Database implements AutoCloseable {
   private <T> List<Result<T>> inPipeline(
       String pipeline, int parameterCount, List<Request<T>> calls, @Nullable Context cancelledBy) {
     try (Connection connection = dataSource.getConnection()) {
-      StatementCanceller onCancel = cancelledBy == null ? null : new StatementCanceller(connection);
+      StatementCanceller onCancel = cancelledBy == null ? null : new StatementCanceller(connection, dataSource);
       if (onCancel != null) {
         cancelledBy.addListener(onCancel, Runnable::run);
       }
@@ -387,7 +387,7 @@ public final class Database implements AutoCloseable {
       } finally {
         if (onCancel != null) {
           cancelledBy.removeListener(onCancel);
-          onCancel.done(dataSource);
+          onCancel.done();
         }
       }
     } catch (SQLException e) {
@@ -463,11 +463,13 @@ public final class Database implements AutoCloseable {
    */
   private static final class StatementCanceller implements Context.CancellationListener {
     private final Connection connection;
+    private final HikariDataSource pool;
     private boolean sent;
     private boolean done;
 
-    StatementCanceller(Connection connection) {
+    StatementCanceller(Connection connection, HikariDataSource pool) {
       this.connection = connection;
+      this.pool = pool;
     }
 
     @Override
@@ -484,7 +486,7 @@ public final class Database implements AutoCloseable {
     }
 
     /** The call is done with the connection: if a cancel was sent for it, it leaves the pool when closed. */
-    synchronized void done(HikariDataSource pool) {
+    synchronized void done() {
       done = true;
       if (sent) {
         pool.evictConnection(connection);

@@ -7,6 +7,7 @@ import static dev.cairn.server.db.jooq.Tables.SEARCH_TERMS;
 import dev.cairn.server.access.VaultAccess;
 import dev.cairn.server.content.ContentStore;
 import dev.cairn.server.core.Principal;
+import dev.cairn.server.db.Database;
 import dev.cairn.server.db.Jsonb;
 import dev.cairn.server.db.SqlArrays;
 import dev.cairn.server.db.Untyped;
@@ -97,7 +98,8 @@ final class SearchRepository {
       Map<String, Long> ownDf) {}
 
   Start start(DSLContext sql, UUID me, boolean withGrants, String text, @Nullable List<String> languages) {
-    return dev.cairn.server.db.Database.query(sql, withGrants ? START_WITH_GRANTS : START_OWNED_ONLY, withGrants ? 8 : 6,
+    String statement = withGrants ? START_WITH_GRANTS : START_OWNED_ONLY;
+    return Database.query(sql, statement, parameters(statement),
         p -> {
           p.set(1, me);
           p.set(2, text);
@@ -169,10 +171,15 @@ final class SearchRepository {
 
   private static String renderedWithParameters(org.jooq.Query query, int parameters) {
     String rendered = DSL.using(org.jooq.SQLDialect.POSTGRES).render(query);
-    if (rendered.chars().filter(c -> c == '?').count() != parameters) {
+    if (parameters(rendered) != parameters) {
       throw new IllegalStateException("expected " + parameters + " parameters in " + rendered);
     }
     return rendered;
+  }
+
+  /** The parameters of a statement of ours: its {@code ?} (none is inside a literal or an operator). */
+  private static int parameters(String statement) {
+    return (int) statement.chars().filter(c -> c == '?').count();
   }
 
   /** The caller's own totals: chunks, lexeme occurrences and the text search configurations in use. */

@@ -25,7 +25,8 @@ record IndexIdentity(String modelId, int dimensions, int format) {
 
   /**
    * How the documents are laid out. 1: the ids only as keyword fields; 2: each id also as two
-   * numeric doc values (its 64-bit halves), which hits are read from. An index of another format
+   * numeric doc values (its 64-bit halves), which hits are read from, and the chunk id indexed
+   * for deletes only (no sorted doc values). An index of another format
    * is rebuilt from PostgreSQL, as one of another model is.
    */
   static final int CURRENT_FORMAT = 2;

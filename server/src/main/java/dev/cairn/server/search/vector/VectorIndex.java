@@ -19,6 +19,7 @@ import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KeywordField;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.IndexWriter;
@@ -402,8 +403,9 @@ public final class VectorIndex implements AutoCloseable {
 
   private static Document document(IndexChange.Upsert u) {
     Document doc = new Document();
-    // indexed (deletes and filters by term), not stored; a search reads the ids from the numeric halves
-    doc.add(new KeywordField(CHUNK, u.chunkId().toString(), Field.Store.NO));
+    // indexed (deletes by term; the owner and item also filter, as keyword fields), not stored;
+    // a search reads the ids from the numeric halves
+    doc.add(new StringField(CHUNK, u.chunkId().toString(), Field.Store.NO));
     doc.add(new KeywordField(OWNER, u.ownerId().toString(), Field.Store.NO));
     doc.add(new KeywordField(ITEM, u.itemId().toString(), Field.Store.NO));
     addId(doc, CHUNK, u.chunkId());
