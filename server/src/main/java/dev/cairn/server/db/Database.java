@@ -219,18 +219,18 @@ public final class Database implements AutoCloseable {
     private final PreparedStatement statement;
     private final int base;
     private final int count;
+    /** Inside an explicit transaction (BEGIN sent): a describe's Sync then ends nothing. */
+    private final boolean inTransaction;
 
-    private Parameters(PreparedStatement statement, int base, int count) {
+    private Parameters(PreparedStatement statement, int base, int count, boolean inTransaction) {
       this.statement = statement;
       this.base = base;
       this.count = count;
+      this.inTransaction = inTransaction;
     }
 
     public void set(int index, Object value) throws SQLException {
-      if (index < 1 || index > count) {
-        // in a batch, the next call's parameters follow: never bind into them
-        throw new IllegalArgumentException("statement parameter " + index + " (expected: 1.." + count + ")");
-      }
+      checkIndex(index);
       if (value == null) {
         throw new IllegalArgumentException("statement parameter " + index
             + ": null (expected: a value; pgjdbc sends a null untyped, which would run the statement"
@@ -242,6 +242,38 @@ public final class Database implements AutoCloseable {
             + ", which pgjdbc binds typed)");
       }
       statement.setObject(base + index, value);
+    }
+
+    /**
+     * A uuid[] parameter, bound with its type (pgjdbc binds no {@code UUID[]} of its own; as text
+     * cast in the SQL, the cast stays in a generic plan and runs wherever the array is compared).
+     */
+    public void setUuids(int index, java.util.Collection<UUID> values) throws SQLException {
+      checkIndex(index);
+      statement.setArray(base + index, statement.getConnection().createArrayOf("uuid", values.toArray()));
+    }
+
+    /**
+     * A text parameter sent without a type, so that it takes the type of the cast around it
+     * ({@code ?::regconfig} becomes a regconfig parameter, parsed once at bind; as varchar, the
+     * cast would run on every row it is compared with once the statement's plan is generic), as
+     * {@link Untyped} does for jOOQ. Only inside a transaction: pgjdbc may describe such a
+     * statement with a Sync of its own, which would end an implicit one.
+     */
+    public void setUntyped(int index, String value) throws SQLException {
+      checkIndex(index);
+      if (!inTransaction) {
+        throw new IllegalStateException("statement parameter " + index
+            + ": an untyped value outside a transaction (a describe's Sync would end the implicit one)");
+      }
+      statement.setObject(base + index, requireNonNull(value, "value"), java.sql.Types.OTHER);
+    }
+
+    private void checkIndex(int index) {
+      if (index < 1 || index > count) {
+        // in a batch, the next call's parameters follow: never bind into them
+        throw new IllegalArgumentException("statement parameter " + index + " (expected: 1.." + count + ")");
+      }
     }
   }
 
@@ -273,7 +305,7 @@ public final class Database implements AutoCloseable {
     var connections = sql.configuration().connectionProvider();
     Connection connection = connections.acquire();
     try (PreparedStatement prepared = connection.prepareStatement(statement)) {
-      binder.bind(new Parameters(prepared, 0, parameterCount));
+      binder.bind(new Parameters(prepared, 0, parameterCount, !connection.getAutoCommit()));
       try (ResultSet rows = prepared.executeQuery()) {
         return reader.read(rows);
       }
@@ -358,7 +390,7 @@ public final class Database implements AutoCloseable {
         for (int i = 0; i < calls.size(); i++) {
           Request<T> call = calls.get(i);
           bindLocals(statement, i * stride, call.principal(), call.deadline());
-          call.binder().bind(new Parameters(statement, i * stride + LOCALS_PARAMETERS, parameterCount));
+          call.binder().bind(new Parameters(statement, i * stride + LOCALS_PARAMETERS, parameterCount, false));
         }
         // every statement's results have arrived, and the Sync committed, when execute returns
         statement.execute(); // the first call's locals: one row
