@@ -114,6 +114,11 @@ public final class Database implements AutoCloseable {
     return dataSource;
   }
 
+  /** The most connections the pool holds. */
+  public int poolSize() {
+    return dataSource.getMaximumPoolSize();
+  }
+
   /**
    * A new connection outside the pool, as the same role, for a session that must stay open
    * (LISTEN): a pooled one would be held for ever and its LISTEN could leak to a borrower.

@@ -756,9 +756,26 @@ final class SearchRepository {
     return Database.query(sql, RECHECK, parameters(RECHECK), p -> bindRecheck(p, caller, chunkIds), SearchRepository::liveChunks);
   }
 
+  /**
+   * {@link #recheck} without a filter as a statement of its own, on a connection of its own (one
+   * round trip: the caller's transaction locals and the statement), so that it can run while the
+   * search's connection runs another statement.
+   */
+  static Map<UUID, LiveChunk> recheckAlone(Database database, Principal caller, List<UUID> chunkIds) {
+    if (chunkIds.isEmpty()) {
+      return Map.of();
+    }
+    return database.statement(caller, RECHECK, p -> bindRecheck(p, caller, chunkIds), SearchRepository::liveChunks);
+  }
+
   private static void bindRecheck(Database.Parameters p, Principal caller, List<UUID> chunkIds) throws java.sql.SQLException {
     p.setUuids(1, chunkIds);
     p.set(2, caller.requireUserId());
+  }
+
+  /** Whether {@link #recheckAlone} may stand for {@link #recheck} with {@code filter}. */
+  static boolean recheckAloneServes(Principal caller, Filter filter) {
+    return constant(caller, filter);
   }
 
   static Map<UUID, LiveChunk> liveChunks(java.sql.ResultSet rows) throws java.sql.SQLException {

@@ -84,6 +84,9 @@ public final class SearchService {
   private final VectorSync vectors;
   private final Tracer tracer;
   private final StageSpans stages;
+  /** Side connections for the hybrid searches' re-checks ({@link SideRecheck}). */
+  private final java.util.concurrent.Semaphore sideConnections;
+  private final io.micrometer.core.instrument.Counter sideRechecks;
 
   public SearchService(Database database, ContentStore content, VaultAccess access, AuditLog audit, PageTokens pageTokens,
       IndexStatuses statuses, QueryEmbeddings queryVectors, VectorSync vectors, SearchSettings settings, Clock clock,
@@ -102,6 +105,10 @@ public final class SearchService {
     this.highlighter = new Highlighter(settings.snippetCodePoints());
     this.queryVectors = requireNonNull(queryVectors, "queryVectors");
     this.vectors = requireNonNull(vectors, "vectors");
+    this.sideConnections = SideRecheck.permits(database.poolSize());
+    this.sideRechecks = io.micrometer.core.instrument.Counter.builder("cairn.search.side.rechecks")
+        .description("hybrid searches whose vector hits were re-checked on a connection of their own, beside the lexical ranking")
+        .register(metrics);
   }
 
   // ---------------------------------------------------------------- search
@@ -457,11 +464,28 @@ public final class SearchService {
    * connection serves the lexical statements.
    */
   private CompletableFuture<List<VectorHit>> nearestAsync(DSLContext sql, Caller caller, Query query, List<UUID> others,
-      float[] vector) {
+      float[] vector, @Nullable SideRecheck side) {
     var allowed = stages.around("semantic.filter", () -> repository.readFilter(sql, caller.principal(), others, query.filter()));
-    var work = io.opentelemetry.context.Context.current().wrapSupplier(() -> stages.around("semantic.nearest",
-        () -> vectors.search(vector, settings.semanticCandidates(), allowed)));
-    return CompletableFuture.supplyAsync(work, task -> Thread.ofVirtual().name("cairn-search-vectors").start(task));
+    CompletableFuture<List<VectorHit>> nearest = new CompletableFuture<>();
+    Runnable work = () -> {
+      List<VectorHit> found;
+      try {
+        found = stages.around("semantic.nearest", () -> vectors.search(vector, settings.semanticCandidates(), allowed));
+      } catch (RuntimeException | Error e) {
+        nearest.completeExceptionally(e);
+        return;
+      }
+      nearest.complete(found);
+      if (side != null) { // under the call's context: its deadline and cancellation hold for the statement
+        stages.around("semantic.side", () -> {
+          side.run(sideConnections, database, caller.principal(), found.stream().map(VectorHit::chunkId).toList(), sideRechecks);
+          return null;
+        });
+      }
+    };
+    Thread.ofVirtual().name("cairn-search-vectors")
+        .start(io.grpc.Context.current().wrap(io.opentelemetry.context.Context.current().wrap(work)));
+    return nearest;
   }
 
   private static List<VectorHit> joinNearest(CompletableFuture<List<VectorHit>> nearest) {
@@ -477,7 +501,14 @@ public final class SearchService {
   }
 
   private List<Ranked> live(DSLContext sql, Caller caller, Query query, List<VectorHit> nearest, double minSimilarity) {
-    var live = repository.recheck(sql, caller.principal(), nearest.stream().map(VectorHit::chunkId).toList(), query.filter());
+    return live(sql, caller, query, nearest, minSimilarity, null);
+  }
+
+  /** As above, with the hits' re-check already read ({@code checked}; null: read it now). */
+  private List<Ranked> live(DSLContext sql, Caller caller, Query query, List<VectorHit> nearest, double minSimilarity,
+      @Nullable Map<UUID, SearchRepository.LiveChunk> checked) {
+    var live = checked != null ? checked
+        : repository.recheck(sql, caller.principal(), nearest.stream().map(VectorHit::chunkId).toList(), query.filter());
     Map<UUID, Ranked> best = new LinkedHashMap<>();
     for (VectorHit h : nearest) { // nearest first: an item's first live chunk is its best
       SearchRepository.LiveChunk c = live.get(h.chunkId());
@@ -524,7 +555,8 @@ public final class SearchService {
       @Nullable Position after, int size, PageBinding binding) {
     List<StageReport> reports = new ArrayList<>();
     long semanticStarted = System.nanoTime();
-    CompletableFuture<List<VectorHit>> nearest = nearestAsync(sql, caller, query, lexical.others(), vector);
+    SideRecheck side = SearchRepository.recheckAloneServes(caller.principal(), query.filter()) ? new SideRecheck() : null;
+    CompletableFuture<List<VectorHit>> nearest = nearestAsync(sql, caller, query, lexical.others(), vector, side);
     Stage lexicalStage = Stage.EXACT;
     List<Ranked> lexicalList = List.of();
     Lexical used = lexical;
@@ -546,7 +578,8 @@ public final class SearchService {
       }
     }
     List<VectorHit> hitsNear = joinNearest(nearest);
-    List<Ranked> semanticList = stages.around("semantic", () -> live(sql, caller, query, hitsNear, -1));
+    List<Ranked> semanticList = stages.around("semantic",
+        () -> live(sql, caller, query, hitsNear, -1, side == null ? null : side.join()));
     // (the semantic leg's time ran alongside the lexical ladder's)
     reports.add(new StageReport(Stage.SEMANTIC, semanticList.size(), took(query, semanticStarted)));
     List<Ranked> lexicalTop = top(lexicalList);
