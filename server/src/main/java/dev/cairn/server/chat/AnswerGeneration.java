@@ -8,6 +8,7 @@ import dev.cairn.server.chat.generate.GenerationException;
 import dev.cairn.server.chat.generate.Generator;
 import dev.cairn.server.chat.generate.Prompt;
 import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Futures;
 import dev.cairn.server.core.Caller;
 import dev.cairn.server.core.Now;
 import dev.cairn.server.db.Database;
@@ -244,13 +245,7 @@ final class AnswerGeneration {
     try {
       return retrieval.join();
     } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException cause) {
-        throw cause;
-      }
-      if (e.getCause() instanceof Error cause) {
-        throw cause;
-      }
-      throw e;
+      throw Futures.rethrown(e.getCause() == null ? e : e.getCause(), checked -> e);
     }
   }
 

@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Futures;
 import dev.cairn.server.search.embed.Embedder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -14,8 +14,6 @@ import java.text.Normalizer;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
@@ -113,26 +111,8 @@ public final class QueryEmbeddings {
 
   /** Waits for a vector started by {@link #start}, rethrowing what the embedder threw. */
   static float[] join(CompletableFuture<float[]> future) {
-    try {
-      return future.get();
-    } catch (ExecutionException e) {
-      throw unwrap(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      // the computation is left to finish: other callers may share it
-      throw CairnException.cancelled("interrupted while the query was embedded");
-    }
-  }
-
-  private static RuntimeException unwrap(Throwable cause) {
-    Throwable t = cause instanceof CompletionException c && c.getCause() != null ? c.getCause() : cause;
-    if (t instanceof RuntimeException r) {
-      return r;
-    }
-    if (t instanceof Error e) {
-      throw e;
-    }
-    return new IllegalStateException(t);
+    // an interrupt leaves the computation to finish: other callers may share it
+    return Futures.await(future, "the query was embedded");
   }
 
   /**

@@ -407,9 +407,10 @@ final class SearchRepository {
 
   /**
    * Whether a statement can be the constant text rendered once for its shape: a user's, without
-   * filters (a filter's conditions vary in number and kind, so those are rendered per call).
+   * filters (a filter's conditions vary in number and kind, so those are rendered per call). Also
+   * whether {@link #recheckAlone} may stand for {@link #recheck}.
    */
-  private static boolean constant(Principal caller, Filter filter) {
+  static boolean constant(Principal caller, Filter filter) {
     return caller.isUser() && Filter.NONE.equals(filter);
   }
 
@@ -771,11 +772,6 @@ final class SearchRepository {
   private static void bindRecheck(Database.Parameters p, Principal caller, List<UUID> chunkIds) throws java.sql.SQLException {
     p.setUuids(1, chunkIds);
     p.set(2, caller.requireUserId());
-  }
-
-  /** Whether {@link #recheckAlone} may stand for {@link #recheck} with {@code filter}. */
-  static boolean recheckAloneServes(Principal caller, Filter filter) {
-    return constant(caller, filter);
   }
 
   static Map<UUID, LiveChunk> liveChunks(java.sql.ResultSet rows) throws java.sql.SQLException {

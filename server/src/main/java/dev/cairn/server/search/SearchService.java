@@ -8,6 +8,7 @@ import dev.cairn.server.audit.AuditAction;
 import dev.cairn.server.audit.AuditLog;
 import dev.cairn.server.content.ContentStore;
 import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Futures;
 import dev.cairn.server.core.Caller;
 import dev.cairn.server.core.Now;
 import dev.cairn.server.db.Database;
@@ -489,15 +490,7 @@ public final class SearchService {
   }
 
   private static List<VectorHit> joinNearest(CompletableFuture<List<VectorHit>> nearest) {
-    try {
-      return nearest.get();
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException("vector search failed", e.getCause());
-    } catch (InterruptedException e) {
-      nearest.cancel(true);
-      Thread.currentThread().interrupt();
-      throw CairnException.cancelled("interrupted while the vector index was searched");
-    }
+    return Futures.await(nearest, "the vector index was searched");
   }
 
   private List<Ranked> live(DSLContext sql, Caller caller, Query query, List<VectorHit> nearest, double minSimilarity) {
@@ -555,31 +548,38 @@ public final class SearchService {
       @Nullable Position after, int size, PageBinding binding) {
     List<StageReport> reports = new ArrayList<>();
     long semanticStarted = System.nanoTime();
-    SideRecheck side = SearchRepository.recheckAloneServes(caller.principal(), query.filter()) ? new SideRecheck() : null;
+    SideRecheck side = SearchRepository.constant(caller.principal(), query.filter()) ? new SideRecheck() : null;
     CompletableFuture<List<VectorHit>> nearest = nearestAsync(sql, caller, query, lexical.others(), vector, side);
     Stage lexicalStage = Stage.EXACT;
     List<Ranked> lexicalList = List.of();
     Lexical used = lexical;
     List<String> corrections = List.of();
-    for (Stage stage : List.of(Stage.EXACT, Stage.PREFIX, Stage.TYPO)) {
-      long t0 = System.nanoTime();
-      Typo typo = stage == Stage.TYPO ? typo(sql, caller, query, lexical) : null;
-      lexicalList = stage == Stage.TYPO && typo == null ? List.of()
-          : rankLexical(sql, caller, query, typo == null ? lexical : typo.lexical(), stage, null, settings.semanticCandidates());
-      reports.add(new StageReport(stage, lexicalList.isEmpty() ? 0 : lexicalList.getFirst().total(), took(query, t0),
-          typo == null ? "" : typo.rewrite().text()));
-      lexicalStage = stage;
-      if (!lexicalList.isEmpty()) {
-        if (typo != null) {
-          used = typo.lexical();
-          corrections = typo.rewrite().shown();
+    List<Ranked> semanticList;
+    try {
+      for (Stage stage : List.of(Stage.EXACT, Stage.PREFIX, Stage.TYPO)) {
+        long t0 = System.nanoTime();
+        Typo typo = stage == Stage.TYPO ? typo(sql, caller, query, lexical) : null;
+        lexicalList = stage == Stage.TYPO && typo == null ? List.of()
+            : rankLexical(sql, caller, query, typo == null ? lexical : typo.lexical(), stage, null, settings.semanticCandidates());
+        reports.add(new StageReport(stage, lexicalList.isEmpty() ? 0 : lexicalList.getFirst().total(), took(query, t0),
+            typo == null ? "" : typo.rewrite().text()));
+        lexicalStage = stage;
+        if (!lexicalList.isEmpty()) {
+          if (typo != null) {
+            used = typo.lexical();
+            corrections = typo.rewrite().shown();
+          }
+          break;
         }
-        break;
+      }
+      List<VectorHit> hitsNear = joinNearest(nearest);
+      semanticList = stages.around("semantic",
+          () -> live(sql, caller, query, hitsNear, -1, side == null ? null : side.join()));
+    } finally {
+      if (side != null) {
+        side.abandon(); // a search that failed before it needed the rows: the side leg must not start now
       }
     }
-    List<VectorHit> hitsNear = joinNearest(nearest);
-    List<Ranked> semanticList = stages.around("semantic",
-        () -> live(sql, caller, query, hitsNear, -1, side == null ? null : side.join()));
     // (the semantic leg's time ran alongside the lexical ladder's)
     reports.add(new StageReport(Stage.SEMANTIC, semanticList.size(), took(query, semanticStarted)));
     List<Ranked> lexicalTop = top(lexicalList);

@@ -1,5 +1,6 @@
 package dev.cairn.server.search;
 
+import dev.cairn.server.core.Futures;
 import dev.cairn.server.core.Principal;
 import dev.cairn.server.db.Database;
 import dev.cairn.server.search.SearchRepository.LiveChunk;
@@ -8,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
@@ -57,6 +57,11 @@ final class SideRecheck {
     }
   }
 
+  /** Claims the work without doing it, if it was not claimed yet: the side leg will not run. */
+  void abandon() {
+    claimed.set(true);
+  }
+
   /**
    * On the search's thread: the rows the side leg read, or null when it had not started (it will
    * not now, and the search re-checks on its own connection).
@@ -65,19 +70,6 @@ final class SideRecheck {
     if (claimed.compareAndSet(false, true)) {
       return null;
     }
-    try {
-      return rows.get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException("the side re-check failed", e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw dev.cairn.server.core.CairnException.cancelled("interrupted while the vector hits were re-checked");
-    }
+    return Futures.await(rows, "the vector hits were re-checked");
   }
 }

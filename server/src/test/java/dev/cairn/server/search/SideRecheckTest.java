@@ -6,13 +6,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cairn.search.v1.SearchHit;
 import dev.cairn.search.v1.SearchMode;
 import dev.cairn.search.v1.SearchRequest;
+import dev.cairn.server.core.Principal;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -78,5 +84,24 @@ class SideRecheckTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void aSideLegItsSearchAbandonedNeverRuns() {
+    // a search that fails before it needs the rows abandons the work: the vector thread, coming
+    // later, must not spend a connection on a statement nobody will read
+    Counter ran = new SimpleMeterRegistry().counter("ran");
+    Semaphore permits = new Semaphore(1);
+    Principal someone = Principal.user(UUID.randomUUID(), UUID.randomUUID(), Set.of(Principal.Scope.READ));
+    SideRecheck side = new SideRecheck();
+    side.abandon();
+    side.run(permits, SERVER.server().database(), someone, List.of(UUID.randomUUID()), ran);
+    assertThat(ran.count()).isZero();
+    assertThat(permits.availablePermits()).isEqualTo(1);
+
+    SideRecheck unclaimed = new SideRecheck();
+    unclaimed.run(permits, SERVER.server().database(), someone, List.of(UUID.randomUUID()), ran);
+    assertThat(ran.count()).isEqualTo(1); // the same call runs when nobody abandoned it
+    assertThat(unclaimed.join()).isEmpty(); // (a stranger's forged chunk id: no rows)
   }
 }

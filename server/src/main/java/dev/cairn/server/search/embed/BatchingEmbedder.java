@@ -3,6 +3,7 @@ package dev.cairn.server.search.embed;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.core.CairnException;
+import dev.cairn.server.core.Futures;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -206,14 +207,7 @@ public final class BatchingEmbedder extends ForwardingEmbedder {
     try {
       return future.get();
     } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
-      throw new EmbeddingException("embedding failed", true, cause);
+      throw Futures.rethrown(e.getCause(), cause -> new EmbeddingException("embedding failed", true, cause));
     } catch (InterruptedException e) {
       future.cancel(false);
       Thread.currentThread().interrupt();
