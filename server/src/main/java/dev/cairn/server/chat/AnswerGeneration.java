@@ -8,8 +8,8 @@ import dev.cairn.server.chat.generate.GenerationException;
 import dev.cairn.server.chat.generate.Generator;
 import dev.cairn.server.chat.generate.Prompt;
 import dev.cairn.server.core.CairnException;
-import dev.cairn.server.core.Futures;
 import dev.cairn.server.core.Caller;
+import dev.cairn.server.core.Futures;
 import dev.cairn.server.core.Now;
 import dev.cairn.server.db.Database;
 import dev.cairn.server.db.DatabaseUnavailable;
@@ -245,7 +245,7 @@ final class AnswerGeneration {
     try {
       return retrieval.join();
     } catch (CompletionException e) {
-      throw Futures.rethrown(e.getCause() == null ? e : e.getCause(), checked -> e);
+      throw Futures.rethrown(e, checked -> e); // (it looks through the CompletionException)
     }
   }
 
