@@ -158,8 +158,7 @@ public final class Database implements AutoCloseable {
       Context context = Context.current();
       context.addListener(onCancel, Runnable::run);
       try {
-        setTransactionLocals(connection, principal, context.getDeadline());
-        DSLContext sql = DSL.using(connection, SQLDialect.POSTGRES, settings);
+        DSLContext sql = DSL.using(new LocalsFirst(connection, principal, context.getDeadline()), SQLDialect.POSTGRES, settings);
         T result = work.run(sql);
         commit(connection);
         return result;
@@ -308,6 +307,9 @@ public final class Database implements AutoCloseable {
    */
   public static <T> T query(DSLContext sql, String statement, int parameterCount, Binder binder, ResultReader<T> reader) {
     var connections = sql.configuration().connectionProvider();
+    if (connections instanceof LocalsFirst first && first.pending) {
+      return first.withLocals(statement, parameterCount, binder, reader);
+    }
     Connection connection = connections.acquire();
     try (PreparedStatement prepared = connection.prepareStatement(statement)) {
       binder.bind(new Parameters(prepared, 0, parameterCount, !connection.getAutoCommit()));
@@ -466,6 +468,60 @@ public final class Database implements AutoCloseable {
           + " set_config('cairn.max_items_per_user', ?, true)";
 
   private static final int LOCALS_PARAMETERS = 5;
+
+  /**
+   * A transaction's connection as jOOQ (and {@link #query}) reach it, its locals not yet sent: the
+   * first statement carries them. {@link #query}'s constant statements send them in the same
+   * round trip (one multi-statement pipeline, the locals first, one Sync), which saved a round
+   * trip on every transaction; anything else that acquires the connection (a jOOQ query,
+   * {@code sql.connection(...)}) sets them first, alone, as every transaction did before. So
+   * no statement of a transaction ever runs before its locals; a transaction that sends no
+   * statement sends nothing at all (pgjdbc then has no BEGIN to commit).
+   */
+  private final class LocalsFirst implements org.jooq.ConnectionProvider {
+    private final Connection connection;
+    private final Principal principal;
+    private final @Nullable Deadline deadline;
+    private boolean pending = true;
+
+    LocalsFirst(Connection connection, Principal principal, @Nullable Deadline deadline) {
+      this.connection = connection;
+      this.principal = principal;
+      this.deadline = deadline;
+    }
+
+    @Override
+    public Connection acquire() {
+      if (pending) {
+        pending = false;
+        setTransactionLocals(connection, principal, deadline);
+      }
+      return connection;
+    }
+
+    @Override
+    public void release(Connection released) {
+      // the transaction's: closed by inTransaction
+    }
+
+    /** The locals, then {@code statement} (its parameters after theirs), in one round trip. */
+    <T> T withLocals(String statement, int parameterCount, Binder binder, ResultReader<T> reader) {
+      pending = false;
+      try (PreparedStatement prepared = connection.prepareStatement(SET_TRANSACTION_LOCALS + "; " + statement)) {
+        bindLocals(prepared, 0, principal, deadline);
+        binder.bind(new Parameters(prepared, LOCALS_PARAMETERS, parameterCount, true));
+        prepared.execute(); // the locals' row
+        if (!prepared.getMoreResults()) {
+          throw new IllegalStateException("the statement returned no rows: " + statement);
+        }
+        try (ResultSet rows = prepared.getResultSet()) {
+          return reader.read(rows);
+        }
+      } catch (SQLException e) {
+        throw new DataAccessFailure(e);
+      }
+    }
+  }
 
   private void setTransactionLocals(Connection connection, Principal principal, @Nullable Deadline deadline) {
     try (PreparedStatement statement = connection.prepareStatement(SET_TRANSACTION_LOCALS)) {

@@ -104,6 +104,48 @@ class DeadlineAndCancellationTest {
   }
 
   @Test
+  void whateverRunsFirstInATransactionRunsAsItsPrincipal() throws Exception {
+    java.util.UUID user = java.util.UUID.randomUUID();
+    String whoAmI = "select current_setting('cairn.user_id', true)";
+    Database.ResultReader<String> one = rows -> rows.next() ? rows.getString(1) : null;
+    // a JDBC query first (it carries the transaction's locals), then jOOQ, then JDBC again
+    java.util.List<String> queryFirst = db.transaction(Principal.system(user), sql -> java.util.List.of(
+        Database.query(sql, whoAmI, 0, p -> {}, one), sql.fetchSingle(whoAmI).get(0, String.class),
+        Database.query(sql, whoAmI, 0, p -> {}, one)));
+    assertThat(queryFirst).containsExactly(user.toString(), user.toString(), user.toString());
+    // jOOQ first, then JDBC
+    java.util.List<String> jooqFirst = db.transaction(Principal.system(user), sql -> java.util.List.of(
+        sql.fetchSingle(whoAmI).get(0, String.class), Database.query(sql, whoAmI, 0, p -> {}, one)));
+    assertThat(jooqFirst).containsExactly(user.toString(), user.toString());
+    // the connection itself first
+    String connectionFirst = db.transaction(Principal.system(user), sql -> sql.connectionResult(c -> {
+      try (var statement = c.createStatement(); var rows = statement.executeQuery(whoAmI)) {
+        return one.read(rows);
+      }
+    }));
+    assertThat(connectionFirst).isEqualTo(user.toString());
+    // and the locals are the transaction's alone: the next one on the pool runs as its own caller
+    String anonymous = db.transaction(Principal.anonymous(), sql -> Database.query(sql, whoAmI, 0, p -> {}, one));
+    assertThat(anonymous).isEmpty();
+  }
+
+  @Test
+  void aTransactionWhoseFirstStatementIsAJdbcQuerySendsItWithTheLocalsInOneRoundTrip() throws Exception {
+    java.util.UUID user = java.util.UUID.randomUUID();
+    int fewest = Integer.MAX_VALUE;
+    String thread = Thread.currentThread().getName();
+    for (int attempt = 0; attempt < 5; attempt++) {
+      try (var counting = dev.cairn.server.testing.RoundTrips.on(thread)) {
+        db.transaction(Principal.system(user), sql -> Database.query(sql, "select ?::text", 1, p -> p.set(1, "x"),
+            rows -> rows.next() ? rows.getString(1) : null));
+        fewest = Math.min(fewest, counting.of(thread));
+      }
+    }
+    // BEGIN, the locals and the query (1), the commit (1)
+    assertThat(fewest).isEqualTo(2);
+  }
+
+  @Test
   void aConnectionACancelWasSentForIsNotReusedSoTheCancelCannotHitAnotherCall() throws Exception {
     int[] cancelledBackend = new int[1];
     stopsWhenCancelled(() -> db.transaction(Principal.anonymous(), sql -> {
