@@ -162,14 +162,20 @@ public final class SearchService {
     // more, so a query the words answer never pays for the model.
     boolean lazy = query.mode() == Mode.LEXICAL && (after == null || after.stage() != Stage.SEMANTIC);
     CompletableFuture<float[]> pending = lazy ? null : queryVectors.start(me, query.text());
-    // the changes committed so far (this replica's own writes among them), before the search's
-    // connection is taken: one indexed read, and a LEXICAL search may fall back to the vectors
-    stages.run("catchup", vectors::catchUp);
+    // the vector index's changes committed so far (this replica's own writes among them), before
+    // the search's connection is taken: a barrier round trip, then an indexed read if any came.
+    // Only a search that reads the vectors waits for it: a LEXICAL search the words answer never
+    // does (without the query's vector it cannot reach the index), and one that falls back to
+    // meaning catches up before its second run
+    if (pending != null) {
+      stages.run("catchup", vectors::catchUp);
+    }
     float @Nullable [] vector = pending == null ? null : stages.around("embed.wait", () -> QueryEmbeddings.join(pending));
     T out;
     try {
       out = searchOnce(caller, query, after, size, binding, vector, then, result);
     } catch (NeedsVector e) {
+      stages.run("catchup", vectors::catchUp);
       out = searchOnce(caller, query, after, size, binding, queryVectors.get(me, query.text()), then, result);
     }
     Stage found = result[0].hits().isEmpty() ? null : result[0].hits().getFirst().stage();

@@ -193,6 +193,31 @@ class SemanticSearchTest {
   }
 
   @Test
+  void aLexicalSearchTheWordsAnswerNeverWaitsForTheVectorIndexAndItsFallbackCatchesItUp() {
+    TestUser alice = SERVER.newUser("alice");
+    String heart = text(alice, CARDIOLOGY);
+    text(alice, BAKERY);
+    index();
+    double before = lexicalCatchUps();
+
+    var words = search(alice, SearchMode.SEARCH_MODE_LEXICAL, "cardiologist");
+    assertThat(words.getHits(0).getItem()).isEqualTo(heart);
+    assertThat(words.getHits(0).getStage()).isEqualTo(SearchStage.SEARCH_STAGE_EXACT);
+    assertThat(lexicalCatchUps()).isEqualTo(before);
+
+    var meaning = search(alice, SearchMode.SEARCH_MODE_LEXICAL, "heart doctor");
+    assertThat(meaning.getHits(0).getItem()).isEqualTo(heart);
+    assertThat(meaning.getHits(0).getStage()).isEqualTo(SearchStage.SEARCH_STAGE_SEMANTIC);
+    assertThat(lexicalCatchUps()).isEqualTo(before + 1);
+  }
+
+  /** How many LEXICAL searches caught the vector index up (the "catchup" stage's timer). */
+  private static double lexicalCatchUps() {
+    var timer = SERVER.server().meters().find("cairn.search.stage").tag("mode", "LEXICAL").tag("stage", "catchup").timer();
+    return timer == null ? 0 : timer.count();
+  }
+
+  @Test
   void theSemanticFallbackAnswersNothingWhenNothingIsRelated() {
     TestUser alice = SERVER.newUser("alice");
     text(alice, CARDIOLOGY);
