@@ -472,8 +472,8 @@ public final class Database implements AutoCloseable {
   /**
    * A transaction's connection as jOOQ (and {@link #query}) reach it, its locals not yet sent: the
    * first statement carries them. {@link #query}'s constant statements send them in the same
-   * round trip (one multi-statement pipeline, the locals first, one Sync), which saved a round
-   * trip on every transaction; anything else that acquires the connection (a jOOQ query,
+   * round trip (one multi-statement pipeline, the locals first, one Sync): one round trip fewer
+   * for such a transaction; anything else that acquires the connection (a jOOQ query,
    * {@code sql.connection(...)}) sets them first, alone, as every transaction did before. So
    * no statement of a transaction ever runs before its locals; a transaction that sends no
    * statement sends nothing at all (pgjdbc then has no BEGIN to commit).
@@ -507,7 +507,8 @@ public final class Database implements AutoCloseable {
     /** The locals, then {@code statement} (its parameters after theirs), in one round trip. */
     <T> T withLocals(String statement, int parameterCount, Binder binder, ResultReader<T> reader) {
       pending = false;
-      try (PreparedStatement prepared = connection.prepareStatement(SET_TRANSACTION_LOCALS + "; " + statement)) {
+      // the same text a one-statement pipeline sends (statement(...)): pgjdbc keeps it prepared once
+      try (PreparedStatement prepared = connection.prepareStatement(pipeline(statement, 1))) {
         bindLocals(prepared, 0, principal, deadline);
         binder.bind(new Parameters(prepared, LOCALS_PARAMETERS, parameterCount, true));
         prepared.execute(); // the locals' row

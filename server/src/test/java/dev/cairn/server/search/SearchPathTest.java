@@ -49,8 +49,9 @@ class SearchPathTest {
     }
 
     // the transaction: its identity with the granting owners, statistics and parsed query (1:
-    // the transaction's first statement carries its locals), the lexical ranking (1), the semantic hits re-checked (1), the page's chunks re-read with
-    // their owner's data key (1), the commit (1). Before it, authentication's and the vector
+    // the transaction's first statement carries its locals), the lexical ranking (1), the
+    // semantic hits re-checked (1), the page's chunks re-read with their owner's data key (1),
+    // the commit (1). Before it, authentication's and the vector
     // index's listeners each confirm they hold every notification committed before the call (at
     // most 2; a round another caller has in flight serves this one too)
     assertThat(trips).isEqualTo(5);
