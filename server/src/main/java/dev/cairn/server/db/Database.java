@@ -158,7 +158,8 @@ public final class Database implements AutoCloseable {
       Context context = Context.current();
       context.addListener(onCancel, Runnable::run);
       try {
-        DSLContext sql = DSL.using(new LocalsFirst(connection, principal, context.getDeadline()), SQLDialect.POSTGRES, settings);
+        DSLContext sql = DSL.using(new LocalsFirst(connection, principal, context.getDeadline(), TokenCheck.pending()),
+            SQLDialect.POSTGRES, settings);
         T result = work.run(sql);
         commit(connection);
         return result;
@@ -294,7 +295,7 @@ public final class Database implements AutoCloseable {
   public <T> T statement(Principal principal, String statement, Binder binder, ResultReader<T> reader) {
     requireNonNull(principal, "principal");
     return statementOfCurrentCall(pipeline(statement, 1), Integer.MAX_VALUE,
-        new Request<>(principal, Context.current().getDeadline(), binder, reader));
+        new Request<>(principal, Context.current().getDeadline(), TokenCheck.pending(), binder, reader));
   }
 
   /**
@@ -340,8 +341,12 @@ public final class Database implements AutoCloseable {
     return new StatementBatcher<>(this, statement, parameterCount, maxBatch, maxInFlight, sizes, retried);
   }
 
-  /** One call of a pipeline: who runs it, by when, with which parameters, and what reads its rows. */
-  record Request<T>(Principal principal, @Nullable Deadline deadline, Binder binder, ResultReader<T> reader) {}
+  /**
+   * One call of a pipeline: who runs it, by when, the token its locals check (its call's {@link
+   * TokenCheck#pending}, or null), with which parameters, and what reads its rows.
+   */
+  record Request<T>(
+      Principal principal, @Nullable Deadline deadline, @Nullable TokenCheck check, Binder binder, ResultReader<T> reader) {}
 
   /**
    * What one call of a committed pipeline came to: its reader's value, or what its reader threw.
@@ -396,11 +401,16 @@ public final class Database implements AutoCloseable {
         int stride = calls.size() == 1 ? 0 : LOCALS_PARAMETERS + parameterCount;
         for (int i = 0; i < calls.size(); i++) {
           Request<T> call = calls.get(i);
-          bindLocals(statement, i * stride, call.principal(), call.deadline());
+          bindLocals(statement, i * stride, call.principal(), call.deadline(), call.check());
           call.binder().bind(new Parameters(statement, i * stride + LOCALS_PARAMETERS, parameterCount, false));
         }
         // every statement's results have arrived, and the Sync committed, when execute returns
         statement.execute(); // the first call's locals: one row
+        for (Request<T> call : calls) {
+          if (call.check() != null) {
+            call.check().checkedBy(call.principal()); // every call's locals passed: the Sync committed
+          }
+        }
         var results = new ArrayList<Result<T>>(calls.size());
         for (int i = 0; i < calls.size(); i++) {
           if (i > 0) {
@@ -422,7 +432,7 @@ public final class Database implements AutoCloseable {
         if (ITEM_LIMIT_STATE.equals(e.getSQLState())) {
           throw CairnException.limitExceeded("max_items_per_user", itemLimitMessage(e));
         }
-        throw e;
+        throw failure(e);
       } finally {
         if (onCancel != null) {
           cancelledBy.removeListener(onCancel);
@@ -448,6 +458,17 @@ public final class Database implements AutoCloseable {
 
   /** SQLSTATE the item-count trigger raises (V13__item_counts.sql). */
   private static final String ITEM_LIMIT_STATE = "CA001";
+  /** SQLSTATE a transaction's locals raise when the call's token is no longer live (V33__call_token_check.sql). */
+  public static final String TOKEN_REVOKED_STATE = "CA401";
+
+  /** What a failed statement is to the caller: its token refused, or a failure of the database. */
+  private static RuntimeException failure(SQLException e) {
+    if (TOKEN_REVOKED_STATE.equals(e.getSQLState())) {
+      return CairnException.unauthenticated(
+          dev.cairn.type.v1.ErrorReason.ERROR_REASON_TOKEN_REVOKED, "token has been revoked");
+    }
+    return new DataAccessFailure(e);
+  }
 
   private static String itemLimitMessage(SQLException e) {
     if (e instanceof PSQLException p && p.getServerErrorMessage() != null
@@ -465,9 +486,9 @@ public final class Database implements AutoCloseable {
   private static final String SET_TRANSACTION_LOCALS =
       "select set_config('cairn.user_id', ?, true), set_config('cairn.admin', ?, true),"
           + " set_config('statement_timeout', ?, true), set_config('cairn.now', ?, true),"
-          + " set_config('cairn.max_items_per_user', ?, true)";
+          + " set_config('cairn.max_items_per_user', ?, true), cairn.check_call_token(?, ?)";
 
-  private static final int LOCALS_PARAMETERS = 5;
+  private static final int LOCALS_PARAMETERS = 7;
 
   /**
    * A transaction's connection as jOOQ (and {@link #query}) reach it, its locals not yet sent: the
@@ -482,21 +503,31 @@ public final class Database implements AutoCloseable {
     private final Connection connection;
     private final Principal principal;
     private final @Nullable Deadline deadline;
+    private final @Nullable TokenCheck check;
     private boolean pending = true;
 
-    LocalsFirst(Connection connection, Principal principal, @Nullable Deadline deadline) {
+    LocalsFirst(Connection connection, Principal principal, @Nullable Deadline deadline, @Nullable TokenCheck check) {
       this.connection = connection;
       this.principal = principal;
       this.deadline = deadline;
+      this.check = check;
     }
 
     @Override
     public Connection acquire() {
       if (pending) {
         pending = false;
-        setTransactionLocals(connection, principal, deadline);
+        setTransactionLocals(connection, principal, deadline, check);
+        checked();
       }
       return connection;
+    }
+
+    /** The locals ran: their check of the call's token (if they carried it) passed. */
+    private void checked() {
+      if (check != null) {
+        check.checkedBy(principal);
+      }
     }
 
     @Override
@@ -509,9 +540,10 @@ public final class Database implements AutoCloseable {
       pending = false;
       // the same text a one-statement pipeline sends (statement(...)): pgjdbc keeps it prepared once
       try (PreparedStatement prepared = connection.prepareStatement(pipeline(statement, 1))) {
-        bindLocals(prepared, 0, principal, deadline);
+        bindLocals(prepared, 0, principal, deadline, check);
         binder.bind(new Parameters(prepared, LOCALS_PARAMETERS, parameterCount, true));
         prepared.execute(); // the locals' row
+        checked();
         if (!prepared.getMoreResults()) {
           throw new IllegalStateException("the statement returned no rows: " + statement);
         }
@@ -519,21 +551,23 @@ public final class Database implements AutoCloseable {
           return reader.read(rows);
         }
       } catch (SQLException e) {
-        throw new DataAccessFailure(e);
+        throw failure(e);
       }
     }
   }
 
-  private void setTransactionLocals(Connection connection, Principal principal, @Nullable Deadline deadline) {
+  private void setTransactionLocals(
+      Connection connection, Principal principal, @Nullable Deadline deadline, @Nullable TokenCheck check) {
     try (PreparedStatement statement = connection.prepareStatement(SET_TRANSACTION_LOCALS)) {
-      bindLocals(statement, 0, principal, deadline);
+      bindLocals(statement, 0, principal, deadline, check);
       statement.execute();
     } catch (SQLException e) {
-      throw new DataAccessFailure(e);
+      throw failure(e);
     }
   }
 
-  private void bindLocals(PreparedStatement statement, int base, Principal principal, @Nullable Deadline deadline)
+  private void bindLocals(
+      PreparedStatement statement, int base, Principal principal, @Nullable Deadline deadline, @Nullable TokenCheck check)
       throws SQLException {
     String userId = principal.userId() == null ? "" : principal.userId().toString();
     String timeout =
@@ -545,6 +579,9 @@ public final class Database implements AutoCloseable {
     statement.setString(base + 3, timeout);
     statement.setString(base + 4, clock.instant().toString());
     statement.setString(base + 5, maxItemsPerUser > 0 ? Long.toString(maxItemsPerUser) : "");
+    // the call's token while it is unconfirmed (TokenCheck), checked at this statement's snapshot
+    statement.setString(base + 6, check == null ? "" : check.tokenFor(principal));
+    statement.setString(base + 7, userId);
   }
 
   /**

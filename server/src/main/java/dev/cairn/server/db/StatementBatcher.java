@@ -73,6 +73,7 @@ public final class StatementBatcher<T> {
     final Database.Binder binder;
     final Database.ResultReader<T> reader;
     final @Nullable Deadline deadline;
+    final @Nullable TokenCheck check;
     final Condition changed;
     boolean leader;
     boolean done;
@@ -85,11 +86,12 @@ public final class StatementBatcher<T> {
       this.binder = binder;
       this.reader = reader;
       this.deadline = deadline;
+      this.check = TokenCheck.pending(); // built on the caller's own thread, in its call's context
       this.changed = changed;
     }
 
     Database.Request<T> request() {
-      return new Database.Request<>(principal, deadline, binder, reader);
+      return new Database.Request<>(principal, deadline, check, binder, reader);
     }
   }
 
@@ -122,7 +124,7 @@ public final class StatementBatcher<T> {
       try {
         sizes.record(1);
         return database.statementOfCurrentCall(pipeline(1), parameterCount,
-            new Database.Request<>(principal, io.grpc.Context.current().getDeadline(), binder, reader));
+            new Database.Request<>(principal, io.grpc.Context.current().getDeadline(), TokenCheck.pending(), binder, reader));
       } finally {
         handOver();
       }

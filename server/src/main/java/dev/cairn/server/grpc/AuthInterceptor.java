@@ -6,6 +6,7 @@ import dev.cairn.server.core.Principal;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.type.v1.ErrorReason;
+import dev.cairn.server.db.TokenCheck;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -66,8 +67,20 @@ public final class AuthInterceptor implements ServerInterceptor {
             ErrorReason.ERROR_REASON_CREDENTIAL_INVALID,
             "credential too long (expected: at most " + MAX_CREDENTIAL_CHARS + " characters)");
       }
-      principal = authenticator.authenticate(header.substring(BEARER.length()).trim());
+      Authenticator.Authentication authenticated =
+          authenticator.authenticateCall(header.substring(BEARER.length()).trim());
+      principal = authenticated.principal();
+      TokenCheck check = authenticated.confirm() == null ? null
+          : new TokenCheck(requireNonNull(principal.tokenId(), "tokenId"), authenticated.confirm());
+      if (check != null && !ErrorMapper.confirmsBeforeAnswering(check)) {
+        check.ensure(); // no ErrorMapper around this call to hold its answers: the barrier now
+      }
       requireScope(principal, call.getMethodDescriptor().getBareMethodName());
+      if (check != null && !check.confirmed()) {
+        // its first statement checks the token in SQL; if none does, the answer waits for the barrier
+        Context context = Context.current().withValue(CallContext.PRINCIPAL, principal).withValue(TokenCheck.KEY, check);
+        return Contexts.interceptCall(context, call, headers, next);
+      }
     }
     Context context = Context.current().withValue(CallContext.PRINCIPAL, principal);
     return Contexts.interceptCall(context, call, headers, next);

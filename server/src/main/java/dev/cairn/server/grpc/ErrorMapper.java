@@ -6,6 +6,9 @@ import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
 import dev.cairn.type.v1.ErrorReason;
+import dev.cairn.server.db.Database;
+import dev.cairn.server.db.TokenCheck;
+import io.grpc.Context;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -42,12 +45,17 @@ public final class ErrorMapper implements ServerInterceptor {
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     var guarded = new GuardedCall<>(call);
     ServerCall.Listener<Q> delegate;
+    // the call's interceptors start it in a context that names it (confirmsBeforeAnswering)
+    Context starting = Context.current().withValue(ANSWERS, guarded);
+    Context previous = starting.attach();
     try {
       delegate = next.startCall(guarded, headers);
     } catch (RuntimeException | Error e) {
+      starting.detach(previous);
       guarded.fail(e);
       return new ServerCall.Listener<>() {};
     }
+    starting.detach(previous);
     return new SimpleForwardingServerCallListener<>(delegate) {
       @Override
       public void onMessage(Q message) {
@@ -102,9 +110,34 @@ public final class ErrorMapper implements ServerInterceptor {
     };
   }
 
-  /** A call that maps what it is closed with and can be closed only once. */
+  /** The current call's {@link GuardedCall}, while its interceptors start it (see {@link #confirmsBeforeAnswering}). */
+  private static final Context.Key<GuardedCall<?, ?>> ANSWERS = Context.key("cairn.answers");
+
+  /**
+   * Makes the call being started (by an interceptor inside this one) run {@code check} before it
+   * sends anything — headers, a message, its close, including the close of a failure mapped here —
+   * and answer UNAUTHENTICATED when the check refuses its token. False when no ErrorMapper is
+   * around the call: then the caller must run the check itself.
+   */
+  static boolean confirmsBeforeAnswering(TokenCheck check) {
+    GuardedCall<?, ?> call = ANSWERS.get();
+    if (call == null) {
+      return false;
+    }
+    call.check = check;
+    return true;
+  }
+
+  /**
+   * A call that maps what it is closed with and can be closed only once, and that answers only
+   * once its token check (if it has one) has passed.
+   */
   private static final class GuardedCall<Q, R> extends SimpleForwardingServerCall<Q, R> {
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Set while the call starts (by AuthInterceptor, on the same thread), before any answer. */
+    private volatile @Nullable TokenCheck check;
+    /** The check's refusal, once it refused (the call is then closed with it). */
+    private volatile @Nullable CairnException refused;
 
     GuardedCall(ServerCall<Q, R> delegate) {
       super(delegate);
@@ -118,8 +151,51 @@ public final class ErrorMapper implements ServerInterceptor {
       close(Status.UNKNOWN.withCause(t), new Metadata());
     }
 
+    /** Null when the call may answer, else the refusal of its token (then it is closed with it). */
+    private @Nullable CairnException refusal() {
+      TokenCheck pending = check;
+      if (refused != null || pending == null || pending.confirmed()) {
+        return refused;
+      }
+      try {
+        pending.ensure();
+        return null;
+      } catch (CairnException e) {
+        refused = e;
+        return e;
+      }
+    }
+
+    @Override
+    public void sendHeaders(Metadata headers) {
+      CairnException refused = refusal();
+      if (refused != null) {
+        fail(refused);
+      } else if (!closed()) {
+        super.sendHeaders(headers);
+      }
+    }
+
+    @Override
+    public void sendMessage(R message) {
+      CairnException refused = refusal();
+      if (refused != null) {
+        fail(refused);
+      } else if (!closed()) {
+        super.sendMessage(message);
+      }
+    }
+
     @Override
     public void close(Status status, Metadata trailers) {
+      if (closed()) {
+        return;
+      }
+      CairnException refused = refusal();
+      if (refused != null) {
+        status = Status.UNKNOWN.withCause(refused);
+        trailers = new Metadata();
+      }
       if (!closed.compareAndSet(false, true)) {
         return;
       }
@@ -206,6 +282,9 @@ public final class ErrorMapper implements ServerInterceptor {
       }
       if (c instanceof SQLException sql && sql.getSQLState() != null) {
         String state = sql.getSQLState();
+        if (state.equals(Database.TOKEN_REVOKED_STATE)) {
+          return CairnException.unauthenticated(ErrorReason.ERROR_REASON_TOKEN_REVOKED, "token has been revoked");
+        }
         if (state.equals("40001") || state.equals("40P01")) {
           return CairnException.conflict("a concurrent change won; retry the call");
         }

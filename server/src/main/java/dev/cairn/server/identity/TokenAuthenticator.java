@@ -3,6 +3,7 @@ package dev.cairn.server.identity;
 import static java.util.Objects.requireNonNull;
 
 import dev.cairn.server.db.Database;
+import dev.cairn.server.db.TokenCheck;
 import dev.cairn.server.core.Authenticator;
 import dev.cairn.server.core.CairnException;
 import dev.cairn.server.core.Principal;
@@ -39,14 +40,31 @@ public final class TokenAuthenticator implements Authenticator {
 
   @Override
   public Principal authenticate(String bearer) {
+    return authenticate(bearer, false).principal();
+  }
+
+  /**
+   * As {@link #authenticate}, except that a token found in the cache is taken from memory without
+   * the barrier (the LISTEN round trip), and the call is given the barrier to run before it
+   * answers; a call whose first statement checks the token in SQL never runs it (db.TokenCheck).
+   */
+  @Override
+  public Authentication authenticateCall(String bearer) {
+    return authenticate(bearer, true);
+  }
+
+  private Authentication authenticate(String bearer, boolean deferring) {
     if (adminTokenSha256 != null
         && MessageDigest.isEqual(adminTokenSha256, TokenCodec.sha256(bearer))) {
-      return Principal.forAdmin();
+      return new Authentication(Principal.forAdmin(), null);
     }
     TokenCodec.Parsed parsed =
         TokenCodec.parse(bearer).orElseThrow(() -> invalid("malformed token"));
-    StoredToken token =
-        cache.find(parsed.tokenId(), this::load).orElseThrow(() -> invalid("unknown token"));
+    StoredToken token = deferring ? cache.unsynced(parsed.tokenId()).orElse(null) : null;
+    boolean deferred = token != null;
+    if (token == null) {
+      token = cache.find(parsed.tokenId(), this::load).orElseThrow(() -> invalid("unknown token"));
+    }
     verify(token, parsed);
     // a write only when this replica last saw a use over a minute ago (the SQL re-checks)
     if (token.claimTouch(clock.instant())) {
@@ -56,18 +74,29 @@ public final class TokenAuthenticator implements Authenticator {
             return null;
           });
     }
-    return Principal.user(token.ownerId(), parsed.tokenId(), token.scopes());
+    Principal principal = Principal.user(token.ownerId(), parsed.tokenId(), token.scopes());
+    return new Authentication(principal, deferred ? () -> confirm(parsed) : null);
+  }
+
+  /**
+   * The barrier a deferred authentication left: the cache synced with the listener (or the row
+   * read from the database), then the token judged again as at authentication.
+   */
+  private void confirm(TokenCodec.Parsed parsed) {
+    verify(cache.confirm(parsed.tokenId(), this::load).orElseThrow(() -> invalid("unknown token")), parsed);
   }
 
   /**
    * The caller's own user row from the cached entry of the token this call authenticated with,
-   * reading it through {@code load} (the database) the first time. Asked after {@link
-   * #authenticate} in the same call, whose sync (or load) already made the entry as fresh as
-   * every change acknowledged before the call began. The entry is taken before the read, so a
+   * reading it through {@code load} (the database) the first time. Asked after the call's
+   * authentication, whose sync (or load; for a deferred one, the sync this runs first) made the
+   * entry as fresh as every change acknowledged before the call began. The entry is taken before the read, so a
    * change that commits meanwhile evicts the very entry the row is put in; while the cache may
    * not serve, every call reads the database.
    */
   Optional<Users.User> ownProfile(Principal caller, Supplier<Optional<Users.User>> load) {
+    // an authentication that deferred its sync runs it now: the entry must be fresh before it is read
+    TokenCheck.ensureCurrent();
     UUID tokenId = caller.tokenId();
     UUID userId = caller.userId();
     StoredToken token = tokenId == null || userId == null ? null : cache.serving(tokenId).orElse(null);

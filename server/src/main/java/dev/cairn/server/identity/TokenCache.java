@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * the V11 triggers NOTIFY {@value #CHANNEL} with the token id (or {@code user:<id>}) when a
  * change commits, and this cache's listener evicts what they name. Before answering from
  * memory it {@linkplain NotificationListener#sync syncs} with the listener, so a revocation
- * or deletion acknowledged before a call began is refused by that call on every replica.
+ * or deletion acknowledged before a call began is refused by that call on every replica; an
+ * {@linkplain #unsynced unsynced} answer leaves that proof to the call (db.TokenCheck).
  * While the listener is down every lookup goes to the database, and on reconnect the cache
  * is flushed, since notifications sent in the gap were lost.
  *
@@ -51,6 +52,7 @@ public final class TokenCache implements AutoCloseable {
   private final Counter hits;
   private final Counter misses;
   private final Counter bypassed;
+  private final Counter deferred;
   private final Counter tokenInvalidations;
   private final Counter userInvalidations;
   private final Counter flushes;
@@ -61,6 +63,7 @@ public final class TokenCache implements AutoCloseable {
     this.hits = lookups(metrics, "hit");
     this.misses = lookups(metrics, "miss");
     this.bypassed = lookups(metrics, "bypass");
+    this.deferred = lookups(metrics, "deferred");
     this.tokenInvalidations = invalidations(metrics, "token");
     this.userInvalidations = invalidations(metrics, "user");
     this.flushes = invalidations(metrics, "all");
@@ -108,6 +111,18 @@ public final class TokenCache implements AutoCloseable {
    * while it was being read.
    */
   Optional<StoredToken> find(UUID tokenId, Function<UUID, Optional<StoredToken>> load) {
+    return find(tokenId, load, true);
+  }
+
+  /**
+   * As {@link #find}, for the barrier of a call whose lookup was {@link #unsynced}: that lookup
+   * was its hit, so a cached answer here is not counted again.
+   */
+  Optional<StoredToken> confirm(UUID tokenId, Function<UUID, Optional<StoredToken>> load) {
+    return find(tokenId, load, false);
+  }
+
+  private Optional<StoredToken> find(UUID tokenId, Function<UUID, Optional<StoredToken>> load, boolean lookup) {
     Cache<UUID, StoredToken> entries = cache;
     NotificationListener invalidations = listener;
     if (entries == null || invalidations == null || !invalidations.listening()) {
@@ -125,7 +140,9 @@ public final class TokenCache implements AutoCloseable {
       // read again: the sync may just have evicted it
       StoredToken cached = entries.getIfPresent(tokenId);
       if (cached != null) {
-        hits.increment();
+        if (lookup) {
+          hits.increment();
+        }
         return Optional.of(cached);
       }
     }
@@ -141,6 +158,25 @@ public final class TokenCache implements AutoCloseable {
           }
         });
     return loaded;
+  }
+
+  /**
+   * The cached entry for {@code tokenId} without a sync, while the listener is in LISTEN, for a
+   * call that proves it fresh later (a statement's check of the token, or {@link #find} before it
+   * answers: see {@code db.TokenCheck}). Empty when not cached or when the cache may not serve.
+   */
+  Optional<StoredToken> unsynced(UUID tokenId) {
+    Cache<UUID, StoredToken> entries = cache;
+    NotificationListener invalidations = listener;
+    if (entries == null || invalidations == null || !invalidations.listening()) {
+      return Optional.empty();
+    }
+    StoredToken cached = entries.getIfPresent(tokenId);
+    if (cached != null) {
+      hits.increment();
+      deferred.increment();
+    }
+    return Optional.ofNullable(cached);
   }
 
   /**
@@ -212,7 +248,8 @@ public final class TokenCache implements AutoCloseable {
 
   private static Counter lookups(MeterRegistry metrics, String result) {
     return Counter.builder("cairn.auth.cache.lookups")
-        .description("token lookups: hit and miss while the cache serves, bypass while it may not")
+        .description("token lookups: hit and miss while the cache serves, bypass while it may not;"
+            + " deferred: the hits answered from memory at once, proven fresh later in the call")
         .tag("result", result)
         .register(metrics);
   }

@@ -14,7 +14,13 @@ import dev.cairn.identity.v1.IdentityServiceGrpc.IdentityServiceBlockingStub;
 import dev.cairn.identity.v1.RevokeApiTokenRequest;
 import dev.cairn.identity.v1.TokenScope;
 import dev.cairn.identity.v1.User;
+import com.google.protobuf.ByteString;
 import dev.cairn.server.app.CairnServer;
+import dev.cairn.vault.v1.CreateItemRequest;
+import dev.cairn.vault.v1.GetItemRequest;
+import dev.cairn.vault.v1.Item;
+import dev.cairn.vault.v1.ListItemsRequest;
+import dev.cairn.vault.v1.VaultServiceGrpc;
 import dev.cairn.server.testing.CairnTestServer;
 import dev.cairn.server.testing.MutableClock;
 import dev.cairn.server.testing.TestDatabase;
@@ -283,7 +289,80 @@ class AuthCacheTest {
     assertThat(b.me(token).getName()).startsWith("users/");
   }
 
+  @Test
+  void aRevocationNoReplicaHeardOfIsRefusedByTheFirstStatementOfTheNextCall() throws SQLException {
+    String token = newUserToken("sql");
+    Item item = document(b, token);
+    useUntilCached(b, token);
+    assertThat(read(b, token, item).getName()).isEqualTo(item.getName());
+    // revoked behind the triggers (replica mode): no NOTIFY, so no listener's barrier can know
+    try (Connection c = DriverManager.getConnection(TestDatabase.get().url(), "postgres", "");
+        var statement = c.createStatement()) {
+      statement.execute("SET session_replication_role = replica");
+      statement.execute("UPDATE cairn.api_tokens SET revoked_at = now() WHERE id = '" + tokenId(token) + "'");
+    }
+
+    // GetItem's one statement checks the token at its snapshot, before it reads or audits anything
+    var refused = refusal(() -> read(b, token, item));
+
+    assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(errorInfo(refused).orElseThrow().getReason()).isEqualTo("TOKEN_REVOKED");
+    assertThat(errorInfo(refusal(() -> items(b, token).listItems(ListItemsRequest.getDefaultInstance())))
+        .orElseThrow().getReason()).isEqualTo("TOKEN_REVOKED");
+  }
+
+  @Test
+  void aCallRefusedBeforeAnyStatementStillAnswersUnauthenticatedForARevokedToken() {
+    for (int round = 0; round < 10; round++) {
+      String owner = newUserToken("gate");
+      var created = a.identity(owner).createApiToken(readToken());
+      String token = created.getToken();
+      useUntilCached(b, token);
+
+      a.identity(owner).revokeApiToken(
+          RevokeApiTokenRequest.newBuilder().setName(created.getApiToken().getName()).build());
+
+      // a malformed name is refused before any statement: the answer waits for the barrier first
+      var refused = refusal(() -> items(b, token).getItem(GetItemRequest.newBuilder().setName("items/nope").build()));
+      assertThat(refused.getStatus().getCode()).as("round %d", round).isEqualTo(Status.Code.UNAUTHENTICATED);
+      assertThat(errorInfo(refused).orElseThrow().getReason()).isEqualTo("TOKEN_REVOKED");
+    }
+  }
+
+  @Test
+  void aCallWhoseStatementCheckedItsTokenWaitsForNoBarrierAndOneAnsweredFromMemoryDoes() {
+    String token = newUserToken("fast");
+    Item item = document(b, token);
+    useUntilCached(b, token);
+    read(b, token, item);
+    double syncs = b.metric("cairn_auth_cache_sync_seconds_count", "");
+    double deferred = b.metric("cairn_auth_cache_lookups_total", "result=\"deferred\"");
+
+    for (int i = 0; i < 10; i++) {
+      read(b, token, item);
+    }
+    assertThat(b.metric("cairn_auth_cache_lookups_total", "result=\"deferred\"")).isEqualTo(deferred + 10);
+    assertThat(b.metric("cairn_auth_cache_sync_seconds_count", "")).as("barrier round trips for 10 GetItem").isEqualTo(syncs);
+
+    b.me(token); // answered from the token's cache entry: no statement, so the barrier
+    assertThat(b.metric("cairn_auth_cache_sync_seconds_count", "")).isEqualTo(syncs + 1);
+  }
+
   // --- helpers
+
+  private static VaultServiceGrpc.VaultServiceBlockingStub items(Replica replica, String token) {
+    return VaultServiceGrpc.newBlockingStub(replica.channel()).withCallCredentials(bearer(token));
+  }
+
+  private static Item document(Replica replica, String token) {
+    return items(replica, token).createItem(CreateItemRequest.newBuilder().setItem(Item.newBuilder()
+        .setKind(Item.Kind.KIND_DOCUMENT).setMediaType("text/plain").setDisplayName("notes")
+        .setContent(ByteString.copyFromUtf8("hello"))).build()).getItem();
+  }
+
+  private static Item read(Replica replica, String token, Item item) {
+    return items(replica, token).getItem(GetItemRequest.newBuilder().setName(item.getName()).build()).getItem();
+  }
 
   private record Refusal(StatusRuntimeException error, int accepted, long delayMicros) {}
 

@@ -4,6 +4,7 @@
 package dev.cairn.server.db.jooq;
 
 
+import dev.cairn.server.db.jooq.routines.CheckCallToken;
 import dev.cairn.server.db.jooq.routines.ConsumeAccessLink;
 import dev.cairn.server.db.jooq.routines.CurrentUserId;
 import dev.cairn.server.db.jooq.routines.DeleteDoneJobs;
@@ -67,6 +68,50 @@ import org.jooq.Result;
  */
 @SuppressWarnings({ "all", "unchecked", "rawtypes", "this-escape" })
 public class Routines {
+
+    /**
+     * Call <code>cairn.check_call_token</code>
+     */
+    public static Boolean checkCallToken(
+          Configuration configuration
+        , String pToken
+        , String pUser
+    ) {
+        CheckCallToken f = new CheckCallToken();
+        f.setPToken(pToken);
+        f.setPUser(pUser);
+
+        f.execute(configuration);
+        return f.getReturnValue();
+    }
+
+    /**
+     * Get <code>cairn.check_call_token</code> as a field.
+     */
+    public static Field<Boolean> checkCallToken(
+          String pToken
+        , String pUser
+    ) {
+        CheckCallToken f = new CheckCallToken();
+        f.setPToken(pToken);
+        f.setPUser(pUser);
+
+        return f.asField();
+    }
+
+    /**
+     * Get <code>cairn.check_call_token</code> as a field.
+     */
+    public static Field<Boolean> checkCallToken(
+          Field<String> pToken
+        , Field<String> pUser
+    ) {
+        CheckCallToken f = new CheckCallToken();
+        f.setPToken(pToken);
+        f.setPUser(pUser);
+
+        return f.asField();
+    }
 
     /**
      * Call <code>cairn.consume_access_link</code>
