@@ -27,3 +27,14 @@ END $$;
 
 REVOKE ALL ON FUNCTION cairn.check_call_token(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cairn.check_call_token(text, text) TO ${app_role};
+
+-- A call authenticated from the cache records the token's use before its check has run (the
+-- barrier or the statement above): a token revoked meanwhile is not marked used by the call it refuses.
+CREATE OR REPLACE FUNCTION cairn.touch_token(p_token_id uuid) RETURNS void
+    LANGUAGE sql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    UPDATE cairn.api_tokens SET last_used_at = now()
+     WHERE id = p_token_id AND revoked_at IS NULL
+       AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+$$;

@@ -143,6 +143,32 @@ class TokenCheckTest {
     assertThat(barriers).hasValue(0);
   }
 
+  @Test
+  void aRefusedCallDoesNotMarkItsRevokedTokenUsed() throws Exception {
+    Caller alice = live("check-touch");
+    UUID token = alice.principal().tokenId();
+    superuser("update cairn.api_tokens set last_used_at = now() - interval '1 hour', revoked_at = now() where id = '"
+        + token + "'");
+    // what authentication records for a call it answers from the cache, before the call's check runs
+    db.withoutTransaction(sql -> sql.resultQuery("select cairn.touch_token(?::uuid)", token.toString()).fetch());
+
+    try (Connection c = DriverManager.getConnection(TestDatabase.get().url(), "postgres", "");
+        var statement = c.prepareStatement("select last_used_at < now() - interval '30 minutes' from cairn.api_tokens where id = ?")) {
+      statement.setObject(1, token);
+      try (var rows = statement.executeQuery()) {
+        rows.next();
+        assertThat(rows.getBoolean(1)).as("last_used_at left as it was").isTrue();
+      }
+    }
+  }
+
+  private static void superuser(String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection(TestDatabase.get().url(), "postgres", "");
+        var statement = c.createStatement()) {
+      statement.execute(sql);
+    }
+  }
+
   private record Named(String name, Caller caller) {
     static Named of(String name, Caller caller) {
       return new Named(name, caller);
