@@ -459,9 +459,12 @@ public final class Database implements AutoCloseable {
   /** SQLSTATE the item-count trigger raises (V13__item_counts.sql). */
   private static final String ITEM_LIMIT_STATE = "CA001";
   /** SQLSTATE a transaction's locals raise when the call's token is no longer live (V33__call_token_check.sql). */
-  public static final String TOKEN_REVOKED_STATE = "CA401";
+  private static final String TOKEN_REVOKED_STATE = "CA401";
 
-  /** What a failed statement is to the caller: its token refused, or a failure of the database. */
+  /**
+   * What a failed statement is to the caller: its token refused, or a failure of the database.
+   * Only this class sends the locals that raise CA401, so this is the one place it is mapped.
+   */
   private static RuntimeException failure(SQLException e) {
     if (TOKEN_REVOKED_STATE.equals(e.getSQLState())) {
       return CairnException.unauthenticated(

@@ -48,6 +48,7 @@ public final class AuthInterceptor implements ServerInterceptor {
     String method = call.getMethodDescriptor().getFullMethodName();
     String header = headers.get(CallContext.AUTHORIZATION);
     Principal principal;
+    TokenCheck check = null;
     if (header == null || header.isBlank()) {
       if (!anonymousMethods.contains(method)) {
         throw CairnException.unauthenticated(
@@ -70,19 +71,18 @@ public final class AuthInterceptor implements ServerInterceptor {
       Authenticator.Authentication authenticated =
           authenticator.authenticateCall(header.substring(BEARER.length()).trim());
       principal = authenticated.principal();
-      TokenCheck check = authenticated.confirm() == null ? null
+      check = authenticated.confirm() == null ? null
           : new TokenCheck(requireNonNull(principal.tokenId(), "tokenId"), authenticated.confirm());
       if (check != null && !ErrorMapper.confirmsBeforeAnswering(check)) {
         check.ensure(); // no ErrorMapper around this call to hold its answers: the barrier now
       }
       requireScope(principal, call.getMethodDescriptor().getBareMethodName());
-      if (check != null && !check.confirmed()) {
-        // its first statement checks the token in SQL; if none does, the answer waits for the barrier
-        Context context = Context.current().withValue(CallContext.PRINCIPAL, principal).withValue(TokenCheck.KEY, check);
-        return Contexts.interceptCall(context, call, headers, next);
-      }
     }
     Context context = Context.current().withValue(CallContext.PRINCIPAL, principal);
+    if (check != null && !check.confirmed()) {
+      // its first statement checks the token in SQL; if none does, the answer waits for the barrier
+      context = context.withValue(TokenCheck.KEY, check);
+    }
     return Contexts.interceptCall(context, call, headers, next);
   }
 

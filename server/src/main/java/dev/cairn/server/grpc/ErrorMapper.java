@@ -6,7 +6,6 @@ import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
 import dev.cairn.type.v1.ErrorReason;
-import dev.cairn.server.db.Database;
 import dev.cairn.server.db.TokenCheck;
 import io.grpc.Context;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
@@ -166,22 +165,26 @@ public final class ErrorMapper implements ServerInterceptor {
       }
     }
 
-    @Override
-    public void sendHeaders(Metadata headers) {
+    /** Whether the call may send now: false once closed, or when its token was just refused (then closed with that). */
+    private boolean mayAnswer() {
       CairnException refused = refusal();
       if (refused != null) {
         fail(refused);
-      } else if (!closed()) {
+        return false;
+      }
+      return !closed();
+    }
+
+    @Override
+    public void sendHeaders(Metadata headers) {
+      if (mayAnswer()) {
         super.sendHeaders(headers);
       }
     }
 
     @Override
     public void sendMessage(R message) {
-      CairnException refused = refusal();
-      if (refused != null) {
-        fail(refused);
-      } else if (!closed()) {
+      if (mayAnswer()) {
         super.sendMessage(message);
       }
     }
@@ -282,9 +285,6 @@ public final class ErrorMapper implements ServerInterceptor {
       }
       if (c instanceof SQLException sql && sql.getSQLState() != null) {
         String state = sql.getSQLState();
-        if (state.equals(Database.TOKEN_REVOKED_STATE)) {
-          return CairnException.unauthenticated(ErrorReason.ERROR_REASON_TOKEN_REVOKED, "token has been revoked");
-        }
         if (state.equals("40001") || state.equals("40P01")) {
           return CairnException.conflict("a concurrent change won; retry the call");
         }

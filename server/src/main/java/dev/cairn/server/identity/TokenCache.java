@@ -166,17 +166,12 @@ public final class TokenCache implements AutoCloseable {
    * answers: see {@code db.TokenCheck}). Empty when not cached or when the cache may not serve.
    */
   Optional<StoredToken> unsynced(UUID tokenId) {
-    Cache<UUID, StoredToken> entries = cache;
-    NotificationListener invalidations = listener;
-    if (entries == null || invalidations == null || !invalidations.listening()) {
-      return Optional.empty();
-    }
-    StoredToken cached = entries.getIfPresent(tokenId);
-    if (cached != null) {
+    Optional<StoredToken> cached = serving(tokenId);
+    if (cached.isPresent()) {
       hits.increment();
       deferred.increment();
     }
-    return Optional.ofNullable(cached);
+    return cached;
   }
 
   /**
