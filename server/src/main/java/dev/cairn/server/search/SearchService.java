@@ -87,6 +87,8 @@ public final class SearchService {
   private final StageSpans stages;
   /** Side connections for the hybrid searches' re-checks ({@link SideRecheck}). */
   private final java.util.concurrent.Semaphore sideConnections;
+  /** Searches that may hold their connection while their vector catch-up runs alongside (see untracedSearch). */
+  private final java.util.concurrent.Semaphore catchUpOverlaps;
   private final io.micrometer.core.instrument.Counter sideRechecks;
 
   public SearchService(Database database, ContentStore content, VaultAccess access, AuditLog audit, PageTokens pageTokens,
@@ -107,6 +109,7 @@ public final class SearchService {
     this.queryVectors = requireNonNull(queryVectors, "queryVectors");
     this.vectors = requireNonNull(vectors, "vectors");
     this.sideConnections = SideRecheck.permits(database.poolSize());
+    this.catchUpOverlaps = SideRecheck.permits(database.poolSize());
     this.sideRechecks = io.micrometer.core.instrument.Counter.builder("cairn.search.side.rechecks")
         .description("hybrid searches whose vector hits were re-checked on a connection of their own, beside the lexical ranking")
         .register(metrics);
@@ -135,7 +138,11 @@ public final class SearchService {
     Span span = tracer.spanBuilder("search").setAttribute("cairn.search.mode", query.mode().name()).startSpan();
     try (Scope ignored = StageSpans.open(span, query.mode().name())) {
       Result[] result = new Result[1];
+      long started = System.nanoTime();
       T out = untracedSearch(caller, query, then, result);
+      // the whole search as the service runs it (a timer, no span: the search's own span is it); set
+      // against the client's figure, what the gRPC call around the service costs
+      stages.record("call", System.nanoTime() - started);
       span.setAttribute("cairn.search.hits", result[0].hits().size());
       span.setAttribute("cairn.search.stage",
           result[0].hits().isEmpty() ? "NONE" : result[0].hits().getFirst().stage().name());
@@ -156,27 +163,49 @@ public final class SearchService {
     int size = PageTokens.pageSize(query.pageSize(), 10, 100);
     long started = System.nanoTime();
     // The query is embedded outside the transaction (no model inference while a connection is
-    // held), on its own virtual thread while this one catches the vector index up: at once for
-    // SEMANTIC and HYBRID, and for a LEXICAL page that continues the semantic fallback. A LEXICAL
-    // search first runs without it; only when its ladder finds nothing does it embed and run once
-    // more, so a query the words answer never pays for the model.
+    // held), on its own virtual thread: at once for SEMANTIC and HYBRID, and for a LEXICAL page
+    // that continues the semantic fallback. A LEXICAL search first runs without it; only when its
+    // ladder finds nothing does it embed and run once more, so a query the words answer never
+    // pays for the model.
     boolean lazy = query.mode() == Mode.LEXICAL && (after == null || after.stage() != Stage.SEMANTIC);
     CompletableFuture<float[]> pending = lazy ? null : queryVectors.start(me, query.text());
-    // the vector index's changes committed so far (this replica's own writes among them), before
-    // the search's connection is taken: a barrier round trip, then an indexed read if any came.
-    // Only a search that reads the vectors waits for it: a LEXICAL search the words answer never
-    // does (without the query's vector it cannot reach the index), and one that falls back to
-    // meaning catches up before its second run
-    if (pending != null) {
-      stages.run("catchup", vectors::catchUp);
-    }
-    float @Nullable [] vector = pending == null ? null : stages.around("embed.wait", () -> QueryEmbeddings.join(pending));
+    // the vector index's changes committed so far (this replica's own writes among them): a
+    // barrier round trip, then an indexed read if any came. Only a search that reads the vectors
+    // waits for it: a LEXICAL search the words answer never does (without the query's vector it
+    // cannot reach the index), and one that falls back to meaning catches up before its second
+    // run. It starts now, on a thread of its own, so that it runs alongside the wait for the
+    // query's vector and the transaction's first statement; the vector search joins it first
+    // (requireVector). The catch-up began after the call did, so it still brings in every
+    // change committed before the search.
+    //
+    // A search that holds its connection while it waits for a catch-up which may need a
+    // connection of its own (to read the log) must never be one of a pool's worth: at most
+    // `catchUpOverlaps` permits' worth overlap at once, fewer than the pool holds, so the connections
+    // other work holds are always given back and the catch-up is never waiting on its own
+    // waiters. A search without a permit catches up first, holding nothing, as it did before.
+    boolean overlap = pending != null && catchUpOverlaps.tryAcquire();
     T out;
     try {
-      out = searchOnce(caller, query, after, size, binding, vector, then, result);
-    } catch (NeedsVector e) {
-      stages.run("catchup", vectors::catchUp);
-      out = searchOnce(caller, query, after, size, binding, queryVectors.get(me, query.text()), then, result);
+      CompletableFuture<Void> caughtUp = null;
+      if (overlap) {
+        caughtUp = catchUpAlongside();
+      } else if (pending != null) {
+        stages.run("catchup", vectors::catchUp);
+        caughtUp = CompletableFuture.completedFuture(null);
+      }
+      float @Nullable [] vector = pending == null ? null : stages.around("embed.wait", () -> QueryEmbeddings.join(pending));
+      try {
+        out = searchOnce(caller, query, after, size, binding,
+            vector == null ? null : new QueryVector(vector, requireNonNull(caughtUp)), then, result);
+      } catch (NeedsVector e) {
+        stages.run("catchup", vectors::catchUp);
+        out = searchOnce(caller, query, after, size, binding,
+            new QueryVector(queryVectors.get(me, query.text()), CompletableFuture.completedFuture(null)), then, result);
+      }
+    } finally {
+      if (overlap) {
+        catchUpOverlaps.release();
+      }
     }
     Stage found = result[0].hits().isEmpty() ? null : result[0].hits().getFirst().stage();
     Timer.builder("cairn.search.latency").description("Search calls, by mode and the stage that answered")
@@ -185,8 +214,39 @@ public final class SearchService {
     return out;
   }
 
+  /** {@link VectorSync#catchUp} on a virtual thread, timed as the "catchup" stage, under the call's context. */
+  private CompletableFuture<Void> catchUpAlongside() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Runnable work = () -> {
+      try {
+        stages.run("catchup", vectors::catchUp);
+        done.complete(null);
+      } catch (RuntimeException | Error e) {
+        done.completeExceptionally(e);
+      }
+    };
+    startAlongside("cairn-search-catchup", work);
+    return done;
+  }
+
+  /**
+   * Starts {@code work} on a virtual thread under the call's contexts: its deadline and
+   * cancellation hold there, and its stages are timed under the search's mode and span.
+   */
+  private static void startAlongside(String thread, Runnable work) {
+    Thread.ofVirtual().name(thread)
+        .start(io.grpc.Context.current().wrap(io.opentelemetry.context.Context.current().wrap(work)));
+  }
+
+  /**
+   * The query's vector, and the vector index's catch-up begun with the search: the vector is
+   * only handed out ({@link #requireVector}) once the index holds every change committed before
+   * the search began, so no search reads the index before then.
+   */
+  private record QueryVector(float[] values, CompletableFuture<Void> caughtUp) {}
+
   private <T> T searchOnce(Caller caller, Query query, @Nullable Position after, int size, PageBinding binding,
-      float @Nullable [] vector, InTransaction<T> then, Result[] result) {
+      @Nullable QueryVector vector, InTransaction<T> then, Result[] result) {
     // tx.open (a pooled connection, BEGIN and the caller's identity) and tx.commit are the
     // transaction's own costs around its statements: timed so the stages add up to it
     long opening = System.nanoTime();
@@ -203,7 +263,7 @@ public final class SearchService {
   }
 
   private Result searchIn(DSLContext sql, Caller caller, Query query, @Nullable Position after, int size,
-      PageBinding binding, float @Nullable [] vector) {
+      PageBinding binding, @Nullable QueryVector vector) {
     UUID me = caller.requireUserId();
     if (query.mode() == Mode.SEMANTIC) {
       List<UUID> others = query.filter().ownedOnly() ? List.of()
@@ -257,11 +317,13 @@ public final class SearchService {
     }
   }
 
-  private static float[] requireVector(float @Nullable [] vector) {
+  /** The query's vector once the index has caught up; without one, NeedsVector. */
+  private float[] requireVector(@Nullable QueryVector vector) {
     if (vector == null) {
       throw new NeedsVector();
     }
-    return vector;
+    stages.run("catchup.wait", () -> Futures.await(vector.caughtUp(), "the vector index caught up"));
+    return vector.values();
   }
 
   /**
@@ -359,7 +421,7 @@ public final class SearchService {
    * when EXACT, PREFIX and TYPO find nothing, the semantic fallback (hits from the fallback's least
    * similarity up), labelled SEMANTIC.
    */
-  private Result run(DSLContext sql, Caller caller, Query query, Lexical lexical, float @Nullable [] vector,
+  private Result run(DSLContext sql, Caller caller, Query query, Lexical lexical, @Nullable QueryVector vector,
       @Nullable Position after, int size, PageBinding binding) {
     List<StageReport> reports = new ArrayList<>();
     if (after != null && after.stage() == Stage.SEMANTIC) {
@@ -490,8 +552,7 @@ public final class SearchService {
         });
       }
     };
-    Thread.ofVirtual().name("cairn-search-vectors")
-        .start(io.grpc.Context.current().wrap(io.opentelemetry.context.Context.current().wrap(work)));
+    startAlongside("cairn-search-vectors", work);
     return nearest;
   }
 

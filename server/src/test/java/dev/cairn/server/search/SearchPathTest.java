@@ -51,9 +51,10 @@ class SearchPathTest {
     // the transaction: its identity with the granting owners, statistics and parsed query (1:
     // the transaction's first statement carries its locals), the lexical ranking (1), the
     // semantic hits re-checked (1), the page's chunks re-read with their owner's data key (1),
-    // the commit (1). Before it, authentication's and the vector
-    // index's listeners each confirm they hold every notification committed before the call (at
-    // most 2; a round another caller has in flight serves this one too)
+    // the commit (1). Authentication's listener confirms it holds every notification committed
+    // before the call only when no statement checked the token, and the vector index's listener
+    // does on a thread of its own beside the transaction (so at most 2 on the call's thread, and
+    // usually none; a round another caller has in flight serves this one too)
     assertThat(trips).isEqualTo(5);
     // the semantic re-check, when the vector thread runs it on a connection of its own (SideRecheck),
     // is one round trip beside the lexical ranking, and the search's own transaction makes four

@@ -13,6 +13,7 @@ import dev.cairn.server.search.vector.ReadFilter;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -190,6 +191,61 @@ class SemanticSearchTest {
     assertThat(response.getStagesList()).extracting(StageReport::getStage).containsExactly(
         SearchStage.SEARCH_STAGE_EXACT, SearchStage.SEARCH_STAGE_PREFIX, SearchStage.SEARCH_STAGE_TYPO,
         SearchStage.SEARCH_STAGE_SEMANTIC);
+  }
+
+  @Test
+  void aSemanticOrHybridSearchReadsTheVectorIndexOnlyOnceItHoldsEveryChangeCommittedBeforeTheSearch() throws Exception {
+    TestUser alice = SERVER.newUser("alice");
+    text(alice, BAKERY);
+    index();
+    VectorSync replica = SERVER.server().vectors();
+    for (SearchMode mode : new SearchMode[] {SearchMode.SEARCH_MODE_SEMANTIC, SearchMode.SEARCH_MODE_HYBRID}) {
+      search(alice, mode, "sourdough bread"); // warm: the search path, the model
+      String heart;
+      java.util.concurrent.CompletableFuture<SearchResponse> searching;
+      // the replica's catch-up applies changes under its monitor: held here, no change committed
+      // from now on reaches the index, and a search that waits for its catch-up waits for this
+      synchronized (replica) {
+        heart = text(alice, CARDIOLOGY);
+        index(); // committed, and announced to the replica's listener: not applied
+        searching = java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> search(alice, mode, "heart doctor blood pressure medicine"));
+        Thread.sleep(500);
+        assertThat(searching).as(mode + ": the search waits until the index holds what was committed before it").isNotDone();
+      }
+      var response = searching.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      // (the semantic round's item has the same text: either may rank first)
+      assertThat(response.getHitsList()).as(mode.name()).extracting(SearchHit::getItem).contains(heart);
+    }
+  }
+
+  @Test
+  void threePoolsWorthOfSearchesWaitingForOneCatchUpAllAnswerWithoutExhaustingThePool() throws Exception {
+    TestUser alice = SERVER.newUser("alice");
+    text(alice, BAKERY);
+    index();
+    search(alice, SearchMode.SEARCH_MODE_HYBRID, "heart doctor blood pressure medicine"); // the query's vector
+    VectorSync replica = SERVER.server().vectors();
+    int searches = 3 * SERVER.server().database().poolSize();
+    List<java.util.concurrent.CompletableFuture<SearchResponse>> answers = new java.util.ArrayList<>();
+    String heart;
+    try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      // while the monitor is held no catch-up can apply the new item's change: every search waits
+      // for one, and the catch-up that ends the wait needs a connection of its own to read the log
+      synchronized (replica) {
+        heart = text(alice, CARDIOLOGY);
+        index();
+        for (int i = 0; i < searches; i++) {
+          answers.add(java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> search(alice, SearchMode.SEARCH_MODE_HYBRID, "heart doctor blood pressure medicine"), threads));
+        }
+        Thread.sleep(1_000); // every search has started, and waits
+      }
+      for (var answer : answers) {
+        assertThat(answer.get(60, java.util.concurrent.TimeUnit.SECONDS).getHitsList()).extracting(SearchHit::getItem)
+            .startsWith(heart);
+      }
+    }
   }
 
   @Test
