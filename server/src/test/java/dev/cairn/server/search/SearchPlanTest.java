@@ -110,7 +110,8 @@ class SearchPlanTest {
           .getValues(0, String.class);
     });
     System.out.println("ranking statement parameter types: " + types);
-    assertThat(types).hasSize(1);
-    assertThat(types.getFirst()).contains("tsquery").contains("regconfig");
+    // the pooled connection may also hold the other shapes other searches prepared on it (a PREFIX
+    // stage's adds its prefixes): every one of them takes the query typed
+    assertThat(types).isNotEmpty().allSatisfy(t -> assertThat(t).contains("tsquery").contains("regconfig"));
   }
 }
