@@ -87,7 +87,10 @@ public final class SearchService {
   private final StageSpans stages;
   /** Side connections for the hybrid searches' re-checks ({@link SideRecheck}). */
   private final java.util.concurrent.Semaphore sideConnections;
-  /** Searches that may hold their connection while their vector catch-up runs alongside (see untracedSearch). */
+  /**
+   * Searches that may hold their connection while their vector catch-up runs alongside (see
+   * untracedSearch): the side re-checks' bound, under half the pool, so the two together stay under it.
+   */
   private final java.util.concurrent.Semaphore catchUpOverlaps;
   private final io.micrometer.core.instrument.Counter sideRechecks;
 
@@ -186,21 +189,13 @@ public final class SearchService {
     boolean overlap = pending != null && catchUpOverlaps.tryAcquire();
     T out;
     try {
-      CompletableFuture<Void> caughtUp = null;
-      if (overlap) {
-        caughtUp = catchUpAlongside();
-      } else if (pending != null) {
-        stages.run("catchup", vectors::catchUp);
-        caughtUp = CompletableFuture.completedFuture(null);
-      }
-      float @Nullable [] vector = pending == null ? null : stages.around("embed.wait", () -> QueryEmbeddings.join(pending));
+      QueryVector vector = pending == null ? null : queryVector(pending, overlap);
       try {
-        out = searchOnce(caller, query, after, size, binding,
-            vector == null ? null : new QueryVector(vector, requireNonNull(caughtUp)), then, result);
+        out = searchOnce(caller, query, after, size, binding, vector, then, result);
       } catch (NeedsVector e) {
-        stages.run("catchup", vectors::catchUp);
+        CompletableFuture<Void> caughtUp = caughtUpFirst();
         out = searchOnce(caller, query, after, size, binding,
-            new QueryVector(queryVectors.get(me, query.text()), CompletableFuture.completedFuture(null)), then, result);
+            new QueryVector(queryVectors.get(me, query.text()), caughtUp), then, result);
       }
     } finally {
       if (overlap) {
@@ -212,6 +207,21 @@ public final class SearchService {
         .tag("mode", query.mode().name()).tag("stage", found == null ? "NONE" : found.name())
         .register(metrics).record(Duration.ofNanos(System.nanoTime() - started));
     return out;
+  }
+
+  /**
+   * The query's vector from {@code pending}, with the index's catch-up started first so that the
+   * two waits overlap: beside the search ({@code overlap}, a permit held) or done before it.
+   */
+  private QueryVector queryVector(CompletableFuture<float[]> pending, boolean overlap) {
+    CompletableFuture<Void> caughtUp = overlap ? catchUpAlongside() : caughtUpFirst();
+    return new QueryVector(stages.around("embed.wait", () -> QueryEmbeddings.join(pending)), caughtUp);
+  }
+
+  /** {@link VectorSync#catchUp} on this thread, before the search takes its connection: done when it returns. */
+  private CompletableFuture<Void> caughtUpFirst() {
+    stages.run("catchup", vectors::catchUp);
+    return CompletableFuture.completedFuture(null);
   }
 
   /** {@link VectorSync#catchUp} on a virtual thread, timed as the "catchup" stage, under the call's context. */

@@ -13,7 +13,11 @@ import dev.cairn.server.search.vector.ReadFilter;
 import dev.cairn.server.testing.CairnTestServer.TestUser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,10 +30,20 @@ import org.junit.jupiter.api.io.TempDir;
 class SemanticSearchTest {
   private static final String CARDIOLOGY = "The cardiologist prescribed beta blockers for hypertension.";
   private static final String BAKERY = "The bakery on the corner sells sourdough loaves and almond croissants.";
+  private static final String HEART_QUERY = "heart doctor blood pressure medicine";
   private static final String GARDEN = "Tomatoes need full sun, deep watering and a stake to climb.";
 
   private static SearchResponse search(TestUser user, SearchMode mode, String query) {
     return SearchFixture.search(user).search(SearchRequest.newBuilder().setQuery(query).setMode(mode).setExplain(true).build());
+  }
+
+  /** A new user with one indexed item (BAKERY) whose HYBRID search for HEART_QUERY ran once: its vector is cached. */
+  private static TestUser bakeryOwnerWithTheHeartQueryEmbedded() {
+    TestUser owner = SERVER.newUser("alice");
+    text(owner, BAKERY);
+    index();
+    search(owner, SearchMode.SEARCH_MODE_HYBRID, HEART_QUERY);
+    return owner;
   }
 
   private static SearchResponse semantic(TestUser user, String query) {
@@ -44,7 +58,7 @@ class SemanticSearchTest {
     text(alice, GARDEN);
     index();
 
-    var response = semantic(alice, "heart doctor blood pressure medicine");
+    var response = semantic(alice, HEART_QUERY);
 
     assertThat(response.getHitsList()).extracting(SearchHit::getItem).startsWith(heart);
     SearchHit best = response.getHits(0);
@@ -63,7 +77,7 @@ class SemanticSearchTest {
     index();
 
     for (SearchMode mode : new SearchMode[] {SearchMode.SEARCH_MODE_SEMANTIC, SearchMode.SEARCH_MODE_HYBRID}) {
-      var response = search(mallory, mode, "heart doctor blood pressure medicine");
+      var response = search(mallory, mode, HEART_QUERY);
 
       assertThat(response.getHitsList()).as(mode.name()).isEmpty();
       assertThat(response.getStagesList()).as(mode.name()).allSatisfy(s -> assertThat(s.getCandidateCount()).isZero());
@@ -202,18 +216,18 @@ class SemanticSearchTest {
     for (SearchMode mode : new SearchMode[] {SearchMode.SEARCH_MODE_SEMANTIC, SearchMode.SEARCH_MODE_HYBRID}) {
       search(alice, mode, "sourdough bread"); // warm: the search path, the model
       String heart;
-      java.util.concurrent.CompletableFuture<SearchResponse> searching;
+      CompletableFuture<SearchResponse> searching;
       // the replica's catch-up applies changes under its monitor: held here, no change committed
       // from now on reaches the index, and a search that waits for its catch-up waits for this
       synchronized (replica) {
         heart = text(alice, CARDIOLOGY);
         index(); // committed, and announced to the replica's listener: not applied
-        searching = java.util.concurrent.CompletableFuture.supplyAsync(
-            () -> search(alice, mode, "heart doctor blood pressure medicine"));
+        searching = CompletableFuture.supplyAsync(
+            () -> search(alice, mode, HEART_QUERY));
         Thread.sleep(500);
         assertThat(searching).as(mode + ": the search waits until the index holds what was committed before it").isNotDone();
       }
-      var response = searching.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      var response = searching.get(60, TimeUnit.SECONDS);
       // (the semantic round's item has the same text: either may rank first)
       assertThat(response.getHitsList()).as(mode.name()).extracting(SearchHit::getItem).contains(heart);
     }
@@ -221,30 +235,50 @@ class SemanticSearchTest {
 
   @Test
   void threePoolsWorthOfSearchesWaitingForOneCatchUpAllAnswerWithoutExhaustingThePool() throws Exception {
-    TestUser alice = SERVER.newUser("alice");
-    text(alice, BAKERY);
-    index();
-    search(alice, SearchMode.SEARCH_MODE_HYBRID, "heart doctor blood pressure medicine"); // the query's vector
+    TestUser alice = bakeryOwnerWithTheHeartQueryEmbedded();
     VectorSync replica = SERVER.server().vectors();
     int searches = 3 * SERVER.server().database().poolSize();
-    List<java.util.concurrent.CompletableFuture<SearchResponse>> answers = new java.util.ArrayList<>();
+    List<CompletableFuture<SearchResponse>> answers = new ArrayList<>();
     String heart;
-    try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+    try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
       // while the monitor is held no catch-up can apply the new item's change: every search waits
       // for one, and the catch-up that ends the wait needs a connection of its own to read the log
       synchronized (replica) {
         heart = text(alice, CARDIOLOGY);
         index();
         for (int i = 0; i < searches; i++) {
-          answers.add(java.util.concurrent.CompletableFuture.supplyAsync(
-              () -> search(alice, SearchMode.SEARCH_MODE_HYBRID, "heart doctor blood pressure medicine"), threads));
+          answers.add(CompletableFuture.supplyAsync(
+              () -> search(alice, SearchMode.SEARCH_MODE_HYBRID, HEART_QUERY), threads));
         }
         Thread.sleep(1_000); // every search has started, and waits
       }
       for (var answer : answers) {
-        assertThat(answer.get(60, java.util.concurrent.TimeUnit.SECONDS).getHitsList()).extracting(SearchHit::getItem)
+        assertThat(answer.get(60, TimeUnit.SECONDS).getHitsList()).extracting(SearchHit::getItem)
             .startsWith(heart);
       }
+    }
+  }
+
+  @Test
+  void aSearchWhoseDeadlinePassesWhileItWaitsForTheCatchUpEndsDeadlineExceededAndTheNextOnesAnswer() throws Exception {
+    TestUser alice = bakeryOwnerWithTheHeartQueryEmbedded();
+    VectorSync replica = SERVER.server().vectors();
+    String heart;
+    synchronized (replica) {
+      heart = text(alice, CARDIOLOGY);
+      index();
+      for (int i = 0; i < SERVER.server().database().poolSize(); i++) { // more than there are permits to overlap
+        var timed = SearchFixture.search(alice).withDeadlineAfter(300, TimeUnit.MILLISECONDS);
+        var request = SearchRequest.newBuilder().setQuery(HEART_QUERY)
+            .setMode(SearchMode.SEARCH_MODE_HYBRID).build();
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(
+                io.grpc.StatusRuntimeException.class, () -> timed.search(request)).getStatus().getCode())
+            .isEqualTo(io.grpc.Status.Code.DEADLINE_EXCEEDED);
+      }
+    }
+    for (int i = 0; i < 3; i++) {
+      assertThat(search(alice, SearchMode.SEARCH_MODE_HYBRID, HEART_QUERY).getHitsList())
+          .extracting(SearchHit::getItem).contains(heart);
     }
   }
 
